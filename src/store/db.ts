@@ -1,0 +1,60 @@
+/**
+ * The one small database interface every store function is written against. Two
+ * implementations exist (embedded PGlite and PostgreSQL); both run PostGIS, so SQL written
+ * here runs unchanged on either.
+ */
+export type Backend = 'pglite' | 'postgres';
+
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  /** One parameterised statement ($1, $2, ...). */
+  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** A script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /**
+   * Loads many rows into one table: COPY on PostgreSQL, batched multi-row INSERTs on PGlite.
+   * Values are plain JS values; geometry columns take EWKT or WKT text with an SRID.
+   */
+  bulkLoad(table: string, columns: readonly string[], rows: AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>): Promise<number>;
+}
+
+export interface Db extends Queryable {
+  readonly backend: Backend;
+  /** Runs fn in one transaction: committed when fn resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Identifiers that reach SQL text (table and column names in bulk loads) must be plain. */
+export function assertIdentifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(name)) throw new Error(`Unexpected SQL identifier: ${JSON.stringify(name)}`);
+  return name;
+}
+
+/** Rows per INSERT on PGlite: under PostgreSQL's 65,535-parameter limit for any column count. */
+export function insertBatchSize(columnCount: number): number {
+  return Math.max(1, Math.min(1000, Math.floor(60000 / columnCount)));
+}
+
+export async function* batches<T>(rows: AsyncIterable<T> | Iterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const row of rows) {
+    batch.push(row);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+export function multiRowInsert(table: string, columns: readonly string[], rowCount: number): string {
+  const cols = columns.map(assertIdentifier).join(', ');
+  const tuples: string[] = [];
+  for (let r = 0; r < rowCount; r++) {
+    const base = r * columns.length;
+    tuples.push(`(${columns.map((_, c) => `$${base + c + 1}`).join(', ')})`);
+  }
+  return `INSERT INTO ${assertIdentifier(table)} (${cols}) VALUES ${tuples.join(', ')}`;
+}

@@ -1,0 +1,68 @@
+import postgres from 'postgres';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { assertIdentifier, type Db, type Queryable, type Row } from './db.ts';
+
+type Sql = postgres.Sql | postgres.TransactionSql;
+
+/** COPY text format: backslash escapes, \N for NULL. */
+export function copyField(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  let text: string;
+  if (value instanceof Date) text = value.toISOString();
+  else if (Array.isArray(value)) text = `{${value.map((v) => `"${String(v).replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+  else if (typeof value === 'object') text = JSON.stringify(value);
+  else text = String(value);
+  return text.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c] ?? c);
+}
+
+async function* copyLines(rows: AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>, counter: { n: number }): AsyncGenerator<string> {
+  let chunk = '';
+  for await (const row of rows) {
+    chunk += row.map(copyField).join('\t') + '\n';
+    counter.n++;
+    if (chunk.length > 1 << 16) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+function queryable(sql: Sql): Queryable {
+  return {
+    async query<T extends Row>(text: string, params: readonly unknown[] = []) {
+      const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+      return rows as unknown as T[];
+    },
+    async exec(text: string) {
+      await sql.unsafe(text);
+    },
+    async bulkLoad(table, columns, rows) {
+      const copy = `COPY ${assertIdentifier(table)} (${columns.map(assertIdentifier).join(', ')}) FROM STDIN`;
+      const writable = await sql.unsafe(copy).writable();
+      const counter = { n: 0 };
+      await pipeline(Readable.from(copyLines(rows, counter)), writable);
+      return counter.n;
+    },
+  };
+}
+
+/** int8 counts come back as numbers, as on PGlite, so both backends give the same JS values. */
+const int8AsNumber = { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) };
+
+export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Db> {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    types: { int8: int8AsNumber },
+    connect_timeout: 10,
+  });
+  const base = queryable(sql);
+  return {
+    backend: 'postgres',
+    ...base,
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) => sql.begin((tx) => fn(queryable(tx))) as Promise<T>,
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
