@@ -60,7 +60,7 @@ CREATE TABLE admin_area (
 );
 CREATE INDEX admin_area_geom_idx ON admin_area USING gist (geom);
 CREATE INDEX admin_area_parent_idx ON admin_area (parent_id);
-CREATE UNIQUE INDEX admin_area_code_idx ON admin_area (level, code) WHERE code IS NOT NULL;
+CREATE INDEX admin_area_code_idx ON admin_area (level, code);
 
 CREATE TABLE settlement (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -87,7 +87,7 @@ CREATE TABLE place_name (
   settlement_id uuid REFERENCES settlement (id) ON DELETE CASCADE,
   name text NOT NULL CHECK (length(trim(name)) > 0),
   language text NOT NULL,
-  kind text NOT NULL CHECK (kind IN ('official', 'local', 'former', 'alternative', 'exonym', 'transliteration')),
+  kind text NOT NULL CHECK (kind IN ('official', 'conventional', 'local', 'former', 'alternative', 'exonym', 'transliteration')),
   source text NOT NULL,
   CHECK ((admin_area_id IS NULL) <> (settlement_id IS NULL))
 );

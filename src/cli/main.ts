@@ -1,0 +1,111 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { portFrom, storeConfig } from '../config.ts';
+import { UserError } from '../errors.ts';
+import { seedCountries } from '../gazetteer/countries.ts';
+import { buildServer } from '../http/server.ts';
+import type { Db } from '../store/db.ts';
+import { migrate } from '../store/migrate.ts';
+import { openStore, storeInfo } from '../store/open.ts';
+
+interface StoreOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+}
+
+/** Opens, migrates and seeds the store, runs fn, and always closes the store (PGlite flushes on close). */
+async function withStore<T>(options: StoreOptions, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openStore(storeConfig(options));
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) process.stderr.write(`Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}\n`);
+    const countries = await seedCountries(db);
+    if (countries > 0) process.stderr.write(`Seeded ${countries} country outlines into the gazetteer\n`);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function storeOptions(command: Command): Command {
+  return command
+    .option('--database-url <url>', 'PostgreSQL + PostGIS database (default: $DATABASE_URL, else the embedded store)')
+    .option('--data-dir <folder>', 'folder of the embedded store (default: $SAFEGROUND_DATA or ./safeground-data)');
+}
+
+function parsePort(value: string): number {
+  try {
+    return portFrom(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+export function program(): Command {
+  const cli = new Command('safeground')
+    .description('Open information management for humanitarian mine action')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ outputError: (message, write) => write(`safeground: ${message.trim().replace(/^error: /, '')} (see safeground --help)\n`) });
+
+  storeOptions(cli.command('serve'))
+    .description('Serve the API and web app (creates, migrates and seeds the store on first run)')
+    .addOption(new Option('--port <port>', 'port to listen on').env('PORT').default(8080).argParser(parsePort))
+    .addOption(new Option('--host <host>', 'address to listen on').env('HOST').default('127.0.0.1'))
+    .action(async (options: StoreOptions & { port: number; host: string }) => {
+      const db = await openStore(storeConfig(options));
+      const closeDb = async () => db.close();
+      try {
+        await migrate(db);
+        await seedCountries(db);
+        const app = await buildServer({ db, logger: true });
+        try {
+          await app.listen({ port: options.port, host: options.host });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UserError(`Port ${options.port} is in use; choose another with --port or PORT`, 'port_in_use');
+          throw error;
+        }
+        const info = await storeInfo(db);
+        const address = app.server.address();
+        const port = typeof address === 'object' && address ? address.port : options.port;
+        process.stdout.write(`Safeground is serving at http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${port}/ (${info.backend}, PostgreSQL ${info.postgresVersion}, PostGIS ${info.postgisVersion})\n`);
+        const stop = async () => {
+          await app.close();
+          await closeDb();
+          process.exit(0);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (error) {
+        await closeDb();
+        throw error;
+      }
+    });
+
+  storeOptions(cli.command('migrate'))
+    .description('Apply the database migrations not yet applied')
+    .action(async (options: StoreOptions) => {
+      await withStore(options, async (db) => {
+        const info = await storeInfo(db);
+        process.stdout.write(`Schema is up to date (${info.backend}, PostGIS ${info.postgisVersion})\n`);
+      });
+    });
+
+  return cli;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+    }
+    if (error instanceof UserError) {
+      process.stderr.write(`safeground: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`safeground: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,48 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { UserError } from '../errors.ts';
+
+/** The one error shape of the API. */
+export interface ApiError {
+  error: { code: string; message: string; details?: unknown };
+}
+
+const statusOf: Record<string, number> = {
+  bad_input: 400,
+  invalid_request: 400,
+  unauthorised: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  version_conflict: 409,
+  too_large: 413,
+};
+
+export function apiError(code: string, message: string, details?: unknown): ApiError {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** A readable one-line account of what is wrong with a request: where, and the value sent. */
+export function describeZodError(where: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = [where, ...issue.path.map(String)].join('.');
+      return `${path}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof UserError) {
+    reply.status(statusOf[error.code] ?? 400).send(apiError(error.code, error.message, error.details));
+    return;
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status && status >= 400 && status < 500) {
+    const code = (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too_large' : 'invalid_request';
+    reply.status(status).send(apiError(code, error.message));
+    return;
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  reply.status(500).send(apiError('internal', 'Internal error; the server log has the details', { requestId: request.id }));
+}

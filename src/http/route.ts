@@ -1,0 +1,36 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Db } from '../store/db.ts';
+
+/** What every handler gets: the store and the request, its inputs already validated. */
+export interface Context<P, Q, B> {
+  db: Db;
+  params: P;
+  query: Q;
+  body: B;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/**
+ * One API route. The same zod schemas validate the request at the edge and produce the OpenAPI
+ * document, so the two cannot drift apart. `path` is written the OpenAPI way: /api/hazards/{id}.
+ */
+export interface Route<P = unknown, Q = unknown, B = unknown> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  summary: string;
+  tag: string;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  response?: z.ZodType;
+  /** Content type of a non-JSON response (HTML reports, CSV, tiles). */
+  produces?: string;
+  handler(context: Context<P, Q, B>): Promise<unknown>;
+}
+
+/** Lets route arrays keep each route's own parameter types. */
+export function route<P = unknown, Q = unknown, B = unknown>(r: Route<P, Q, B>): Route {
+  return r as unknown as Route;
+}

@@ -1,0 +1,5 @@
+import { healthRoutes } from './health.ts';
+import type { Route } from './route.ts';
+
+/** Every API route, in the order the OpenAPI document lists them. */
+export const allRoutes: readonly Route[] = [...healthRoutes];

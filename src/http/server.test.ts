@@ -1,0 +1,114 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Db } from '../store/db.ts';
+import { testBackends } from '../../test/support/backends.ts';
+import { allRoutes } from './routes.ts';
+import { route } from './route.ts';
+import { buildServer } from './server.ts';
+
+const probeRoutes = [
+  ...allRoutes,
+  route({
+    method: 'GET',
+    path: '/api/test/echo/{n}',
+    summary: 'Echo a number (test only)',
+    tag: 'test',
+    params: z.object({ n: z.coerce.number().int().min(1) }),
+    query: z.strictObject({ times: z.coerce.number().int().max(3).default(1) }),
+    async handler({ params, query }) {
+      return { value: params.n * query.times };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/test/sum',
+    summary: 'Add numbers (test only)',
+    tag: 'test',
+    body: z.object({ values: z.array(z.number()) }),
+    async handler({ body }) {
+      return { sum: body.values.reduce((a, b) => a + b, 0) };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/test/crash',
+    summary: 'Fail with an internal error (test only)',
+    tag: 'test',
+    async handler({ db }) {
+      await db.query('SELECT * FROM no_such_table_with_secret_name');
+    },
+  }),
+];
+
+const [pglite] = testBackends();
+
+describe('HTTP server', () => {
+  let db: Db;
+  let app: FastifyInstance;
+  before(async () => {
+    db = await pglite!.open();
+    app = await buildServer({ db, routes: probeRoutes });
+  });
+  after(async () => {
+    await app.close();
+    await db.close();
+  });
+
+  test('health names the backend and the PostGIS version', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/health' });
+    assert.equal(response.statusCode, 200);
+    const body = response.json();
+    assert.equal(body.backend, 'pglite');
+    assert.match(body.postgisVersion, /^3\./);
+  });
+
+  test('the OpenAPI document lists every route with its parameters', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    assert.equal(document.openapi, '3.0.3');
+    for (const r of probeRoutes) assert.ok(document.paths[r.path]?.[r.method.toLowerCase()], `${r.method} ${r.path} missing`);
+    const echo = document.paths['/api/test/echo/{n}'].get;
+    assert.deepEqual(echo.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`), ['path:n', 'query:times']);
+  });
+
+  test('inputs are validated at the edge with a message naming the field and value', async () => {
+    assert.deepEqual((await app.inject({ method: 'GET', url: '/api/test/echo/4?times=2' })).json(), { value: 8 });
+    const bad = await app.inject({ method: 'GET', url: '/api/test/echo/0?times=9' });
+    assert.equal(bad.statusCode, 400);
+    const { error } = bad.json();
+    assert.equal(error.code, 'invalid_request');
+    assert.match(error.message, /path\.n/);
+    assert.match(error.message, /query\.times/);
+    const unknown = await app.inject({ method: 'GET', url: '/api/test/echo/1?tmies=2' });
+    assert.equal(unknown.statusCode, 400);
+    assert.match(unknown.json().error.message, /tmies/);
+  });
+
+  test('unknown routes and internal errors use the one error shape, without internals', async () => {
+    const missing = await app.inject({ method: 'GET', url: '/api/nothing-here' });
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.json().error.code, 'not_found');
+    const crash = await app.inject({ method: 'GET', url: '/api/test/crash' });
+    assert.equal(crash.statusCode, 500);
+    assert.equal(crash.json().error.code, 'internal');
+    assert.doesNotMatch(crash.body, /no_such_table|secret/);
+  });
+
+  test('malformed JSON bodies are a 400 in the same shape', async () => {
+    const ok = await app.inject({ method: 'POST', url: '/api/test/sum', payload: { values: [1, 2.5] } });
+    assert.deepEqual(ok.json(), { sum: 3.5 });
+    const malformed = await app.inject({ method: 'POST', url: '/api/test/sum', headers: { 'content-type': 'application/json' }, payload: '{"values":' });
+    assert.equal(malformed.statusCode, 400);
+    assert.equal(malformed.json().error.code, 'invalid_request');
+    const wrongType = await app.inject({ method: 'POST', url: '/api/test/sum', payload: { values: [1, 'two'] } });
+    assert.equal(wrongType.statusCode, 400);
+    assert.match(wrongType.json().error.message, /body\.values\.1/);
+  });
+
+  test('the web app (placeholder for now) is served at /', async () => {
+    const response = await app.inject({ method: 'GET', url: '/' });
+    assert.equal(response.statusCode, 200);
+    assert.match(response.body, /<title>Safeground<\/title>/);
+  });
+});

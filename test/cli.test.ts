@@ -1,0 +1,116 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPostgres } from '../src/store/postgres.ts';
+import { createTestDatabase, testDatabaseUrl } from './support/backends.ts';
+
+const bin = new URL('../bin/safeground.js', import.meta.url).pathname;
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const { DATABASE_URL: _ignored, ...base } = process.env;
+  const result = spawnSync(process.execPath, [bin, ...args], { env: { ...base, ...env }, encoding: 'utf8', timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A failing command says what is wrong on one line of stderr and exits non-zero. */
+function assertOneLineError(result: ReturnType<typeof run>, code: number, pattern: RegExp) {
+  assert.equal(result.code, code, result.stderr);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
+  assert.match(lines[0]!, /^safeground: /);
+  assert.match(lines[0]!, pattern);
+}
+
+/** Starts `safeground serve` and resolves with the URL it prints. */
+function serve(args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const match = /serving at (http:\/\/\S+?)\/? /.exec(stdout);
+      if (match) {
+        resolve({
+          url: match[1]!,
+          stop: () =>
+            new Promise((done) => {
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+}
+
+describe('safeground CLI', () => {
+  test('--help lists the commands and exits 0', () => {
+    const result = run(['--help']);
+    assert.equal(result.code, 0);
+    for (const command of ['serve', 'migrate', 'demo']) assert.match(result.stdout, new RegExp(`\\b${command}\\b`));
+  });
+
+  test('an unknown command or flag is a usage error (exit 2)', () => {
+    assertOneLineError(run(['frobnicate']), 2, /unknown command 'frobnicate'/);
+    assertOneLineError(run(['migrate', '--colour']), 2, /unknown option '--colour'/);
+    assertOneLineError(run(['serve', '--port', 'eighty']), 2, /eighty/);
+  });
+
+  test('a DATABASE_URL that cannot connect', () => {
+    assertOneLineError(run(['migrate'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }), 1, /Cannot connect to the database at postgres:\/\/nobody@127\.0\.0\.1:1\/none/);
+    assertOneLineError(run(['migrate'], { DATABASE_URL: 'mysql://x@localhost/y' }), 1, /must start with postgres:\/\//);
+  });
+
+  test('a data folder that is not a Safeground store', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-not-a-store-'));
+    writeFileSync(join(dir, 'holiday-photo.jpg'), 'not a database');
+    assertOneLineError(run(['migrate', '--data-dir', dir]), 1, /is not a Safeground store/);
+  });
+
+  test('the embedded store: created and migrated on first run, served, kept across restarts, and a port in use is refused', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sg-store-')), 'data');
+    const first = await serve(['--data-dir', dir]);
+    try {
+      const health = (await (await fetch(`${first.url}/api/health`)).json()) as { backend: string; postgisVersion: string };
+      assert.equal(health.backend, 'pglite');
+      assert.match(health.postgisVersion, /^3\./);
+      const port = new URL(first.url).port;
+      const other = join(mkdtempSync(join(tmpdir(), 'sg-store-')), 'data');
+      assertOneLineError(run(['serve', '--data-dir', other, '--port', port]), 1, new RegExp(`Port ${port} is in use`));
+      assertOneLineError(run(['migrate', '--data-dir', dir]), 1, /in use by process/);
+    } finally {
+      await first.stop();
+    }
+    const again = run(['migrate', '--data-dir', dir]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /Applied/);
+  });
+
+  test('PostgreSQL: migrate, then a database without PostGIS is refused with what to do', { skip: !testDatabaseUrl && 'SAFEGROUND_TEST_DATABASE_URL is not set' }, async () => {
+    const withPostgis = await createTestDatabase(testDatabaseUrl!, true);
+    try {
+      const first = run(['migrate'], { DATABASE_URL: withPostgis.url });
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /postgres, PostGIS 3\./);
+    } finally {
+      await withPostgis.drop();
+    }
+    const bare = await createTestDatabase(testDatabaseUrl!, false);
+    try {
+      const owner = new URL(bare.url);
+      const admin = await openPostgres(testDatabaseUrl!, { max: 1 });
+      await admin.exec('DO $$ BEGIN CREATE ROLE sg_test_plain LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$');
+      await admin.close();
+      owner.username = 'sg_test_plain';
+      assertOneLineError(run(['migrate'], { DATABASE_URL: owner.toString() }), 1, /has no PostGIS.*CREATE EXTENSION postgis/);
+    } finally {
+      await bare.drop();
+    }
+  });
+});
