@@ -48,7 +48,7 @@ test('the example fixture reconstructs without errors', () => {
 
 test('a closed traverse in true degrees closes to < 1 mm', () => {
   const corners = [direct(RP, 30, 250), direct(RP, 80, 400), direct(RP, 140, 300)];
-  const legs = [];
+  const legs: Array<Record<string, unknown> & { distance: number }> = [];
   const names = ['RP1', 'P1', 'P2', 'P3', 'RP1'];
   const places = [RP, ...corners, RP];
   for (let i = 0; i < 4; i++) {
@@ -67,12 +67,12 @@ test('a closed traverse in true degrees closes to < 1 mm', () => {
 });
 
 test('a traverse in grid mils closes to < 1 mm after grid convergence', () => {
-  // East of zone 34's central meridian? No: 18.67°E is west of 21°E, so γ < 0 here; use a point east of it too.
+  // Zone 34's central meridian is 21°E: γ < 0 at RP (18.67°E), γ > 0 at 23.4°E.
   for (const origin of [RP, { lat: 44.5, lon: 23.4 }]) {
     const corners = [direct(origin, 10, 300), direct(origin, 100, 200)];
     const places = [origin, ...corners, origin];
     const names = ['RP1', 'A', 'B', 'RP1'];
-    const legs = [];
+    const legs: Array<Record<string, unknown>> = [];
     for (let i = 0; i < 3; i++) {
       const g = inverse(places[i] as LatLon, places[i + 1] as LatLon);
       const gridAzimuth = normalizeAzimuthDeg(g.azimuth1Deg - gridConvergenceDeg(places[i] as LatLon));
