@@ -16,6 +16,7 @@ export const healthRoutes = [
     path: '/api/health',
     summary: 'Whether the server and its database answer, and which backend and PostGIS version run',
     tag: 'system',
+    permission: 'public.read',
     response: Health,
     async handler({ db }) {
       const info = await storeInfo(db);

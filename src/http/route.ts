@@ -1,10 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { Actor, Permission } from '../access/permissions.ts';
 import type { Db } from '../store/db.ts';
 
 /** What every handler gets: the store and the request, its inputs already validated. */
 export interface Context<P, Q, B> {
   db: Db;
+  /** Who is asking; anonymous requests act as the public. */
+  actor: Actor;
   params: P;
   query: Q;
   body: B;
@@ -21,6 +24,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   path: string;
   summary: string;
   tag: string;
+  /** The one permission a caller needs; checked before the handler runs. */
+  permission: Permission;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;

@@ -1,5 +1,6 @@
+import { accessRoutes } from '../access/routes.ts';
 import { healthRoutes } from './health.ts';
 import type { Route } from './route.ts';
 
 /** Every API route, in the order the OpenAPI document lists them. */
-export const allRoutes: readonly Route[] = [...healthRoutes];
+export const allRoutes: readonly Route[] = [...healthRoutes, ...accessRoutes];

@@ -15,6 +15,7 @@ const probeRoutes = [
     path: '/api/test/echo/{n}',
     summary: 'Echo a number (test only)',
     tag: 'test',
+    permission: 'public.read',
     params: z.object({ n: z.coerce.number().int().min(1) }),
     query: z.strictObject({ times: z.coerce.number().int().max(3).default(1) }),
     async handler({ params, query }) {
@@ -26,6 +27,7 @@ const probeRoutes = [
     path: '/api/test/sum',
     summary: 'Add numbers (test only)',
     tag: 'test',
+    permission: 'public.read',
     body: z.object({ values: z.array(z.number()) }),
     async handler({ body }) {
       return { sum: body.values.reduce((a, b) => a + b, 0) };
@@ -36,6 +38,7 @@ const probeRoutes = [
     path: '/api/test/crash',
     summary: 'Fail with an internal error (test only)',
     tag: 'test',
+    permission: 'public.read',
     async handler({ db }) {
       await db.query('SELECT * FROM no_such_table_with_secret_name');
     },

@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { z } from 'zod';
+import { authenticate } from '../access/authenticate.ts';
+import { writeAudit } from '../access/store.ts';
 import { UserError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import { apiError, describeZodError, errorHandler } from './errors.ts';
@@ -53,6 +56,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: 20 * 1024 * 1024,
   });
   app.setErrorHandler(errorHandler);
+  await app.register(fastifyCookie);
+  app.decorateRequest('actor', null as never);
+  app.decorateRequest('sessionId', null);
+  app.addHook('onRequest', (request, reply) => authenticate(db, request, reply));
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(apiError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
@@ -65,7 +72,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       method: r.method,
       url: r.path.replace(/\{(\w+)\}/g, ':$1'),
       handler: async (request, reply) => {
-        const result = await r.handler({ db, ...validate(r, request), request, reply });
+        const { actor } = request;
+        if (!actor.permissions.has(r.permission)) {
+          throw actor.userId
+            ? new UserError(`You need the ${r.permission} permission for ${r.method} ${r.path}`, 'forbidden')
+            : new UserError(`Sign in to use ${r.method} ${r.path}`, 'unauthorised');
+        }
+        const input = validate(r, request);
+        const result = await r.handler({ db, actor, ...input, request, reply });
+        if (r.method !== 'GET') {
+          await writeAudit(db, actor, `${r.method} ${r.path}`, { id: (input.params as { id?: string } | undefined)?.id ?? null }, { status: reply.statusCode });
+        }
         if (r.produces) reply.type(r.produces);
         return result;
       },

@@ -9,7 +9,7 @@ export type Row = Record<string, unknown>;
 
 export interface Queryable {
   /** One parameterised statement ($1, $2, ...). */
-  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** A script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   /**

@@ -6,7 +6,7 @@ type PgliteLike = PGlite | Transaction;
 
 function queryable(pg: PgliteLike): Queryable {
   return {
-    async query<T extends Row>(sql: string, params: readonly unknown[] = []) {
+    async query<T extends object>(sql: string, params: readonly unknown[] = []) {
       const result = await pg.query<T>(sql, params as unknown[]);
       return result.rows;
     },

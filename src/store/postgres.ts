@@ -31,7 +31,7 @@ async function* copyLines(rows: AsyncIterable<readonly unknown[]> | Iterable<rea
 
 function queryable(sql: Sql): Queryable {
   return {
-    async query<T extends Row>(text: string, params: readonly unknown[] = []) {
+    async query<T extends object>(text: string, params: readonly unknown[] = []) {
       const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
       return rows as unknown as T[];
     },

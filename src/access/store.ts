@@ -1,0 +1,175 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { UserError } from '../errors.ts';
+import type { Queryable } from '../store/db.ts';
+import { type Actor, type Permission, type Role, PERMISSIONS, permissionsOf } from './permissions.ts';
+
+/** Tokens and session ids are stored only as hashes: a copy of the database does not let anyone in. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+function secret(prefix: string): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
+
+export interface UserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  organisation_id: string | null;
+  roles: Role[];
+  password_hash: string | null;
+  active: boolean;
+  failed_logins: number;
+  locked_until: Date | null;
+  must_change_password: boolean;
+}
+
+export interface NewUser {
+  username: string;
+  displayName: string;
+  organisationId: string | null;
+  roles: Role[];
+  passwordHash: string | null;
+  mustChangePassword?: boolean;
+  createdBy?: string | null;
+}
+
+export async function createUser(db: Queryable, user: NewUser): Promise<{ id: string }> {
+  const [existing] = await db.query('SELECT 1 FROM app_user WHERE lower(username) = lower($1)', [user.username]);
+  if (existing) throw new UserError(`A user named ${JSON.stringify(user.username)} already exists`, 'conflict');
+  const [row] = await db.query<{ id: string }>(
+    `INSERT INTO app_user (username, display_name, organisation_id, roles, password_hash, must_change_password, created_by, updated_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
+    [user.username, user.displayName, user.organisationId, user.roles, user.passwordHash, user.mustChangePassword ?? false, user.createdBy ?? null],
+  );
+  return row!;
+}
+
+export async function findUser(db: Queryable, username: string): Promise<UserRow | undefined> {
+  const [row] = await db.query<UserRow>('SELECT * FROM app_user WHERE lower(username) = lower($1)', [username]);
+  return row;
+}
+
+export async function countUsers(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ n: number }>('SELECT count(*) AS n FROM app_user');
+  return row?.n ?? 0;
+}
+
+/** After this many failures in a row an account is locked for LOCK_MINUTES. */
+export const MAX_FAILED_LOGINS = 5;
+export const LOCK_MINUTES = 15;
+
+export async function recordLogin(db: Queryable, userId: string, success: boolean): Promise<void> {
+  if (success) {
+    await db.query('UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1', [userId]);
+    return;
+  }
+  await db.query(
+    `UPDATE app_user SET failed_logins = failed_logins + 1,
+       locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
+     WHERE id = $1`,
+    [userId, MAX_FAILED_LOGINS, LOCK_MINUTES],
+  );
+}
+
+function actorOf(row: { user_id: string; username: string; organisation_id: string | null; roles: Role[] }, via: Actor['via'], scopes?: readonly string[]): Actor {
+  const permissions = permissionsOf(row.roles);
+  if (scopes) for (const p of [...permissions]) if (!scopes.includes(p)) permissions.delete(p);
+  return { userId: row.user_id, username: row.username, organisationId: row.organisation_id, roles: row.roles, permissions, via };
+}
+
+export async function createApiToken(
+  db: Queryable,
+  userId: string,
+  options: { name: string; scopes: readonly Permission[]; expiresAt?: Date | null; createdBy?: string | null },
+): Promise<{ id: string; token: string }> {
+  const unknown = options.scopes.filter((s) => !PERMISSIONS.includes(s));
+  if (unknown.length > 0) throw new UserError(`Unknown token scope(s): ${unknown.join(', ')}`, 'bad_input');
+  const token = secret('sgt');
+  const [row] = await db.query<{ id: string }>(
+    'INSERT INTO api_token (user_id, name, token_hash, scopes, expires_at, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
+    [userId, options.name, hashSecret(token), options.scopes, options.expiresAt ?? null, options.createdBy ?? userId],
+  );
+  return { id: row!.id, token };
+}
+
+/** A token works only while it, and its user, are neither revoked, expired nor deactivated. */
+export async function actorForToken(db: Queryable, token: string): Promise<Actor | null> {
+  const [row] = await db.query<{ user_id: string; username: string; organisation_id: string | null; roles: Role[]; scopes: string[] }>(
+    `UPDATE api_token t SET last_used_at = now()
+     FROM app_user u
+     WHERE t.token_hash = $1 AND u.id = t.user_id AND u.active AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+     RETURNING u.id AS user_id, u.username, u.organisation_id, u.roles, t.scopes`,
+    [hashSecret(token)],
+  );
+  return row ? actorOf(row, 'token', row.scopes) : null;
+}
+
+export async function revokeApiToken(db: Queryable, tokenId: string, userId: string | null): Promise<boolean> {
+  const rows = await db.query(
+    'UPDATE api_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR user_id = $2) RETURNING id',
+    [tokenId, userId],
+  );
+  return rows.length > 0;
+}
+
+export async function listApiTokens(db: Queryable, userId: string) {
+  return db.query<{ id: string; name: string; scopes: string[]; expires_at: Date | null; revoked_at: Date | null; last_used_at: Date | null; created_at: Date }>(
+    'SELECT id, name, scopes, expires_at, revoked_at, last_used_at, created_at FROM api_token WHERE user_id = $1 ORDER BY created_at',
+    [userId],
+  );
+}
+
+export const SESSION_HOURS = 12;
+
+export async function createSession(db: Queryable, userId: string, meta: { userAgent?: string; ip?: string }): Promise<{ token: string; csrfToken: string; expiresAt: Date }> {
+  const token = secret('sgs');
+  const csrfToken = randomBytes(24).toString('base64url');
+  const [row] = await db.query<{ expires_at: Date }>(
+    `INSERT INTO user_session (user_id, session_hash, csrf_token, expires_at, user_agent, ip)
+     VALUES ($1, $2, $3, now() + make_interval(hours => $4), $5, $6) RETURNING expires_at`,
+    [userId, hashSecret(token), csrfToken, SESSION_HOURS, meta.userAgent ?? null, meta.ip ?? null],
+  );
+  return { token, csrfToken, expiresAt: row!.expires_at };
+}
+
+export async function actorForSession(db: Queryable, token: string): Promise<{ actor: Actor; csrfToken: string; sessionId: string } | null> {
+  const [row] = await db.query<{ user_id: string; username: string; organisation_id: string | null; roles: Role[]; csrf_token: string; session_id: string }>(
+    `SELECT u.id AS user_id, u.username, u.organisation_id, u.roles, s.csrf_token, s.id AS session_id
+     FROM user_session s JOIN app_user u ON u.id = s.user_id
+     WHERE s.session_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.active`,
+    [hashSecret(token)],
+  );
+  return row ? { actor: actorOf(row, 'session'), csrfToken: row.csrf_token, sessionId: row.session_id } : null;
+}
+
+export async function revokeSession(db: Queryable, sessionId: string): Promise<void> {
+  await db.query('UPDATE user_session SET revoked_at = now() WHERE id = $1', [sessionId]);
+}
+
+/** One row per write and per permission change: who, when, what, on which record. */
+export async function writeAudit(
+  db: Queryable,
+  actor: Actor | null,
+  action: string,
+  entity: { type?: string | null; id?: string | null } = {},
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await db.query('INSERT INTO audit_log (actor_id, action, entity_type, entity_id, details) VALUES ($1, $2, $3, $4, $5::jsonb)', [
+    actor?.userId ?? null,
+    action,
+    entity.type ?? null,
+    entity.id ?? null,
+    JSON.stringify({ ...details, actor: actor?.username ?? 'anonymous', via: actor?.via ?? 'system' }),
+  ]);
+}
+
+/** Every read of restricted personal data leaves a row: who, when, which record. */
+export async function logRestrictedAccess(db: Queryable, actor: Actor, entityType: string, entityIds: readonly string[], purpose: string): Promise<void> {
+  if (entityIds.length === 0) return;
+  await db.query(
+    'INSERT INTO restricted_access_log (actor_id, entity_type, entity_id, purpose) SELECT $1, $2, unnest($3::uuid[]), $4',
+    [actor.userId, entityType, entityIds, purpose],
+  );
+}
