@@ -1,36 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { portFrom, storeConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
-import { seedCountries } from '../gazetteer/countries.ts';
 import { buildServer } from '../http/server.ts';
-import type { Db } from '../store/db.ts';
-import { migrate } from '../store/migrate.ts';
 import { openStore, storeInfo } from '../store/open.ts';
-
-interface StoreOptions {
-  databaseUrl?: string;
-  dataDir?: string;
-}
-
-/** Opens, migrates and seeds the store, runs fn, and always closes the store (PGlite flushes on close). */
-async function withStore<T>(options: StoreOptions, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openStore(storeConfig(options));
-  try {
-    const applied = await migrate(db);
-    if (applied.length > 0) process.stderr.write(`Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}\n`);
-    const countries = await seedCountries(db);
-    if (countries > 0) process.stderr.write(`Seeded ${countries} country outlines into the gazetteer\n`);
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
-function storeOptions(command: Command): Command {
-  return command
-    .option('--database-url <url>', 'PostgreSQL + PostGIS database (default: $DATABASE_URL, else the embedded store)')
-    .option('--data-dir <folder>', 'folder of the embedded store (default: $SAFEGROUND_DATA or ./safeground-data)');
-}
+import { prepareStore, type StoreOptions, storeOptions, withStore } from './store.ts';
 
 function parsePort(value: string): number {
   try {
@@ -55,8 +28,7 @@ export function program(): Command {
       const db = await openStore(storeConfig(options));
       const closeDb = async () => db.close();
       try {
-        await migrate(db);
-        await seedCountries(db);
+        await prepareStore(db);
         const app = await buildServer({ db, logger: true });
         try {
           await app.listen({ port: options.port, host: options.host });
