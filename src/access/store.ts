@@ -75,7 +75,8 @@ export async function recordLogin(db: Queryable, userId: string, success: boolea
 
 function actorOf(row: { user_id: string; username: string; organisation_id: string | null; roles: Role[] }, via: Actor['via'], scopes?: readonly string[]): Actor {
   const permissions = permissionsOf(row.roles);
-  if (scopes) for (const p of [...permissions]) if (!scopes.includes(p)) permissions.delete(p);
+  /** What anyone may do anonymously no token scope can take away. */
+  if (scopes) for (const p of [...permissions]) if (p !== 'public.read' && !scopes.includes(p)) permissions.delete(p);
   return { userId: row.user_id, username: row.username, organisationId: row.organisation_id, roles: row.roles, permissions, via };
 }
 
@@ -161,7 +162,7 @@ export async function writeAudit(
     action,
     entity.type ?? null,
     entity.id ?? null,
-    JSON.stringify({ ...details, actor: actor?.username ?? 'anonymous', via: actor?.via ?? 'system' }),
+    JSON.stringify({ ...details, via: actor?.via ?? 'system' }),
   ]);
 }
 

@@ -3,7 +3,16 @@ import { portFrom, storeConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { buildServer } from '../http/server.ts';
 import { openStore, storeInfo } from '../store/open.ts';
+import { auditCommand, ensureFirstAdministrator, tokensCommand, usersCommand } from '../access/cli.ts';
 import { prepareStore, type StoreOptions, storeOptions, withStore } from './store.ts';
+
+const output = { outputError: (message: string, write: (s: string) => void) => write(`safeground: ${message.trim().replace(/^error: /, '')} (see safeground --help)\n`) };
+
+/** Commands added with addCommand do not inherit settings: every command exits through main. */
+function inheritSettings(command: Command): void {
+  command.exitOverride().configureOutput(output);
+  for (const sub of command.commands) inheritSettings(sub);
+}
 
 function parsePort(value: string): number {
   try {
@@ -18,7 +27,7 @@ export function program(): Command {
     .description('Open information management for humanitarian mine action')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ outputError: (message, write) => write(`safeground: ${message.trim().replace(/^error: /, '')} (see safeground --help)\n`) });
+    .configureOutput(output);
 
   storeOptions(cli.command('serve'))
     .description('Serve the API and web app (creates, migrates and seeds the store on first run)')
@@ -29,6 +38,8 @@ export function program(): Command {
       const closeDb = async () => db.close();
       try {
         await prepareStore(db);
+        const firstPassword = await ensureFirstAdministrator(db);
+        if (firstPassword) process.stdout.write(`First administrator: admin, one-time password ${firstPassword} (shown once; change it at first sign-in)\n`);
         const app = await buildServer({ db, logger: true });
         try {
           await app.listen({ port: options.port, host: options.host });
@@ -62,6 +73,10 @@ export function program(): Command {
       });
     });
 
+  cli.addCommand(usersCommand());
+  cli.addCommand(tokensCommand());
+  cli.addCommand(auditCommand());
+  inheritSettings(cli);
   return cli;
 }
 
