@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { portFrom, storeConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { buildServer } from '../http/server.ts';
+import { landCommand } from '../land/cli.ts';
 import { openStore, storeInfo } from '../store/open.ts';
 import { auditCommand, ensureFirstAdministrator, tokensCommand, usersCommand } from '../access/cli.ts';
 import { prepareStore, type StoreOptions, storeOptions, withStore } from './store.ts';
@@ -76,6 +77,7 @@ export function program(): Command {
   cli.addCommand(usersCommand());
   cli.addCommand(tokensCommand());
   cli.addCommand(auditCommand());
+  cli.addCommand(landCommand());
   inheritSettings(cli);
   return cli;
 }
