@@ -1,0 +1,450 @@
+/**
+ * The accuracy audit of a minefield record against what clearance found, exactly as the domain
+ * primer defines it (docs: shared/design/domain.md, "Accuracy audit"). Every figure is a count
+ * over a count, both reported, so published claims about record accuracy can be recomputed.
+ *
+ * All geometry is done in a local tangent plane centred on the record's origin (its first
+ * surveyed reference point); within a few kilometres its distances are within a millimetre of
+ * the geodesic ones, and it keeps the hot loops free of geodesic calls. Searches go through a
+ * uniform grid index, so a record's cost grows with its finds and features, not their product.
+ */
+import { localPlane, type LocalPlane, type PlanePoint } from '../geodesy/localPlane.ts';
+import { direct, type LatLon } from '../geodesy/geodesic.ts';
+import { normalizeAzimuthDeg } from '../geodesy/angles.ts';
+import type { Reconstruction } from './reconstruct.ts';
+import { GridIndex } from './gridIndex.ts';
+import { maximumMatching } from './matching.ts';
+import { evenSample, fitRigidMotion, IDENTITY, toRecordFrame, type FitTargets, type RigidMotion } from './systematic.ts';
+
+/** A found explosive ordnance item. */
+export interface Find extends LatLon {
+  id: string;
+  /** e.g. "AP mine", "AT mine", "UXO". Finds whose category does not mention a mine are not mines. */
+  category?: string;
+  model?: string;
+}
+
+export interface Accident extends LatLon {
+  id: string;
+}
+
+export interface AuditOptions {
+  /** τ in metres (default 5). */
+  tolerance?: number;
+  /** Tolerances of the A(τ) curve (default 1, 2, 5, 10, 20, 50 m; τ is added if missing). */
+  curve?: readonly number[];
+  /** Largest systematic shift searched for, metres (default 200). */
+  maxShift?: number;
+  /** Jittered null trials for the significance test (default 19, i.e. p ≤ 0.05). */
+  nullTrials?: number;
+  /** The area the caller audits the record for (e.g. an administrative area), for aggregation. */
+  area?: string;
+}
+
+/** A count over a count; `share` is null when the denominator is 0. */
+export interface Share {
+  count: number;
+  of: number;
+  share: number | null;
+}
+
+export interface CurvePoint extends Share {
+  toleranceM: number;
+}
+
+export interface SystematicError {
+  /** How far the record must move (its reference point, after the rotation) to fit, metres. */
+  shiftM: number;
+  /** True bearing of that move, degrees [0, 360). */
+  bearingDeg: number;
+  eastM: number;
+  northM: number;
+  /** Rotation of the record about its reference point, degrees, clockwise positive (like an azimuth). */
+  rotationDeg: number;
+  /** Where the reference point would have to be for the record to fit. */
+  correctedOrigin: LatLon;
+  /** A(τ) after the correction. */
+  accuracyAfter: CurvePoint[];
+  /** Finds within τ before and after the correction. */
+  withinBefore: number;
+  withinAfter: number;
+  /** The smallest gain (in finds within τ) that may count as significant: max(3, 5% of finds). */
+  minimumGain: number;
+  /** Null trials run (fewer than asked when one already matched the observed gain). */
+  nullTrialsRun: number;
+  /** Largest share of finds gained by fitting a jittered copy of the finds. */
+  nullMaxGainShare: number | null;
+  significant: boolean;
+  verdict: string;
+}
+
+export interface AuditResult {
+  reference: string;
+  handoverBatch?: string;
+  area?: string;
+  toleranceM: number;
+  finds: { total: number; mines: number; notMines: number };
+  /** A(τ): share of found mines within τ of a recorded row line or mine position. */
+  accuracy: CurvePoint[];
+  /** Recorded and predicted mine positions matched one-to-one by a found mine within τ. */
+  completeness: Share;
+  /** Outside the perimeter buffered by τ; null when the record has no perimeter. */
+  outside: { finds: Share; accidents: Share; combined: Share } | null;
+  counts: {
+    found: number;
+    stated: number | null;
+    recorded: number;
+    predictedPositions: number;
+    foundMinusStated: number | null;
+    foundMinusRecorded: number;
+  };
+  /** Null when there is nothing to fit (no found mines or no mine positions or rows). */
+  systematic: SystematicError | null;
+  parameters: { curve: number[]; maxShiftM: number; nullTrials: number; seed: number };
+}
+
+const DEFAULT_CURVE = [1, 2, 5, 10, 20, 50];
+
+export function isMine(f: Find): boolean {
+  return f.category === undefined || /mine/i.test(f.category);
+}
+
+export function share(count: number, of: number): Share {
+  return { count, of, share: of === 0 ? null : count / of };
+}
+
+/**
+ * Audit a reconstructed record against the finds and accidents in the land it covers.
+ * Throws if the record could not be placed at all (no origin).
+ *
+ * @example auditRecord(reconstruct(record), finds, accidents, { tolerance: 5 }).accuracy
+ */
+export function auditRecord(
+  reconstruction: Reconstruction,
+  finds: readonly Find[],
+  accidents: readonly Accident[],
+  options: AuditOptions = {},
+): AuditResult {
+  const origin = reconstruction.origin;
+  if (origin === null) throw new Error(`minefield record "${reconstruction.reference}" could not be placed (no surveyed reference point), so it cannot be audited`);
+  const tolerance = options.tolerance ?? 5;
+  if (!(tolerance > 0)) throw new Error(`audit tolerance must be > 0 m, got ${tolerance}`);
+  const curve = [...new Set([...(options.curve ?? DEFAULT_CURVE), tolerance])].sort((a, b) => a - b);
+  const maxShift = options.maxShift ?? 200;
+  const nullTrials = options.nullTrials ?? 19;
+  const seed = hashSeed(reconstruction.reference);
+
+  const plane = localPlane(origin);
+  const mineFinds = finds.filter(isMine);
+  const found = mineFinds.map((f) => plane.toLocal(f));
+  const features = recordFeatures(reconstruction, plane);
+  const reach = Math.max(curve[curve.length - 1] as number, 2 * tolerance);
+  const featureIndex = new GridIndex({ points: features.mines, segments: features.rows }, Math.max(tolerance, 1), reach);
+  const distances = (points: readonly PlanePoint[], m: RigidMotion): Float64Array =>
+    Float64Array.from(points, (p) => {
+      const q = toRecordFrame(m, p.x, p.y);
+      return featureIndex.nearest(q.x, q.y, reach)?.distance ?? Infinity;
+    });
+  const accuracyOf = (d: Float64Array): CurvePoint[] =>
+    curve.map((t) => ({ toleranceM: t, ...share(d.reduce((n, v) => n + (v <= t ? 1 : 0), 0), d.length) }));
+
+  const before = distances(found, IDENTITY);
+  const accuracy = accuracyOf(before);
+
+  const recordedPositions = features.mines.length;
+  const mineIndex = new GridIndex({ points: features.mines }, Math.max(tolerance, 1), tolerance);
+  const adjacency: number[][] = Array.from({ length: recordedPositions }, () => []);
+  found.forEach((f, j) => mineIndex.within(f.x, f.y, tolerance, (id) => (adjacency[id] as number[]).push(j)));
+  const matched = maximumMatching(recordedPositions, found.length, adjacency).reduce((n, r) => n + (r >= 0 ? 1 : 0), 0);
+
+  const outside = features.perimeter === null ? null : outsideShares(features.perimeter, finds.map((f) => plane.toLocal(f)), accidents.map((a) => plane.toLocal(a)), tolerance);
+
+  const stated = reconstruction.statedMineTotal ?? null;
+  const systematic =
+    found.length === 0 || featureIndex.size === 0
+      ? null
+      : systematicError(found, before, features, { tolerance, maxShift, nullTrials, seed, reach, origin, featureIndex, accuracyOf, distances });
+
+  return {
+    reference: reconstruction.reference,
+    ...(reconstruction.handoverBatch !== undefined && { handoverBatch: reconstruction.handoverBatch }),
+    ...(options.area !== undefined && { area: options.area }),
+    toleranceM: tolerance,
+    finds: { total: finds.length, mines: mineFinds.length, notMines: finds.length - mineFinds.length },
+    accuracy,
+    completeness: share(matched, recordedPositions),
+    outside,
+    counts: {
+      found: mineFinds.length,
+      stated,
+      recorded: reconstruction.recordedMineCount,
+      predictedPositions: recordedPositions,
+      foundMinusStated: stated === null ? null : mineFinds.length - stated,
+      foundMinusRecorded: mineFinds.length - reconstruction.recordedMineCount,
+    },
+    systematic,
+    parameters: { curve, maxShiftM: maxShift, nullTrials, seed },
+  };
+}
+
+interface RecordFeatures {
+  mines: Array<PlanePoint & { id: number }>;
+  rows: Array<{ a: PlanePoint; b: PlanePoint; id: number }>;
+  /** Rows with no predicted mines: the fit can only pull finds onto their lines. */
+  unpredictedRows: Array<{ a: PlanePoint; b: PlanePoint; id: number }>;
+  perimeter: PlanePoint[] | null;
+}
+
+function recordFeatures(r: Reconstruction, plane: LocalPlane): RecordFeatures {
+  const mines = r.predictedMines.map((m, id) => ({ id, ...plane.toLocal(m) }));
+  const rows = r.rows.map((row, id) => ({ id, a: plane.toLocal(row.start), b: plane.toLocal(row.end) }));
+  const unpredictedRows = rows.filter((_, i) => r.rows[i]?.predictedMineCount === 0);
+  const ring = r.perimeter?.coordinates[0];
+  const perimeter = ring === undefined ? null : ring.slice(0, -1).map(([lon = 0, lat = 0]) => plane.toLocal({ lat, lon }));
+  return { mines, rows, unpredictedRows, perimeter };
+}
+
+function outsideShares(
+  polygon: PlanePoint[],
+  finds: PlanePoint[],
+  accidents: PlanePoint[],
+  tolerance: number,
+): { finds: Share; accidents: Share; combined: Share } {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const p of polygon) {
+    minX = Math.min(minX, p.x);
+    minY = Math.min(minY, p.y);
+    maxX = Math.max(maxX, p.x);
+    maxY = Math.max(maxY, p.y);
+  }
+  const isOutside = (p: PlanePoint): boolean => {
+    if (p.x < minX - tolerance || p.x > maxX + tolerance || p.y < minY - tolerance || p.y > maxY + tolerance) return true;
+    return !insideOrNear(polygon, p, tolerance);
+  };
+  const findsOutside = finds.filter(isOutside).length;
+  const accidentsOutside = accidents.filter(isOutside).length;
+  return {
+    finds: share(findsOutside, finds.length),
+    accidents: share(accidentsOutside, accidents.length),
+    combined: share(findsOutside + accidentsOutside, finds.length + accidents.length),
+  };
+}
+
+/** Inside the polygon (even–odd rule) or within `buffer` of its boundary. */
+export function insideOrNear(polygon: readonly PlanePoint[], p: PlanePoint, buffer: number): boolean {
+  let inside = false;
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
+    const a = polygon[i] as PlanePoint;
+    const b = polygon[j] as PlanePoint;
+    if (a.y > p.y !== b.y > p.y && p.x < ((b.x - a.x) * (p.y - a.y)) / (b.y - a.y) + a.x) inside = !inside;
+    const dx = b.x - a.x;
+    const dy = b.y - a.y;
+    const len2 = dx * dx + dy * dy;
+    const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2));
+    const ex = p.x - a.x - t * dx;
+    const ey = p.y - a.y - t * dy;
+    if (ex * ex + ey * ey <= buffer * buffer) return true;
+  }
+  return inside;
+}
+
+interface SystematicContext {
+  tolerance: number;
+  maxShift: number;
+  nullTrials: number;
+  seed: number;
+  reach: number;
+  origin: LatLon;
+  featureIndex: GridIndex;
+  accuracyOf: (d: Float64Array) => CurvePoint[];
+  distances: (points: readonly PlanePoint[], m: RigidMotion) => Float64Array;
+}
+
+/**
+ * Fit the rigid motion (see systematic.ts) and judge whether it is real.
+ *
+ * Significance rule: searching over shifts and rotations always improves the fit a little, even
+ * on pure noise, so the gain must beat what the same search gains on finds that carry no
+ * alignment. The shift is significant only when
+ * (a) it brings at least max(3, 5% of the found mines) more finds within τ, and
+ * (b) its gain, as a share of finds, is larger than the gain on each of 19 null copies of the
+ *     finds, each find jittered independently by a uniformly random offset within
+ *     max(25 m, 5τ) (which keeps where the finds are but destroys their fine alignment),
+ *     i.e. a one-sided Monte Carlo test at p ≤ 1/(19+1) = 0.05.
+ * Null copies use the same reproducible sample of at most 300 finds as the coarse search, with a
+ * seed derived from the record reference, so the verdict is the same on every run.
+ */
+function systematicError(
+  found: readonly PlanePoint[],
+  before: Float64Array,
+  features: RecordFeatures,
+  ctx: SystematicContext,
+): SystematicError {
+  const { tolerance, maxShift } = ctx;
+  const pairingMines = features.mines;
+  const votePoints = [...pairingMines];
+  for (const row of features.unpredictedRows) {
+    const n = Math.max(1, Math.ceil(Math.hypot(row.b.x - row.a.x, row.b.y - row.a.y) / (tolerance / 2)));
+    for (let k = 0; k <= n; k++) votePoints.push({ id: -1, x: row.a.x + ((row.b.x - row.a.x) * k) / n, y: row.a.y + ((row.b.y - row.a.y) * k) / n });
+  }
+  const targets: FitTargets = {
+    pairing: new GridIndex({ points: pairingMines, segments: features.unpredictedRows }, Math.max(2 * tolerance, 1), 2 * tolerance),
+    votes: votePoints,
+  };
+  const withinCount = (points: readonly PlanePoint[], m: RigidMotion): number => {
+    let n = 0;
+    for (const p of points) {
+      const q = toRecordFrame(m, p.x, p.y);
+      if (ctx.featureIndex.nearest(q.x, q.y, tolerance) !== null) n++;
+    }
+    return n;
+  };
+  const truncatedLoss = (points: readonly PlanePoint[], m: RigidMotion): number => {
+    let loss = 0;
+    for (const p of points) {
+      const q = toRecordFrame(m, p.x, p.y);
+      const d = ctx.featureIndex.nearest(q.x, q.y, tolerance)?.distance ?? tolerance;
+      loss += d * d;
+    }
+    return loss;
+  };
+  const options = { tolerance, maxShift };
+
+  const motion = fitRigidMotion(found, targets, truncatedLoss, options);
+  const after = ctx.distances(found, motion);
+  const withinBefore = before.reduce((n, v) => n + (v <= tolerance ? 1 : 0), 0);
+  const withinAfter = after.reduce((n, v) => n + (v <= tolerance ? 1 : 0), 0);
+  const gain = withinAfter - withinBefore;
+  const minimumGain = Math.max(3, Math.ceil(0.05 * found.length));
+
+  let nullTrialsRun = 0;
+  let nullMaxGainShare: number | null = null;
+  let beatsNull = true;
+  if (gain >= minimumGain) {
+    const sample = evenSample(found, 300);
+    const random = mulberry32(ctx.seed);
+    const jitter = Math.max(25, 5 * tolerance);
+    for (let t = 0; t < ctx.nullTrials; t++) {
+      const jittered = sample.map((p) => {
+        const r = jitter * Math.sqrt(random());
+        const a = 2 * Math.PI * random();
+        return { x: p.x + r * Math.cos(a), y: p.y + r * Math.sin(a) };
+      });
+      const nullMotion = fitRigidMotion(jittered, targets, truncatedLoss, options);
+      const nullGain = (withinCount(jittered, nullMotion) - withinCount(jittered, IDENTITY)) / jittered.length;
+      nullTrialsRun++;
+      nullMaxGainShare = Math.max(nullMaxGainShare ?? 0, nullGain);
+      if (nullGain >= gain / found.length) {
+        beatsNull = false;
+        break;
+      }
+    }
+  }
+  const significant = gain >= minimumGain && beatsNull;
+
+  const shiftM = Math.hypot(motion.tx, motion.ty);
+  const bearingDeg = normalizeAzimuthDeg((Math.atan2(motion.tx, motion.ty) * 180) / Math.PI);
+  const rotationDeg = (-motion.theta * 180) / Math.PI;
+  const verdict = significant
+    ? `significant: moving the record ${shiftM.toFixed(1)} m towards ${bearingDeg.toFixed(0)}° and turning it ${rotationDeg.toFixed(1)}° about its reference point brings ${gain} more of ${found.length} found mines within ${tolerance} m, more than any of ${nullTrialsRun} jittered null trials`
+    : gain < minimumGain
+      ? `not significant: the best correction brings ${gain} more of ${found.length} found mines within ${tolerance} m, fewer than the ${minimumGain} required`
+      : `not significant: a jittered null trial gained as much (${((nullMaxGainShare ?? 0) * 100).toFixed(1)}% of finds) as the correction (${((gain / found.length) * 100).toFixed(1)}%)`;
+  return {
+    shiftM,
+    bearingDeg,
+    eastM: motion.tx,
+    northM: motion.ty,
+    rotationDeg,
+    correctedOrigin: shiftM === 0 ? { ...ctx.origin } : (({ lat, lon }) => ({ lat, lon }))(direct(ctx.origin, bearingDeg, shiftM)),
+    accuracyAfter: ctx.accuracyOf(after),
+    withinBefore,
+    withinAfter,
+    minimumGain,
+    nullTrialsRun,
+    nullMaxGainShare,
+    significant,
+    verdict,
+  };
+}
+
+/** FNV-1a of the reference: the same record always draws the same null trials. */
+function hashSeed(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface AuditAggregate {
+  key: string;
+  records: number;
+  /** Pooled A(τ): all found mines within τ over all found mines, across the group's records. */
+  accuracy: CurvePoint[];
+  completeness: Share;
+  outside: { finds: Share; accidents: Share; combined: Share };
+  /** Found versus stated, summed over the records that state a total. */
+  foundVersusStated: { found: number; stated: number; records: number };
+  /** Pooled A(τ) at the audit tolerance after each record's own correction (records without a fit count as uncorrected). */
+  accuracyAfterCorrection: Share;
+  significantShifts: number;
+}
+
+/**
+ * Pool audits per handover batch or per area. Shares are pooled (sum of counts over sum of
+ * denominators), not averages of per-record ratios: a record with 3 finds must not weigh as much
+ * as one with 300, and pooled figures are what "x% of found mines lay within 5 m of a recorded
+ * position" means. Audits must share one tolerance and curve.
+ */
+export function aggregateAudits(results: readonly AuditResult[], by: 'handoverBatch' | 'area'): AuditAggregate[] {
+  const groups = new Map<string, AuditResult[]>();
+  for (const r of results) {
+    const key = (by === 'handoverBatch' ? r.handoverBatch : r.area) ?? '(none)';
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const first = results[0];
+  for (const r of results) {
+    if (first !== undefined && (r.toleranceM !== first.toleranceM || r.parameters.curve.join() !== first.parameters.curve.join())) {
+      throw new Error(`aggregateAudits: record "${r.reference}" was audited with τ = ${r.toleranceM} m and curve ${r.parameters.curve.join(', ')}, unlike "${first.reference}"`);
+    }
+  }
+  const sum = (rs: AuditResult[], f: (r: AuditResult) => number): number => rs.reduce((n, r) => n + f(r), 0);
+  return [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, rs]) => {
+      const curve = rs[0]?.parameters.curve ?? [];
+      const withStated = rs.filter((r) => r.counts.stated !== null);
+      const pooled = (pick: (o: NonNullable<AuditResult['outside']>) => Share): Share =>
+        share(sum(rs, (r) => (r.outside ? pick(r.outside).count : 0)), sum(rs, (r) => (r.outside ? pick(r.outside).of : 0)));
+      const atTolerance = (points: CurvePoint[]): CurvePoint | undefined => points.find((p) => p.toleranceM === rs[0]?.toleranceM);
+      return {
+        key,
+        records: rs.length,
+        accuracy: curve.map((t, i) => ({ toleranceM: t, ...share(sum(rs, (r) => r.accuracy[i]?.count ?? 0), sum(rs, (r) => r.accuracy[i]?.of ?? 0)) })),
+        completeness: share(sum(rs, (r) => r.completeness.count), sum(rs, (r) => r.completeness.of)),
+        outside: { finds: pooled((o) => o.finds), accidents: pooled((o) => o.accidents), combined: pooled((o) => o.combined) },
+        foundVersusStated: { found: sum(withStated, (r) => r.counts.found), stated: sum(withStated, (r) => r.counts.stated ?? 0), records: withStated.length },
+        accuracyAfterCorrection: share(
+          sum(rs, (r) => atTolerance(r.systematic?.accuracyAfter ?? r.accuracy)?.count ?? 0),
+          sum(rs, (r) => atTolerance(r.accuracy)?.of ?? 0),
+        ),
+        significantShifts: rs.filter((r) => r.systematic?.significant === true).length,
+      };
+    });
+}
