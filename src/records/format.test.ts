@@ -91,3 +91,18 @@ test('legs CSV errors name the record, the line and the column', () => {
   );
   assert.throws(() => parseLegsCsv('from,to,bearing,distance\n', 'MF 1'), /line 1, column 3: unknown column "bearing".*\n.*missing column "azimuth"/);
 });
+
+test('the worked example in docs/minefield-record-format.md is the fixture, and its CSV gives the same legs', () => {
+  const doc = readFileSync(new URL('../../docs/minefield-record-format.md', import.meta.url), 'utf8');
+  const block = (marker: string, language: string): string => {
+    const at = doc.indexOf(`<!-- example: ${marker}`);
+    assert.ok(at >= 0, `marker ${marker} missing from the doc`);
+    const match = new RegExp('```' + language + '\\n([\\s\\S]*?)\\n```').exec(doc.slice(at));
+    assert.ok(match?.[1] !== undefined, `no ${language} block after ${marker}`);
+    return match[1];
+  };
+  const documented: unknown = JSON.parse(block('minefield-record', 'json'));
+  assert.deepEqual(documented, example());
+  const record = parseMinefieldRecord(documented);
+  assert.deepEqual(parseLegsCsv(block('legs-csv', 'csv'), record.reference), record.legs);
+});

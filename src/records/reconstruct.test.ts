@@ -42,7 +42,13 @@ test('the example fixture reconstructs without errors', () => {
   const r = reconstruct(parseMinefieldRecord(json));
   assert.deepEqual(r.problems, []);
   assert.equal(r.predictedMines.length, 48);
+  // The figures docs/minefield-record-format.md quotes for it.
   assert.equal(r.closures.length, 1);
+  assert.ok(Math.abs((r.closures[0]?.misclosureM ?? 0) - 1.4) < 0.05);
+  assert.ok(Math.abs((r.closures[0]?.bearingDeg ?? 0) - 225) < 0.5);
+  assert.equal(Math.round(1 / (r.closures[0]?.relative ?? 1)), 254);
+  assert.ok(Math.abs((r.legs[1]?.correctionDeg ?? 0) + 1.22) < 0.005);
+  assert.equal(r.legs[0]?.trueAzimuthDeg, 47.8125);
   assert.ok((r.perimeterAreaM2 ?? 0) > 6000);
 });
 
