@@ -338,7 +338,7 @@ async function loadDemo(tx: Queryable, plan: DemoPlan, scale: DemoScale, seed: n
   counts.record_version = versions.length;
   progress('history', versions.length, hazards.length);
 
-  await tx.query("INSERT INTO setting (key, value, updated_at) VALUES ('demo', $1::jsonb, $2)", [JSON.stringify({ scale, seed, synthetic: true }), timestamp(DEMO_TODAY)]);
+  await tx.query("INSERT INTO setting (key, value, updated_at) VALUES ('demo', $1::jsonb, $2)", [{ scale, seed, synthetic: true }, timestamp(DEMO_TODAY)]);
   counts.setting = 1;
 }
 

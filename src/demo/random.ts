@@ -7,9 +7,9 @@
  * record can be regenerated on demand while streaming without replaying everything drawn before.
  */
 
-/** Hashes a seed and labels to a 32-bit seed (FNV-1a over the text, then a final avalanche). */
+/** Hashes a seed and labels to a 32-bit seed (FNV-1a over their text, then a final avalanche). */
 export function deriveSeed(seed: number, ...labels: readonly (string | number)[]): number {
-  let h = 0x811c9dc5 ^ (seed >>> 0);
+  let h = 0x811c9dc5;
   for (const char of `${seed}/${labels.join('/')}`) {
     h = Math.imul(h ^ char.charCodeAt(0), 0x01000193);
   }
