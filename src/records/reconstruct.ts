@@ -593,7 +593,7 @@ export function toGeoJSON(r: Reconstruction): FeatureCollection<Geometry> {
   const features: Feature<Geometry>[] = [];
   const base = { reference: r.reference };
   if (r.perimeter !== null) {
-    features.push({ type: 'Feature', geometry: r.perimeter, properties: { ...base, kind: 'perimeter', areaM2: r.perimeterAreaM2, perimeterM: r.perimeterLengthM } });
+    features.push({ type: 'Feature', geometry: r.perimeter, properties: { ...base, kind: 'perimeter' satisfies ReconstructionFeatureKind, areaM2: r.perimeterAreaM2, perimeterM: r.perimeterLengthM } });
   }
   for (const row of r.rows) {
     features.push({
@@ -601,7 +601,7 @@ export function toGeoJSON(r: Reconstruction): FeatureCollection<Geometry> {
       geometry: { type: 'LineString', coordinates: [[row.start.lon, row.start.lat], [row.end.lon, row.end.lat]] },
       properties: {
         ...base,
-        kind: 'row',
+        kind: 'row' satisfies ReconstructionFeatureKind,
         name: row.name,
         start: row.start.name,
         end: row.end.name,
@@ -617,14 +617,14 @@ export function toGeoJSON(r: Reconstruction): FeatureCollection<Geometry> {
     features.push({
       type: 'Feature',
       geometry: { type: 'Point', coordinates: [m.lon, m.lat] },
-      properties: { ...base, kind: 'predicted_mine', id: m.id, source: m.source, row: m.row ?? null, model: m.model ?? null },
+      properties: { ...base, kind: 'predicted_mine' satisfies ReconstructionFeatureKind, id: m.id, source: m.source, row: m.row ?? null, model: m.model ?? null },
     });
   }
   for (const p of r.points) {
     features.push({
       type: 'Feature',
       geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
-      properties: { ...base, kind: 'point', name: p.name, source: p.source, description: p.description ?? null },
+      properties: { ...base, kind: 'point' satisfies ReconstructionFeatureKind, name: p.name, source: p.source, description: p.description ?? null },
     });
   }
   return { type: 'FeatureCollection', features };

@@ -26,7 +26,7 @@
  * cannot be predicted; mine positions pin the shift along a row, which a line cannot.
  */
 import type { PlanePoint } from '../geodesy/localPlane.ts';
-import { GridIndex } from './gridIndex.ts';
+import type { GridIndex } from './gridIndex.ts';
 
 /** Record point p goes to R(θ)·p + (tx, ty); θ counter-clockwise in the (east, north) plane. */
 export interface RigidMotion {
