@@ -1,5 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { inverse } from '../geodesy/geodesic.ts';
+import { parseMinefieldRecord } from '../records/format.ts';
+import { reconstruct } from '../records/reconstruct.ts';
 import type { Db } from '../store/db.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { DEMO_SOURCE, generateDemo, type DemoSummary } from './generate.ts';
@@ -124,6 +127,24 @@ for (const backend of testBackends()) {
       assert.ok(accurate.near >= accurate.finds * 0.99, `${accurate.near} of ${accurate.finds} accurate-record finds within 6 m of a row`);
       const wrong = byTruth.find((t) => t.truth === 'misanchored');
       assert.ok(wrong && wrong.near < wrong.finds * 0.8, `${wrong?.near} of ${wrong?.finds} wrongly anchored finds within 6 m`);
+    });
+
+    test('record definitions are valid records whose reconstruction is the stored prediction', async () => {
+      const records = await db.query<{ id: string; definition: unknown }>('SELECT id, definition FROM minefield_record ORDER BY reference');
+      const mines = await db.query<{ record_id: string; seq: number; row_name: string; lon: number; lat: number }>(
+        'SELECT record_id, seq, row_name, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM minefield_record_mine ORDER BY record_id, seq',
+      );
+      for (const r of records) {
+        const result = reconstruct(parseMinefieldRecord(r.definition));
+        assert.deepEqual(result.problems, [], result.reference);
+        const stored = mines.filter((m) => m.record_id === r.id);
+        assert.equal(result.predictedMines.length, stored.length, result.reference);
+        result.predictedMines.forEach((p, i) => {
+          const m = stored[i] as (typeof stored)[number];
+          assert.equal(p.row, m.row_name);
+          assert.ok(inverse(p, m).distanceM < 0.05, `${result.reference} mine ${i + 1}: ${inverse(p, m).distanceM} m from the stored prediction`);
+        });
+      }
     });
 
     test('finds fall within their activity dates, after the laying of their record, and nothing is dated after 2026-11-01', async () => {

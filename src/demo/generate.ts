@@ -22,7 +22,7 @@ import { FIND_COLUMNS, countRecordFinds, findRows, scatteredFinds } from './find
 import {
   ADMIN_AREA_COLUMNS, BOX, PLACE_NAME_COLUMNS, SETTLEMENT_COLUMNS, adminAreaRows, placeNameRows, planGazetteer, settlementRows, type Gazetteer,
 } from './gazetteer.ts';
-import { ewktMultiPolygon, LocalFrame, type Vec } from './geometry.ts';
+import { add, ewktMultiPolygon, LocalFrame, ringCentre, sub, type Vec } from './geometry.ts';
 import {
   BOX_FRAME, Occupancy, describeHazard, distanceToFrontLine, drawHazardParts, estimatedArea, grownHull, hazardOrigin, nearFrontLine, partsArea,
   partsRadius, planFrontLine, districtOf, type HazardPlan,
@@ -132,14 +132,16 @@ function planDemo(settings: ScaleSettings, seed: number): DemoPlan {
   for (let i = 0; i < settings.records; i++) {
     for (let attempt = 0; ; attempt++) {
       if (attempt > 1000) throw new Error(`No room left in the demo box for minefield record ${i + 1}`);
-      const { position, azimuth } = nearFrontLine(recordRng, line, 1500);
+      const { position, azimuth } = nearFrontLine(recordRng, line, settings.frontLineSpreadM * 0.6);
       const origin = hazardOrigin(position);
       if (!origin) continue;
       const record = planRecord(recordRng, ids, i, origin, azimuth + recordRng.normal(0, 10), settings.record);
       const ring = grownHull(recordRng, recordFootprint(record), 10, 30);
-      const radius = partsRadius([ring]);
-      if (!occupancy.isFree(position, radius, 50)) continue;
-      occupancy.add(position, radius);
+      // The hazard lies off the reference point; its circle is drawn about its own centre.
+      const centre = ringCentre(ring);
+      const radius = partsRadius([ring.map((p) => sub(p, centre))]);
+      if (!occupancy.isFree(add(position, centre), radius, 50)) continue;
+      occupancy.add(add(position, centre), radius);
       const kind = recordRng.chance(0.8) ? 'cha' : 'sha';
       const hazard = newHazard(recordRng, ids, hazards.length, kind, record.frame, [ring], true, kind === 'cha' ? 'high_reliability_record' : 'low_reliability_record');
       hazard.recordIndex = i;

@@ -13,31 +13,18 @@
  * unrecorded ones elsewhere). The record's `notes` say which, so the accuracy audit can be
  * checked against a known answer.
  *
- * `definition` (jsonb) holds the record as digitised, in this shape:
- *
- * ```json
- * {
- *   "format": "safeground-demo-minefield-record/1",
- *   "angle_unit": "degrees" | "mils",
- *   "north_reference": "true" | "grid" | "magnetic",
- *   "declination_deg": -7.4 | null,
- *   "reference_point": "RP",
- *   "points": [{ "name": "RP", "kind": "reference_point", "surveyed": true, "lat": 6.91, "lon": -75.3 },
- *              { "name": "T1", "kind": "turning_point", "surveyed": false }, ...],
- *   "legs": [{ "seq": 1, "from_point": "RP", "to_point": "T1", "azimuth": 1234, "distance_m": 85.4 }, ...],
- *   "rows": [{ "name": "R1", "start_point": "R1S", "end_point": "R1E", "mine_count": 60,
- *              "mine_model": "PMN-2", "spacing_m": 2, "pattern": "regular" }, ...],
- *   "perimeter": ["T1", "T2", "T3", "T4"]
- * }
- * ```
- *
- * Azimuths are in the record's unit from its north reference; only surveyed points carry
- * coordinates; every other point is reached by walking the legs in `seq` order.
+ * `definition` (jsonb) holds the record in Safeground's record format
+ * (docs/minefield-record-format.md, `safeground/minefield-record@1`): a surveyed reference point,
+ * sometimes a landmark, legs to the perimeter's turning points T1–T4 (with a closing check leg
+ * back to T1) and to each row's ends, and the rows with count, model and spacing. The point,
+ * leg, row and mine tables hold the same record in queryable form, and `perimeter`, `row_lines`
+ * and the predicted mines are its reconstruction.
  */
 import { fromDegrees, normalizeAzimuthDeg, toDegrees, type AngleUnit } from '../geodesy/angles.ts';
 import { gridConvergenceDeg } from '../geodesy/coordinates.ts';
 import { direct, inverse } from '../geodesy/geodesic.ts';
 import type { NorthReference } from '../geodesy/north.ts';
+import { MINEFIELD_RECORD_FORMAT } from '../records/format.ts';
 import { ordnanceModel } from './catalogue.ts';
 import { day, isoDate } from './dates.ts';
 import { add, dot, LocalFrame, rotate, scale, sub, unitFromAzimuth, ewktLineString, ewktMultiLineString, ewktPoint, ewktPolygon, type LonLat, type Vec } from './geometry.ts';
@@ -80,6 +67,8 @@ interface RecordLeg {
   /** As written: in the record's unit, from its north reference. */
   azimuth: number;
   distanceM: number;
+  /** A closing leg onto a point already located: it measures the traverse, defines nothing. */
+  check: boolean;
 }
 
 interface RecordRow {
@@ -114,8 +103,6 @@ export interface RecordPlan {
   angleUnit: AngleUnit;
   northReference: NorthReference;
   declinationDeg: number | null;
-  /** Degrees to add to a written azimuth (after unit conversion) to get a true azimuth. */
-  correctionDeg: number;
   /** Tangent plane at the reference point. */
   frame: LocalFrame;
   statedReferencePoint: LonLat;
@@ -193,32 +180,37 @@ export function planRecord(rng: Random, ids: Random, index: number, referencePoi
     points.push({ name: r.startPoint, kind: 'row_end', surveyed: false, actual: r.actualStart }, { name: r.endPoint, kind: 'row_end', surveyed: false, actual: r.actualEnd });
   }
 
-  const chain: [string, string][] = [];
+  // [from, to, check]: the perimeter is a closed traverse, its last leg a check back onto T1.
+  const chain: [string, string, boolean][] = [];
   const first = points.some((p) => p.name === 'LM1') ? 'LM1' : 'RP';
-  if (first === 'LM1') chain.push(['RP', 'LM1']);
-  chain.push([first, 'T1'], ['T1', 'T2'], ['T2', 'T3'], ['T3', 'T4']);
+  if (first === 'LM1') chain.push(['RP', 'LM1', false]);
+  chain.push([first, 'T1', false], ['T1', 'T2', false], ['T2', 'T3', false], ['T3', 'T4', false], ['T4', 'T1', true]);
   rows.forEach((r, i) => {
-    chain.push([i === 0 ? 'T1' : (rows[i - 1] as RecordRow).startPoint, r.startPoint], [r.startPoint, r.endPoint]);
+    chain.push([i === 0 ? 'T1' : (rows[i - 1] as RecordRow).startPoint, r.startPoint, false], [r.startPoint, r.endPoint, false]);
   });
 
   const angleUnit: AngleUnit = rng.chance(0.4) ? 'mils' : 'degrees';
   const northReference = rng.weighted<NorthReference>([['magnetic', 45], ['grid', 30], ['true', 25]]);
   const declinationDeg = northReference === 'magnetic' ? Math.round(rng.normal(-7.4, 0.3) * 10) / 10 : null;
-  const correctionDeg = northReference === 'magnetic' ? (declinationDeg as number) : northReference === 'grid' ? gridConvergenceDeg(toLatLon(referencePoint)) : 0;
+  // Grid convergence is taken where each leg starts, as reconstruction does.
+  const correctionAt = (p: LonLat): number => (northReference === 'magnetic' ? (declinationDeg as number) : northReference === 'grid' ? gridConvergenceDeg(toLatLon(p)) : 0);
   const statedReferencePoint: LonLat = [Math.round(referencePoint[0] * 1e6) / 1e6, Math.round(referencePoint[1] * 1e6) / 1e6];
 
   const actualOf = new Map(points.map((p) => [p.name, frame.toLonLat(p.actual)]));
   const predicted = new Map<string, LonLat>([['RP', statedReferencePoint]]);
   const circle = angleUnit === 'mils' ? 6400 : 360;
-  const legs: RecordLeg[] = chain.map(([from, to], i) => {
+  const legs: RecordLeg[] = chain.map(([from, to, check], i) => {
+    const start = predicted.get(from) as LonLat;
+    const correctionDeg = correctionAt(start);
     const measured = inverse(toLatLon(actualOf.get(from) as LonLat), toLatLon(actualOf.get(to) as LonLat));
     const written = fromDegrees(normalizeAzimuthDeg(measured.azimuth1Deg - correctionDeg), angleUnit);
     const azimuth = (Math.round(written * (angleUnit === 'mils' ? 1 : 10)) / (angleUnit === 'mils' ? 1 : 10)) % circle;
     const distanceM = Math.round(measured.distanceM * 10) / 10;
-    const start = predicted.get(from) as LonLat;
-    const end = direct(toLatLon(start), normalizeAzimuthDeg(toDegrees(azimuth, angleUnit) + correctionDeg), distanceM);
-    predicted.set(to, [end.lon, end.lat]);
-    return { seq: i + 1, from, to, azimuth, distanceM };
+    if (!check) {
+      const end = direct(toLatLon(start), normalizeAzimuthDeg(toDegrees(azimuth, angleUnit) + correctionDeg), distanceM);
+      predicted.set(to, [end.lon, end.lat]);
+    }
+    return { seq: i + 1, from, to, azimuth, distanceM, check };
   });
 
   const kind = rng.weighted<TruthKind>([['accurate', batch.truthWeights[0]], ['misanchored', batch.truthWeights[1]], ['poor', batch.truthWeights[2]]]);
@@ -234,7 +226,6 @@ export function planRecord(rng: Random, ids: Random, index: number, referencePoi
     angleUnit,
     northReference,
     declinationDeg,
-    correctionDeg,
     frame,
     statedReferencePoint,
     points,
@@ -326,19 +317,35 @@ export function trueMine(plan: RecordPlan, rng: Random): { position: LonLat; mod
   return { position: plan.frame.toLonLat(truthPosition(plan, actual)), model: row.model };
 }
 
+/** The record as a `safeground/minefield-record@1` document. */
 export function definition(plan: RecordPlan): Record<string, unknown> {
+  const [lon, lat] = plan.statedReferencePoint;
   return {
-    format: 'safeground-demo-minefield-record/1',
-    angle_unit: plan.angleUnit,
-    north_reference: plan.northReference,
-    declination_deg: plan.declinationDeg,
-    reference_point: 'RP',
-    points: plan.points.map((p) =>
-      p.surveyed ? { name: p.name, kind: p.kind, surveyed: true, lat: plan.statedReferencePoint[1], lon: plan.statedReferencePoint[0] } : { name: p.name, kind: p.kind, surveyed: false },
-    ),
-    legs: plan.legs.map((l) => ({ seq: l.seq, from_point: l.from, to_point: l.to, azimuth: l.azimuth, distance_m: l.distanceM })),
-    rows: plan.rows.map((r) => ({ name: r.name, start_point: r.startPoint, end_point: r.endPoint, mine_count: r.count, mine_model: r.model, spacing_m: r.spacingM, pattern: 'regular' })),
+    format: MINEFIELD_RECORD_FORMAT,
+    id: plan.id,
+    reference: plan.reference,
+    angleUnit: plan.angleUnit,
+    north: plan.declinationDeg === null ? { reference: plan.northReference } : { reference: plan.northReference, declination: { value: plan.declinationDeg, unit: 'degrees' } },
+    referencePoints: plan.points
+      .filter((p) => p.kind === 'reference_point' || p.kind === 'landmark')
+      .map((p) =>
+        p.surveyed
+          ? { name: p.name, description: 'Demo survey marker (synthetic)', coordinates: { system: 'latlon', lat, lon } }
+          : { name: p.name, description: 'Demo landmark: lone tree (synthetic)' },
+      ),
+    legs: plan.legs.map((l) => ({ from: l.from, to: l.to, azimuth: l.azimuth, distance: l.distanceM, ...(l.check ? { check: true } : {}) })),
     perimeter: plan.perimeter,
+    rows: plan.rows.map((r) => ({ name: r.name, start: r.startPoint, end: r.endPoint, mineCount: r.count, mineModel: r.model, spacing: r.spacingM, pattern: 'single row' })),
+    mines: [],
+    provenance: {
+      source: `${plan.laidBy}, demo minefield record form (synthetic)`,
+      handoverBatch: plan.batch.name,
+      handoverDate: isoDate(plan.batch.handoverDay),
+      layingDate: isoDate(plan.layingDay),
+      documents: [],
+      statedMineTotal: plan.rows.reduce((sum, r) => sum + r.count, 0),
+      notes: truthNote(plan),
+    },
   };
 }
 
@@ -378,8 +385,9 @@ export function* recordPointRows(plan: RecordPlan): Generator<unknown[]> {
 
 export const RECORD_LEG_COLUMNS = ['record_id', 'seq', 'from_point', 'to_point', 'azimuth', 'angle_unit', 'north_reference', 'distance_m'] as const;
 
+/** Check legs stay in `definition` only: the table has no column to tell them from legs that locate a point. */
 export function* recordLegRows(plan: RecordPlan): Generator<unknown[]> {
-  for (const l of plan.legs) yield [plan.id, l.seq, l.from, l.to, l.azimuth, plan.angleUnit, plan.northReference, l.distanceM];
+  for (const l of plan.legs.filter((leg) => !leg.check)) yield [plan.id, l.seq, l.from, l.to, l.azimuth, plan.angleUnit, plan.northReference, l.distanceM];
 }
 
 export const RECORD_ROW_COLUMNS = ['record_id', 'name', 'start_point', 'end_point', 'mine_count', 'mine_model', 'spacing_m', 'pattern', 'geom'] as const;
@@ -387,7 +395,7 @@ export const RECORD_ROW_COLUMNS = ['record_id', 'name', 'start_point', 'end_poin
 export function* recordRowRows(plan: RecordPlan): Generator<unknown[]> {
   for (const r of plan.rows) {
     const line = [plan.predicted.get(r.startPoint) as LonLat, plan.predicted.get(r.endPoint) as LonLat];
-    yield [plan.id, r.name, r.startPoint, r.endPoint, r.count, r.model, r.spacingM, 'regular', ewktLineString(line)];
+    yield [plan.id, r.name, r.startPoint, r.endPoint, r.count, r.model, r.spacingM, 'single row', ewktLineString(line)];
   }
 }
 
