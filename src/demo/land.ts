@@ -37,7 +37,8 @@ export function planFrontLine(rng: Random): FrontLine {
   let heading = rng.between(70, 110);
   const raw: Vec[] = [p];
   while (p[0] < east - margin) {
-    heading += rng.normal(0, 7) + 0.08 * (90 - heading) - 0.0004 * p[1] * (Math.abs(p[1]) > band ? 1 : 0.2);
+    // Wander, drift back towards due east, and turn away from the northern and southern edges.
+    heading += rng.normal(0, 7) + 0.08 * (90 - heading) + 0.0004 * p[1] * (Math.abs(p[1]) > band ? 1 : 0.2);
     heading = Math.min(150, Math.max(30, heading));
     p = add(p, scale(unitFromAzimuth(heading), 1000));
     raw.push(p);
