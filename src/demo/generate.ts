@@ -216,7 +216,7 @@ function newHazard(
     areaM2,
     estimatedAreaM2: estimatedArea(rng, kind, areaM2),
     ...describeHazard(rng, kind, nearLine, recordEvidence),
-    districtIndex: districtOf(frame),
+    districtIndex: districtOf(frame, parts),
     organisationIndex: rng.int(0, ORGANISATIONS.length - 1),
     createdDay: DEMO_TODAY,
     status: 'active',

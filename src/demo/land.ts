@@ -4,7 +4,7 @@
  * from a half-normal), with the attributes a national database records for each.
  */
 import { BOX, districtIndexAt, insideBox } from './gazetteer.ts';
-import { add, convexHull, dot, extentAlong, LocalFrame, length, ringArea, rotate, scale, sub, unitFromAzimuth, azimuthOf, type LonLat, type Vec } from './geometry.ts';
+import { add, azimuthOf, convexHull, dot, LocalFrame, length, ringArea, ringCentre, rotate, scale, sub, unitFromAzimuth, type LonLat, type Vec } from './geometry.ts';
 import type { Random } from './random.ts';
 
 /** The box's own tangent plane: used only to place things, never to draw shapes. */
@@ -236,8 +236,10 @@ export function estimatedArea(rng: Random, kind: 'sha' | 'cha', areaM2: number):
   return Math.round(areaM2 / 100) * 100;
 }
 
-export function districtOf(frame: LocalFrame): number {
-  return districtIndexAt(frame.origin);
+/** The district holding the middle of the hazard's largest part (a record's RP may lie in the next one). */
+export function districtOf(frame: LocalFrame, parts: readonly Vec[][]): number {
+  const largest = parts.reduce((a, b) => (ringArea(b) > ringArea(a) ? b : a));
+  return districtIndexAt(frame.toLonLat(ringCentre(largest)));
 }
 
 export function hazardOrigin(position: Vec): LonLat | null {
