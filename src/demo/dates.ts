@@ -20,9 +20,5 @@ export function timestamp(dayNumber: number, hour = 9): string {
   return `${isoDate(dayNumber)}T${String(hour).padStart(2, '0')}:00:00Z`;
 }
 
-export function yearOf(dayNumber: number): number {
-  return new Date(dayNumber * MS_PER_DAY).getUTCFullYear();
-}
-
 /** The demo's "today": nothing in the dataset is dated later (the brief's limit is 2026-11-01). */
 export const DEMO_TODAY = day('2026-10-31');

@@ -135,7 +135,7 @@ export function insideBox(p: LonLat, marginDeg = 0): boolean {
   return p[0] > BOX.west + marginDeg && p[0] < BOX.east - marginDeg && p[1] > BOX.south + marginDeg && p[1] < BOX.north - marginDeg;
 }
 
-export function settlementName(s: Settlement): string {
+function settlementName(s: Settlement): string {
   return `Demo ${s.words[0]} ${s.number}`;
 }
 

@@ -63,7 +63,7 @@ function chaikin(points: readonly Vec[]): Vec[] {
 }
 
 /** The point `s` metres along the line and the line's azimuth there. */
-export function alongFrontLine(line: FrontLine, s: number): { position: Vec; azimuth: number } {
+function alongFrontLine(line: FrontLine, s: number): { position: Vec; azimuth: number } {
   let i = 1;
   while (i < line.points.length - 1 && (line.cumulative[i] as number) < s) i++;
   const a = line.points[i - 1] as Vec;
@@ -153,7 +153,7 @@ export interface HazardPlan {
 }
 
 /** A convex, irregular outline of about the given area: the hull of points on a jittered ellipse. */
-export function drawConvexOutline(rng: Random, areaM2: number): Vec[] {
+function drawConvexOutline(rng: Random, areaM2: number): Vec[] {
   const aspect = rng.between(1, 2.5);
   // The hull of the jittered points covers about 80% of the ellipse.
   const b = Math.sqrt(areaM2 / 0.8 / (Math.PI * aspect));

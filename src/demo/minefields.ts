@@ -25,7 +25,6 @@ import { gridConvergenceDeg } from '../geodesy/coordinates.ts';
 import { direct, inverse } from '../geodesy/geodesic.ts';
 import type { NorthReference } from '../geodesy/north.ts';
 import { MINEFIELD_RECORD_FORMAT } from '../records/format.ts';
-import { ordnanceModel } from './catalogue.ts';
 import { day, isoDate } from './dates.ts';
 import { add, dot, LocalFrame, rotate, scale, sub, unitFromAzimuth, ewktLineString, ewktMultiLineString, ewktPoint, ewktPolygon, type LonLat, type Vec } from './geometry.ts';
 import type { Random } from './random.ts';
@@ -272,11 +271,11 @@ function drawTruth(rng: Random, kind: TruthKind, rows: readonly RecordRow[], u: 
   return { kind, shift: [0, 0], rotationDeg: 0, missingRate: rng.between(0.4, 0.7), noiseSd, extraRow: { start, end: add(start, scale(u, length)), count, model: template.model } };
 }
 
-export function truthPosition(plan: RecordPlan, actual: Vec): Vec {
+function truthPosition(plan: RecordPlan, actual: Vec): Vec {
   return add(plan.truth.shift, rotate(actual, plan.truth.rotationDeg));
 }
 
-export function truthNote(plan: RecordPlan): string {
+function truthNote(plan: RecordPlan): string {
   const t = plan.truth;
   const prefix = 'Demo ground truth, for checking the accuracy audit:';
   if (t.kind === 'accurate') return `${prefix} accurate record.`;
@@ -412,8 +411,4 @@ export function* recordMineRows(plan: RecordPlan): Generator<unknown[]> {
       yield [plan.id, ++seq, r.name, r.model, true, ewktPoint([x0 + (x1 - x0) * t, y0 + (y1 - y0) * t])];
     }
   }
-}
-
-export function findCategoryOf(model: string): string {
-  return ordnanceModel(model).category;
 }
