@@ -1,6 +1,35 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { landStatistics, statisticsCsv } from './statistics.ts';
+import { PERIODS, type Period, STATISTICS_DIMENSIONS, type StatisticsDimension } from './store.ts';
 
-/** `safeground report land`: land-release statistics. */
+function parseBy(value: string): StatisticsDimension[] {
+  const parts = value === 'none' ? [] : value.split(',');
+  const unknown = parts.filter((p) => !(STATISTICS_DIMENSIONS as readonly string[]).includes(p));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown grouping ${unknown.join(', ')}; use ${STATISTICS_DIMENSIONS.join(', ')} (comma-separated) or none`);
+  return [...new Set(parts)] as StatisticsDimension[];
+}
+
+function parseDate(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw new InvalidArgumentError(`${value} is not a date (YYYY-MM-DD)`);
+  return value;
+}
+
+/** `safeground report land`: the land-release statistics of the API, for spreadsheets and scripts. */
 export function landCommand(): Command {
-  return new Command('report').description('Reports for the authority, treaties and donors');
+  const report = new Command('report').description('Figures for the authority, treaties and donors');
+  storeOptions(report.command('land'))
+    .description('Released area by method × administrative area × period × organisation, and remaining contamination, in m²')
+    .addOption(new Option('--by <dimensions>', `group by ${STATISTICS_DIMENSIONS.join(', ')} (comma-separated) or none`).default(['admin1'], 'admin1').argParser(parseBy))
+    .addOption(new Option('--period <period>', 'period of release dates').choices(PERIODS).default('year'))
+    .addOption(new Option('--from <date>', 'first release date counted').argParser(parseDate))
+    .addOption(new Option('--to <date>', 'last release date counted').argParser(parseDate))
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .action(async (options: StoreOptions & { by: StatisticsDimension[]; period: Period; from?: string; to?: string; format: 'csv' | 'json' }) => {
+      await withStore(options, async (db) => {
+        const stats = await landStatistics(db, { by: options.by, period: options.period, from: options.from ?? null, to: options.to ?? null });
+        process.stdout.write(options.format === 'json' ? JSON.stringify(stats, null, 2) + '\n' : statisticsCsv(stats));
+      });
+    });
+  return report;
 }
