@@ -1,0 +1,179 @@
+import { statSync } from 'node:fs';
+import type { Actor } from '../access/permissions.ts';
+import { writeAudit } from '../access/store.ts';
+import type { Db } from '../store/db.ts';
+import { formatOfFile, type ImportFormat, openSource } from './formats.ts';
+import { columnFields, DEFAULT_MAPPING, type FindField, type Mapping } from './mapping.ts';
+import { describeProblem, FileProblem, type Problem, Problems } from './problems.ts';
+import type { Progress } from './progress.ts';
+import type { Source } from './source.ts';
+import { applyStaging, checkStaging, countrySetting, createStaging, indexStaging, loadCatalogue, resolveStaging, STAGING_COLUMNS, stagingRow } from './store.ts';
+import { Catalogue, RowValidator } from './validate.ts';
+
+export interface ImportOptions {
+  /** The file on disk. */
+  path: string;
+  /** Its name in messages (an upload's name); the path when not given. */
+  file?: string;
+  format?: ImportFormat;
+  mapping?: Mapping;
+  /** Check everything and say what would happen, writing nothing. */
+  dryRun: boolean;
+  /** Organisation name (or acronym) for rows that name none. */
+  organisation?: string;
+  /** Activity reference for rows that name none. */
+  activity?: string;
+  /** Who imports; null from the command line. */
+  actor: Actor | null;
+  progress?: Progress;
+  /** Today as YYYY-MM-DD, for the future-date check. */
+  today?: string;
+}
+
+export interface ImportReport {
+  file: string;
+  format: ImportFormat;
+  /** What the format calls a row: row, feature, placemark, record. */
+  rowLabel: string;
+  dryRun: boolean;
+  /** True when the finds were written. */
+  committed: boolean;
+  rows: number;
+  /** What the import did, or on a dry run would do. */
+  created: number;
+  updated: number;
+  unchanged: number;
+  problemCount: number;
+  /** The first problems (up to 1000), each with its row, field and value. */
+  problems: Problem[];
+  /** Source columns that feed no field. */
+  ignoredColumns: string[];
+}
+
+/** Thrown out of the transaction to roll it back while keeping the report. */
+class Rollback extends Error {
+  constructor(readonly report: ImportReport) {
+    super('rollback');
+  }
+}
+
+/**
+ * With columns known up front, a missing field is one clear message for the file rather than
+ * the same message on every row.
+ */
+function checkColumns(source: Source, mapping: Mapping, file: string): { ignored: string[]; problem: string | null } {
+  if (!source.columns) return { ignored: [], problem: null };
+  const { fields, ignored, clashes } = columnFields(source.columns, mapping);
+  const present = new Set<FindField>([...fields.values(), ...(Object.keys(mapping.defaults) as FindField[])]);
+  const hint = `; columns are ${source.columns.map((c) => JSON.stringify(c)).join(', ')}. Name them in a mapping file ("fields": {"column": "field"})`;
+  if (clashes.length > 0) return { ignored, problem: `${file}: ${clashes.join('; ')}; map only one of them` };
+  const missing: string[] = [];
+  if (!present.has('foundOn')) missing.push('foundOn');
+  if (!present.has('category') && !present.has('ordnanceModel')) missing.push('category or ordnanceModel');
+  const hasGeometry = source.rowLabel !== 'row';
+  if (!hasGeometry && !present.has('wkt') && !(present.has('latitude') && present.has('longitude'))) missing.push('latitude and longitude (or wkt)');
+  return { ignored, problem: missing.length > 0 ? `${file}: no column gives ${missing.join(', ')}${hint}` : null };
+}
+
+/**
+ * Imports finds from a file in one transaction: every row is read and checked, the whole file
+ * is checked against itself and the database, and only a file without problems is written. A
+ * row whose external id is already in the database updates that find (as a new version); an
+ * unchanged row changes nothing.
+ */
+export async function importFinds(db: Db, options: ImportOptions): Promise<ImportReport> {
+  const file = options.file ?? options.path;
+  const format = options.format ?? formatOfFile(file);
+  const base = options.mapping ?? DEFAULT_MAPPING;
+  const mapping: Mapping = {
+    ...base,
+    defaults: {
+      ...base.defaults,
+      ...(options.organisation ? { organisation: options.organisation } : {}),
+      ...(options.activity ? { activity: options.activity } : {}),
+    },
+  };
+  const problems = new Problems();
+  const report: ImportReport = { file, format, rowLabel: 'row', dryRun: options.dryRun, committed: false, rows: 0, created: 0, updated: 0, unchanged: 0, problemCount: 0, problems: problems.listed, ignoredColumns: [] };
+  const finish = () => ({ ...report, problemCount: problems.count });
+
+  const catalogue = new Catalogue(await loadCatalogue(db));
+  const country = await countrySetting(db);
+  const totalBytes = statSync(options.path).size;
+  let source: Source;
+  try {
+    source = await openSource(format, options.path, { file, mapping, onBytes: (bytes) => options.progress?.update(report.rows, bytes) });
+  } catch (error) {
+    if (!(error instanceof FileProblem)) throw error;
+    problems.add(error.problem);
+    return finish();
+  }
+  report.rowLabel = source.rowLabel;
+  const columns = checkColumns(source, mapping, file);
+  report.ignoredColumns = columns.ignored;
+  if (columns.problem) {
+    problems.add({ row: null, field: null, value: undefined, message: columns.problem });
+    return finish();
+  }
+
+  const validator = new RowValidator(mapping, catalogue, options.today ?? new Date().toISOString().slice(0, 10));
+  let readFailed = false;
+  async function* rows(): AsyncGenerator<unknown[]> {
+    try {
+      for await (const feature of source.features) {
+        report.rows++;
+        if (report.rows % 1000 === 0) options.progress?.update(report.rows);
+        if (feature.problem) {
+          problems.add({ row: feature.row, field: null, value: undefined, message: feature.problem });
+          continue;
+        }
+        const find = validator.validate(feature, problems);
+        if (find) yield stagingRow(find);
+      }
+    } catch (error) {
+      if (!(error instanceof FileProblem)) throw error;
+      problems.add(error.problem);
+      readFailed = true;
+    }
+  }
+
+  try {
+    return await db.transaction(async (tx) => {
+      await createStaging(tx);
+      await tx.bulkLoad('import_find', STAGING_COLUMNS, rows());
+      options.progress?.update(report.rows, totalBytes);
+      if (!readFailed) {
+        await indexStaging(tx);
+        await checkStaging(tx, problems, country, source.rowLabel);
+        Object.assign(report, await resolveStaging(tx, options.actor?.organisationId ?? null));
+      }
+      if (options.dryRun || problems.count > 0) throw new Rollback(finish());
+      await applyStaging(tx, {
+        actorId: options.actor?.userId ?? null,
+        source: `import: ${file}`,
+        reason: `import of ${file}`,
+      });
+      await writeAudit(tx, options.actor, 'import', { type: 'find' }, { file, format, rows: report.rows, created: report.created, updated: report.updated, unchanged: report.unchanged });
+      report.committed = true;
+      return finish();
+    });
+  } catch (error) {
+    if (error instanceof Rollback) return error.report;
+    throw error;
+  } finally {
+    options.progress?.done();
+  }
+}
+
+/** The report as lines for a terminal: a summary, then every listed problem. */
+export function describeReport(report: ImportReport): string[] {
+  const did = report.committed ? 'imported' : report.dryRun && report.problemCount === 0 ? 'would import' : 'not imported';
+  const lines = [
+    `${report.file}: ${report.rows.toLocaleString('en')} ${report.rowLabel}s read; ${did}: ${report.created} new, ${report.updated} updated, ${report.unchanged} unchanged` +
+      (report.problemCount > 0 ? `; ${report.problemCount} problem(s), nothing written` : ''),
+  ];
+  if (report.ignoredColumns.length > 0) lines.push(`Ignored columns: ${report.ignoredColumns.join(', ')}`);
+  for (const problem of report.problems) lines.push(describeProblem(report.file, report.rowLabel, problem));
+  if (report.problemCount > report.problems.length) lines.push(`... and ${report.problemCount - report.problems.length} more`);
+  return lines;
+}

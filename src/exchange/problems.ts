@@ -1,0 +1,59 @@
+/**
+ * What is wrong with an import, row by row: the dry run lists these, and a commit refuses the
+ * whole file while any remain. The list keeps the first MAX_LISTED problems and counts the rest,
+ * so a file with a million bad rows does not fill the memory with messages.
+ */
+export interface Problem {
+  /** Row, feature, placemark or record number in the file (1-based); null for the file as a whole. */
+  row: number | null;
+  /** The find field (or source column) concerned; null when the problem is not one field's. */
+  field: string | null;
+  value: unknown;
+  message: string;
+}
+
+export const MAX_LISTED = 1000;
+
+export class Problems {
+  readonly listed: Problem[] = [];
+  count = 0;
+
+  add(problem: Problem): void {
+    this.count++;
+    if (this.listed.length < MAX_LISTED) this.listed.push(problem);
+  }
+
+  /** Problems counted by a check but beyond the listed ones. */
+  addUnlisted(count: number): void {
+    this.count += Math.max(0, count);
+  }
+
+  /** How many more the list can take; SQL checks fetch no more than this. */
+  room(): number {
+    return MAX_LISTED - this.listed.length;
+  }
+}
+
+/** One line naming the file, the row, the field and the value: `finds.csv row 5, foundOn "2091-01-01": ...`. */
+export function describeProblem(file: string, rowLabel: string, problem: Problem): string {
+  const where = problem.row === null ? file : `${file} ${rowLabel} ${problem.row}`;
+  const what = problem.field === null ? '' : `, ${problem.field}${problem.value === undefined ? '' : ` ${shortValue(problem.value)}`}`;
+  return `${where}${what}: ${problem.message}`;
+}
+
+function shortValue(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : value instanceof Date ? value.toISOString() : JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A problem that stops reading the file (truncated, malformed, wrong encoding, too large). */
+export class FileProblem extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.message);
+    this.name = 'FileProblem';
+  }
+}
+
+export function fileProblem(message: string, row: number | null = null, field: string | null = null, value?: unknown): FileProblem {
+  return new FileProblem({ row, field, value, message });
+}

@@ -1,0 +1,327 @@
+import { UserError } from '../errors.ts';
+import type { Queryable } from '../store/db.ts';
+import type { Problems } from './problems.ts';
+import type { CatalogueEntry, FindRow } from './validate.ts';
+
+/**
+ * The SQL of imports and exports. An import streams its checked rows into a temporary staging
+ * table (COPY on PostgreSQL), checks what needs the whole file or the database set-wise there,
+ * and merges into `find` with a few statements, all in the caller's transaction: one file is
+ * committed whole or not at all.
+ */
+
+/** Finds closer than this, found the same day, are taken for one find reported twice. */
+export const DUPLICATE_METRES = 0.5;
+/** Points farther than this outside the instance's country are refused as misplaced. */
+export const COUNTRY_MARGIN_METRES = 50_000;
+/**
+ * A bounding-box margin in degrees that contains DUPLICATE_METRES everywhere below 84° of
+ * latitude, so the spatial index narrows candidates before the exact geodesic test.
+ */
+const DUPLICATE_BOX_DEGREES = 0.00005;
+
+export async function loadCatalogue(db: Queryable): Promise<CatalogueEntry[]> {
+  return db.query<CatalogueEntry>('SELECT id, name, category FROM ordnance_model ORDER BY name');
+}
+
+export interface Country {
+  id: string;
+  name: string;
+}
+
+/**
+ * The instance's country from the `country` setting (a name, an ISO numeric code as the
+ * gazetteer stores it, or an admin area id; a string or {"code"|"name"|"id": ...}); null when
+ * the setting is absent, and then the country checks are skipped.
+ */
+export async function countrySetting(db: Queryable): Promise<Country | null> {
+  const [setting] = await db.query<{ value: unknown }>("SELECT value FROM setting WHERE key = 'country'");
+  if (!setting) return null;
+  const value = setting.value;
+  const key = typeof value === 'string' ? value : typeof value === 'object' && value !== null ? (['code', 'name', 'id'].map((k) => (value as Record<string, unknown>)[k]).find((v) => typeof v === 'string') as string | undefined) : undefined;
+  if (!key) throw new UserError(`The country setting ${JSON.stringify(value)} names no country; set it to a country name or code`, 'bad_config');
+  const [country] = await db.query<Country>(
+    `SELECT a.id, coalesce((SELECT p.name FROM place_name p WHERE p.admin_area_id = a.id ORDER BY p.kind <> 'conventional', p.name LIMIT 1), a.code) AS name
+     FROM admin_area a
+     WHERE a.level = 0 AND (a.code = $1 OR a.id::text = $1 OR EXISTS (SELECT 1 FROM place_name p WHERE p.admin_area_id = a.id AND lower(p.name) = lower($1)))
+     ORDER BY a.code LIMIT 1`,
+    [key],
+  );
+  if (!country) throw new UserError(`The country setting ${JSON.stringify(key)} matches no country in the gazetteer`, 'bad_config');
+  return country;
+}
+
+export const STAGING_COLUMNS = [
+  'row_number',
+  'external_id',
+  'category',
+  'ordnance_model_id',
+  'quantity',
+  'depth_cm',
+  'condition',
+  'disposal_method',
+  'found_on',
+  'activity_ref',
+  'organisation_name',
+  'geom',
+] as const;
+
+export function stagingRow(find: FindRow): unknown[] {
+  return [
+    find.row,
+    find.externalId,
+    find.category,
+    find.ordnanceModelId,
+    find.quantity,
+    find.depthCm,
+    find.condition,
+    find.disposalMethod,
+    find.foundOn,
+    find.activity,
+    find.organisation,
+    `SRID=4326;POINT(${find.longitude} ${find.latitude})`,
+  ];
+}
+
+export async function createStaging(tx: Queryable): Promise<void> {
+  await tx.exec(`CREATE TEMP TABLE import_find (
+    row_number integer NOT NULL,
+    external_id text,
+    category text NOT NULL,
+    ordnance_model_id uuid,
+    quantity integer NOT NULL,
+    depth_cm integer,
+    condition text,
+    disposal_method text,
+    found_on date NOT NULL,
+    activity_ref text,
+    organisation_name text,
+    geom geometry(Point, 4326) NOT NULL
+  ) ON COMMIT DROP`);
+}
+
+/** Indexes built after loading, which is faster than keeping them up to date row by row. */
+export async function indexStaging(tx: Queryable): Promise<void> {
+  await tx.exec('CREATE INDEX import_find_geom_idx ON import_find USING gist (geom); CREATE INDEX import_find_external_id_idx ON import_find (external_id); ANALYZE import_find');
+}
+
+/** Runs one check query (which returns `total`, the count before LIMIT) and files its problems. */
+async function check<T extends { row_number: number; total: number }>(
+  tx: Queryable,
+  problems: Problems,
+  sql: string,
+  params: unknown[],
+  describe: (row: T) => { field: string; value: unknown; message: string },
+): Promise<void> {
+  const room = problems.room();
+  const rows = await tx.query<T>(`${sql} ORDER BY row_number LIMIT ${Math.max(1, room)}`, params);
+  const listed = rows.slice(0, room);
+  for (const row of listed) problems.add({ row: row.row_number, ...describe(row) });
+  problems.addUnlisted((rows[0]?.total ?? 0) - listed.length);
+}
+
+/** The checks that need the whole file or the database: references, repeats, duplicates, the country. */
+export async function checkStaging(tx: Queryable, problems: Problems, country: Country | null, rowLabel: string): Promise<void> {
+  await check<{ row_number: number; total: number; activity_ref: string }>(
+    tx,
+    problems,
+    `SELECT row_number, activity_ref, count(*) OVER () AS total FROM import_find s
+     WHERE activity_ref IS NOT NULL AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.reference = s.activity_ref)`,
+    [],
+    (r) => ({ field: 'activity', value: r.activity_ref, message: 'is not the reference of any activity' }),
+  );
+  await check<{ row_number: number; total: number; organisation_name: string }>(
+    tx,
+    problems,
+    `SELECT row_number, organisation_name, count(*) OVER () AS total FROM import_find s
+     WHERE organisation_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM organisation o WHERE lower(o.name) = lower(s.organisation_name) OR lower(o.acronym) = lower(s.organisation_name))`,
+    [],
+    (r) => ({ field: 'organisation', value: r.organisation_name, message: 'is not the name of any organisation' }),
+  );
+  await check<{ row_number: number; total: number; external_id: string; first_row: number }>(
+    tx,
+    problems,
+    `SELECT row_number, external_id, first_row, count(*) OVER () AS total FROM (
+       SELECT row_number, external_id, min(row_number) OVER (PARTITION BY external_id) AS first_row FROM import_find WHERE external_id IS NOT NULL
+     ) t WHERE row_number <> first_row`,
+    [],
+    (r) => ({ field: 'externalId', value: r.external_id, message: `appears again; first at ${rowLabel} ${r.first_row}` }),
+  );
+  await check<{ row_number: number; total: number; first_row: number; found_on: string }>(
+    tx,
+    problems,
+    `SELECT b.row_number, min(a.row_number) AS first_row, b.found_on::text AS found_on, count(*) OVER () AS total
+     FROM import_find a JOIN import_find b ON a.row_number < b.row_number AND a.found_on = b.found_on
+       AND b.geom && ST_Expand(a.geom, $1) AND ST_DWithin(a.geom::geography, b.geom::geography, $2, false)
+       AND NOT (a.external_id IS NOT NULL AND a.external_id = b.external_id)
+     GROUP BY b.row_number, b.found_on`,
+    [DUPLICATE_BOX_DEGREES, DUPLICATE_METRES],
+    (r) => ({ field: 'latitude/longitude', value: r.found_on, message: `is within ${DUPLICATE_METRES} m of the find at ${rowLabel} ${r.first_row}, found the same day: a duplicate? Report one find with a quantity, or correct the position` }),
+  );
+  await check<{ row_number: number; total: number; existing: string; found_on: string }>(
+    tx,
+    problems,
+    `SELECT s.row_number, min(coalesce(f.external_id, f.id::text)) AS existing, s.found_on::text AS found_on, count(*) OVER () AS total
+     FROM import_find s JOIN find f ON f.found_on = s.found_on AND f.geom && ST_Expand(s.geom, $1) AND ST_DWithin(f.geom::geography, s.geom::geography, $2, false)
+     WHERE f.external_id IS DISTINCT FROM s.external_id
+     GROUP BY s.row_number, s.found_on`,
+    [DUPLICATE_BOX_DEGREES, DUPLICATE_METRES],
+    (r) => ({ field: 'latitude/longitude', value: r.found_on, message: `is within ${DUPLICATE_METRES} m of find ${r.existing} already in the database, found the same day: a duplicate? Give it that find's externalId to update it` }),
+  );
+  if (country) {
+    await check<{ row_number: number; total: number; lon: number; lat: number; swapped: boolean; km: number }>(
+      tx,
+      problems,
+      `SELECT s.row_number, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) AS swapped,
+         round(ST_Distance(c.geom::geography, s.geom::geography) / 1000)::float8 AS km, count(*) OVER () AS total
+       FROM import_find s, admin_area c
+       WHERE c.id = $1 AND NOT ST_Intersects(c.geom, s.geom)
+         AND (ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) OR NOT ST_DWithin(c.geom::geography, s.geom::geography, $2))`,
+      [country.id, COUNTRY_MARGIN_METRES],
+      (r) => ({
+        field: 'latitude/longitude',
+        value: `${r.lat}, ${r.lon}`,
+        message: r.swapped
+          ? `lies ${r.km} km outside ${country.name}, but inside it with latitude and longitude swapped: they look swapped`
+          : `lies ${r.km} km outside ${country.name}, the instance's country`,
+      }),
+    );
+  }
+}
+
+export interface MergeCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+/**
+ * Matches staged rows to existing finds by external id, resolves activity and organisation, and
+ * says what a commit would do. The organisation is the row's own, else its activity's, else the
+ * find's current one, else `defaultOrganisationId` (the importing user's).
+ */
+export async function resolveStaging(tx: Queryable, defaultOrganisationId: string | null): Promise<MergeCounts> {
+  await tx.query(
+    `CREATE TEMP TABLE import_resolved ON COMMIT DROP AS
+     SELECT s.row_number, coalesce(f.id, gen_random_uuid()) AS id, f.id IS NOT NULL AS existing, s.external_id, s.category, s.ordnance_model_id,
+       s.quantity, s.depth_cm, s.condition, s.disposal_method, s.found_on, a.id AS activity_id, n.organisation_id, s.geom,
+       f.id IS NOT NULL
+         AND (f.category, f.ordnance_model_id, f.quantity, f.depth_cm, f.condition, f.disposal_method, f.found_on, f.activity_id, f.organisation_id)
+           IS NOT DISTINCT FROM (s.category, s.ordnance_model_id, s.quantity, s.depth_cm, s.condition, s.disposal_method, s.found_on, a.id, n.organisation_id)
+         AND ST_Equals(f.geom, s.geom) AS unchanged
+     FROM import_find s
+     LEFT JOIN find f ON f.external_id = s.external_id
+     LEFT JOIN activity a ON a.reference = s.activity_ref
+     LEFT JOIN LATERAL (SELECT id FROM organisation o WHERE lower(o.name) = lower(s.organisation_name) OR lower(o.acronym) = lower(s.organisation_name) ORDER BY lower(o.name) = lower(s.organisation_name) DESC LIMIT 1) o ON true
+     CROSS JOIN LATERAL (SELECT coalesce(o.id, a.organisation_id, f.organisation_id, $1::uuid) AS organisation_id) n`,
+    [defaultOrganisationId],
+  );
+  const [counts] = await tx.query<MergeCounts>(
+    `SELECT count(*) FILTER (WHERE NOT existing)::int AS created, count(*) FILTER (WHERE existing AND NOT unchanged)::int AS updated,
+       count(*) FILTER (WHERE unchanged)::int AS unchanged FROM import_resolved`,
+  );
+  return counts!;
+}
+
+/**
+ * Writes the resolved rows: new finds at version 1, changed ones as a new version, each with its
+ * row in record_version (the state replaced is recorded first when the history lacked it).
+ */
+export async function applyStaging(tx: Queryable, change: { actorId: string | null; source: string; reason: string }): Promise<void> {
+  await tx.query(
+    `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by)
+     SELECT 'find', f.id, f.version, f.updated_at, to_jsonb(f) - 'geom', f.geom, f.updated_by
+     FROM import_resolved r JOIN find f ON f.id = r.id
+     WHERE r.existing AND NOT r.unchanged
+       AND NOT EXISTS (SELECT 1 FROM record_version v WHERE v.entity_type = 'find' AND v.entity_id = f.id AND v.version = f.version)`,
+  );
+  await tx.query(
+    `UPDATE record_version v SET valid_to = now() FROM import_resolved r
+     WHERE r.existing AND NOT r.unchanged AND v.entity_type = 'find' AND v.entity_id = r.id AND v.valid_to IS NULL`,
+  );
+  await tx.query(
+    `UPDATE find f SET category = r.category, ordnance_model_id = r.ordnance_model_id, quantity = r.quantity, depth_cm = r.depth_cm,
+       condition = r.condition, disposal_method = r.disposal_method, found_on = r.found_on, activity_id = r.activity_id,
+       organisation_id = r.organisation_id, geom = r.geom, source = $2, version = f.version + 1, updated_at = now(), updated_by = $1
+     FROM import_resolved r WHERE f.id = r.id AND r.existing AND NOT r.unchanged`,
+    [change.actorId, change.source],
+  );
+  await tx.query(
+    `INSERT INTO find (id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, geom, depth_cm, condition,
+       disposal_method, found_on, source, created_by, updated_by)
+     SELECT id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, geom, depth_cm, condition,
+       disposal_method, found_on, $2, $1, $1
+     FROM import_resolved WHERE NOT existing ORDER BY row_number`,
+    [change.actorId, change.source],
+  );
+  await tx.query(
+    `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason)
+     SELECT 'find', f.id, f.version, now(), to_jsonb(f) - 'geom', f.geom, $1, $2
+     FROM import_resolved r JOIN find f ON f.id = r.id WHERE NOT r.unchanged`,
+    [change.actorId, change.reason],
+  );
+}
+
+// Exports -------------------------------------------------------------------------------------------
+
+export interface ExportFilter {
+  bbox?: readonly [number, number, number, number] | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  organisationId?: string | undefined;
+  activityId?: string | undefined;
+  category?: string | undefined;
+}
+
+export interface ExportFind {
+  id: string;
+  externalId: string;
+  category: string;
+  ordnanceModel: string | null;
+  quantity: number;
+  depthCm: number | null;
+  condition: string | null;
+  disposalMethod: string | null;
+  foundOn: string;
+  activity: string | null;
+  organisation: string | null;
+  longitude: number;
+  latitude: number;
+}
+
+export const EXPORT_PAGE = 5000;
+
+/**
+ * Finds page by page in id order (keyset pagination), so an export of ten million finds holds
+ * one page at a time and works the same on PGlite, which has no server-side cursors. A find
+ * without an external id is exported with its Safeground id in its place, so the file imports
+ * back without making duplicates.
+ */
+export async function* exportFinds(db: Queryable, filter: ExportFilter): AsyncGenerator<ExportFind> {
+  const conditions: string[] = ['f.id > $1::uuid'];
+  const params: unknown[] = [null];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (filter.bbox) conditions.push(`f.geom && ST_MakeEnvelope(${filter.bbox.map(param).join(', ')}, 4326)`);
+  if (filter.from) conditions.push(`f.found_on >= ${param(filter.from)}::date`);
+  if (filter.to) conditions.push(`f.found_on <= ${param(filter.to)}::date`);
+  if (filter.organisationId) conditions.push(`coalesce(f.organisation_id, a.organisation_id) = ${param(filter.organisationId)}::uuid`);
+  if (filter.activityId) conditions.push(`f.activity_id = ${param(filter.activityId)}::uuid`);
+  if (filter.category) conditions.push(`f.category = ${param(filter.category)}`);
+  const sql = `SELECT f.id, coalesce(f.external_id, f.id::text) AS "externalId", f.category, m.name AS "ordnanceModel", f.quantity, f.depth_cm AS "depthCm",
+      f.condition, f.disposal_method AS "disposalMethod", f.found_on::text AS "foundOn", a.reference AS activity, o.name AS organisation,
+      ST_X(f.geom) AS longitude, ST_Y(f.geom) AS latitude
+    FROM find f LEFT JOIN ordnance_model m ON m.id = f.ordnance_model_id LEFT JOIN activity a ON a.id = f.activity_id
+      LEFT JOIN organisation o ON o.id = coalesce(f.organisation_id, a.organisation_id)
+    WHERE ${conditions.join(' AND ')} ORDER BY f.id LIMIT ${EXPORT_PAGE}`;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    params[0] = after;
+    const rows = await db.query<ExportFind>(sql, params);
+    yield* rows;
+    if (rows.length < EXPORT_PAGE) return;
+    after = rows.at(-1)!.id;
+  }
+}

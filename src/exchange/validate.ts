@@ -1,0 +1,304 @@
+import { DISPOSAL_METHODS, FIND_CATEGORIES, FIND_CONDITIONS, type DisposalMethod, type FindCategory, type FindCondition } from '../ops/find.ts';
+import { type DateFormat, type FindField, fieldOf, type Mapping, mapValue, normaliseName } from './mapping.ts';
+import type { Problems } from './problems.ts';
+import type { SourceGeometry } from './wkb.ts';
+
+/**
+ * One feature or row as a format reader gives it: its number in the file, its attributes, and
+ * its geometry (undefined for formats without one, CSV and spreadsheets, whose coordinates are
+ * columns).
+ */
+export interface SourceFeature {
+  row: number;
+  properties: Record<string, unknown>;
+  geometry?: SourceGeometry | null;
+}
+
+/** A find that passed the checks one row can make; the store checks the rest set-wise. */
+export interface FindRow {
+  row: number;
+  externalId: string | null;
+  category: FindCategory;
+  ordnanceModelId: string | null;
+  quantity: number;
+  depthCm: number | null;
+  condition: FindCondition | null;
+  disposalMethod: DisposalMethod | null;
+  foundOn: string;
+  activity: string | null;
+  organisation: string | null;
+  longitude: number;
+  latitude: number;
+}
+
+export interface CatalogueEntry {
+  id: string;
+  name: string;
+  category: FindCategory;
+}
+
+/** The ordnance catalogue, keyed by normalised name so "TM 62 M" finds TM-62M. */
+export class Catalogue {
+  private readonly byKey = new Map<string, CatalogueEntry>();
+  private readonly suggestions = new Map<string, string[]>();
+
+  constructor(readonly entries: readonly CatalogueEntry[]) {
+    for (const entry of entries) this.byKey.set(normaliseName(entry.name), entry);
+  }
+
+  find(name: string): CatalogueEntry | undefined {
+    return this.byKey.get(normaliseName(name));
+  }
+
+  /** Up to three catalogue names nearest by edit distance, for "did you mean". */
+  nearest(name: string): string[] {
+    const key = normaliseName(name);
+    const cached = this.suggestions.get(key);
+    if (cached) return cached;
+    const limit = Math.max(2, Math.floor(key.length / 3));
+    const near = this.entries
+      .map((entry) => ({ name: entry.name, distance: editDistance(key, normaliseName(entry.name)) }))
+      .filter((c) => c.distance <= limit)
+      .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))
+      .slice(0, 3)
+      .map((c) => c.name);
+    this.suggestions.set(key, near);
+    return near;
+  }
+}
+
+/** Levenshtein distance. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+const EARLIEST = '1900-01-01';
+
+/** A calendar date as YYYY-MM-DD, or null when the text is not one in the given format. */
+export function parseDate(value: unknown, format: DateFormat): string | null {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString().slice(0, 10);
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  let parts: [string, string, string] | null = null;
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
+  if (iso) parts = [iso[1]!, iso[2]!, iso[3]!];
+  else {
+    const other = /^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$/.exec(text);
+    if (other && format !== 'YYYY-MM-DD' && text.includes(format === 'DD.MM.YYYY' ? '.' : '/')) {
+      parts = format === 'MM/DD/YYYY' ? [other[3]!, other[1]!, other[2]!] : [other[3]!, other[2]!, other[1]!];
+    }
+  }
+  if (!parts) return null;
+  const [y, m, d] = parts.map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
+  return date.toISOString().slice(0, 10);
+}
+
+/** A number from a cell: numbers as they are, text with a decimal point or a lone decimal comma. */
+export function parseNumber(value: unknown): number | null | typeof NaN {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return Number.NaN;
+  const text = value.trim();
+  if (text === '') return null;
+  const normalised = !text.includes('.') && /^-?\d+,\d+$/.test(text) ? text.replace(',', '.') : text;
+  return /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(normalised) ? Number(normalised) : Number.NaN;
+}
+
+/** The point of a WKT (or EWKT) text; anything but a point names its type for the message. */
+export function parseWkt(text: string): { point: [number, number] } | { problem: string } {
+  const match = /^\s*(?:SRID=(\d+)\s*;)?\s*([A-Za-z]+)\s*(?:ZM|Z|M)?\s*\((.*)\)\s*$/s.exec(text);
+  if (!match) return { problem: 'is not WKT' };
+  if (match[1] && match[1] !== '4326') return { problem: `has SRID ${match[1]}; coordinates must be WGS84 longitude/latitude (EPSG:4326)` };
+  if (match[2]!.toUpperCase() !== 'POINT') return { problem: `is a ${match[2]}; a find is a point` };
+  const numbers = match[3]!.trim().split(/\s+/).map(Number);
+  if (numbers.length < 2 || numbers.length > 4 || numbers.some((n) => !Number.isFinite(n))) return { problem: 'is not a point with numeric coordinates' };
+  return { point: [numbers[0]!, numbers[1]!] };
+}
+
+/** Code values from labels: "AP mine" and "AP-MINE" are ap_mine. */
+function codeOf(text: string): string {
+  return text.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+}
+
+/**
+ * Checks one row or feature and turns it into a find. Every problem goes to `problems` with its
+ * row, field and value; a row with any problem gives null and is not loaded, but the rest of the
+ * file is still read so that the dry run lists everything at once.
+ */
+export class RowValidator {
+  private readonly fields = new Map<string, FindField | null>();
+
+  constructor(
+    private readonly mapping: Mapping,
+    private readonly catalogue: Catalogue,
+    /** Today's date, YYYY-MM-DD: later dates are in the future. */
+    private readonly today: string,
+  ) {}
+
+  private fieldOf(column: string): FindField | null {
+    let field = this.fields.get(column);
+    if (field === undefined) {
+      field = fieldOf(column, this.mapping);
+      this.fields.set(column, field);
+    }
+    return field;
+  }
+
+  validate(feature: SourceFeature, problems: Problems): FindRow | null {
+    const values = new Map<FindField, unknown>();
+    for (const [column, value] of Object.entries(feature.properties)) {
+      const field = this.fieldOf(column);
+      if (field && !(value === null || value === undefined || (typeof value === 'string' && value.trim() === ''))) values.set(field, value);
+    }
+    for (const [field, value] of Object.entries(this.mapping.defaults) as [FindField, unknown][]) if (!values.has(field)) values.set(field, value);
+
+    const before = problems.count;
+    const row = feature.row;
+    const problem = (field: string | null, value: unknown, message: string) => problems.add({ row, field, value, message });
+    const text = (field: FindField): string | null => {
+      const value = values.get(field);
+      if (value === undefined) return null;
+      const raw = value instanceof Date ? value.toISOString().slice(0, 10) : String(value).trim();
+      return mapValue(this.mapping, field, raw);
+    };
+
+    const externalId = text('externalId');
+    if (externalId !== null && externalId.length > 200) problem('externalId', externalId, 'is longer than 200 characters');
+
+    let model: CatalogueEntry | undefined;
+    const modelName = text('ordnanceModel');
+    if (modelName !== null) {
+      model = this.catalogue.find(modelName);
+      if (!model) {
+        const near = this.catalogue.nearest(modelName);
+        problem('ordnanceModel', modelName, `is not in the ordnance catalogue${near.length > 0 ? `; did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?` : ''}`);
+      }
+    }
+
+    let category: FindCategory | null = null;
+    const categoryText = text('category');
+    if (categoryText !== null) {
+      const code = codeOf(categoryText);
+      if ((FIND_CATEGORIES as readonly string[]).includes(code)) category = code as FindCategory;
+      else problem('category', categoryText, `is not one of ${FIND_CATEGORIES.join(', ')}`);
+    }
+    if (category && model && model.category !== category) problem('category', categoryText, `does not match the ordnance model ${model.name}, which is ${model.category}`);
+    if (categoryText === null && modelName === null) problem('category', undefined, 'is missing; give a category or an ordnance model');
+    category ??= model?.category ?? null;
+
+    const condition = this.code('condition', text('condition'), FIND_CONDITIONS, problem);
+    const disposalMethod = this.code('disposalMethod', text('disposalMethod'), DISPOSAL_METHODS, problem);
+
+    let quantity = 1;
+    if (values.has('quantity')) {
+      const n = parseNumber(values.get('quantity'));
+      if (n === null || !Number.isInteger(n) || n < 1) problem('quantity', values.get('quantity'), 'is not a whole number of 1 or more');
+      else quantity = n;
+    }
+
+    let depthCm: number | null = null;
+    if (values.has('depthCm')) {
+      const n = parseNumber(values.get('depthCm'));
+      const factor = { mm: 0.1, cm: 1, m: 100 }[this.mapping.units.depth];
+      if (n === null || Number.isNaN(n) || n < 0) problem('depthCm', values.get('depthCm'), `is not a depth of 0 or more (${this.mapping.units.depth})`);
+      else if (n * factor > 10000) problem('depthCm', values.get('depthCm'), `is deeper than 100 m; is the unit right (${this.mapping.units.depth})?`);
+      else depthCm = Math.round(n * factor);
+    }
+
+    let foundOn: string | null = null;
+    if (!values.has('foundOn')) problem('foundOn', undefined, 'is missing');
+    else {
+      foundOn = parseDate(values.get('foundOn'), this.mapping.dateFormat);
+      if (!foundOn) problem('foundOn', values.get('foundOn'), `is not a date (${this.mapping.dateFormat}, or ISO 8601)`);
+      else if (foundOn > this.today) problem('foundOn', foundOn, 'is in the future');
+      else if (foundOn < EARLIEST) problem('foundOn', foundOn, 'is before 1900');
+    }
+
+    const point = this.point(feature, values, problem);
+
+    if (problems.count > before || !foundOn || !point || !category) return null;
+    return {
+      row,
+      externalId,
+      category,
+      ordnanceModelId: model?.id ?? null,
+      quantity,
+      depthCm,
+      condition,
+      disposalMethod,
+      foundOn,
+      activity: text('activity'),
+      organisation: text('organisation'),
+      longitude: point[0],
+      latitude: point[1],
+    };
+  }
+
+  private code<T extends string>(field: FindField, value: string | null, allowed: readonly T[], problem: (f: string, v: unknown, m: string) => void): T | null {
+    if (value === null) return null;
+    const code = codeOf(value);
+    if ((allowed as readonly string[]).includes(code)) return code as T;
+    problem(field, value, `is not one of ${allowed.join(', ')}`);
+    return null;
+  }
+
+  /** The find's position from the geometry, else latitude and longitude, else WKT; checked for range and swaps. */
+  private point(feature: SourceFeature, values: Map<FindField, unknown>, problem: (f: string, v: unknown, m: string) => void): [number, number] | null {
+    let lon: number | null;
+    let lat: number | null;
+    if (feature.geometry !== undefined && feature.geometry !== null) {
+      const geometry = feature.geometry;
+      if (geometry.type !== 'Point' || !('coordinates' in geometry)) {
+        problem('geometry', geometry.type, 'is not a point; a find is a point');
+        return null;
+      }
+      const [x, y] = geometry.coordinates;
+      if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
+        problem('geometry', geometry.coordinates, 'is not a point with two numeric coordinates');
+        return null;
+      }
+      [lon, lat] = [x, y];
+    } else if (values.has('latitude') || values.has('longitude')) {
+      lat = parseNumber(values.get('latitude'));
+      lon = parseNumber(values.get('longitude'));
+      if (lat === null) problem('latitude', undefined, 'is missing');
+      else if (Number.isNaN(lat)) problem('latitude', values.get('latitude'), 'is not a number (decimal degrees)');
+      if (lon === null) problem('longitude', undefined, 'is missing');
+      else if (Number.isNaN(lon)) problem('longitude', values.get('longitude'), 'is not a number (decimal degrees)');
+      if (lat === null || lon === null || Number.isNaN(lat) || Number.isNaN(lon)) return null;
+    } else if (values.has('wkt')) {
+      const wkt = String(values.get('wkt'));
+      const parsed = parseWkt(wkt);
+      if ('problem' in parsed) {
+        problem('wkt', wkt, parsed.problem);
+        return null;
+      }
+      [lon, lat] = parsed.point;
+    } else {
+      problem(feature.geometry === null ? 'geometry' : 'latitude/longitude', undefined, 'is missing: the find has no position');
+      return null;
+    }
+    if (Math.abs(lat) > 90 && Math.abs(lat) <= 180 && Math.abs(lon) <= 90) {
+      problem('latitude', lat, `is outside ±90 while longitude ${lon} would be a latitude: latitude and longitude look swapped`);
+      return null;
+    }
+    if (Math.abs(lat) > 90) problem('latitude', lat, 'is outside ±90 degrees');
+    if (Math.abs(lon) > 180) problem('longitude', lon, 'is outside ±180 degrees');
+    if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
+    if (lat === 0 && lon === 0) {
+      problem('latitude/longitude', '0, 0', 'is the point 0°, 0° in the Gulf of Guinea, which usually means a missing position');
+      return null;
+    }
+    return [lon, lat];
+  }
+}
