@@ -3,6 +3,7 @@ import { portFrom, storeConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { buildServer } from '../http/server.ts';
 import { landCommand } from '../land/cli.ts';
+import { exportCommand, importCommand } from '../exchange/cli.ts';
 import { openStore, storeInfo } from '../store/open.ts';
 import { auditCommand, ensureFirstAdministrator, tokensCommand, usersCommand } from '../access/cli.ts';
 import { prepareStore, type StoreOptions, storeOptions, withStore } from './store.ts';
@@ -78,6 +79,8 @@ export function program(): Command {
   cli.addCommand(tokensCommand());
   cli.addCommand(auditCommand());
   cli.addCommand(landCommand());
+  cli.addCommand(importCommand());
+  cli.addCommand(exportCommand());
   inheritSettings(cli);
   return cli;
 }
