@@ -1,0 +1,427 @@
+/**
+ * Minefield records in the database: the only module with SQL for them.
+ *
+ * A record is stored as its definition (the JSON document, docs/minefield-record-format.md) and,
+ * in the same transaction, its reconstruction in queryable form: the perimeter and row lines on
+ * `minefield_record`, every named point, the legs that place a point, the rows and every mine
+ * position (listed or predicted). The definition is the truth; the rest is derived from it and
+ * rewritten whenever it changes. Every change is a new version in `record_version` and a line in
+ * `audit_log`; `version` guards against two people saving over each other.
+ */
+import type { Actor } from '../access/permissions.ts';
+import { writeAudit } from '../access/store.ts';
+import { UserError } from '../errors.ts';
+import type { Db, Queryable } from '../store/db.ts';
+import { aggregateAudits, auditRecord, type Accident, type AuditAggregate, type AuditOptions, type AuditResult, type Find } from './audit.ts';
+import { recordLabel, validateMinefieldRecord, type MinefieldRecord } from './format.ts';
+import { reconstruct, type Reconstruction } from './reconstruct.ts';
+
+export const ENTITY_TYPE = 'minefield_record';
+
+/** Largest systematic shift the audit searches for, and so how far around a record finds are loaded. */
+export const DEFAULT_MAX_SHIFT_M = 200;
+
+/**
+ * "The land the record covers", for the audit: the convex hull of everything the record places
+ * (perimeter, row lines, mine positions), widened by the largest shift the audit searches for
+ * plus τ. A find farther out cannot be brought within τ of the record by any correction the audit
+ * considers, so it cannot change A(τ), completeness or the fitted shift; it would only inflate
+ * the outside share, which is therefore "outside the perimeter + τ, among the finds within this
+ * distance". Distances are geodesic (geography), with a degree box around the hull first so the
+ * spatial index of `find` does the searching.
+ */
+export function coverDistanceM(options: { tolerance: number; maxShift: number }): number {
+  return options.maxShift + options.tolerance;
+}
+
+export const AUDIT_METHOD =
+  'finds and accidents within the record\'s maximum shift + τ (geodesic) of the hull of its perimeter, rows and mines; A(τ) = found mines within τ of a row line or mine position; shares pooled over records (sum of counts over sum of totals)';
+
+export interface StoredRecord {
+  id: string;
+  version: number;
+  record: MinefieldRecord;
+  hazardIds: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SaveOptions {
+  /** Hazards the record backs (links replace the previous ones when given). */
+  hazardIds?: readonly string[] | undefined;
+  reason?: string | null | undefined;
+}
+
+/**
+ * Validates a posted record: a format problem becomes a 400 naming the record and every field.
+ * Row names must be unique too, since predicted mines are named after their row.
+ */
+export function recordFromInput(input: unknown): MinefieldRecord {
+  const result = validateMinefieldRecord(input);
+  if (!result.ok) {
+    const [head, ...lines] = result.message.split('\n');
+    throw new UserError(`${head}: ${lines.map((l) => l.trim()).join('; ')}`, 'invalid_record', { reference: result.reference, issues: result.issues });
+  }
+  const seen = new Map<string, number>();
+  for (const [i, row] of result.record.rows.entries()) {
+    const first = seen.get(row.name);
+    if (first !== undefined) {
+      const message = `minefield record ${recordLabel(result.record)}: rows[${i}].name: row "${row.name}" is already the name of rows[${first}]; row names must be unique`;
+      throw new UserError(message, 'invalid_record', { reference: result.record.reference, issues: [{ path: `rows[${i}].name`, message, value: row.name }] });
+    }
+    seen.set(row.name, i);
+  }
+  return result.record;
+}
+
+/** Stores a new record with its reconstruction; a reference already stored is a 409. */
+export async function createRecord(db: Db, input: MinefieldRecord, actor: Actor | null, options: SaveOptions = {}): Promise<{ id: string; version: number; reconstruction: Reconstruction }> {
+  return db.transaction(async (tx) => {
+    const [taken] = await tx.query<{ id: string }>('SELECT id FROM minefield_record WHERE reference = $1', [input.reference]);
+    if (taken) throw new UserError(`minefield record "${input.reference}" is already stored (id ${taken.id}); replace it with PUT /api/minefield-records/${taken.id}`, 'conflict', { id: taken.id });
+    const [row] = await tx.query<{ id: string }>('SELECT gen_random_uuid() AS id');
+    const id = row!.id;
+    const record = { ...input, id };
+    const reconstruction = reconstruct(record);
+    await tx.query(
+      `INSERT INTO minefield_record (id, reference, angle_unit, north_reference, definition, source, created_by, updated_by)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $7)`,
+      [id, record.reference, record.angleUnit, record.north.reference, JSON.stringify(record), record.provenance.source, actor?.userId ?? null],
+    );
+    await writeDerived(tx, id, record, reconstruction, options.hazardIds ?? []);
+    await writeVersion(tx, id, 1, record, actor, options.reason ?? null);
+    await writeAudit(tx, actor, 'minefield_record.create', { type: ENTITY_TYPE, id }, { reference: record.reference, version: 1 });
+    return { id, version: 1, reconstruction };
+  });
+}
+
+/**
+ * Replaces a record's definition. `version` is the one the caller read: if someone saved since,
+ * the change is refused (409) rather than silently overwriting theirs.
+ */
+export async function replaceRecord(
+  db: Db,
+  id: string,
+  version: number,
+  input: MinefieldRecord,
+  actor: Actor | null,
+  options: SaveOptions = {},
+): Promise<{ id: string; version: number; reconstruction: Reconstruction }> {
+  if (input.id !== undefined && input.id !== id) {
+    throw new UserError(`minefield record "${input.reference}": id ${input.id} in the record differs from ${id} in the path`, 'invalid_record');
+  }
+  return db.transaction(async (tx) => {
+    const [current] = await tx.query<{ version: number; reference: string }>('SELECT version, reference FROM minefield_record WHERE id = $1 FOR UPDATE', [id]);
+    if (!current) throw new UserError(`minefield record ${id} not found`, 'not_found');
+    if (current.version !== version) {
+      throw new UserError(
+        `minefield record "${current.reference}" is at version ${current.version}, but the change was made to version ${version}; reload it and apply the change again`,
+        'version_conflict',
+        { id, currentVersion: current.version },
+      );
+    }
+    const [taken] = await tx.query<{ id: string }>('SELECT id FROM minefield_record WHERE reference = $1 AND id <> $2', [input.reference, id]);
+    if (taken) throw new UserError(`minefield record "${input.reference}": that reference is already used by record ${taken.id}`, 'conflict', { id: taken.id });
+    const record = { ...input, id };
+    const reconstruction = reconstruct(record);
+    const next = version + 1;
+    await tx.query(
+      `UPDATE minefield_record SET reference = $2, angle_unit = $3, north_reference = $4, definition = $5::jsonb, source = $6,
+         version = $7, updated_at = now(), updated_by = $8 WHERE id = $1`,
+      [id, record.reference, record.angleUnit, record.north.reference, JSON.stringify(record), record.provenance.source, next, actor?.userId ?? null],
+    );
+    for (const table of ['minefield_record_point', 'minefield_record_leg', 'minefield_record_row', 'minefield_record_mine']) {
+      await tx.query(`DELETE FROM ${table} WHERE record_id = $1`, [id]);
+    }
+    if (options.hazardIds !== undefined) await tx.query('DELETE FROM minefield_record_hazard WHERE record_id = $1', [id]);
+    await writeDerived(tx, id, record, reconstruction, options.hazardIds ?? []);
+    await writeVersion(tx, id, next, record, actor, options.reason ?? null);
+    await writeAudit(tx, actor, 'minefield_record.replace', { type: ENTITY_TYPE, id }, { reference: record.reference, version: next });
+    return { id, version: next, reconstruction };
+  });
+}
+
+type PointKind = 'reference_point' | 'landmark' | 'intermediate' | 'turning_point' | 'row_end';
+
+/** The reconstruction in queryable form, and the summary columns, from one reconstruction. */
+async function writeDerived(tx: Queryable, id: string, record: MinefieldRecord, r: Reconstruction, hazardIds: readonly string[]): Promise<void> {
+  const p = record.provenance;
+  const rowLines = r.rows.length === 0 ? null : JSON.stringify({ type: 'MultiLineString', coordinates: r.rows.map((row) => [[row.start.lon, row.start.lat], [row.end.lon, row.end.lat]]) });
+  await tx.query(
+    `UPDATE minefield_record SET handover_batch = $2, handover_date = $3, laying_date = $4, stated_mine_total = $5, declination_deg = $6, notes = $7,
+       perimeter = ST_SetSRID(ST_GeomFromGeoJSON($8), 4326), row_lines = ST_SetSRID(ST_GeomFromGeoJSON($9), 4326)
+     WHERE id = $1`,
+    [
+      id,
+      p.handoverBatch ?? null,
+      p.handoverDate ?? null,
+      p.layingDate ?? null,
+      p.statedMineTotal ?? null,
+      r.magnetic?.declinationDeg ?? null,
+      p.notes ?? null,
+      r.perimeter === null ? null : JSON.stringify(r.perimeter),
+      rowLines,
+    ],
+  );
+
+  const located = new Map(r.points.map((point) => [point.name, point]));
+  const perimeter = new Set(record.perimeter ?? []);
+  const rowEnds = new Set(record.rows.flatMap((row) => [row.start, row.end]));
+  const points = new Map<string, { name: string; kind: PointKind; surveyed: boolean }>();
+  for (const rp of record.referencePoints) {
+    if (!points.has(rp.name)) points.set(rp.name, { name: rp.name, kind: rp.coordinates ? 'reference_point' : 'landmark', surveyed: rp.coordinates !== undefined });
+  }
+  for (const leg of record.legs) {
+    if (leg.check === true || points.has(leg.to)) continue;
+    points.set(leg.to, { name: leg.to, kind: perimeter.has(leg.to) ? 'turning_point' : rowEnds.has(leg.to) ? 'row_end' : 'intermediate', surveyed: false });
+  }
+  await tx.query(
+    `INSERT INTO minefield_record_point (record_id, name, kind, surveyed, geom)
+     SELECT $1, t.name, t.kind, t.surveyed, CASE WHEN t.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) END
+     FROM jsonb_to_recordset($2::jsonb) AS t(name text, kind text, surveyed boolean, lon float8, lat float8)`,
+    [id, JSON.stringify([...points.values()].map((pt) => ({ ...pt, lon: located.get(pt.name)?.lon ?? null, lat: located.get(pt.name)?.lat ?? null })))],
+  );
+
+  // Legs that can be walked (check legs and distances ≤ 0 stay in the definition only); seq is the index in `legs`.
+  const legs = record.legs.flatMap((leg, seq) =>
+    leg.check === true || !(leg.distance > 0)
+      ? []
+      : [{ seq, from_point: leg.from, to_point: leg.to, azimuth: leg.azimuth, angle_unit: leg.unit ?? record.angleUnit, north_reference: leg.north ?? record.north.reference, distance_m: leg.distance }],
+  );
+  await tx.query(
+    `INSERT INTO minefield_record_leg (record_id, seq, from_point, to_point, azimuth, angle_unit, north_reference, distance_m)
+     SELECT $1, t.seq, t.from_point, t.to_point, t.azimuth, t.angle_unit, t.north_reference, t.distance_m
+     FROM jsonb_to_recordset($2::jsonb) AS t(seq int, from_point text, to_point text, azimuth float8, angle_unit text, north_reference text, distance_m float8)`,
+    [id, JSON.stringify(legs)],
+  );
+
+  const placed = new Map(r.rows.map((row) => [row.index, row]));
+  const rows = record.rows.map((row, i) => {
+    const line = placed.get(i);
+    return {
+      name: row.name,
+      start_point: row.start,
+      end_point: row.end,
+      mine_count: row.mineCount ?? null,
+      mine_model: row.mineModel ?? null,
+      spacing_m: row.spacing !== undefined && row.spacing > 0 ? row.spacing : null,
+      pattern: row.pattern ?? null,
+      line: line === undefined ? null : { type: 'LineString', coordinates: [[line.start.lon, line.start.lat], [line.end.lon, line.end.lat]] },
+    };
+  });
+  await tx.query(
+    `INSERT INTO minefield_record_row (record_id, name, start_point, end_point, mine_count, mine_model, spacing_m, pattern, geom)
+     SELECT $1, t.name, t.start_point, t.end_point, t.mine_count, t.mine_model, t.spacing_m, t.pattern,
+       CASE WHEN t.line IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON(t.line::text), 4326) END
+     FROM jsonb_to_recordset($2::jsonb) AS t(name text, start_point text, end_point text, mine_count int, mine_model text, spacing_m float8, pattern text, line jsonb)`,
+    [id, JSON.stringify(rows)],
+  );
+
+  const mines = r.predictedMines.map((m, k) => ({ seq: k + 1, row_name: m.row ?? null, mine_model: m.model ?? null, predicted: m.source === 'row', lon: m.lon, lat: m.lat }));
+  await tx.query(
+    `INSERT INTO minefield_record_mine (record_id, seq, row_name, mine_model, predicted, geom)
+     SELECT $1, t.seq, t.row_name, t.mine_model, t.predicted, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326)
+     FROM jsonb_to_recordset($2::jsonb) AS t(seq int, row_name text, mine_model text, predicted boolean, lon float8, lat float8)`,
+    [id, JSON.stringify(mines)],
+  );
+
+  if (hazardIds.length > 0) {
+    const found = await tx.query<{ id: string }>('SELECT id FROM hazard WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::uuid)', [JSON.stringify(hazardIds)]);
+    const missing = hazardIds.filter((h) => !found.some((f) => f.id === h));
+    if (missing.length > 0) throw new UserError(`minefield record "${record.reference}": hazards: no hazard ${missing.join(', ')}`, 'invalid_record', { path: 'hazards', missing });
+    await tx.query(
+      `INSERT INTO minefield_record_hazard (record_id, hazard_id) SELECT $1, h::uuid FROM jsonb_array_elements_text($2::jsonb) AS h ON CONFLICT DO NOTHING`,
+      [id, JSON.stringify(hazardIds)],
+    );
+  }
+}
+
+/** Closes the open version and opens the new one; its geometry is the perimeter, else the row lines. */
+async function writeVersion(tx: Queryable, id: string, version: number, record: MinefieldRecord, actor: Actor | null, reason: string | null): Promise<void> {
+  await tx.query('UPDATE record_version SET valid_to = now() WHERE entity_type = $1 AND entity_id = $2 AND valid_to IS NULL', [ENTITY_TYPE, id]);
+  await tx.query(
+    `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason)
+     SELECT $1, r.id, $3, now(), $4::jsonb, COALESCE(r.perimeter, r.row_lines), $5, $6 FROM minefield_record r WHERE r.id = $2`,
+    [ENTITY_TYPE, id, version, JSON.stringify(record), actor?.userId ?? null, reason],
+  );
+}
+
+interface RecordRow {
+  id: string;
+  version: number;
+  definition: MinefieldRecord;
+  hazard_ids: string[] | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function storedRecord(row: RecordRow): StoredRecord {
+  return { id: row.id, version: row.version, record: row.definition, hazardIds: row.hazard_ids ?? [], createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+const RECORD_SELECT = `SELECT r.id, r.version, r.definition, r.created_at, r.updated_at,
+    (SELECT array_agg(h.hazard_id::text ORDER BY h.hazard_id) FROM minefield_record_hazard h WHERE h.record_id = r.id) AS hazard_ids
+  FROM minefield_record r`;
+
+export async function getRecord(db: Queryable, id: string): Promise<StoredRecord | undefined> {
+  const [row] = await db.query<RecordRow>(`${RECORD_SELECT} WHERE r.id = $1`, [id]);
+  return row ? storedRecord(row) : undefined;
+}
+
+/** A record by its id or, failing that, by its reference (for the command line). */
+export async function findRecord(db: Queryable, idOrReference: string): Promise<StoredRecord | undefined> {
+  const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrReference);
+  const [row] = await db.query<RecordRow>(`${RECORD_SELECT} WHERE ${isId ? 'r.id = $1::uuid' : 'r.reference = $1'}`, [idOrReference]);
+  return row ? storedRecord(row) : undefined;
+}
+
+export interface RecordSummary {
+  id: string;
+  reference: string;
+  handoverBatch: string | null;
+  handoverDate: string | null;
+  version: number;
+  statedMineTotal: number | null;
+  rowCount: number;
+  minePositions: number;
+  perimeterAreaM2: number | null;
+  updatedAt: Date;
+}
+
+export async function listRecords(db: Queryable, filter: { batch?: string | undefined; limit: number; offset: number }): Promise<{ total: number; records: RecordSummary[] }> {
+  const records = await db.query<RecordSummary>(
+    `SELECT r.id, r.reference, r.handover_batch AS "handoverBatch", to_char(r.handover_date, 'YYYY-MM-DD') AS "handoverDate", r.version,
+       r.stated_mine_total AS "statedMineTotal",
+       (SELECT count(*) FROM minefield_record_row w WHERE w.record_id = r.id)::int AS "rowCount",
+       (SELECT count(*) FROM minefield_record_mine m WHERE m.record_id = r.id)::int AS "minePositions",
+       ST_Area(r.perimeter::geography) AS "perimeterAreaM2", r.updated_at AS "updatedAt"
+     FROM minefield_record r
+     WHERE $1::text IS NULL OR r.handover_batch = $1
+     ORDER BY r.reference LIMIT $2 OFFSET $3`,
+    [filter.batch ?? null, filter.limit, filter.offset],
+  );
+  const [count] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM minefield_record WHERE $1::text IS NULL OR handover_batch = $1', [filter.batch ?? null]);
+  return { total: count?.n ?? 0, records };
+}
+
+export interface AuditInputs {
+  finds: Find[];
+  accidents: Accident[];
+}
+
+/**
+ * Finds and accidents in the land each record covers (see `coverDistanceM`), for many records in
+ * two set-based queries. A find of several items at one point counts as that many found mines.
+ */
+export async function loadAuditInputs(db: Queryable, recordIds: readonly string[], distanceM: number): Promise<Map<string, AuditInputs>> {
+  const inputs = new Map<string, AuditInputs>(recordIds.map((id) => [id, { finds: [], accidents: [] }]));
+  if (recordIds.length === 0) return inputs;
+  const cover = `WITH cover AS (
+      SELECT r.id, (SELECT ST_ConvexHull(ST_Collect(g)) FROM (
+          SELECT r.perimeter AS g UNION ALL SELECT r.row_lines
+          UNION ALL SELECT m.geom FROM minefield_record_mine m WHERE m.record_id = r.id) parts) AS geom
+      FROM minefield_record r WHERE r.id IN (SELECT (jsonb_array_elements_text($1::jsonb))::uuid)
+    ), search AS (
+      SELECT id, geom, geom::geography AS geog,
+        ST_Expand(geom, $2 / (110000 * cos(radians(least(89, greatest(abs(ST_YMin(geom)), abs(ST_YMax(geom))))))), $2 / 110000.0) AS box
+      FROM cover WHERE geom IS NOT NULL
+    )`;
+  const ids = JSON.stringify(recordIds);
+  const finds = await db.query<{ record_id: string; id: string; category: string; model: string | null; quantity: number; lat: number; lon: number }>(
+    `${cover}
+     SELECT s.id AS record_id, f.id, f.category, o.name AS model, f.quantity, ST_Y(f.geom) AS lat, ST_X(f.geom) AS lon
+     FROM search s JOIN find f ON f.geom && s.box AND ST_DWithin(f.geom::geography, s.geog, $2)
+     LEFT JOIN ordnance_model o ON o.id = f.ordnance_model_id
+     ORDER BY s.id, f.id`,
+    [ids, distanceM],
+  );
+  for (const f of finds) {
+    const list = inputs.get(f.record_id)?.finds;
+    for (let k = 0; k < f.quantity; k++) {
+      list?.push({ id: f.quantity === 1 ? f.id : `${f.id}#${k + 1}`, lat: f.lat, lon: f.lon, category: f.category, ...(f.model !== null && { model: f.model }) });
+    }
+  }
+  const accidents = await db.query<{ record_id: string; id: string; lat: number; lon: number }>(
+    `${cover}
+     SELECT s.id AS record_id, a.reference AS id, ST_Y(a.geom) AS lat, ST_X(a.geom) AS lon
+     FROM search s JOIN accident a ON a.geom && s.box AND ST_DWithin(a.geom::geography, s.geog, $2)
+     ORDER BY s.id, a.reference`,
+    [ids, distanceM],
+  );
+  for (const a of accidents) inputs.get(a.record_id)?.accidents.push({ id: a.id, lat: a.lat, lon: a.lon });
+  return inputs;
+}
+
+export interface RecordAudit extends AuditInputs {
+  stored: StoredRecord;
+  reconstruction: Reconstruction;
+  audit: AuditResult;
+}
+
+function auditOf(reference: string, reconstruction: Reconstruction, inputs: AuditInputs, options: AuditOptions): AuditResult {
+  if (reconstruction.origin === null) {
+    throw new UserError(`minefield record "${reference}" cannot be audited: no reference point has usable coordinates, so nothing is placed`, 'not_auditable');
+  }
+  return auditRecord(reconstruction, inputs.finds, inputs.accidents, options);
+}
+
+/** One stored record audited against the finds and accidents in the land it covers. */
+export async function auditStoredRecord(db: Queryable, id: string, options: { tolerance: number; maxShift?: number }): Promise<RecordAudit | undefined> {
+  const stored = await getRecord(db, id);
+  if (!stored) return undefined;
+  const maxShift = options.maxShift ?? DEFAULT_MAX_SHIFT_M;
+  const inputs = (await loadAuditInputs(db, [id], coverDistanceM({ tolerance: options.tolerance, maxShift }))).get(id) ?? { finds: [], accidents: [] };
+  const reconstruction = reconstruct(stored.record);
+  const audit = auditOf(stored.record.reference, reconstruction, inputs, { tolerance: options.tolerance, maxShift });
+  return { stored, reconstruction, audit, ...inputs };
+}
+
+export interface BatchAudit {
+  toleranceM: number;
+  maxShiftM: number;
+  method: string;
+  records: Array<{ id: string; audit: AuditResult }>;
+  /** Records that could not be placed, so not audited. */
+  skipped: Array<{ id: string; reference: string; reason: string }>;
+  /** Pooled figures per handover batch. */
+  batches: AuditAggregate[];
+}
+
+/** Records per find query: bounds the rows held in memory at once, still a few queries per thousand records. */
+const AUDIT_CHUNK = 250;
+
+/**
+ * Audits every record of a handover batch (or every record) in a few set-based queries: one for
+ * the records, then per chunk of records one for their finds and one for their accidents.
+ */
+export async function auditBatch(
+  db: Queryable,
+  options: { batch?: string | undefined; tolerance: number; maxShift?: number; onProgress?: (done: number, total: number) => void },
+): Promise<BatchAudit> {
+  const maxShift = options.maxShift ?? DEFAULT_MAX_SHIFT_M;
+  const rows = await db.query<RecordRow>(`${RECORD_SELECT} WHERE $1::text IS NULL OR r.handover_batch = $1 ORDER BY r.reference`, [options.batch ?? null]);
+  const records: BatchAudit['records'] = [];
+  const skipped: BatchAudit['skipped'] = [];
+  for (let start = 0; start < rows.length; start += AUDIT_CHUNK) {
+    const chunk = rows.slice(start, start + AUDIT_CHUNK).map(storedRecord);
+    const inputs = await loadAuditInputs(db, chunk.map((s) => s.id), coverDistanceM({ tolerance: options.tolerance, maxShift }));
+    for (const stored of chunk) {
+      const reconstruction = reconstruct(stored.record);
+      if (reconstruction.origin === null) {
+        skipped.push({ id: stored.id, reference: stored.record.reference, reason: 'no reference point has usable coordinates' });
+        continue;
+      }
+      const audit = auditRecord(reconstruction, inputs.get(stored.id)?.finds ?? [], inputs.get(stored.id)?.accidents ?? [], { tolerance: options.tolerance, maxShift });
+      records.push({ id: stored.id, audit });
+      options.onProgress?.(records.length + skipped.length, rows.length);
+    }
+  }
+  return {
+    toleranceM: options.tolerance,
+    maxShiftM: maxShift,
+    method: AUDIT_METHOD,
+    records,
+    skipped,
+    batches: aggregateAudits(records.map((r) => r.audit), 'handoverBatch'),
+  };
+}
