@@ -3,6 +3,7 @@ import { portFrom, storeConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { buildServer } from '../http/server.ts';
 import { landCommand } from '../land/cli.ts';
+import { recordsCommand } from '../records/cli.ts';
 import { exportCommand, importCommand } from '../exchange/cli.ts';
 import { openStore, storeInfo } from '../store/open.ts';
 import { auditCommand, ensureFirstAdministrator, tokensCommand, usersCommand } from '../access/cli.ts';
@@ -79,6 +80,7 @@ export function program(): Command {
   cli.addCommand(tokensCommand());
   cli.addCommand(auditCommand());
   cli.addCommand(landCommand());
+  cli.addCommand(recordsCommand());
   cli.addCommand(importCommand());
   cli.addCommand(exportCommand());
   inheritSettings(cli);
