@@ -7,6 +7,8 @@ import { recordsCommand } from '../records/cli.ts';
 import { exportCommand, importCommand } from '../exchange/cli.ts';
 import { openStore, storeInfo } from '../store/open.ts';
 import { auditCommand, ensureFirstAdministrator, tokensCommand, usersCommand } from '../access/cli.ts';
+import { demoCommand, loadDemo } from '../demo/cli.ts';
+import type { Db } from '../store/db.ts';
 import { prepareStore, type StoreOptions, storeOptions, withStore } from './store.ts';
 
 const output = { outputError: (message: string, write: (s: string) => void) => write(`safeground: ${message.trim().replace(/^error: /, '')} (see safeground --help)\n`) };
@@ -15,6 +17,12 @@ const output = { outputError: (message: string, write: (s: string) => void) => w
 function inheritSettings(command: Command): void {
   command.exitOverride().configureOutput(output);
   for (const sub of command.commands) inheritSettings(sub);
+}
+
+/** An embedded store with no hazards and no demo yet: a first start on a laptop. */
+async function isEmpty(db: Db): Promise<boolean> {
+  const [row] = await db.query<{ empty: boolean }>("SELECT NOT EXISTS (SELECT 1 FROM hazard) AND NOT EXISTS (SELECT 1 FROM setting WHERE key = 'demo') AS empty");
+  return row?.empty ?? false;
 }
 
 function parsePort(value: string): number {
@@ -36,11 +44,13 @@ export function program(): Command {
     .description('Serve the API and web app (creates, migrates and seeds the store on first run)')
     .addOption(new Option('--port <port>', 'port to listen on').env('PORT').default(8080).argParser(parsePort))
     .addOption(new Option('--host <host>', 'address to listen on').env('HOST').default('127.0.0.1'))
-    .action(async (options: StoreOptions & { port: number; host: string }) => {
+    .option('--no-demo', 'do not load the small synthetic demo into an empty embedded store')
+    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean }) => {
       const db = await openStore(storeConfig(options));
       const closeDb = async () => db.close();
       try {
         await prepareStore(db);
+        if (options.demo && db.backend === 'pglite' && (await isEmpty(db))) await loadDemo(db, 'small');
         const firstPassword = await ensureFirstAdministrator(db);
         if (firstPassword) process.stdout.write(`First administrator: admin, one-time password ${firstPassword} (shown once; change it at first sign-in)\n`);
         const app = await buildServer({ db, logger: true });
@@ -76,6 +86,7 @@ export function program(): Command {
       });
     });
 
+  cli.addCommand(demoCommand());
   cli.addCommand(usersCommand());
   cli.addCommand(tokensCommand());
   cli.addCommand(auditCommand());

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { storeConfig } from '../config.ts';
 import { seedCountries } from '../gazetteer/countries.ts';
+import { seedOrdnanceCatalogue } from '../ops/catalogue.ts';
 import type { Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { openStore } from '../store/open.ts';
@@ -28,10 +29,12 @@ export async function withStore<T>(options: StoreOptions, fn: (db: Db) => Promis
   }
 }
 
-/** Migrations and the country outlines every store has; says on stderr what it changed. */
+/** Migrations, country outlines and the ordnance catalogue every store has; says on stderr what it changed. */
 export async function prepareStore(db: Db): Promise<void> {
   const applied = await migrate(db);
   if (applied.length > 0) process.stderr.write(`Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}\n`);
   const countries = await seedCountries(db);
   if (countries > 0) process.stderr.write(`Seeded ${countries} country outlines into the gazetteer\n`);
+  const models = await seedOrdnanceCatalogue(db);
+  if (models > 0) process.stderr.write(`Seeded ${models} ordnance models into the catalogue\n`);
 }
