@@ -165,6 +165,11 @@ export function selfIntersections(ring: Ring): { edges: [number, number]; positi
   return found;
 }
 
+/** A computed position to 1e-7° (about 1 cm): enough to find it, without floating-point noise in messages. */
+function roundDeg(value: number): number {
+  return Math.round(value * 1e7) / 1e7;
+}
+
 function segmentIntersection(a: readonly number[], b: readonly number[], c: readonly number[], d: readonly number[]): [number, number] | null {
   const [ax, ay, bx, by, cx, cy, dx, dy] = [a[0]!, a[1]!, b[0]!, b[1]!, c[0]!, c[1]!, d[0]!, d[1]!];
   const d1 = cross(cx, cy, dx, dy, ax, ay);
@@ -173,7 +178,7 @@ function segmentIntersection(a: readonly number[], b: readonly number[], c: read
   const d4 = cross(ax, ay, bx, by, dx, dy);
   if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) {
     const t = d1 / (d1 - d2);
-    return [ax + t * (bx - ax), ay + t * (by - ay)];
+    return [roundDeg(ax + t * (bx - ax)), roundDeg(ay + t * (by - ay))];
   }
   if (d1 === 0 && onSegment(ax, ay, cx, cy, dx, dy)) return [ax, ay];
   if (d2 === 0 && onSegment(bx, by, cx, cy, dx, dy)) return [bx, by];

@@ -575,16 +575,11 @@ export async function releasedArea(
      ORDER BY total, ${[...grouping, 'p.method'].map((g) => `${g} NULLS LAST`).join(', ')}`,
     [options.from ?? null, options.to ?? null],
   );
-  return rows.map((r) => ({
-    admin1Id: r.admin1_id,
-    admin2Id: r.admin2_id,
-    organisationId: r.organisation_id,
-    period: r.period,
-    method: r.method,
-    total: r.total,
-    areaM2: r.area_m2,
-    products: r.products,
-  }));
+  // Without a grouping, the national rows are both the figures and their totals.
+  return rows.flatMap((r) => {
+    const row = { admin1Id: r.admin1_id, admin2Id: r.admin2_id, organisationId: r.organisation_id, period: r.period, method: r.method, areaM2: r.area_m2, products: r.products };
+    return grouping.length > 0 ? [{ ...row, total: r.total }] : [{ ...row, total: false }, { ...row, total: true }];
+  });
 }
 
 export interface RemainingRow {
@@ -612,7 +607,10 @@ export async function remainingArea(tx: Queryable, options: { by: readonly Stati
      ${dims.length > 0 ? `GROUP BY GROUPING SETS ((${dims.join(', ')}), ())` : ''}
      ORDER BY total${dims.map((d) => `, ${d} NULLS LAST`).join('')}`,
   );
-  return rows.map((r) => ({ admin1Id: r.admin1_id, admin2Id: r.admin2_id, total: r.total, areaM2: r.area_m2, hazards: r.hazards }));
+  return rows.flatMap((r) => {
+    const row = { admin1Id: r.admin1_id, admin2Id: r.admin2_id, areaM2: r.area_m2, hazards: r.hazards };
+    return dims.length > 0 ? [{ ...row, total: r.total }] : [{ ...row, total: false }, { ...row, total: true }];
+  });
 }
 
 /** Codes and display names of administrative areas and organisations, for labelling figures. */

@@ -129,15 +129,19 @@ function withoutGeometry(payload: Record<string, unknown>): Record<string, unkno
   return data;
 }
 
-/** Applies a prepared change and records its version; the caller's transaction makes it all or nothing. */
+/**
+ * Applies a prepared change and records its version as stored (with what the store derived,
+ * such as a hazard's administrative area); the caller's transaction makes it all or nothing.
+ */
 async function applyChange(tx: Queryable, handler: EntityHandler, change: Change<Record<string, unknown>>, reason: string | null): Promise<void> {
   await handler.apply(tx, change);
+  const stored = change.action === 'delete' ? change.current! : (await handler.read(tx, change.entityId, { lock: false }))!;
   await store.recordVersion(tx, {
     entityType: handler.entityType,
     table: handler.table,
     entityId: change.entityId,
     version: change.version,
-    data: withoutGeometry(change.payload ?? change.current!.payload),
+    data: withoutGeometry(stored.payload),
     deleted: change.action === 'delete',
     changedBy: change.actor.userId,
     reason,

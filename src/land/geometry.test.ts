@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { type PolygonGeometry, selfIntersections, shapeProblems, swapCandidate } from './geometry.ts';
+
+const polygon = (...rings: number[][][]): PolygonGeometry => ({ type: 'Polygon', coordinates: rings });
+const square = [[18, 44], [18.001, 44], [18.001, 44.001], [18, 44.001], [18, 44]];
+
+test('a plain square, with a hole and as a multipolygon, has no problems', () => {
+  assert.deepEqual(shapeProblems(polygon(square)), []);
+  const hole = [[18.0002, 44.0002], [18.0002, 44.0008], [18.0008, 44.0008], [18.0008, 44.0002], [18.0002, 44.0002]];
+  assert.deepEqual(shapeProblems(polygon(square, hole)), []);
+  assert.deepEqual(shapeProblems({ type: 'MultiPolygon', coordinates: [[square], [square.map(([x, y]) => [x! + 0.01, y!])]] }), []);
+});
+
+test('repeated consecutive vertices are harmless, not a self-intersection', () => {
+  const repeated = [[18, 44], [18.001, 44], [18.001, 44], [18.001, 44.001], [18, 44.001], [18, 44]];
+  assert.deepEqual(shapeProblems(polygon(repeated)), []);
+});
+
+test('a bow tie: the crossing edges by index and where they cross', () => {
+  const bowtie = [[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]];
+  assert.deepEqual(selfIntersections(bowtie), [{ edges: [0, 2], position: [1, 1] }]);
+});
+
+test('a ring touching itself at a vertex is a self-intersection', () => {
+  const figureEight = [[0, 0], [1, 1], [2, 0], [2, 2], [1, 1], [0, 2], [0, 0]];
+  const crossings = selfIntersections(figureEight);
+  assert.ok(crossings.length > 0);
+  assert.deepEqual(crossings[0]!.position, [1, 1]);
+});
+
+test('each problem names its place: vertex, ring and polygon', () => {
+  const problems = shapeProblems({ type: 'MultiPolygon', coordinates: [[square], [[[18, 44], [181, 44], [18, 44.001], [18, 44]]]] });
+  assert.deepEqual(
+    problems.map((p) => [p.code, p.polygon, p.ring, p.vertex]),
+    [['coordinate_out_of_range', 1, 0, 1]],
+  );
+  assert.match(problems[0]!.message, /^polygon 1 ring 0 vertex 1 \(181, 44\): longitude 181 is outside \[-180, 180\]$/);
+});
+
+test('vertices more than 5 km apart are a warning naming both vertices', () => {
+  const long = [[18, 44], [18.1, 44], [18.1, 44.001], [18, 44.001], [18, 44]];
+  const problems = shapeProblems(polygon(long));
+  assert.deepEqual(problems.map((p) => [p.code, p.severity, p.vertices]), [
+    ['vertices_far_apart', 'warning', [0, 1]],
+    ['vertices_far_apart', 'warning', [2, 3]],
+  ]);
+  assert.match(problems[0]!.message, /8\.0 km apart/);
+});
+
+test('the swap candidate exchanges the mean vertex, and only when that is a position on Earth', () => {
+  assert.deepEqual(swapCandidate(polygon([[10, 40], [12, 40], [12, 42], [10, 42], [10, 40]])), { given: [11, 41], swapped: [41, 11] });
+  assert.equal(swapCandidate(polygon([[120, 10], [121, 10], [121, 11], [120, 10]])), null);
+});
