@@ -60,6 +60,13 @@ export function detectEncoding(sample: Uint8Array, file: string): Detected {
   if (zeroEven + zeroOdd > 0) throw fileProblem(`${file} holds NUL bytes: it is not a text file in any encoding Safeground reads (${ENCODINGS.join(', ')})`);
   const invalid = firstInvalidUtf8(sample);
   if (invalid < 0) return { encoding: 'utf-8', bom: 0 };
+  if (/[\u0080-\u{10ffff}]/u.test(new TextDecoder().decode(sample.subarray(0, invalid)))) {
+    const line = 1 + sample.subarray(0, invalid).filter((b) => b === 0x0a).length;
+    throw fileProblem(
+      `${file} line ${line}: byte 0x${sample[invalid]!.toString(16)} at offset ${invalid} is not valid utf-8 although the text before it is; ` +
+        'the file mixes encodings. Save it as UTF-8, or name its encoding in the mapping file ("encoding")',
+    );
+  }
 
   let high = 0;
   let inRuns = 0;

@@ -1,4 +1,4 @@
-import { pipeline, Readable, type Duplex } from 'node:stream';
+import { type Duplex, pipeline, Readable, Transform } from 'node:stream';
 import parser from 'stream-json';
 import pick from 'stream-json/filters/pick.js';
 import streamArray from 'stream-json/streamers/stream-array.js';
@@ -19,7 +19,16 @@ export async function readGeoJson(path: string, options: ReadOptions): Promise<S
     bytes = n;
     options.onBytes?.(n);
   }), file, options.mapping.encoding));
-  const items = pipeline(text, parser() as Duplex, pick.asStream({ filter: 'features' }), streamArray.asStream(), () => {}) as unknown as AsyncIterable<{ key: number; value: unknown }>;
+  // Counted as the parser emits them, since a parse error discards features not yet consumed.
+  let parsed = 0;
+  const counter = new Transform({
+    objectMode: true,
+    transform(item, _encoding, callback) {
+      parsed++;
+      callback(null, item);
+    },
+  });
+  const items = pipeline(text, parser() as Duplex, pick.asStream({ filter: 'features' }), streamArray.asStream(), counter, () => {}) as unknown as AsyncIterable<{ key: number; value: unknown }>;
 
   async function* features(): AsyncGenerator<SourceFeature & { problem?: string }> {
     let row = 0;
@@ -41,7 +50,7 @@ export async function readGeoJson(path: string, options: ReadOptions): Promise<S
       }
     } catch (error) {
       if (error instanceof FileProblem) throw error;
-      throw fileProblem(`${file}: the JSON is malformed or truncated after feature ${row} (near byte ${bytes}): ${(error as Error).message}`, row + 1);
+      throw fileProblem(`${file}: the JSON is malformed or truncated after feature ${parsed} (near byte ${bytes}): ${(error as Error).message}`, parsed + 1);
     }
     if (row === 0) throw fileProblem(`${file} holds no features; a GeoJSON FeatureCollection with a "features" array is expected`);
   }

@@ -36,6 +36,8 @@ export class Problems {
 
 /** One line naming the file, the row, the field and the value: `finds.csv row 5, foundOn "2091-01-01": ...`. */
 export function describeProblem(file: string, rowLabel: string, problem: Problem): string {
+  // Problems that stop the reading already say where they are.
+  if (problem.message.startsWith(file)) return problem.message;
   const where = problem.row === null ? file : `${file} ${rowLabel} ${problem.row}`;
   const what = problem.field === null ? '' : `, ${problem.field}${problem.value === undefined ? '' : ` ${shortValue(problem.value)}`}`;
   return `${where}${what}: ${problem.message}`;
