@@ -85,7 +85,7 @@ export async function createRecord(db: Db, input: MinefieldRecord, actor: Actor 
     const reconstruction = reconstruct(record);
     await tx.query(
       `INSERT INTO minefield_record (id, reference, angle_unit, north_reference, definition, source, created_by, updated_by)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $7)`,
+       VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $7)`,
       [id, record.reference, record.angleUnit, record.north.reference, JSON.stringify(record), record.provenance.source, actor?.userId ?? null],
     );
     await writeDerived(tx, id, record, reconstruction, options.hazardIds ?? []);
@@ -126,7 +126,7 @@ export async function replaceRecord(
     const reconstruction = reconstruct(record);
     const next = version + 1;
     await tx.query(
-      `UPDATE minefield_record SET reference = $2, angle_unit = $3, north_reference = $4, definition = $5::jsonb, source = $6,
+      `UPDATE minefield_record SET reference = $2, angle_unit = $3, north_reference = $4, definition = $5::text::jsonb, source = $6,
          version = $7, updated_at = now(), updated_by = $8 WHERE id = $1`,
       [id, record.reference, record.angleUnit, record.north.reference, JSON.stringify(record), record.provenance.source, next, actor?.userId ?? null],
     );
@@ -178,7 +178,7 @@ async function writeDerived(tx: Queryable, id: string, record: MinefieldRecord, 
   await tx.query(
     `INSERT INTO minefield_record_point (record_id, name, kind, surveyed, geom)
      SELECT $1, t.name, t.kind, t.surveyed, CASE WHEN t.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) END
-     FROM jsonb_to_recordset($2::jsonb) AS t(name text, kind text, surveyed boolean, lon float8, lat float8)`,
+     FROM jsonb_to_recordset($2::text::jsonb) AS t(name text, kind text, surveyed boolean, lon float8, lat float8)`,
     [id, JSON.stringify([...points.values()].map((pt) => ({ ...pt, lon: located.get(pt.name)?.lon ?? null, lat: located.get(pt.name)?.lat ?? null })))],
   );
 
@@ -191,7 +191,7 @@ async function writeDerived(tx: Queryable, id: string, record: MinefieldRecord, 
   await tx.query(
     `INSERT INTO minefield_record_leg (record_id, seq, from_point, to_point, azimuth, angle_unit, north_reference, distance_m)
      SELECT $1, t.seq, t.from_point, t.to_point, t.azimuth, t.angle_unit, t.north_reference, t.distance_m
-     FROM jsonb_to_recordset($2::jsonb) AS t(seq int, from_point text, to_point text, azimuth float8, angle_unit text, north_reference text, distance_m float8)`,
+     FROM jsonb_to_recordset($2::text::jsonb) AS t(seq int, from_point text, to_point text, azimuth float8, angle_unit text, north_reference text, distance_m float8)`,
     [id, JSON.stringify(legs)],
   );
 
@@ -213,7 +213,7 @@ async function writeDerived(tx: Queryable, id: string, record: MinefieldRecord, 
     `INSERT INTO minefield_record_row (record_id, name, start_point, end_point, mine_count, mine_model, spacing_m, pattern, geom)
      SELECT $1, t.name, t.start_point, t.end_point, t.mine_count, t.mine_model, t.spacing_m, t.pattern,
        CASE WHEN t.line IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON(t.line::text), 4326) END
-     FROM jsonb_to_recordset($2::jsonb) AS t(name text, start_point text, end_point text, mine_count int, mine_model text, spacing_m float8, pattern text, line jsonb)`,
+     FROM jsonb_to_recordset($2::text::jsonb) AS t(name text, start_point text, end_point text, mine_count int, mine_model text, spacing_m float8, pattern text, line jsonb)`,
     [id, JSON.stringify(rows)],
   );
 
@@ -221,16 +221,16 @@ async function writeDerived(tx: Queryable, id: string, record: MinefieldRecord, 
   await tx.query(
     `INSERT INTO minefield_record_mine (record_id, seq, row_name, mine_model, predicted, geom)
      SELECT $1, t.seq, t.row_name, t.mine_model, t.predicted, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326)
-     FROM jsonb_to_recordset($2::jsonb) AS t(seq int, row_name text, mine_model text, predicted boolean, lon float8, lat float8)`,
+     FROM jsonb_to_recordset($2::text::jsonb) AS t(seq int, row_name text, mine_model text, predicted boolean, lon float8, lat float8)`,
     [id, JSON.stringify(mines)],
   );
 
   if (hazardIds.length > 0) {
-    const found = await tx.query<{ id: string }>('SELECT id FROM hazard WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::uuid)', [JSON.stringify(hazardIds)]);
+    const found = await tx.query<{ id: string }>('SELECT id FROM hazard WHERE id IN (SELECT (jsonb_array_elements_text($1::text::jsonb))::uuid)', [JSON.stringify(hazardIds)]);
     const missing = hazardIds.filter((h) => !found.some((f) => f.id === h));
     if (missing.length > 0) throw new UserError(`minefield record "${record.reference}": hazards: no hazard ${missing.join(', ')}`, 'invalid_record', { path: 'hazards', missing });
     await tx.query(
-      `INSERT INTO minefield_record_hazard (record_id, hazard_id) SELECT $1, h::uuid FROM jsonb_array_elements_text($2::jsonb) AS h ON CONFLICT DO NOTHING`,
+      `INSERT INTO minefield_record_hazard (record_id, hazard_id) SELECT $1, h::uuid FROM jsonb_array_elements_text($2::text::jsonb) AS h ON CONFLICT DO NOTHING`,
       [id, JSON.stringify(hazardIds)],
     );
   }
@@ -241,7 +241,7 @@ async function writeVersion(tx: Queryable, id: string, version: number, record: 
   await tx.query('UPDATE record_version SET valid_to = now() WHERE entity_type = $1 AND entity_id = $2 AND valid_to IS NULL', [ENTITY_TYPE, id]);
   await tx.query(
     `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason)
-     SELECT $1, r.id, $3, now(), $4::jsonb, COALESCE(r.perimeter, r.row_lines), $5, $6 FROM minefield_record r WHERE r.id = $2`,
+     SELECT $1, r.id, $3, now(), $4::text::jsonb, COALESCE(r.perimeter, r.row_lines), $5, $6 FROM minefield_record r WHERE r.id = $2`,
     [ENTITY_TYPE, id, version, JSON.stringify(record), actor?.userId ?? null, reason],
   );
 }
@@ -320,7 +320,7 @@ export async function loadAuditInputs(db: Queryable, recordIds: readonly string[
       SELECT r.id, (SELECT ST_ConvexHull(ST_Collect(g)) FROM (
           SELECT r.perimeter AS g UNION ALL SELECT r.row_lines
           UNION ALL SELECT m.geom FROM minefield_record_mine m WHERE m.record_id = r.id) parts) AS geom
-      FROM minefield_record r WHERE r.id IN (SELECT (jsonb_array_elements_text($1::jsonb))::uuid)
+      FROM minefield_record r WHERE r.id IN (SELECT (jsonb_array_elements_text($1::text::jsonb))::uuid)
     ), search AS (
       SELECT id, geom, geom::geography AS geog,
         ST_Expand(geom, $2 / (110000 * cos(radians(least(89, greatest(abs(ST_YMin(geom)), abs(ST_YMax(geom))))))), $2 / 110000.0) AS box

@@ -1,0 +1,265 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import { testBackends } from '../../test/support/backends.ts';
+import { type Actors, seedActors } from '../../test/support/actors.ts';
+import { direct, inverse, type LatLon } from '../geodesy/geodesic.ts';
+import { normalizeAzimuthDeg } from '../geodesy/angles.ts';
+import { buildServer } from '../http/server.ts';
+import type { Db } from '../store/db.ts';
+import { parseMinefieldRecord } from './format.ts';
+import { reconstruct } from './reconstruct.ts';
+import { reconstructionJson } from './routes.ts';
+import { getRecord } from './store.ts';
+
+function legTo(from: string, fromAt: LatLon, to: string, toAt: LatLon): Record<string, unknown> {
+  const g = inverse(fromAt, toAt);
+  return { from, to, azimuth: normalizeAzimuthDeg(g.azimuth1Deg), distance: g.distanceM };
+}
+
+/**
+ * Four east–west rows 40 m apart south of the reference point, 21 mines each at 5 m, starting at
+ * different offsets (so only the true shift lines them all up), inside a 150 m × 160 m perimeter.
+ */
+function fieldRecord(reference: string, batch: string, rp: LatLon): Record<string, unknown> {
+  const legs: Array<Record<string, unknown>> = [];
+  const rows: Array<Record<string, unknown>> = [];
+  [0, 7, 3, 11].forEach((offset, k) => {
+    legs.push(legTo('RP1', rp, `S${k}`, direct(direct(rp, 180, 30 + 40 * k), 90, 20 + offset)));
+    legs.push({ from: `S${k}`, to: `E${k}`, azimuth: 90, distance: 100 });
+    rows.push({ name: `Row ${k + 1}`, start: `S${k}`, end: `E${k}`, mineCount: 21, spacing: 5, mineModel: 'PMN-2' });
+  });
+  const corners = [direct(rp, 180, 10), direct(direct(rp, 180, 10), 90, 150), direct(direct(rp, 180, 170), 90, 150), direct(rp, 180, 170)];
+  corners.forEach((c, k) => legs.push(legTo('RP1', rp, `C${k}`, c)));
+  return {
+    format: 'safeground/minefield-record@1',
+    reference,
+    angleUnit: 'degrees',
+    north: { reference: 'true' },
+    referencePoints: [{ name: 'RP1', description: 'Survey marker', coordinates: { system: 'latlon', ...rp } }],
+    legs,
+    perimeter: ['C0', 'C1', 'C2', 'C3'],
+    rows,
+    provenance: { source: 'test', handoverBatch: batch, statedMineTotal: 84 },
+  };
+}
+
+async function insertFinds(db: Db, points: readonly LatLon[]): Promise<void> {
+  await db.query(
+    `INSERT INTO find (category, geom, found_on, source)
+     SELECT 'ap_mine', ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326), DATE '2021-06-01', 'test' FROM jsonb_to_recordset($1::text::jsonb) AS t(lon float8, lat float8)`,
+    [JSON.stringify(points.map((p) => ({ lon: p.lon, lat: p.lat })))],
+  );
+}
+
+const RP_EXACT = { lat: 44.53461, lon: 18.67012 };
+const RP_SHIFTED = { lat: 44.61, lon: 18.81 };
+
+for (const backend of testBackends()) {
+  describe(`minefield records API on ${backend.name}`, () => {
+    let db: Db;
+    let app: FastifyInstance;
+    let actors: Actors;
+    before(async () => {
+      db = await backend.open();
+      actors = await seedActors(db);
+      app = await buildServer({ db });
+    });
+    after(async () => {
+      await app.close();
+      await db.close();
+    });
+
+    const post = (url: string, payload: unknown, who: Parameters<Actors['auth']>[0] = 'field_user') => app.inject({ method: 'POST', url, payload: payload as object, headers: actors.auth(who) });
+    const get = (url: string, who: Parameters<Actors['auth']>[0] = 'analyst') => app.inject({ method: 'GET', url, headers: actors.auth(who) });
+
+    test('a stored record reads back with the same reconstruction, in its tables and its history', async () => {
+      const definition = fieldRecord('MF-STORE-1', 'HB-STORE', { lat: 44.2, lon: 18.2 });
+      const created = await post('/api/minefield-records', { record: definition, reason: 'digitised from the paper form' });
+      assert.equal(created.statusCode, 201, created.body);
+      const { id, version } = created.json();
+      assert.equal(version, 1);
+
+      const read = await get(`/api/minefield-records/${id}`);
+      assert.equal(read.statusCode, 200, read.body);
+      const body = read.json();
+      const expected = reconstructionJson(reconstruct(parseMinefieldRecord({ ...definition, id })));
+      assert.deepEqual(body.reconstruction, JSON.parse(JSON.stringify(expected)));
+      assert.deepEqual(body.reconstruction.problems, []);
+      assert.deepEqual(body.record, JSON.parse(JSON.stringify(parseMinefieldRecord({ ...definition, id }))));
+      assert.deepEqual(reconstruct((await getRecord(db, id))!.record), reconstruct(parseMinefieldRecord({ ...definition, id })));
+
+      const [stored] = await db.query<{ perimeter: string; row_lines: string; mines: number; rows: number; points: number; legs: number }>(
+        `SELECT ST_AsGeoJSON(perimeter, 12) AS perimeter, ST_AsGeoJSON(row_lines, 12) AS row_lines,
+           (SELECT count(*)::int FROM minefield_record_mine WHERE record_id = r.id AND predicted) AS mines,
+           (SELECT count(*)::int FROM minefield_record_row WHERE record_id = r.id AND geom IS NOT NULL) AS rows,
+           (SELECT count(*)::int FROM minefield_record_point WHERE record_id = r.id AND geom IS NOT NULL) AS points,
+           (SELECT count(*)::int FROM minefield_record_leg WHERE record_id = r.id) AS legs
+         FROM minefield_record r WHERE id = $1`,
+        [id],
+      );
+      assert.ok(stored);
+      assert.deepEqual({ mines: stored.mines, rows: stored.rows, points: stored.points, legs: stored.legs }, { mines: 84, rows: 4, points: 13, legs: 12 });
+      const perimeter = JSON.parse(stored.perimeter).coordinates[0] as number[][];
+      const expectedPerimeter = (expected.features.find((f) => f.properties?.kind === 'perimeter')!.geometry as { coordinates: number[][][] }).coordinates[0]!;
+      assert.equal(perimeter.length, expectedPerimeter.length);
+      perimeter.forEach(([lon, lat], i) => {
+        assert.ok(Math.abs(lon! - expectedPerimeter[i]![0]!) < 1e-10 && Math.abs(lat! - expectedPerimeter[i]![1]!) < 1e-10, `perimeter vertex ${i}`);
+      });
+
+      const history = await db.query<{ version: number; closed: boolean; reason: string | null }>(
+        "SELECT version, valid_to IS NOT NULL AS closed, change_reason AS reason FROM record_version WHERE entity_type = 'minefield_record' AND entity_id = $1 ORDER BY version",
+        [id],
+      );
+      assert.deepEqual([...history], [{ version: 1, closed: false, reason: 'digitised from the paper form' }]);
+      const audit = await db.query<{ action: string }>("SELECT action FROM audit_log WHERE entity_type = 'minefield_record' AND entity_id = $1", [id]);
+      assert.deepEqual(audit.map((a) => a.action), ['minefield_record.create']);
+
+      const list = await get('/api/minefield-records?batch=HB-STORE');
+      assert.equal(list.json().total, 1);
+      assert.equal(list.json().records[0].reference, 'MF-STORE-1');
+      assert.equal(list.json().records[0].minePositions, 84);
+    });
+
+    test('a replace needs the version it was made to: a stale one is a 409, and the history keeps both', async () => {
+      const definition = fieldRecord('MF-STORE-2', 'HB-STORE', { lat: 44.25, lon: 18.25 });
+      const { id } = (await post('/api/minefield-records', { record: definition })).json();
+      const changed = { ...definition, rows: (definition.rows as Array<Record<string, unknown>>).slice(0, 2), provenance: { source: 'test', handoverBatch: 'HB-STORE' } };
+      const first = await app.inject({ method: 'PUT', url: `/api/minefield-records/${id}`, payload: { record: changed, version: 1, reason: 'rows 3 and 4 belong to another record' }, headers: actors.auth('field_user') });
+      assert.equal(first.statusCode, 200, first.body);
+      assert.equal(first.json().version, 2);
+      const stale = await app.inject({ method: 'PUT', url: `/api/minefield-records/${id}`, payload: { record: definition, version: 1 }, headers: actors.auth('field_user') });
+      assert.equal(stale.statusCode, 409);
+      assert.equal(stale.json().error.code, 'version_conflict');
+      assert.match(stale.json().error.message, /"MF-STORE-2" is at version 2/);
+      const mines = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM minefield_record_mine WHERE record_id = $1', [id]);
+      assert.equal(mines[0]?.n, 42);
+      const versions = await db.query<{ version: number; open: boolean }>(
+        "SELECT version, valid_to IS NULL AS open FROM record_version WHERE entity_type = 'minefield_record' AND entity_id = $1 ORDER BY version",
+        [id],
+      );
+      assert.deepEqual([...versions], [{ version: 1, open: false }, { version: 2, open: true }]);
+      const duplicate = await post('/api/minefield-records', { record: definition });
+      assert.equal(duplicate.statusCode, 409);
+      assert.match(duplicate.json().error.message, /"MF-STORE-2" is already stored/);
+    });
+
+    test('a draft is reconstructed with its problems, rows drawn, nothing stored', async () => {
+      const before = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM minefield_record');
+      const draft = {
+        format: 'safeground/minefield-record@1',
+        reference: 'MF-DRAFT <1>',
+        angleUnit: 'degrees',
+        north: { reference: 'true' },
+        referencePoints: [{ name: 'RP1', coordinates: { system: 'latlon', lat: 44.3, lon: 18.3 } }],
+        legs: [
+          { from: 'RP1', to: 'A', azimuth: 90, distance: 50 },
+          { from: 'A', to: 'B', azimuth: 180, distance: 60 },
+          { from: 'XX', to: 'C', azimuth: 10, distance: 10 },
+          { from: 'RP1', to: 'D', azimuth: 45, distance: -5 },
+          { from: 'RP1', to: 'E', azimuth: 400, distance: 20 },
+        ],
+        rows: [{ name: 'Row 1', start: 'A', end: 'B', mineCount: 12 }],
+        provenance: { source: 'test' },
+      };
+      const response = await post('/api/minefield-records/draft', { record: draft }, 'analyst');
+      assert.equal(response.statusCode, 200, response.body);
+      const body = response.json();
+      assert.equal(body.type, 'FeatureCollection');
+      const problems = body.problems as Array<{ code: string; severity: string; path: string; message: string }>;
+      const byCode = (code: string) => problems.find((p) => p.code === code);
+      assert.equal(byCode('unknown_point')?.path, 'legs[2].from');
+      assert.equal(byCode('non_positive_distance')?.path, 'legs[3].distance');
+      assert.equal(byCode('azimuth_out_of_range')?.path, 'legs[4].azimuth');
+      assert.equal(byCode('row_count_without_spacing')?.severity, 'warning');
+      for (const p of problems) assert.match(p.message, /^minefield record "MF-DRAFT <1>": /);
+      const kinds = (body.features as Array<{ properties: { kind: string } }>).map((f) => f.properties.kind);
+      assert.equal(kinds.filter((k) => k === 'row').length, 1);
+      assert.equal(kinds.filter((k) => k === 'predicted_mine').length, 0);
+      const after = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM minefield_record');
+      assert.equal(after[0]?.n, before[0]?.n);
+    });
+
+    test('a record that does not fit the format is refused, naming the record and the field', async () => {
+      const response = await post('/api/minefield-records', { record: { ...fieldRecord('MF-BAD', 'HB-X', RP_EXACT), angleUnit: 'gon' } });
+      assert.equal(response.statusCode, 400);
+      const { error } = response.json();
+      assert.equal(error.code, 'invalid_record');
+      assert.match(error.message, /^minefield record "MF-BAD": 1 format problem: angleUnit: .*"gon"/);
+      assert.equal(error.details.issues[0].path, 'angleUnit');
+    });
+
+    test('legs typed into a spreadsheet become legs; a bad cell names the line and column', async () => {
+      const ok = await post('/api/minefield-records/legs', { csv: 'from,to,azimuth,distance\nRP1,TP1,1250,84.5\n', reference: 'MF 1' }, 'analyst');
+      assert.deepEqual(ok.json(), { legs: [{ from: 'RP1', to: 'TP1', azimuth: 1250, distance: 84.5 }] });
+      const bad = await post('/api/minefield-records/legs', { csv: 'from,to,azimuth,distance\nRP1,TP1,12x0,84.5\n', reference: 'MF 1' }, 'analyst');
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.json().error.message, /minefield record "MF 1": legs CSV has 1 problem: line 2, column azimuth: not a number/);
+    });
+
+    test('audits: finds on the predicted mines give A(5) = 100%; finds 30 m north a significant 30 m shift towards 0°; the batch pools both', async () => {
+      const exact = (await post('/api/minefield-records', { record: fieldRecord('MF-AUDIT-EXACT', 'HB-AUDIT', RP_EXACT) })).json();
+      const shifted = (await post('/api/minefield-records', { record: fieldRecord('MF-AUDIT-SHIFTED', 'HB-AUDIT', RP_SHIFTED) })).json();
+      const minesOf = (reconstructionBody: { features: Array<{ geometry: { coordinates: number[] }; properties: { kind: string } }> }): LatLon[] =>
+        reconstructionBody.features.filter((f) => f.properties.kind === 'predicted_mine').map((f) => ({ lon: f.geometry.coordinates[0]!, lat: f.geometry.coordinates[1]! }));
+      await insertFinds(db, minesOf(exact.reconstruction));
+      await insertFinds(db, minesOf(shifted.reconstruction).map((m) => direct(m, 0, 30)));
+
+      const onMines = await get(`/api/minefield-records/${exact.id}/audit?tolerance=5`);
+      assert.equal(onMines.statusCode, 200, onMines.body);
+      const a = onMines.json();
+      assert.deepEqual(a.accuracy.find((p: { toleranceM: number }) => p.toleranceM === 5), { toleranceM: 5, count: 84, of: 84, share: 1 });
+      assert.deepEqual(a.completeness, { count: 84, of: 84, share: 1 });
+      assert.equal(a.systematic.significant, false);
+      assert.match(a.method, /maximum shift \+ τ/);
+
+      const moved = (await get(`/api/minefield-records/${shifted.id}/audit?tolerance=5`)).json();
+      assert.equal(moved.finds.mines, 84);
+      assert.equal(moved.systematic.significant, true, moved.systematic.verdict);
+      assert.ok(Math.abs(moved.systematic.shiftM - 30) < 1, `shift ${moved.systematic.shiftM}`);
+      assert.ok(Math.abs(((moved.systematic.bearingDeg + 180) % 360) - 180) < 2, `bearing ${moved.systematic.bearingDeg}`);
+
+      const batch = await get('/api/minefield-records/audit?batch=HB-AUDIT&tolerance=5');
+      assert.equal(batch.statusCode, 200, batch.body);
+      const b = batch.json();
+      assert.deepEqual(b.records.map((r: { reference: string }) => r.reference), ['MF-AUDIT-EXACT', 'MF-AUDIT-SHIFTED']);
+      const at5 = (curve: Array<{ toleranceM: number; count: number; of: number }>) => curve.find((p) => p.toleranceM === 5)!;
+      const movedAt5 = at5(moved.accuracy);
+      assert.ok(movedAt5.count < 84 * 0.3);
+      assert.equal(b.batches.length, 1);
+      const pooled = b.batches[0];
+      assert.equal(pooled.key, 'HB-AUDIT');
+      assert.equal(pooled.records, 2);
+      assert.deepEqual(at5(pooled.accuracy), { toleranceM: 5, count: 84 + movedAt5.count, of: 168, share: (84 + movedAt5.count) / 168 });
+      assert.deepEqual(pooled.completeness.of, 168);
+      assert.deepEqual(pooled.foundVersusStated, { found: 168, stated: 168, records: 2 });
+      assert.equal(pooled.significantShifts, 1);
+      assert.ok(pooled.accuracyAfterCorrection.count > 160, `after correction ${pooled.accuracyAfterCorrection.count}`);
+    });
+
+    test('the printable report is HTML with the record reference escaped', async () => {
+      const { id } = (await post('/api/minefield-records', { record: fieldRecord('MF <script>&"7"', 'HB-HTML', { lat: 44.7, lon: 18.9 }) })).json();
+      const response = await get(`/api/minefield-records/${id}/report?tolerance=5`);
+      assert.equal(response.statusCode, 200, response.body);
+      assert.match(String(response.headers['content-type']), /^text\/html/);
+      assert.match(response.body, /MF &lt;script&gt;&amp;&quot;7&quot;/);
+      assert.doesNotMatch(response.body, /<script>/);
+    });
+
+    test('reading needs data.read and writing report.write: anonymous 401, analyst cannot write', async () => {
+      const id = '00000000-0000-4000-8000-000000000000';
+      for (const url of ['/api/minefield-records', `/api/minefield-records/${id}`, `/api/minefield-records/${id}/audit`, `/api/minefield-records/${id}/report`, '/api/minefield-records/audit?batch=HB-AUDIT']) {
+        const response = await app.inject({ method: 'GET', url });
+        assert.equal(response.statusCode, 401, url);
+        assert.equal(response.json().error.code, 'unauthorised');
+      }
+      const draft = await app.inject({ method: 'POST', url: '/api/minefield-records/draft', payload: { record: {} } });
+      assert.equal(draft.statusCode, 401);
+      const write = await post('/api/minefield-records', { record: fieldRecord('MF-ANALYST', 'HB-X', RP_EXACT) }, 'analyst');
+      assert.equal(write.statusCode, 403);
+      const missing = await get(`/api/minefield-records/${id}`);
+      assert.equal(missing.statusCode, 404);
+      assert.match(missing.json().error.message, /minefield record 00000000-0000-4000-8000-000000000000 not found/);
+    });
+  });
+}
