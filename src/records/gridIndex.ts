@@ -115,10 +115,19 @@ export class GridIndex {
 
   /** The nearest feature within `maxDistance`, or null. */
   nearest(x: number, y: number, maxDistance: number): NearestHit | null {
+    return this.search(x, y, maxDistance) ? { id: this.ids[this.hit] as number, distance: this.best, x: this.hitX, y: this.hitY } : null;
+  }
+
+  /** Distance to the nearest feature within `maxDistance`, else Infinity; allocates nothing, for the audit's hot loops. */
+  nearestDistance(x: number, y: number, maxDistance: number): number {
+    return this.search(x, y, maxDistance) ? this.best : Infinity;
+  }
+
+  private search(x: number, y: number, maxDistance: number): boolean {
     const cx = Math.floor((x - this.minX) / this.cellSize);
     const cy = Math.floor((y - this.minY) / this.cellSize);
     // The grid extends `reach` beyond every feature: a query off the grid has nothing that close.
-    if (maxDistance <= this.reach && (cx < 0 || cy < 0 || cx >= this.columns || cy >= this.rows)) return null;
+    if (maxDistance <= this.reach && (cx < 0 || cy < 0 || cx >= this.columns || cy >= this.rows)) return false;
     this.best = maxDistance;
     this.hit = -1;
     const r = maxDistance + this.slack;
@@ -144,7 +153,7 @@ export class GridIndex {
         }
       }
     }
-    return this.hit < 0 ? null : { id: this.ids[this.hit] as number, distance: this.best, x: this.hitX, y: this.hitY };
+    return this.hit >= 0;
   }
 
   // Scratch state of the running `nearest` search (kept on the instance to avoid a closure per query).
@@ -159,9 +168,9 @@ export class GridIndex {
       const t = this.closestT(i, x, y);
       const px = (this.ax[i] as number) + t * ((this.bx[i] as number) - (this.ax[i] as number));
       const py = (this.ay[i] as number) + t * ((this.by[i] as number) - (this.ay[i] as number));
-      const d = Math.sqrt((x - px) * (x - px) + (y - py) * (y - py));
-      if (d <= this.best) {
-        this.best = d;
+      const d2 = (x - px) * (x - px) + (y - py) * (y - py);
+      if (d2 <= this.best * this.best) {
+        this.best = Math.sqrt(d2);
         this.hit = i;
         this.hitX = px;
         this.hitY = py;

@@ -57,13 +57,21 @@ const PEAKS = 10;
 const PEAKS_PER_ROTATION = 4;
 const TRIAL_ROTATIONS_DEG = [0, -3, 3, -6, 6];
 
-/** Where a world point lies in the record's frame under `m` (the inverse motion). */
-export function toRecordFrame(m: RigidMotion, x: number, y: number): PlanePoint {
-  const dx = x - m.tx;
-  const dy = y - m.ty;
+/**
+ * Σ over the points of f(distance to the nearest feature within `maxDistance`, else Infinity),
+ * with each point taken into the record's frame under `m`. The audit's hot loop: the rotation is
+ * computed once per motion, and nothing is allocated per point.
+ */
+export function sumOverNearest(index: GridIndex, points: readonly PlanePoint[], m: RigidMotion, maxDistance: number, f: (distance: number) => number): number {
   const c = Math.cos(m.theta);
   const s = Math.sin(m.theta);
-  return { x: c * dx + s * dy, y: -s * dx + c * dy };
+  let sum = 0;
+  for (const p of points) {
+    const dx = p.x - m.tx;
+    const dy = p.y - m.ty;
+    sum += f(index.nearestDistance(c * dx + s * dy, -s * dx + c * dy, maxDistance));
+  }
+  return sum;
 }
 
 /**
@@ -187,27 +195,37 @@ function isLocalMaximum(acc: Float64Array, side: number, i: number, j: number): 
 function refine(finds: readonly PlanePoint[], pairing: GridIndex, start: RigidMotion, tolerance: number, iterations: number): RigidMotion {
   const capture = 2 * tolerance;
   const huber = tolerance / 2;
+  // Pairs of (target x, y, find x, y, weight), reused across iterations.
+  const pairs = new Float64Array(finds.length * 5);
   let m = start;
   for (let it = 0; it < iterations; it++) {
+    const c0 = Math.cos(m.theta);
+    const s0 = Math.sin(m.theta);
+    let n = 0;
     let w = 0;
     let cx = 0;
     let cy = 0;
     let fx = 0;
     let fy = 0;
-    const pairs: Array<[number, number, number, number, number]> = [];
     for (const f of finds) {
-      const q = toRecordFrame(m, f.x, f.y);
-      const hit = pairing.nearest(q.x, q.y, capture);
+      const dx = f.x - m.tx;
+      const dy = f.y - m.ty;
+      const hit = pairing.nearest(c0 * dx + s0 * dy, -s0 * dx + c0 * dy, capture);
       if (hit === null) continue;
       const weight = hit.distance <= huber ? 1 : huber / hit.distance;
-      pairs.push([hit.x, hit.y, f.x, f.y, weight]);
+      pairs[n * 5] = hit.x;
+      pairs[n * 5 + 1] = hit.y;
+      pairs[n * 5 + 2] = f.x;
+      pairs[n * 5 + 3] = f.y;
+      pairs[n * 5 + 4] = weight;
+      n++;
       w += weight;
       cx += weight * hit.x;
       cy += weight * hit.y;
       fx += weight * f.x;
       fy += weight * f.y;
     }
-    if (pairs.length === 0) return m;
+    if (n === 0) return m;
     cx /= w;
     cy /= w;
     fx /= w;
@@ -215,17 +233,18 @@ function refine(finds: readonly PlanePoint[], pairing: GridIndex, start: RigidMo
     let dot = 0;
     let cross = 0;
     let spread = 0;
-    for (const [px, py, qx, qy, weight] of pairs) {
-      const ax = px - cx;
-      const ay = py - cy;
-      const bx = qx - fx;
-      const by = qy - fy;
+    for (let k = 0; k < n; k++) {
+      const weight = pairs[k * 5 + 4] as number;
+      const ax = (pairs[k * 5] as number) - cx;
+      const ay = (pairs[k * 5 + 1] as number) - cy;
+      const bx = (pairs[k * 5 + 2] as number) - fx;
+      const by = (pairs[k * 5 + 3] as number) - fy;
       dot += weight * (ax * bx + ay * by);
       cross += weight * (ax * by - ay * bx);
       spread += weight * (ax * ax + ay * ay);
     }
     // Too few or too tightly bunched pairs cannot tell a rotation from noise: shift only.
-    const theta = pairs.length >= 3 && spread / w >= tolerance * tolerance ? Math.atan2(cross, dot) : 0;
+    const theta = n >= 3 && spread / w >= tolerance * tolerance ? Math.atan2(cross, dot) : 0;
     const c = Math.cos(theta);
     const s = Math.sin(theta);
     const next = { theta, tx: fx - (c * cx - s * cy), ty: fy - (s * cx + c * cy) };
