@@ -1,0 +1,262 @@
+/**
+ * Land-release accounting benchmark: national statistics, and recomputing one hazard with 100
+ * products, each timed beside one hand-written PostGIS query that gives the same figures, so the
+ * ratio shows what Safeground's own layers cost.
+ *
+ *   node --import tsx bench/land.ts [--database-url postgres://postgres@127.0.0.1:5432] [--hazards 5000]
+ *
+ * With --database-url, a database sg_bench_land is made on that server (with PostGIS) and
+ * dropped afterwards; without it, an in-memory PGlite is used. The data is synthetic and seeded.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { hazardAccounting } from '../src/land/accounting.ts';
+import { RELEASE_METHODS } from '../src/land/rules.ts';
+import { landStatistics } from '../src/land/statistics.ts';
+import { DENSIFY_DEG } from '../src/land/store.ts';
+import type { Db } from '../src/store/db.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { ensurePostgis } from '../src/store/open.ts';
+import { openPglite } from '../src/store/pglite.ts';
+import { openPostgres } from '../src/store/postgres.ts';
+
+const { values: args } = parseArgs({ options: { 'database-url': { type: 'string' }, hazards: { type: 'string' }, runs: { type: 'string', default: '5' } } });
+const serverUrl = args['database-url'];
+const hazardCount = Number(args.hazards ?? (serverUrl ? 5000 : 1000));
+const runs = Number(args.runs);
+const BENCH_DB = 'sg_bench_land';
+
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const rect = (lon0: number, lat0: number, lon1: number, lat1: number) =>
+  `SRID=4326;MULTIPOLYGON(((${lon0} ${lat0},${lon1} ${lat0},${lon1} ${lat1},${lon0} ${lat1},${lon0} ${lat0})))`;
+/** A quadrilateral with jittered corners, so cuts are not all along grid lines. */
+function quad(rand: () => number, lon0: number, lat0: number, lon1: number, lat1: number): string {
+  const j = (v: number, span: number) => v + (rand() - 0.5) * span * 0.15;
+  const w = lon1 - lon0;
+  const h = lat1 - lat0;
+  const p = [
+    [j(lon0, w), j(lat0, h)],
+    [j(lon1, w), j(lat0, h)],
+    [j(lon1, w), j(lat1, h)],
+    [j(lon0, w), j(lat1, h)],
+  ];
+  return `SRID=4326;MULTIPOLYGON(((${[...p, p[0]!].map(([x, y]) => `${x} ${y}`).join(',')})))`;
+}
+
+/** Ten provinces of four districts each; hazards of 1–25 ha with 0–4 products each; one hazard of 1 km² with 100 products. */
+async function seed(db: Db): Promise<{ bigHazardId: string; products: number }> {
+  const rand = random(1);
+  const [country] = await db.query<{ id: string }>(`INSERT INTO admin_area (level, code, geom, source) VALUES (0, 'ZZ', $1, 'bench') RETURNING id`, [rect(20, 40, 30, 44)]);
+  const districts: { id: string; lon: number; lat: number }[] = [];
+  for (let p = 0; p < 10; p++) {
+    const [province] = await db.query<{ id: string }>(`INSERT INTO admin_area (parent_id, level, code, geom, source) VALUES ($1, 1, $2, $3, 'bench') RETURNING id`, [
+      country!.id,
+      `P${p}`,
+      rect(20 + p, 40, 21 + p, 44),
+    ]);
+    for (let d = 0; d < 4; d++) {
+      const [district] = await db.query<{ id: string }>(`INSERT INTO admin_area (parent_id, level, code, geom, source) VALUES ($1, 2, $2, $3, 'bench') RETURNING id`, [
+        province!.id,
+        `P${p}-D${d}`,
+        rect(20 + p, 40 + d, 21 + p, 41 + d),
+      ]);
+      districts.push({ id: district!.id, lon: 20 + p, lat: 40 + d });
+    }
+  }
+  const organisations = [randomUUID(), randomUUID(), randomUUID()];
+  await db.bulkLoad('organisation', ['id', 'name', 'kind'], organisations.map((id, i) => [id, `Bench operator ${i}`, 'ngo']));
+  const hazards: unknown[][] = [];
+  const activities: unknown[][] = [];
+  const links: unknown[][] = [];
+  const products: unknown[][] = [];
+  const methods = RELEASE_METHODS;
+  const product = (activityId: string, hazardId: string, geom: string) => {
+    const method = methods[Math.floor(rand() * 3)]!;
+    const date = `${2019 + Math.floor(rand() * 6)}-${String(1 + Math.floor(rand() * 12)).padStart(2, '0')}-${String(1 + Math.floor(rand() * 28)).padStart(2, '0')}`;
+    products.push([randomUUID(), activityId, hazardId, method, method === 'reduced' ? rand() < 0.5 : null, method === 'cleared' ? 20 : null, geom, date, 'bench']);
+  };
+  for (let i = 0; i < hazardCount; i++) {
+    const district = districts[i % districts.length]!;
+    // Hazards on a grid of 0.01° cells inside their district, so they do not overlap one another.
+    const cell = Math.floor(i / districts.length);
+    const lon0 = district.lon + 0.005 + (cell % 99) * 0.01;
+    const lat0 = district.lat + 0.005 + Math.floor(cell / 99) * 0.01;
+    const size = 0.001 + rand() * 0.004;
+    const hazardId = randomUUID();
+    hazards.push([hazardId, `B-${i}`, 'sha', quad(rand, lon0, lat0, lon0 + size, lat0 + size), district.id, 'bench']);
+    const activityId = randomUUID();
+    activities.push([activityId, `BA-${i}`, 'clearance', organisations[i % 3], 'bench']);
+    links.push([activityId, hazardId]);
+    const count = Math.floor(rand() * 5);
+    for (let k = 0; k < count; k++) {
+      const x = lon0 + rand() * size * 0.8 - size * 0.1;
+      const y = lat0 + rand() * size * 0.8 - size * 0.1;
+      const s = size * (0.2 + rand() * 0.5);
+      product(activityId, hazardId, quad(rand, x, y, x + s, y + s));
+    }
+  }
+  const bigHazardId = randomUUID();
+  const bigActivity = randomUUID();
+  hazards.push([bigHazardId, 'B-BIG', 'cha', rect(29.5, 43.5, 29.5 + 0.0125, 43.5 + 0.009), districts.at(-1)!.id, 'bench']);
+  activities.push([bigActivity, 'BA-BIG', 'clearance', organisations[0], 'bench']);
+  links.push([bigActivity, bigHazardId]);
+  for (let x = 0; x < 10; x++) {
+    for (let y = 0; y < 10; y++) {
+      const lon = 29.5 + x * 0.00125;
+      const lat = 43.5 + y * 0.0009;
+      product(bigActivity, bigHazardId, quad(rand, lon, lat, lon + 0.00135, lat + 0.001));
+    }
+  }
+  await db.bulkLoad('hazard', ['id', 'reference', 'kind', 'geom', 'admin_area_id', 'source'], hazards);
+  await db.bulkLoad('activity', ['id', 'reference', 'kind', 'organisation_id', 'source'], activities);
+  await db.bulkLoad('activity_hazard', ['activity_id', 'hazard_id'], links);
+  await db.bulkLoad(
+    'release_product',
+    ['id', 'activity_id', 'hazard_id', 'method', 'technical_assets', 'clearance_depth_cm', 'geom', 'release_date', 'source'],
+    products,
+  );
+  await db.exec('ANALYZE');
+  return { bigHazardId, products: products.length };
+}
+
+const AREA = (g: string) => `ST_Area(ST_Segmentize(ST_CollectionExtract(${g}, 3), ${DENSIFY_DEG})::geography)`;
+
+/** The national figures written by hand: released by province × year × method, pieces with precedence, no layers. */
+const handStatistics = `
+  SELECT pr.id AS admin1_id, to_char(rp.release_date, 'YYYY') AS period, rp.method,
+    sum(round(${AREA(`ST_Difference(ST_Intersection(rp.geom, h.geom), COALESCE(prior.geom, 'SRID=4326;POLYGON EMPTY'::geometry))`)}::numeric, 4))::float8 AS area_m2
+  FROM release_product rp
+  JOIN hazard h ON h.id = rp.hazard_id
+  JOIN admin_area d ON d.id = h.admin_area_id JOIN admin_area pr ON pr.id = d.parent_id
+  LEFT JOIN LATERAL (
+    SELECT ST_Union(q.geom) AS geom FROM release_product q
+    WHERE q.hazard_id = rp.hazard_id AND q.id <> rp.id AND ST_Intersects(q.geom, rp.geom)
+      AND (array_position(ARRAY['cleared','reduced','cancelled'], q.method), q.release_date, q.id)
+        < (array_position(ARRAY['cleared','reduced','cancelled'], rp.method), rp.release_date, rp.id)
+  ) prior ON true
+  GROUP BY 1, 2, 3`;
+
+const handRemaining = `
+  SELECT pr.id AS admin1_id, sum(round(${AREA('COALESCE(ST_Difference(h.geom, u.geom), h.geom)')}::numeric, 4))::float8 AS area_m2
+  FROM hazard h
+  JOIN admin_area d ON d.id = h.admin_area_id JOIN admin_area pr ON pr.id = d.parent_id
+  CROSS JOIN LATERAL (SELECT ST_Union(geom) AS geom FROM release_product WHERE hazard_id = h.id) u
+  GROUP BY 1`;
+
+/** One hazard written by hand: unions by method with precedence, and what remains. */
+const handHazard = `
+  WITH h AS (SELECT geom FROM hazard WHERE id = $1),
+  m AS (
+    SELECT ST_Union(rp.geom) FILTER (WHERE method = 'cleared') AS cleared,
+      ST_Union(rp.geom) FILTER (WHERE method = 'reduced') AS reduced,
+      ST_Union(rp.geom) FILTER (WHERE method = 'cancelled') AS cancelled,
+      ST_Union(rp.geom) AS all_products
+    FROM release_product rp WHERE rp.hazard_id = $1
+  )
+  SELECT ${AREA('ST_Intersection(m.cleared, h.geom)')} AS cleared,
+    ${AREA(`ST_Difference(ST_Intersection(m.reduced, h.geom), COALESCE(m.cleared, 'SRID=4326;POLYGON EMPTY'::geometry))`)} AS reduced,
+    ${AREA(`ST_Difference(ST_Intersection(m.cancelled, h.geom), COALESCE(ST_Union(m.cleared, m.reduced), m.cleared, m.reduced, 'SRID=4326;POLYGON EMPTY'::geometry))`)} AS cancelled,
+    ${AREA('ST_Difference(h.geom, m.all_products)')} AS remaining
+  FROM h, m`;
+
+async function median(fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+async function main() {
+  let db: Db;
+  let drop = async () => {};
+  if (serverUrl) {
+    const admin = await openPostgres(serverUrl, { max: 1 });
+    await admin.exec(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+    await admin.exec(`CREATE DATABASE ${BENCH_DB}`);
+    await admin.close();
+    const url = new URL(serverUrl);
+    url.pathname = `/${BENCH_DB}`;
+    db = await openPostgres(url.toString(), { max: 2 });
+    drop = async () => {
+      const dropper = await openPostgres(serverUrl, { max: 1 });
+      await dropper.exec(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+      await dropper.close();
+    };
+  } else {
+    db = await openPglite();
+  }
+  try {
+    await ensurePostgis(db);
+    await migrate(db);
+    const started = performance.now();
+    const { bigHazardId, products } = await seed(db);
+    const [info] = await db.query<{ pg: string; postgis: string }>("SELECT current_setting('server_version') AS pg, postgis_lib_version() AS postgis");
+    process.stdout.write(
+      `${db.backend} (PostgreSQL ${info!.pg}, PostGIS ${info!.postgis}): ${hazardCount + 1} hazards, ${products} release products, seeded in ${((performance.now() - started) / 1000).toFixed(1)} s; median of ${runs} runs after one warm-up\n\n`,
+    );
+
+    const ours = await landStatistics(db, { by: ['admin1'], period: 'year' });
+    const hand = await db.query<{ admin1_id: string; period: string; method: string; area_m2: number }>(handStatistics);
+    let statisticsDiff = 0;
+    for (const row of ours.released) {
+      const other = hand.find((h) => h.admin1_id === row.admin1?.id && h.period === row.period && h.method === row.method);
+      statisticsDiff = Math.max(statisticsDiff, Math.abs(row.areaM2 - (other?.area_m2 ?? 0)));
+    }
+    if (hand.length !== ours.released.length) throw new Error(`hand-written statistics have ${hand.length} rows, Safeground ${ours.released.length}`);
+    const handLeft = await db.query<{ admin1_id: string; area_m2: number }>(handRemaining);
+    for (const row of ours.remaining) {
+      statisticsDiff = Math.max(statisticsDiff, Math.abs(row.areaM2 - (handLeft.find((h) => h.admin1_id === row.admin1?.id)?.area_m2 ?? 0)));
+    }
+
+    const accounting = (await hazardAccounting(db, bigHazardId))!;
+    const [handBig] = await db.query<Record<'cleared' | 'reduced' | 'cancelled' | 'remaining', number | null>>(handHazard, [bigHazardId]);
+    const hazardDiff = Math.max(
+      ...RELEASE_METHODS.map((m) => Math.abs(accounting.releasedM2[m] - (handBig![m] ?? 0))),
+      Math.abs(accounting.remainingM2 - (handBig!.remaining ?? 0)),
+    );
+
+    const figures = [
+      {
+        what: `national statistics: released by admin1 × year × method, remaining by admin1 (${products} products)`,
+        ours: await median(() => landStatistics(db, { by: ['admin1'], period: 'year' })),
+        hand: await median(async () => {
+          await db.query(handStatistics);
+          await db.query(handRemaining);
+        }),
+        diff: statisticsDiff,
+      },
+      {
+        what: 'recompute one hazard with 100 products',
+        ours: await median(() => hazardAccounting(db, bigHazardId)),
+        hand: await median(() => db.query(handHazard, [bigHazardId])),
+        diff: hazardDiff,
+      },
+    ];
+    const lines = ['| measure | Safeground | hand-written PostGIS | ratio | largest difference in a figure |', '|---|---:|---:|---:|---:|'];
+    for (const f of figures) lines.push(`| ${f.what} | ${f.ours.toFixed(1)} ms | ${f.hand.toFixed(1)} ms | ${(f.ours / f.hand).toFixed(2)}× | ${f.diff.toExponential(2)} m² |`);
+    process.stdout.write(lines.join('\n') + '\n');
+    process.stdout.write(
+      `\nThe 100-product hazard: area ${accounting.areaM2.toFixed(1)} m², cleared ${accounting.releasedM2.cleared.toFixed(1)}, reduced ${accounting.releasedM2.reduced.toFixed(1)}, cancelled ${accounting.releasedM2.cancelled.toFixed(1)}, remaining ${accounting.remainingM2.toFixed(1)} m², ${accounting.flags.length} flags, reconciliation difference ${accounting.reconciliation.differenceM2.toExponential(2)} m²\n`,
+    );
+  } finally {
+    await db.close();
+    await drop();
+  }
+}
+
+await main();
