@@ -15,13 +15,17 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** A failing command says what is wrong on one line of stderr and exits non-zero. */
+/**
+ * A failing command says what is wrong on one line of stderr, its last, and exits non-zero
+ * (progress lines of work done before the failure may precede it).
+ */
 function assertOneLineError(result: ReturnType<typeof run>, code: number, pattern: RegExp) {
   assert.equal(result.code, code, result.stderr);
   const lines = result.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
-  assert.match(lines[0]!, /^safeground: /);
-  assert.match(lines[0]!, pattern);
+  const errors = lines.filter((line) => line.startsWith('safeground: '));
+  assert.equal(errors.length, 1, `expected one error line, got:\n${result.stderr}`);
+  assert.equal(errors[0], lines.at(-1));
+  assert.match(errors[0]!, pattern);
 }
 
 /** Starts `safeground serve` and resolves with the URL it prints. */

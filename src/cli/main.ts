@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { portFrom, storeConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
@@ -25,6 +26,18 @@ async function isEmpty(db: Db): Promise<boolean> {
   return row?.empty ?? false;
 }
 
+/** Says at once that the port is taken, before minutes of store preparation on a first start. */
+function assertPortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new UserError(`Port ${port} is in use; choose another with --port or PORT`, 'port_in_use') : error),
+    );
+    probe.listen({ port, host }, () => probe.close(() => resolve()));
+  });
+}
+
 function parsePort(value: string): number {
   try {
     return portFrom(value);
@@ -46,6 +59,7 @@ export function program(): Command {
     .addOption(new Option('--host <host>', 'address to listen on').env('HOST').default('127.0.0.1'))
     .option('--no-demo', 'do not load the small synthetic demo into an empty embedded store')
     .action(async (options: StoreOptions & { port: number; host: string; demo: boolean }) => {
+      await assertPortFree(options.port, options.host);
       const db = await openStore(storeConfig(options));
       const closeDb = async () => db.close();
       try {
