@@ -316,12 +316,12 @@ export interface AuditInputs {
 export async function loadAuditInputs(db: Queryable, recordIds: readonly string[], distanceM: number): Promise<Map<string, AuditInputs>> {
   const inputs = new Map<string, AuditInputs>(recordIds.map((id) => [id, { finds: [], accidents: [] }]));
   if (recordIds.length === 0) return inputs;
-  const cover = `WITH cover AS (
+  const cover = `WITH cover AS MATERIALIZED (
       SELECT r.id, (SELECT ST_ConvexHull(ST_Collect(g)) FROM (
           SELECT r.perimeter AS g UNION ALL SELECT r.row_lines
           UNION ALL SELECT m.geom FROM minefield_record_mine m WHERE m.record_id = r.id) parts) AS geom
       FROM minefield_record r WHERE r.id IN (SELECT (jsonb_array_elements_text($1::text::jsonb))::uuid)
-    ), search AS (
+    ), search AS MATERIALIZED (
       SELECT id, geom, geom::geography AS geog,
         ST_Expand(geom, $2 / (110000 * cos(radians(least(89, greatest(abs(ST_YMin(geom)), abs(ST_YMax(geom))))))), $2 / 110000.0) AS box
       FROM cover WHERE geom IS NOT NULL
