@@ -46,6 +46,14 @@ function sidecar(shp: string, ext: string): string | null {
   return null;
 }
 
+/** The DBF reader makes dates at local midnight; the calendar date is what the file says. */
+function localDates(properties: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(properties)) {
+    if (value instanceof Date) properties[key] = `${value.getFullYear()}-${String(value.getMonth() + 1).padStart(2, '0')}-${String(value.getDate()).padStart(2, '0')}`;
+  }
+  return properties;
+}
+
 /**
  * Reads a shapefile record by record: a zip holding one .shp with its .dbf (and .prj, .cpg), or
  * a .shp beside its sidecar files. The zip is unpacked to a temporary folder with the zip-bomb
@@ -97,7 +105,7 @@ export async function readShapefile(path: string, options: ReadOptions): Promise
         row++;
         let geometry = next.value.geometry as SourceGeometry | null;
         if (geometry && transform && geometry.type === 'Point' && 'coordinates' in geometry) geometry = { type: 'Point', coordinates: transform(geometry.coordinates[0]!, geometry.coordinates[1]!) };
-        yield { row, properties: next.value.properties ?? {}, geometry };
+        yield { row, properties: localDates(next.value.properties ?? {}), geometry };
       }
     } finally {
       cleanUp();

@@ -163,7 +163,7 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
     problems,
     `SELECT s.row_number, min(coalesce(f.external_id, f.id::text)) AS existing, s.found_on::text AS found_on, count(*) OVER () AS total
      FROM import_find s JOIN find f ON f.found_on = s.found_on AND f.geom && ST_Expand(s.geom, $1) AND ST_DWithin(f.geom::geography, s.geom::geography, $2, false)
-     WHERE f.external_id IS DISTINCT FROM s.external_id
+     WHERE f.external_id IS DISTINCT FROM s.external_id AND NOT (f.external_id IS NULL AND f.id::text = s.external_id)
      GROUP BY s.row_number, s.found_on`,
     [DUPLICATE_BOX_DEGREES, DUPLICATE_METRES],
     (r) => ({ field: 'latitude/longitude', value: r.found_on, message: `is within ${DUPLICATE_METRES} m of find ${r.existing} already in the database, found the same day: a duplicate? Give it that find's externalId to update it` }),
@@ -195,10 +195,14 @@ export interface MergeCounts {
   unchanged: number;
 }
 
+/** Exports give a find without an external id its Safeground id instead, so that id matches too. */
+const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+
 /**
  * Matches staged rows to existing finds by external id, resolves activity and organisation, and
- * says what a commit would do. The organisation is the row's own, else its activity's, else the
- * find's current one, else `defaultOrganisationId` (the importing user's).
+ * says what a commit would do. A find's own organisation is kept only where its activity does not
+ * already say it (no activity, or another organisation than the activity's operator): the row's,
+ * else the find's current one, else `defaultOrganisationId` (the importing user's).
  */
 export async function resolveStaging(tx: Queryable, defaultOrganisationId: string | null): Promise<MergeCounts> {
   await tx.query(
@@ -210,10 +214,16 @@ export async function resolveStaging(tx: Queryable, defaultOrganisationId: strin
            IS NOT DISTINCT FROM (s.category, s.ordnance_model_id, s.quantity, s.depth_cm, s.condition, s.disposal_method, s.found_on, a.id, n.organisation_id)
          AND ST_Equals(f.geom, s.geom) AS unchanged
      FROM import_find s
-     LEFT JOIN find f ON f.external_id = s.external_id
+     LEFT JOIN LATERAL (
+       SELECT * FROM find x WHERE x.external_id = s.external_id
+       UNION ALL
+       SELECT * FROM find x WHERE x.external_id IS NULL AND x.id = CASE WHEN s.external_id ~ '${UUID_PATTERN}' THEN s.external_id::uuid END
+       LIMIT 1
+     ) f ON true
      LEFT JOIN activity a ON a.reference = s.activity_ref
      LEFT JOIN LATERAL (SELECT id FROM organisation o WHERE lower(o.name) = lower(s.organisation_name) OR lower(o.acronym) = lower(s.organisation_name) ORDER BY lower(o.name) = lower(s.organisation_name) DESC LIMIT 1) o ON true
-     CROSS JOIN LATERAL (SELECT coalesce(o.id, a.organisation_id, f.organisation_id, $1::uuid) AS organisation_id) n`,
+     CROSS JOIN LATERAL (SELECT CASE WHEN a.id IS NOT NULL AND (o.id IS NULL OR o.id = a.organisation_id) THEN NULL
+       ELSE coalesce(o.id, f.organisation_id, $1::uuid) END AS organisation_id) n`,
     [defaultOrganisationId],
   );
   const [counts] = await tx.query<MergeCounts>(
