@@ -51,6 +51,9 @@ for (const backend of testBackends()) {
         const accounting = (await hazardAccounting(db, hazardId))!;
         // By hand: cleared keeps all of x 0–2; cancelled keeps only x 2–3 (x 1–2 is cleared too); x 3–4 remains.
         assertArea(accounting.areaM2, geographicLibArea(hazard), 'hazard area');
+        const [postgis] = await db.query<{ area_m2: number }>('SELECT ST_Area(geom::geography) AS area_m2 FROM hazard WHERE id = $1', [hazardId]);
+        assertArea(postgis!.area_m2, geographicLibArea(hazard), 'PostGIS ST_Area(geography) of the stored hazard');
+        assertArea(accounting.areaM2, postgis!.area_m2, 'accounting area against PostGIS ST_Area(geography)');
         assertArea(accounting.releasedM2.cleared, geographicLibArea(box(grid0, 0, 0, 2, 2)), 'cleared');
         assertArea(accounting.releasedM2.cancelled, geographicLibArea(box(grid0, 2, 0, 3, 2)), 'cancelled');
         assert.equal(accounting.releasedM2.reduced, 0);
