@@ -51,11 +51,19 @@ function queryable(sql: Sql): Queryable {
 /** int8 counts come back as numbers, as on PGlite, so both backends give the same JS values. */
 const int8AsNumber = { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) };
 
+/**
+ * A json/jsonb parameter given as a string is taken as JSON text, as PGlite takes it; postgres.js
+ * would otherwise encode the string itself and store a JSON string instead of the object.
+ */
+const jsonText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+const json = { to: 114, from: [114], serialize: jsonText, parse: (v: string) => JSON.parse(v) as unknown };
+const jsonb = { to: 3802, from: [3802], serialize: jsonText, parse: (v: string) => JSON.parse(v) as unknown };
+
 export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Db> {
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
-    types: { int8: int8AsNumber },
+    types: { int8: int8AsNumber, json, jsonb },
     connect_timeout: 10,
   });
   const base = queryable(sql);

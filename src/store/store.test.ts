@@ -32,6 +32,14 @@ for (const backend of testBackends()) {
       assert.equal(row!.d.toISOString().slice(0, 10), '2024-03-01');
     });
 
+    test('json parameters: JSON text and objects both arrive as the object', async () => {
+      const [row] = await db.query<{ a: unknown; b: unknown; kind: string }>(
+        "SELECT $1::jsonb AS a, $2::json AS b, jsonb_typeof($1::jsonb) AS kind",
+        [JSON.stringify({ x: [1, 'two'] }), JSON.stringify({ y: null })],
+      );
+      assert.deepEqual(row, { a: { x: [1, 'two'] }, b: { y: null }, kind: 'object' });
+    });
+
     test('a transaction that throws leaves nothing behind', async () => {
       await assert.rejects(
         db.transaction(async (tx) => {
