@@ -56,6 +56,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: 20 * 1024 * 1024,
   });
   app.setErrorHandler(errorHandler);
+  // OGC API clients send features as application/geo+json and partial updates as JSON merge patches.
+  app.addContentTypeParser(['application/geo+json', 'application/merge-patch+json'], { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   await app.register(fastifyCookie);
   app.decorateRequest('actor', null as never);
   app.decorateRequest('sessionId', null);
