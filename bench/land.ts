@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { hazardAccounting } from '../src/land/accounting.ts';
 import { RELEASE_METHODS } from '../src/land/rules.ts';
 import { landStatistics } from '../src/land/statistics.ts';
@@ -20,11 +21,8 @@ import { migrate } from '../src/store/migrate.ts';
 import { ensurePostgis } from '../src/store/open.ts';
 import { openPglite } from '../src/store/pglite.ts';
 import { openPostgres } from '../src/store/postgres.ts';
+import { type Figure, machineFacts, medianMs, table } from './harness.ts';
 
-const { values: args } = parseArgs({ options: { 'database-url': { type: 'string' }, hazards: { type: 'string' }, runs: { type: 'string', default: '5' } } });
-const serverUrl = args['database-url'];
-const hazardCount = Number(args.hazards ?? (serverUrl ? 5000 : 1000));
-const runs = Number(args.runs);
 const BENCH_DB = 'sg_bench_land';
 
 function random(seed: number): () => number {
@@ -54,7 +52,7 @@ function quad(rand: () => number, lon0: number, lat0: number, lon1: number, lat1
 }
 
 /** Ten provinces of four districts each; hazards of 1–25 ha with 0–4 products each; one hazard of 1 km² with 100 products. */
-async function seed(db: Db): Promise<{ bigHazardId: string; products: number }> {
+async function seed(db: Db, hazardCount: number): Promise<{ bigHazardId: string; products: number }> {
   const rand = random(1);
   const [country] = await db.query<{ id: string }>(`INSERT INTO admin_area (level, code, geom, source) VALUES (0, 'ZZ', $1, 'bench') RETURNING id`, [rect(20, 40, 30, 44)]);
   const districts: { id: string; lon: number; lat: number }[] = [];
@@ -169,19 +167,60 @@ const handHazard = `
     ${AREA('ST_Difference(h.geom, m.all_products)')} AS remaining
   FROM h, m`;
 
-async function median(fn: () => Promise<unknown>): Promise<number> {
-  await fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await fn();
-    times.push(performance.now() - start);
+
+/**
+ * Seeds `db` (an empty, migrated database) with `hazards` synthetic hazards and one hazard of
+ * 100 products, checks that Safeground's figures equal the hand-written query's, and times both.
+ */
+export async function landBenchmark(db: Db, options: { hazards: number; runs?: number }): Promise<Figure[]> {
+  const runs = options.runs ?? 5;
+  const median = (fn: () => Promise<unknown>) => medianMs(fn, { runs, warmup: 1 });
+  const started = performance.now();
+  const { bigHazardId, products } = await seed(db, options.hazards);
+  process.stderr.write(`land: ${options.hazards + 1} hazards, ${products} release products, seeded in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  const ours = await landStatistics(db, { by: ['admin1'], period: 'year' });
+  const hand = await db.query<{ admin1_id: string; period: string; method: string; area_m2: number }>(handStatistics);
+  let statisticsDiff = 0;
+  for (const row of ours.released) {
+    const other = hand.find((h) => h.admin1_id === row.admin1?.id && h.period === row.period && h.method === row.method);
+    statisticsDiff = Math.max(statisticsDiff, Math.abs(row.areaM2 - (other?.area_m2 ?? 0)));
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  if (hand.length !== ours.released.length) throw new Error(`hand-written statistics have ${hand.length} rows, Safeground ${ours.released.length}`);
+  const handLeft = await db.query<{ admin1_id: string; area_m2: number }>(handRemaining);
+  for (const row of ours.remaining) {
+    statisticsDiff = Math.max(statisticsDiff, Math.abs(row.areaM2 - (handLeft.find((h) => h.admin1_id === row.admin1?.id)?.area_m2 ?? 0)));
+  }
+
+  const accounting = (await hazardAccounting(db, bigHazardId))!;
+  const [handBig] = await db.query<Record<'cleared' | 'reduced' | 'cancelled' | 'remaining', number | null>>(handHazard, [bigHazardId]);
+  const hazardDiff = Math.max(
+    ...RELEASE_METHODS.map((m) => Math.abs(accounting.releasedM2[m] - (handBig![m] ?? 0))),
+    Math.abs(accounting.remainingM2 - (handBig!.remaining ?? 0)),
+  );
+
+  const statisticsMs = await median(() => landStatistics(db, { by: ['admin1'], period: 'year' }));
+  const handStatisticsMs = await median(async () => {
+    await db.query(handStatistics);
+    await db.query(handRemaining);
+  });
+  const hazardMs = await median(() => hazardAccounting(db, bigHazardId));
+  const handHazardMs = await median(() => db.query(handHazard, [bigHazardId]));
+  const agree = (diff: number) => ({ text: `same figures as the hand-written query (largest difference ${diff.toExponential(1)} m²)`, met: diff < 0.01 });
+  return [
+    {
+      figure: `national statistics: released by admin1 × year × method, remaining by admin1 (${options.hazards + 1} hazards, ${products} products)`,
+      unit: 'ms',
+      safeground: statisticsMs,
+      reference: { name: 'hand-written PostGIS', value: handStatisticsMs },
+      target: { text: `under 2 s; ${agree(statisticsDiff).text}`, met: statisticsMs < 2000 && agree(statisticsDiff).met },
+    },
+    { figure: 'recompute one hazard with 100 products', unit: 'ms', safeground: hazardMs, reference: { name: 'hand-written PostGIS', value: handHazardMs }, target: agree(hazardDiff) },
+  ];
 }
 
-async function main() {
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({ options: { 'database-url': { type: 'string' }, hazards: { type: 'string' }, runs: { type: 'string', default: '5' } } });
+  const serverUrl = args['database-url'];
   let db: Db;
   let drop = async () => {};
   if (serverUrl) {
@@ -203,60 +242,12 @@ async function main() {
   try {
     await ensurePostgis(db);
     await migrate(db);
-    const started = performance.now();
-    const { bigHazardId, products } = await seed(db);
-    const [info] = await db.query<{ pg: string; postgis: string }>("SELECT current_setting('server_version') AS pg, postgis_lib_version() AS postgis");
-    process.stdout.write(
-      `${db.backend} (PostgreSQL ${info!.pg}, PostGIS ${info!.postgis}): ${hazardCount + 1} hazards, ${products} release products, seeded in ${((performance.now() - started) / 1000).toFixed(1)} s; median of ${runs} runs after one warm-up\n\n`,
-    );
-
-    const ours = await landStatistics(db, { by: ['admin1'], period: 'year' });
-    const hand = await db.query<{ admin1_id: string; period: string; method: string; area_m2: number }>(handStatistics);
-    let statisticsDiff = 0;
-    for (const row of ours.released) {
-      const other = hand.find((h) => h.admin1_id === row.admin1?.id && h.period === row.period && h.method === row.method);
-      statisticsDiff = Math.max(statisticsDiff, Math.abs(row.areaM2 - (other?.area_m2 ?? 0)));
-    }
-    if (hand.length !== ours.released.length) throw new Error(`hand-written statistics have ${hand.length} rows, Safeground ${ours.released.length}`);
-    const handLeft = await db.query<{ admin1_id: string; area_m2: number }>(handRemaining);
-    for (const row of ours.remaining) {
-      statisticsDiff = Math.max(statisticsDiff, Math.abs(row.areaM2 - (handLeft.find((h) => h.admin1_id === row.admin1?.id)?.area_m2 ?? 0)));
-    }
-
-    const accounting = (await hazardAccounting(db, bigHazardId))!;
-    const [handBig] = await db.query<Record<'cleared' | 'reduced' | 'cancelled' | 'remaining', number | null>>(handHazard, [bigHazardId]);
-    const hazardDiff = Math.max(
-      ...RELEASE_METHODS.map((m) => Math.abs(accounting.releasedM2[m] - (handBig![m] ?? 0))),
-      Math.abs(accounting.remainingM2 - (handBig!.remaining ?? 0)),
-    );
-
-    const figures = [
-      {
-        what: `national statistics: released by admin1 × year × method, remaining by admin1 (${products} products)`,
-        ours: await median(() => landStatistics(db, { by: ['admin1'], period: 'year' })),
-        hand: await median(async () => {
-          await db.query(handStatistics);
-          await db.query(handRemaining);
-        }),
-        diff: statisticsDiff,
-      },
-      {
-        what: 'recompute one hazard with 100 products',
-        ours: await median(() => hazardAccounting(db, bigHazardId)),
-        hand: await median(() => db.query(handHazard, [bigHazardId])),
-        diff: hazardDiff,
-      },
-    ];
-    const lines = ['| measure | Safeground | hand-written PostGIS | ratio | largest difference in a figure |', '|---|---:|---:|---:|---:|'];
-    for (const f of figures) lines.push(`| ${f.what} | ${f.ours.toFixed(1)} ms | ${f.hand.toFixed(1)} ms | ${(f.ours / f.hand).toFixed(2)}× | ${f.diff.toExponential(2)} m² |`);
-    process.stdout.write(lines.join('\n') + '\n');
-    process.stdout.write(
-      `\nThe 100-product hazard: area ${accounting.areaM2.toFixed(1)} m², cleared ${accounting.releasedM2.cleared.toFixed(1)}, reduced ${accounting.releasedM2.reduced.toFixed(1)}, cancelled ${accounting.releasedM2.cancelled.toFixed(1)}, remaining ${accounting.remainingM2.toFixed(1)} m², ${accounting.flags.length} flags, reconciliation difference ${accounting.reconciliation.differenceM2.toExponential(2)} m²\n`,
-    );
+    const figures = await landBenchmark(db, { hazards: Number(args.hazards ?? (serverUrl ? 5000 : 1000)), runs: Number(args.runs) });
+    process.stdout.write(`${table(figures)}\n\n${JSON.stringify(machineFacts())}\n`);
   } finally {
     await db.close();
     await drop();
   }
 }
 
-await main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
