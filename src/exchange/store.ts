@@ -226,6 +226,7 @@ export async function resolveStaging(tx: Queryable, defaultOrganisationId: strin
        ELSE coalesce(o.id, f.organisation_id, $1::uuid) END AS organisation_id) n`,
     [defaultOrganisationId],
   );
+  await tx.exec('ANALYZE import_resolved');
   const [counts] = await tx.query<MergeCounts>(
     `SELECT count(*) FILTER (WHERE NOT existing)::int AS created, count(*) FILTER (WHERE existing AND NOT unchanged)::int AS updated,
        count(*) FILTER (WHERE unchanged)::int AS unchanged FROM import_resolved`,
@@ -250,25 +251,27 @@ export async function applyStaging(tx: Queryable, change: { actorId: string | nu
      WHERE r.existing AND NOT r.unchanged AND v.entity_type = 'find' AND v.entity_id = r.id AND v.valid_to IS NULL`,
   );
   await tx.query(
-    `UPDATE find f SET category = r.category, ordnance_model_id = r.ordnance_model_id, quantity = r.quantity, depth_cm = r.depth_cm,
-       condition = r.condition, disposal_method = r.disposal_method, found_on = r.found_on, activity_id = r.activity_id,
-       organisation_id = r.organisation_id, geom = r.geom, source = $2, version = f.version + 1, updated_at = now(), updated_by = $1
-     FROM import_resolved r WHERE f.id = r.id AND r.existing AND NOT r.unchanged`,
-    [change.actorId, change.source],
+    `WITH changed AS (
+       UPDATE find f SET category = r.category, ordnance_model_id = r.ordnance_model_id, quantity = r.quantity, depth_cm = r.depth_cm,
+         condition = r.condition, disposal_method = r.disposal_method, found_on = r.found_on, activity_id = r.activity_id,
+         organisation_id = r.organisation_id, geom = r.geom, source = $2, version = f.version + 1, updated_at = now(), updated_by = $1
+       FROM import_resolved r WHERE f.id = r.id AND r.existing AND NOT r.unchanged
+       RETURNING f.*)
+     INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason)
+     SELECT 'find', c.id, c.version, now(), to_jsonb(c) - 'geom', c.geom, $1, $3 FROM changed c`,
+    [change.actorId, change.source, change.reason],
   );
   await tx.query(
-    `INSERT INTO find (id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, geom, depth_cm, condition,
-       disposal_method, found_on, source, created_by, updated_by)
-     SELECT id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, geom, depth_cm, condition,
-       disposal_method, found_on, $2, $1, $1
-     FROM import_resolved WHERE NOT existing ORDER BY row_number`,
-    [change.actorId, change.source],
-  );
-  await tx.query(
-    `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason)
-     SELECT 'find', f.id, f.version, now(), to_jsonb(f) - 'geom', f.geom, $1, $2
-     FROM import_resolved r JOIN find f ON f.id = r.id WHERE NOT r.unchanged`,
-    [change.actorId, change.reason],
+    `WITH created AS (
+       INSERT INTO find (id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, geom, depth_cm, condition,
+         disposal_method, found_on, source, created_by, updated_by)
+       SELECT id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, geom, depth_cm, condition,
+         disposal_method, found_on, $2, $1, $1
+       FROM import_resolved WHERE NOT existing ORDER BY row_number
+       RETURNING *)
+     INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason)
+     SELECT 'find', c.id, c.version, now(), to_jsonb(c) - 'geom', c.geom, $1, $3 FROM created c`,
+    [change.actorId, change.source, change.reason],
   );
 }
 

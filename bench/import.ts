@@ -1,0 +1,235 @@
+/**
+ * Import benchmark: a million finds from CSV and from GeoJSON into PostgreSQL, by Safeground's
+ * import, by GDAL's `ogr2ogr -f PostgreSQL` on the same files, and by a raw COPY of a prepared
+ * CSV (the floor: no parsing, no checks). Each Safeground run is a child process, so its peak
+ * resident memory is its own; it is measured at 100,000 and at 1,000,000 rows and must not grow
+ * with the file.
+ *
+ *   node --import tsx bench/import.ts [--rows 1000000] [--url postgres://postgres@127.0.0.1:5432/postgres]
+ *
+ * Makes a database of its own on the server (PostGIS), and drops it at the end.
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { once } from 'node:events';
+import postgres from 'postgres';
+import { importFinds } from '../src/exchange/importFinds.ts';
+import { seedOrdnanceCatalogue } from '../src/ops/catalogue.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { ensurePostgis } from '../src/store/open.ts';
+import { openPostgres } from '../src/store/postgres.ts';
+import { type Figure, table } from './harness.ts';
+
+const MODELS: readonly (readonly [string, string])[] = [
+  ['ap_mine', 'PMN-2'],
+  ['ap_mine', 'PFM-1'],
+  ['ap_mine', 'OZM-72'],
+  ['at_mine', 'TM-62M'],
+  ['uxo', 'Mortar bomb'],
+  ['uxo', 'Artillery projectile'],
+  ['submunition', 'PTAB-1M'],
+];
+
+/** A small seeded generator (mulberry32), so every run writes the same files. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Find {
+  externalId: string;
+  category: string;
+  ordnanceModel: string;
+  depthCm: number;
+  foundOn: string;
+  latitude: number;
+  longitude: number;
+}
+
+function* finds(count: number): Generator<Find> {
+  const next = random(42);
+  const day0 = Date.UTC(2020, 0, 1);
+  for (let i = 0; i < count; i++) {
+    const [category, ordnanceModel] = MODELS[Math.floor(next() * MODELS.length)]!;
+    yield {
+      externalId: `B-${i + 1}`,
+      category,
+      ordnanceModel,
+      depthCm: Math.floor(next() * 30),
+      foundOn: new Date(day0 + Math.floor(next() * 1826) * 86_400_000).toISOString().slice(0, 10),
+      latitude: Number((47 + next() * 3).toFixed(7)),
+      longitude: Number((36 + next() * 4).toFixed(7)),
+    };
+  }
+}
+
+async function write(path: string, chunks: Iterable<string>): Promise<void> {
+  const out = createWriteStream(path);
+  for (const chunk of chunks) if (!out.write(chunk)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+}
+
+function* csv(count: number): Generator<string> {
+  yield 'externalId,category,ordnanceModel,depthCm,foundOn,latitude,longitude\n';
+  for (const f of finds(count)) yield `${f.externalId},${f.category},${f.ordnanceModel},${f.depthCm},${f.foundOn},${f.latitude},${f.longitude}\n`;
+}
+
+function* geojson(count: number): Generator<string> {
+  yield '{"type":"FeatureCollection","features":[\n';
+  let first = true;
+  for (const { latitude, longitude, ...properties } of finds(count)) {
+    yield `${first ? '' : ',\n'}${JSON.stringify({ type: 'Feature', properties, geometry: { type: 'Point', coordinates: [longitude, latitude] } })}`;
+    first = false;
+  }
+  yield '\n]}\n';
+}
+
+/** What COPY would load after all parsing and checking: the floor for any importer. */
+function* prepared(count: number): Generator<string> {
+  for (const f of finds(count)) yield `${f.externalId},${f.category},${f.depthCm},${f.foundOn},SRID=4326;POINT(${f.longitude} ${f.latitude})\n`;
+}
+
+interface Run {
+  rows: number;
+  seconds: number;
+  peakRssMb: number;
+}
+
+/** The child: one Safeground import, reporting its time and its own peak memory. */
+async function child(url: string, path: string): Promise<void> {
+  const db = await openPostgres(url, { max: 2 });
+  try {
+    const start = performance.now();
+    const report = await importFinds(db, { path, dryRun: false, actor: null });
+    const seconds = (performance.now() - start) / 1000;
+    if (report.problemCount > 0 || !report.committed) throw new Error(`import failed: ${JSON.stringify(report.problems.slice(0, 3))}`);
+    const run: Run = { rows: report.created, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+    process.stdout.write(JSON.stringify(run));
+  } finally {
+    await db.close();
+  }
+}
+
+function safegroundImport(url: string, path: string): Run {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, 'child', url, path], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (result.status !== 0) throw new Error(`Safeground import of ${path} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Run;
+}
+
+/** ogr2ogr into a new table, with GDAL's defaults for PostgreSQL (COPY, one transaction per 64k rows). */
+function gdalImport(connection: string, path: string, layer: string): { seconds: number; peakRssMb: number } {
+  const args = ['-f', '%M', 'ogr2ogr', '-f', 'PostgreSQL', connection, path, '-nln', layer, '-a_srs', 'EPSG:4326', '-gt', '65536', '-lco', 'SPATIAL_INDEX=GIST'];
+  if (path.endsWith('.csv')) args.push('-oo', 'X_POSSIBLE_NAMES=longitude', '-oo', 'Y_POSSIBLE_NAMES=latitude', '-oo', 'AUTODETECT_TYPE=YES');
+  const start = performance.now();
+  const result = spawnSync('/usr/bin/time', args, { encoding: 'utf8' });
+  const seconds = (performance.now() - start) / 1000;
+  if (result.status !== 0) throw new Error(`ogr2ogr failed on ${path}: ${result.stderr}`);
+  const kb = Number(result.stderr.trim().split('\n').at(-1));
+  return { seconds, peakRssMb: kb / 1024 };
+}
+
+async function main(): Promise<void> {
+  const [mode, ...rest] = process.argv.slice(2);
+  if (mode === 'child') return child(rest[0]!, rest[1]!);
+  const argument = (name: string, fallback: string) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1]! : fallback;
+  };
+  const total = Number(argument('--rows', '1000000'));
+  const small = Math.min(100_000, total / 10);
+  const baseUrl = argument('--url', 'postgres://postgres@127.0.0.1:5432/postgres');
+  const name = `sg_bench_import_${process.pid}`;
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  const work = mkdtempSync(join(tmpdir(), 'safeground-bench-import-'));
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  try {
+    const db = await openPostgres(url.toString(), { max: 2 });
+    await ensurePostgis(db);
+    await migrate(db);
+    await seedOrdnanceCatalogue(db);
+    const reset = () => db.exec("TRUNCATE find CASCADE; DELETE FROM record_version WHERE entity_type = 'find'");
+
+    process.stderr.write(`Writing ${total.toLocaleString('en')} and ${small.toLocaleString('en')} finds as CSV and GeoJSON in ${work}\n`);
+    const files = {
+      csv: join(work, 'finds.csv'),
+      geojson: join(work, 'finds.geojson'),
+      csvSmall: join(work, 'finds-small.csv'),
+      geojsonSmall: join(work, 'finds-small.geojson'),
+      prepared: join(work, 'prepared.csv'),
+    };
+    await write(files.csv, csv(total));
+    await write(files.geojson, geojson(total));
+    await write(files.csvSmall, csv(small));
+    await write(files.geojsonSmall, geojson(small));
+    await write(files.prepared, prepared(total));
+
+    const runs: Record<string, Run> = {};
+    for (const [key, path] of [['csvSmall', files.csvSmall], ['csv', files.csv], ['geojsonSmall', files.geojsonSmall], ['geojson', files.geojson]] as const) {
+      await reset();
+      process.stderr.write(`Safeground import of ${path} (${(statSync(path).size / 1e6).toFixed(0)} MB)\n`);
+      runs[key] = safegroundImport(url.toString(), path);
+      process.stderr.write(`  ${JSON.stringify(runs[key])}\n`);
+    }
+    await reset();
+
+    const connection = `PG:host=${url.hostname} port=${url.port || 5432} user=${decodeURIComponent(url.username) || 'postgres'} dbname=${name}`;
+    process.stderr.write('ogr2ogr of the CSV and the GeoJSON\n');
+    const gdalCsv = gdalImport(connection, files.csv, 'gdal_csv');
+    const gdalGeojson = gdalImport(connection, files.geojson, 'gdal_geojson');
+
+    process.stderr.write('Raw COPY of the prepared CSV\n');
+    await db.exec('CREATE TABLE copy_floor (external_id text, category text, depth_cm integer, found_on date, geom geometry(Point, 4326))');
+    const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+    const copyStart = performance.now();
+    const writable = await sql.unsafe('COPY copy_floor FROM STDIN (FORMAT csv)').writable();
+    await new Promise<void>((resolve, reject) => createReadStream(files.prepared).pipe(writable).on('finish', resolve).on('error', reject));
+    const copySeconds = (performance.now() - copyStart) / 1000;
+    await sql.end();
+    const [copied] = await db.query<{ n: number }>('SELECT count(*) AS n FROM copy_floor');
+    if (copied!.n !== total) throw new Error(`COPY loaded ${copied!.n} rows, not ${total}`);
+    await db.close();
+
+    const rate = (rows: number, seconds: number) => Math.round(rows / seconds);
+    const figures: Figure[] = [
+      { figure: `CSV, ${total.toLocaleString('en')} finds`, unit: 'rows/s', safeground: rate(total, runs.csv!.seconds), reference: { name: 'ogr2ogr', value: rate(total, gdalCsv.seconds) }, higherIsBetter: true },
+      { figure: `CSV, ${total.toLocaleString('en')} finds`, unit: 'rows/s', safeground: rate(total, runs.csv!.seconds), reference: { name: 'raw COPY of prepared CSV', value: rate(total, copySeconds) }, higherIsBetter: true },
+      { figure: `GeoJSON, ${total.toLocaleString('en')} finds`, unit: 'rows/s', safeground: rate(total, runs.geojson!.seconds), reference: { name: 'ogr2ogr', value: rate(total, gdalGeojson.seconds) }, higherIsBetter: true },
+      {
+        figure: 'CSV peak RSS, 1,000,000 vs 100,000 rows',
+        unit: 'MB',
+        safeground: Math.round(runs.csv!.peakRssMb),
+        reference: { name: `Safeground at ${small.toLocaleString('en')}`, value: Math.round(runs.csvSmall!.peakRssMb) },
+        target: { text: 'flat (within 1.25×)', met: runs.csv!.peakRssMb <= runs.csvSmall!.peakRssMb * 1.25 },
+      },
+      {
+        figure: 'GeoJSON peak RSS, 1,000,000 vs 100,000 rows',
+        unit: 'MB',
+        safeground: Math.round(runs.geojson!.peakRssMb),
+        reference: { name: `Safeground at ${small.toLocaleString('en')}`, value: Math.round(runs.geojsonSmall!.peakRssMb) },
+        target: { text: 'flat (within 1.25×)', met: runs.geojson!.peakRssMb <= runs.geojsonSmall!.peakRssMb * 1.25 },
+      },
+      { figure: 'ogr2ogr peak RSS (CSV / GeoJSON)', unit: 'MB', safeground: Math.round(gdalCsv.peakRssMb), reference: { name: 'GeoJSON', value: Math.round(gdalGeojson.peakRssMb) } },
+    ];
+    process.stdout.write(`${table(figures)}\n`);
+    process.stdout.write(
+      `\nSeconds: Safeground CSV ${runs.csv!.seconds.toFixed(1)}, GeoJSON ${runs.geojson!.seconds.toFixed(1)}; ogr2ogr CSV ${gdalCsv.seconds.toFixed(1)}, GeoJSON ${gdalGeojson.seconds.toFixed(1)}; COPY ${copySeconds.toFixed(1)}\n`,
+    );
+  } finally {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
