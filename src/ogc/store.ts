@@ -68,7 +68,7 @@ function placeNames(column: 'admin_area_id' | 'settlement_id'): Property[] {
     },
     {
       name: 'names',
-      sql: `(SELECT COALESCE(jsonb_agg(jsonb_build_object('name', pn.name, 'language', pn.language, 'kind', pn.kind) ORDER BY pn.language, pn.kind, pn.name), '[]'::jsonb)
+      sql: `(SELECT COALESCE(json_agg(json_build_object('name', pn.name, 'language', pn.language, 'kind', pn.kind) ORDER BY pn.language, pn.kind, pn.name), '[]'::json)
              FROM place_name pn WHERE pn.${column} = t.id)`,
       type: 'names',
       description: 'Every name of the place, with its language and kind (official, local, former, ...)',
