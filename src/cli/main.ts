@@ -5,6 +5,7 @@ import { UserError } from '../errors.ts';
 import { buildServer } from '../http/server.ts';
 import { landCommand } from '../land/cli.ts';
 import { recordsCommand } from '../records/cli.ts';
+import { layersCommand, prioritiesCommand } from '../priorities/cli.ts';
 import { exportCommand, importCommand } from '../exchange/cli.ts';
 import { openStore, storeInfo } from '../store/open.ts';
 import { auditCommand, ensureFirstAdministrator, tokensCommand, usersCommand } from '../access/cli.ts';
@@ -108,6 +109,8 @@ export function program(): Command {
   cli.addCommand(recordsCommand());
   cli.addCommand(importCommand());
   cli.addCommand(exportCommand());
+  cli.addCommand(layersCommand());
+  cli.addCommand(prioritiesCommand());
   inheritSettings(cli);
   return cli;
 }
