@@ -1,0 +1,120 @@
+/**
+ * Every benchmark, on PostgreSQL at the chosen scale and on PGlite at region scale, each figure
+ * beside its reference (hand-written SQL, GDAL, raw COPY, raw ST_AsMVT) as a ratio, with the
+ * targets of the performance issue marked met or not. Prints one table per backend and writes
+ * bench/results/<date>.json with the machine's facts.
+ *
+ *   npm run bench -- [--scale region|national] [--backend postgres|pglite|both] [--only land,audit,api]
+ *                    [--database-url postgres://postgres@127.0.0.1:5432/postgres]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { generateDemo } from '../src/demo/generate.ts';
+import type { Db } from '../src/store/db.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { ensurePostgis, storeInfo } from '../src/store/open.ts';
+import { openPglite } from '../src/store/pglite.ts';
+import { openPostgres } from '../src/store/postgres.ts';
+import { apiBenchmark } from './api.ts';
+import { auditBenchmark } from './audit.ts';
+import { type Figure, machineFacts, table } from './harness.ts';
+import { landBenchmark } from './land.ts';
+
+type Scale = 'region' | 'national';
+type Backend = 'postgres' | 'pglite';
+
+interface Benchmark {
+  name: string;
+  /** `empty`: the benchmark seeds its own data; `demo`: it runs on the demo dataset of the scale. */
+  data: 'empty' | 'demo';
+  run(db: Db, scale: Scale, backend: Backend): Promise<Figure[]>;
+}
+
+const BENCHMARKS: Benchmark[] = [
+  { name: 'land', data: 'empty', run: (db, scale) => landBenchmark(db, { hazards: scale === 'national' ? 12_000 : 1_000 }) },
+  { name: 'audit', data: 'empty', run: (db, scale) => auditBenchmark(db, { records: scale === 'national' ? 1_000 : 100, findsPerRecord: 1_000 }) },
+  { name: 'api', data: 'demo', run: (db, _scale, backend) => apiBenchmark(db, { seconds: backend === 'postgres' ? 30 : 10 }) },
+];
+
+const { values: args } = parseArgs({
+  options: {
+    scale: { type: 'string', default: 'region' },
+    backend: { type: 'string', default: 'both' },
+    only: { type: 'string' },
+    'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+  },
+});
+const scale = args.scale as Scale;
+if (scale !== 'region' && scale !== 'national') throw new Error(`Unexpected --scale ${JSON.stringify(args.scale)} (want region or national)`);
+const backends: Backend[] = args.backend === 'both' ? ['postgres', 'pglite'] : [args.backend as Backend];
+if (!backends.every((b) => b === 'postgres' || b === 'pglite')) throw new Error(`Unexpected --backend ${JSON.stringify(args.backend)}`);
+const only = args.only?.split(',');
+const selected = BENCHMARKS.filter((b) => !only || only.includes(b.name));
+const serverUrl = args['database-url'];
+
+/** A fresh, migrated database for one benchmark, dropped by the returned function. */
+async function freshDatabase(backend: Backend, name: string): Promise<{ db: Db; drop(): Promise<void> }> {
+  if (backend === 'pglite') {
+    const db = await openPglite();
+    await ensurePostgis(db);
+    await migrate(db);
+    return { db, drop: () => db.close() };
+  }
+  const database = `sg_bench_${name}`;
+  const admin = await openPostgres(serverUrl, { max: 1 });
+  await admin.exec(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.exec(`CREATE DATABASE ${database}`);
+  await admin.close();
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  const db = await openPostgres(url.toString(), { max: 10 });
+  await ensurePostgis(db);
+  await migrate(db);
+  return {
+    db,
+    drop: async () => {
+      await db.close();
+      const dropper = await openPostgres(serverUrl, { max: 1 });
+      await dropper.exec(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await dropper.close();
+    },
+  };
+}
+
+const results: Record<string, { scale: Scale; store: unknown; figures: Figure[] }> = {};
+for (const backend of backends) {
+  const backendScale: Scale = backend === 'pglite' ? 'region' : scale;
+  const figures: Figure[] = [];
+  let store: unknown = null;
+  for (const benchmark of selected) {
+    process.stderr.write(`\n== ${benchmark.name} on ${backend} (${backendScale})\n`);
+    const { db, drop } = await freshDatabase(backend, benchmark.name);
+    try {
+      store ??= await storeInfo(db);
+      if (benchmark.data === 'demo') {
+        const summary = await generateDemo(db, { scale: backendScale });
+        process.stderr.write(`demo ${backendScale} loaded in ${summary.seconds.toFixed(1)} s\n`);
+      }
+      figures.push(...(await benchmark.run(db, backendScale, backend)).map((f) => ({ ...f, figure: `${benchmark.name}: ${f.figure}` })));
+    } finally {
+      await drop();
+    }
+  }
+  results[backend] = { scale: backendScale, store, figures };
+  process.stdout.write(`\n### ${backend}, ${backendScale} scale\n\n${table(figures)}\n`);
+}
+
+if (results.postgres && results.pglite && results.postgres.scale === results.pglite.scale) {
+  const lines = ['| figure | PGlite ÷ PostgreSQL |', '|---|---:|'];
+  for (const f of results.pglite.figures) {
+    const pg = results.postgres.figures.find((g) => g.figure === f.figure);
+    if (pg && pg.safeground > 0) lines.push(`| ${f.figure} | ${(f.higherIsBetter ? pg.safeground / f.safeground : f.safeground / pg.safeground).toFixed(2)}× |`);
+  }
+  process.stdout.write(`\n### PGlite against PostgreSQL (same scale)\n\n${lines.join('\n')}\n`);
+}
+
+const date = new Date().toISOString().slice(0, 10);
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+const file = new URL(`./results/${date}.json`, import.meta.url);
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine: machineFacts(), results }, null, 2) + '\n');
+process.stdout.write(`\nWrote ${file.pathname}\n`);
