@@ -42,7 +42,8 @@ function isCyrillic1251(b: number): boolean {
  * UTF-16 without a mark (every other byte zero); then the code pages, told apart by how their
  * letters sit in words. In Cyrillic text nearly every letter of a word is a high byte, so high
  * bytes come in runs; in Western European text an accented letter sits alone among ASCII ones.
- * When neither picture is clear the file is refused rather than read wrong.
+ * When neither picture is clear, or valid UTF-8 is followed by bytes that are not (a file
+ * appended to by another program), the file is refused rather than read wrong.
  */
 export function detectEncoding(sample: Uint8Array, file: string): Detected {
   if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) return { encoding: 'utf-8', bom: 3 };
