@@ -49,7 +49,6 @@ export interface Collection {
 
 const dayStart = (column: string) => `(${column}::timestamp AT TIME ZONE 'UTC')`;
 const dayEnd = (column: string) => `((${column} + 1)::timestamp AT TIME ZONE 'UTC' - interval '1 microsecond')`;
-const isoDate = (column: string) => `to_char(${column}, 'YYYY-MM-DD')`;
 
 const DISPLAY_LANGUAGE = "(SELECT s.value #>> '{}' FROM setting s WHERE s.key = 'display_language')";
 
@@ -104,7 +103,7 @@ export const COLLECTIONS: readonly Collection[] = [
       { name: 'adminAreaId', sql: 't.admin_area_id', type: 'uuid', description: 'Administrative area' },
       { name: 'organisationId', sql: 't.organisation_id', type: 'uuid', description: 'Organisation responsible' },
       { name: 'description', sql: 't.description', type: 'string', description: 'Description' },
-      { name: 'releaseDate', sql: isoDate('t.release_date'), type: 'date', description: 'Date of the last release product, once released' },
+      { name: 'releaseDate', sql: 't.release_date', type: 'date', description: 'Date of the last release product, once released' },
       {
         name: 'minefieldRecordIds',
         sql: "COALESCE((SELECT jsonb_agg(m.record_id ORDER BY m.record_id) FROM minefield_record_hazard m WHERE m.hazard_id = t.id), '[]'::jsonb)",
@@ -129,7 +128,7 @@ export const COLLECTIONS: readonly Collection[] = [
       { name: 'method', sql: 't.method', type: 'string', description: 'cancelled, reduced or cleared' },
       { name: 'technicalAssets', sql: 't.technical_assets', type: 'boolean', description: 'Whether technical assets were used (reduced land)' },
       { name: 'clearanceDepthCm', sql: 't.clearance_depth_cm', type: 'integer', description: 'Depth of clearance, cm (cleared land)' },
-      { name: 'releaseDate', sql: isoDate('t.release_date'), type: 'date', description: 'Date of release' },
+      { name: 'releaseDate', sql: 't.release_date', type: 'date', description: 'Date of release' },
       { name: 'activityId', sql: 't.activity_id', type: 'uuid', description: 'Activity that released the land' },
       { name: 'hazardId', sql: 't.hazard_id', type: 'uuid', description: 'Hazard the land belonged to' },
       ...common('release product'),
@@ -154,7 +153,7 @@ export const COLLECTIONS: readonly Collection[] = [
       { name: 'depthCm', sql: 't.depth_cm', type: 'integer', description: 'Depth, cm' },
       { name: 'condition', sql: 't.condition', type: 'string', description: 'armed, unarmed, damaged, deteriorated or unknown' },
       { name: 'disposalMethod', sql: 't.disposal_method', type: 'string', description: 'How the item was disposed of' },
-      { name: 'foundOn', sql: isoDate('t.found_on'), type: 'date', description: 'Date found' },
+      { name: 'foundOn', sql: 't.found_on', type: 'date', description: 'Date found' },
       { name: 'activityId', sql: 't.activity_id', type: 'uuid', description: 'Activity that found it' },
       { name: 'activity', sql: 'a.reference', type: 'string', description: 'Reference of that activity' },
       { name: 'organisationId', sql: 'COALESCE(t.organisation_id, a.organisation_id)', type: 'uuid', description: 'Organisation that reported it' },
@@ -177,8 +176,8 @@ export const COLLECTIONS: readonly Collection[] = [
       { name: 'status', sql: 't.status', type: 'string', description: 'planned, ongoing, suspended, completed or cancelled' },
       { name: 'organisationId', sql: 't.organisation_id', type: 'uuid', description: 'Operator' },
       { name: 'team', sql: 't.team', type: 'string', description: 'Team' },
-      { name: 'startDate', sql: isoDate('t.start_date'), type: 'date', description: 'Start date' },
-      { name: 'endDate', sql: isoDate('t.end_date'), type: 'date', description: 'End date' },
+      { name: 'startDate', sql: 't.start_date', type: 'date', description: 'Start date' },
+      { name: 'endDate', sql: 't.end_date', type: 'date', description: 'End date' },
       {
         name: 'hazardIds',
         sql: "COALESCE((SELECT jsonb_agg(ah.hazard_id ORDER BY ah.hazard_id) FROM activity_hazard ah WHERE ah.activity_id = t.id), '[]'::jsonb)",
@@ -201,8 +200,8 @@ export const COLLECTIONS: readonly Collection[] = [
     properties: [
       { name: 'reference', sql: 't.reference', type: 'string', description: 'Reference of the record' },
       { name: 'handoverBatch', sql: 't.handover_batch', type: 'string', description: 'Batch in which the record was handed over' },
-      { name: 'handoverDate', sql: isoDate('t.handover_date'), type: 'date', description: 'Date handed over' },
-      { name: 'layingDate', sql: isoDate('t.laying_date'), type: 'date', description: 'Date the mines were laid' },
+      { name: 'handoverDate', sql: 't.handover_date', type: 'date', description: 'Date handed over' },
+      { name: 'layingDate', sql: 't.laying_date', type: 'date', description: 'Date the mines were laid' },
       { name: 'laidBy', sql: 't.laid_by', type: 'string', description: 'Unit that laid the mines' },
       { name: 'statedMineTotal', sql: 't.stated_mine_total', type: 'integer', description: 'Mines the record states' },
       { name: 'angleUnit', sql: 't.angle_unit', type: 'string', description: 'degrees or mils' },
@@ -223,7 +222,7 @@ export const COLLECTIONS: readonly Collection[] = [
     temporal: { start: dayStart('t.occurred_on'), end: dayEnd('t.occurred_on') },
     properties: [
       { name: 'reference', sql: 't.reference', type: 'string', description: 'Reference of the accident' },
-      { name: 'occurredOn', sql: isoDate('t.occurred_on'), type: 'date', description: 'Date of the accident' },
+      { name: 'occurredOn', sql: 't.occurred_on', type: 'date', description: 'Date of the accident' },
       { name: 'locationPrecisionM', sql: 't.location_precision_m', type: 'number', description: 'Precision of the location, m' },
       { name: 'adminAreaId', sql: 't.admin_area_id', type: 'uuid', description: 'Administrative area' },
       { name: 'deviceCategory', sql: 't.device_category', type: 'string', description: 'Category of the device' },
@@ -249,7 +248,7 @@ export const COLLECTIONS: readonly Collection[] = [
       { name: 'population', sql: 't.population', type: 'integer', description: 'Population' },
       { name: 'displacedPopulation', sql: 't.displaced_population', type: 'integer', description: 'Displaced population', internal: true },
       { name: 'returnPlanned', sql: 't.return_planned', type: 'boolean', description: 'Whether a return is planned', internal: true },
-      { name: 'returnPlannedOn', sql: isoDate('t.return_planned_on'), type: 'date', description: 'Planned date of return', internal: true },
+      { name: 'returnPlannedOn', sql: 't.return_planned_on', type: 'date', description: 'Planned date of return', internal: true },
       ...common('settlement'),
     ],
   },
@@ -359,7 +358,7 @@ class FilterCompiler {
     let value: unknown = scalar.value;
     let valueClass = natural;
     if (expected && expected !== natural) {
-      const text = typeof scalar.value === 'string' ? scalar.value : null;
+      const text = scalar.kind === 'string' ? scalar.value : null;
       const dateText = text?.replace(/T(00:00(:00(\.0+)?)?Z?)?$/, '');
       if (expected === 'uuid' && text !== null && UUID.test(text)) valueClass = 'uuid';
       else if (expected === 'date' && dateText !== undefined && isCalendarDate(dateText)) [valueClass, value] = ['date', dateText];
