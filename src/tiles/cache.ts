@@ -1,0 +1,134 @@
+/**
+ * The server-side tile cache, exact without hooks in the code that writes records: triggers
+ * (migration 0006) log the box of every change to a tile layer's table with its transaction id,
+ * and each tile remembers the snapshot it was rendered under. A cached tile is served while no
+ * change that its snapshot could not see meets its search box; one index probe per request
+ * decides that, so several API processes and any writer (approvals, imports, the CLI) stay
+ * consistent. ETags are hashes of the tile's bytes, so they change exactly when the content does.
+ */
+import { createHash } from 'node:crypto';
+import type { Db } from '../store/db.ts';
+import { searchBox, type TileId } from './grid.ts';
+import { TILE_LAYER, type TileLayerName } from './layers.ts';
+import { renderTile } from './render.ts';
+
+export interface CachedTile {
+  mvt: Uint8Array;
+  /** Strong HTTP entity tag: a hash of the bytes. */
+  etag: string;
+  /** The snapshot the tile was rendered under; it stays the same while the cached copy is served. */
+  snapshot: string;
+}
+
+/** West, south, east, north in degrees. */
+export type Box = [number, number, number, number];
+
+interface Bounds {
+  /** Null while the layer has no data. */
+  box: Box | null;
+  snapshot: string;
+}
+
+type BoxRow = { snapshot: string; west: number | null; south: number | null; east: number | null; north: number | null };
+
+function boxOf(row: BoxRow): Box | null {
+  return row.west === null ? null : [row.west, row.south!, row.east!, row.north!];
+}
+
+function union(a: Box | null, b: Box | null): Box | null {
+  if (!a || !b) return a ?? b;
+  return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])];
+}
+
+/** Whether a change the snapshot could not see meets the box (west, south, east, north). */
+async function changedSince(db: Db, layerName: TileLayerName, snapshot: string, box: Box): Promise<boolean> {
+  const [row] = await db.query<{ changed: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM tile_change
+       WHERE layer = $1 AND xid >= pg_snapshot_xmin($2::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $2::pg_snapshot)
+         AND bbox && ST_MakeEnvelope($3, $4, $5, $6, 4326)
+     ) AS changed`,
+    [layerName, snapshot, ...box],
+  );
+  return row!.changed;
+}
+
+function etagOf(mvt: Uint8Array): string {
+  return `"${createHash('sha256').update(mvt).digest('base64url').slice(0, 27)}"`;
+}
+
+/** Default memory for cached tiles of one store. */
+const MAX_BYTES = 64 * 2 ** 20;
+
+export class TileCache {
+  /** In least-recently-used order: a hit moves its entry to the end. */
+  private readonly tiles = new Map<string, CachedTile>();
+  private bytes = 0;
+  private readonly bounds = new Map<TileLayerName, Bounds>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly maxBytes = MAX_BYTES,
+  ) {}
+
+  async tile(layerName: TileLayerName, tile: TileId): Promise<CachedTile> {
+    const key = `${layerName}/${tile.z}/${tile.x}/${tile.y}`;
+    const cached = this.tiles.get(key);
+    const box = searchBox(tile, TILE_LAYER[layerName].query(tile.z).margin);
+    if (cached && !(await changedSince(this.db, layerName, cached.snapshot, box))) {
+      this.tiles.delete(key);
+      this.tiles.set(key, cached);
+      return cached;
+    }
+    const { mvt, snapshot } = await renderTile(this.db, layerName, tile);
+    const fresh: CachedTile = { mvt, etag: etagOf(mvt), snapshot };
+    this.remember(key, fresh);
+    return fresh;
+  }
+
+  /**
+   * A box holding all the layer's data, for TileJSON. The full extent is computed once (a scan of
+   * the table); after that the boxes of changes are added to it, so it may outgrow the data after
+   * deletions but never misses any, which is what clients need of it.
+   */
+  async layerBounds(layerName: TileLayerName): Promise<Box | null> {
+    const known = this.bounds.get(layerName);
+    const select = 'pg_current_snapshot()::text AS snapshot, ST_XMin(e) AS west, ST_YMin(e) AS south, ST_XMax(e) AS east, ST_YMax(e) AS north';
+    const [row] = known
+      ? await this.db.query<BoxRow>(
+          `SELECT ${select} FROM (
+             SELECT ST_Extent(bbox) AS e FROM tile_change
+             WHERE layer = $1 AND xid >= pg_snapshot_xmin($2::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $2::pg_snapshot)
+           ) changes`,
+          [layerName, known.snapshot],
+        )
+      : await this.db.query<BoxRow>(`SELECT ${select} FROM (${TILE_LAYER[layerName].extent}) everything`);
+    const bounds = { box: union(known?.box ?? null, boxOf(row!)), snapshot: row!.snapshot };
+    this.bounds.set(layerName, bounds);
+    return bounds.box;
+  }
+
+  private remember(key: string, tile: CachedTile): void {
+    const old = this.tiles.get(key);
+    if (old) {
+      this.bytes -= old.mvt.byteLength;
+      this.tiles.delete(key);
+    }
+    this.tiles.set(key, tile);
+    this.bytes += tile.mvt.byteLength;
+    for (const [oldest, entry] of this.tiles) {
+      if (this.bytes <= this.maxBytes) break;
+      this.tiles.delete(oldest);
+      this.bytes -= entry.mvt.byteLength;
+    }
+  }
+}
+
+const caches = new WeakMap<Db, TileCache>();
+
+/** The one tile cache of a store in this process. */
+export function tileCache(db: Db): TileCache {
+  let cache = caches.get(db);
+  if (!cache) caches.set(db, (cache = new TileCache(db)));
+  return cache;
+}
