@@ -4,8 +4,9 @@ import { ogcRoutes } from '../ogc/routes.ts';
 import { recordRoutes } from '../records/routes.ts';
 import { opsRoutes } from '../ops/routes.ts';
 import { priorityRoutes } from '../priorities/routes.ts';
+import { tileRoutes } from '../tiles/routes.ts';
 import { healthRoutes } from './health.ts';
 import type { Route } from './route.ts';
 
 /** Every API route, in the order the OpenAPI document lists them. */
-export const allRoutes: readonly Route[] = [...healthRoutes, ...accessRoutes, ...landRoutes, ...opsRoutes, ...recordRoutes, ...ogcRoutes, ...priorityRoutes];
+export const allRoutes: readonly Route[] = [...healthRoutes, ...accessRoutes, ...landRoutes, ...opsRoutes, ...recordRoutes, ...ogcRoutes, ...priorityRoutes, ...tileRoutes];
