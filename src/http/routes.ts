@@ -1,4 +1,5 @@
 import { accessRoutes } from '../access/routes.ts';
+import { gazetteerRoutes } from '../gazetteer/routes.ts';
 import { landRoutes } from '../land/routes.ts';
 import { ogcRoutes } from '../ogc/routes.ts';
 import { recordRoutes } from '../records/routes.ts';
@@ -9,4 +10,4 @@ import { healthRoutes } from './health.ts';
 import type { Route } from './route.ts';
 
 /** Every API route, in the order the OpenAPI document lists them. */
-export const allRoutes: readonly Route[] = [...healthRoutes, ...accessRoutes, ...landRoutes, ...opsRoutes, ...recordRoutes, ...ogcRoutes, ...priorityRoutes, ...tileRoutes];
+export const allRoutes: readonly Route[] = [...healthRoutes, ...accessRoutes, ...landRoutes, ...opsRoutes, ...recordRoutes, ...ogcRoutes, ...priorityRoutes, ...tileRoutes, ...gazetteerRoutes];
