@@ -1,0 +1,217 @@
+/**
+ * One hazardous area: what it is and why (evidence), what work was done on it and what land that
+ * released, what remains by the accounting rules, and every version it went through.
+ */
+import { api } from '../api.ts';
+import { useLoad } from '../data.ts';
+import { formatArea, formatDate, formatDateTime, t } from '../i18n/index.ts';
+import { href } from '../router.ts';
+import { DIRECT_EVIDENCE, type HazardAccounting, type HazardDetail, type HazardVersion, type Organisation, RELEASE_METHODS } from '../types.ts';
+import { Badge, Show, Sketch } from '../ui.tsx';
+import { describeChanges } from './changes.ts';
+
+export function HazardPage({ id }: { id: string }) {
+  const [hazard] = useLoad(() => api.get<HazardDetail>(`/api/hazards/${id}`), [id]);
+  const [history] = useLoad(() => api.get<{ versions: HazardVersion[] }>(`/api/hazards/${id}/history`).then((a) => a.versions), [id]);
+  const [accounting] = useLoad(() => api.get<HazardAccounting>(`/api/hazards/${id}/accounting`), [id]);
+  const [organisations] = useLoad(() => api.get<{ organisations: Organisation[] }>('/api/organisations').then((a) => new Map(a.organisations.map((o) => [o.id, o.name]))), []);
+  const organisationName = (orgId: string | null) => (orgId && organisations.state === 'ready' ? (organisations.value.get(orgId) ?? orgId) : '—');
+
+  return (
+    <Show loaded={hazard}>
+      {(h) => (
+        <article class="page hazard">
+          <p>
+            <a href={href('/map')}>← {t('nav.map')}</a>
+          </p>
+          <h1>
+            {t('hazard.heading', { reference: h.reference })} <Badge tone={h.kind}>{t(`kind.${h.kind}`)}</Badge> <Badge tone={h.status}>{t(`status.${h.status}`)}</Badge>
+          </h1>
+          <div class="two-columns">
+            <section aria-labelledby="hazard-facts">
+              <h2 id="hazard-facts">{t('hazard.facts')}</h2>
+              <dl class="facts">
+                <dt>{t('field.hazardKind')}</dt>
+                <dd>{t(`kind.${h.kind}`)}</dd>
+                <dt>{t('field.status')}</dt>
+                <dd>{t(`status.${h.status}`)}</dd>
+                <dt>{t('hazard.areaDrawn')}</dt>
+                <dd>{formatArea(h.areaM2)}</dd>
+                <dt>{t('field.estimatedArea')}</dt>
+                <dd>{formatArea(h.estimatedAreaM2)}</dd>
+                <dt>{t('field.organisation')}</dt>
+                <dd>{organisationName(h.organisationId)}</dd>
+                <dt>{t('hazard.releaseDate')}</dt>
+                <dd>{formatDate(h.releaseDate)}</dd>
+                <dt>{t('field.source')}</dt>
+                <dd>{h.source}</dd>
+                <dt>{t('field.version')}</dt>
+                <dd>{h.version}</dd>
+              </dl>
+              {h.description ? <p>{h.description}</p> : null}
+            </section>
+            <section aria-labelledby="hazard-outline">
+              <h2 id="hazard-outline">{t('hazard.outline')}</h2>
+              <Sketch
+                label={t('hazard.outlineLabel', { reference: h.reference })}
+                layers={[
+                  { geometry: h.geometry, className: 'sketch-hazard' },
+                  { geometry: accounting.state === 'ready' ? accounting.value.remainingGeometry : null, className: 'sketch-remaining' },
+                ]}
+              />
+              <p class="hint">
+                <span class="swatch sketch-hazard-swatch" /> {t('hazard.outline')} <span class="swatch sketch-remaining-swatch" /> {t('hazard.remaining')}
+              </p>
+            </section>
+          </div>
+
+          <section aria-labelledby="hazard-evidence">
+            <h2 id="hazard-evidence">{t('field.evidence')}</h2>
+            {h.evidence.length === 0 ? (
+              <p class="muted">{t('common.none')}</p>
+            ) : (
+              <ul>
+                {h.evidence.map((e) => (
+                  <li key={e}>
+                    {t(`evidence.${e}`)} <span class="muted">({DIRECT_EVIDENCE.has(e) ? t('hazard.direct') : t('hazard.indirect')})</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <h3>{t('field.contamination')}</h3>
+            <p>{h.contamination.length ? h.contamination.map((c) => t(`contamination.${c}`)).join(', ') : t('common.none')}</p>
+            <h3>{t('field.blockages')}</h3>
+            <p>{h.blockages.length ? h.blockages.map((b) => t(`blockage.${b}`)).join(', ') : t('common.none')}</p>
+            {h.minefieldRecordIds.length > 0 ? (
+              <>
+                <h3>{t('nav.records')}</h3>
+                <ul>
+                  {h.minefieldRecordIds.map((r) => (
+                    <li key={r}>
+                      <a href={href(`/records/${r}`)}>{t('hazard.record', { id: r.slice(0, 8) })}</a>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            ) : null}
+          </section>
+
+          <section aria-labelledby="hazard-accounting">
+            <h2 id="hazard-accounting">{t('hazard.accounting')}</h2>
+            <Show loaded={accounting}>
+              {(a) => (
+                <table class="figures">
+                  <caption class="visually-hidden">{t('hazard.accounting')}</caption>
+                  <tbody>
+                    {RELEASE_METHODS.map((m) => (
+                      <tr key={m}>
+                        <th scope="row">{t(`method.${m}`)}</th>
+                        <td>{formatArea(a.releasedM2[m])}</td>
+                      </tr>
+                    ))}
+                    <tr>
+                      <th scope="row">{t('hazard.remaining')}</th>
+                      <td data-testid="remaining-area">{formatArea(a.remainingM2)}</td>
+                    </tr>
+                    <tr>
+                      <th scope="row">{t('hazard.areaDrawn')}</th>
+                      <td>{formatArea(a.areaM2)}</td>
+                    </tr>
+                    <tr>
+                      <th scope="row">{t('hazard.reconciliation')}</th>
+                      <td>{a.reconciliation.balanced ? t('hazard.balanced') : t('hazard.unbalanced', { difference: formatArea(a.reconciliation.differenceM2) })}</td>
+                    </tr>
+                    {a.flags.length > 0 ? (
+                      <tr>
+                        <th scope="row">{t('hazard.flags')}</th>
+                        <td>{a.flags.map((f) => f.code).join(', ')}</td>
+                      </tr>
+                    ) : null}
+                  </tbody>
+                </table>
+              )}
+            </Show>
+          </section>
+
+          <section aria-labelledby="hazard-work">
+            <h2 id="hazard-work">{t('hazard.activities')}</h2>
+            {h.activities.length === 0 ? (
+              <p class="muted">{t('common.none')}</p>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('field.reference')}</th>
+                    <th scope="col">{t('field.activityKind')}</th>
+                    <th scope="col">{t('field.status')}</th>
+                    <th scope="col">{t('field.organisation')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {h.activities.map((a) => (
+                    <tr key={a.id}>
+                      <td>{a.reference}</td>
+                      <td>{t(`activity.${a.kind}`)}</td>
+                      <td>{t(`activityStatus.${a.status}`)}</td>
+                      <td>{organisationName(a.organisationId)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            <h3>{t('hazard.products')}</h3>
+            {h.releaseProducts.length === 0 ? (
+              <p class="muted">{t('common.none')}</p>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('field.method')}</th>
+                    <th scope="col">{t('field.releaseDate')}</th>
+                    <th scope="col">{t('field.area')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {h.releaseProducts.map((p) => (
+                    <tr key={p.id}>
+                      <td>{t(`method.${p.method}`)}</td>
+                      <td>{formatDate(p.releaseDate)}</td>
+                      <td>{formatArea(p.areaM2)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+
+          <section aria-labelledby="hazard-history">
+            <h2 id="hazard-history">{t('hazard.history')}</h2>
+            <Show loaded={history}>
+              {(versions) => (
+                <ol class="timeline">
+                  {[...versions].reverse().map((v) => {
+                    const previous = versions.find((p) => p.version === v.version - 1) ?? null;
+                    const changes = describeChanges(previous?.data ?? null, v.data);
+                    return (
+                      <li key={v.version}>
+                        <p>
+                          <strong>{t('hazard.versionHeading', { version: v.version })}</strong> · <time dateTime={v.validFrom}>{formatDateTime(v.validFrom)}</time>
+                          {v.deleted ? ` · ${t('hazard.deleted')}` : ''}
+                        </p>
+                        <p class="muted">
+                          {v.reason ? t('hazard.reason', { reason: v.reason }) : t('hazard.noReason')}
+                          {v.areaM2 !== null ? ` · ${formatArea(v.areaM2)}` : ''}
+                        </p>
+                        {changes.length > 0 ? <p>{t('hazard.changed', { fields: changes.join(', ') })}</p> : null}
+                      </li>
+                    );
+                  })}
+                </ol>
+              )}
+            </Show>
+          </section>
+        </article>
+      )}
+    </Show>
+  );
+}

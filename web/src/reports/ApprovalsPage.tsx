@@ -1,0 +1,164 @@
+/**
+ * The approval queue: submitted and verified reports, each with what it will change shown field
+ * by field and on a sketch (before in grey, after in red), and the next step its reviewer may take.
+ */
+import { useState } from 'preact/hooks';
+import { api, query } from '../api.ts';
+import { useLoad } from '../data.ts';
+import type { Geometry } from '../geojson.ts';
+import { formatDateTime, t } from '../i18n/index.ts';
+import { href } from '../router.ts';
+import { can, useSession } from '../session.ts';
+import type { Hazard, Organisation, Report } from '../types.ts';
+import { Badge, ErrorMessage, Show, Sketch, TextArea } from '../ui.tsx';
+import { fieldLabel, fieldValue } from './fields.ts';
+
+async function queue(): Promise<Report[]> {
+  const [submitted, verified] = await Promise.all(
+    (['submitted', 'verified'] as const).map((state) => api.get<{ reports: Report[] }>(`/api/reports${query({ state, limit: 200 })}`).then((a) => a.reports)),
+  );
+  return [...(verified ?? []), ...(submitted ?? [])];
+}
+
+/** The record as it is now, for updates and deletes; nothing for a new record. */
+async function currentRecord(report: Report): Promise<Record<string, unknown> | null> {
+  if (!report.entityId || report.entityType !== 'hazard') return null;
+  return (await api.get<Hazard>(`/api/hazards/${report.entityId}`)) as unknown as Record<string, unknown>;
+}
+
+export function ApprovalsPage() {
+  const [reports, reload] = useLoad(queue, []);
+  const [organisations] = useLoad(() => api.get<{ organisations: Organisation[] }>('/api/organisations').then((a) => new Map(a.organisations.map((o) => [o.id, o.name]))), []);
+  const names = organisations.state === 'ready' ? organisations.value : new Map<string, string>();
+  return (
+    <section class="page">
+      <h1>{t('approvals.title')}</h1>
+      <p class="muted">{t('approvals.intro')}</p>
+      <Show loaded={reports}>
+        {(list) =>
+          list.length === 0 ? (
+            <p role="status">{t('approvals.empty')}</p>
+          ) : (
+            <ul class="plain queue">
+              {list.map((report) => (
+                <li key={report.id}>
+                  <ReportReview report={report} organisations={names} onDecided={reload} />
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Show>
+    </section>
+  );
+}
+
+function ReportReview({ report, organisations, onDecided }: { report: Report; organisations: ReadonlyMap<string, string>; onDecided(): void }) {
+  const { actor } = useSession();
+  const [current] = useLoad(() => currentRecord(report), [report.id]);
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const reference = String(report.payload.reference ?? (current.state === 'ready' ? current.value?.reference : '') ?? report.id.slice(0, 8));
+  const headingId = `report-${report.id}`;
+
+  async function step(action: 'verify' | 'approve' | 'reject') {
+    if (action === 'reject' && !note.trim()) {
+      setError(t('approvals.rejectNeedsNote'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/api/reports/${report.id}/${action}`, note.trim() ? { note: note.trim() } : {});
+      onDecided();
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : String(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <article class="card" aria-labelledby={headingId}>
+      <h2 id={headingId}>
+        {t(`action.${report.action}`)} · {t(`entity.${report.entityType === 'hazard' ? 'hazard' : 'other'}`)} {reference} <Badge tone={report.state}>{t(`reportState.${report.state}`)}</Badge>
+      </h2>
+      <p class="muted">
+        {t('approvals.submittedAt', { when: formatDateTime(report.submittedAt ?? report.createdAt) })} · {report.organisationId ? (organisations.get(report.organisationId) ?? report.organisationId) : t('common.none')}
+        {report.reason ? ` · ${t('hazard.reason', { reason: report.reason })}` : ''}
+      </p>
+      <Show loaded={current}>
+        {(before) => <Changes report={report} before={before} organisations={organisations} />}
+      </Show>
+      <TextArea label={t('approvals.note')} rows={2} value={note} onInput={setNote} hint={t('approvals.noteHint')} />
+      {error ? <ErrorMessage message={error} /> : null}
+      <div class="inline">
+        {report.state === 'submitted' && can(actor, 'report.verify') ? (
+          <button type="button" disabled={busy} onClick={() => void step('verify')}>
+            {t('approvals.verify', { reference })}
+          </button>
+        ) : null}
+        {report.state === 'verified' && can(actor, 'report.approve') ? (
+          <button type="button" class="primary" disabled={busy} onClick={() => void step('approve')}>
+            {t('approvals.approve', { reference })}
+          </button>
+        ) : null}
+        {can(actor, 'report.approve') ? (
+          <button type="button" class="danger" disabled={busy} onClick={() => void step('reject')}>
+            {t('approvals.reject', { reference })}
+          </button>
+        ) : null}
+        {report.entityId && report.entityType === 'hazard' ? <a href={href(`/hazards/${report.entityId}`)}>{t('approvals.openRecord')}</a> : null}
+      </div>
+    </article>
+  );
+}
+
+function Changes({ report, before, organisations }: { report: Report; before: Record<string, unknown> | null; organisations: ReadonlyMap<string, string> }) {
+  const after = report.action === 'delete' ? null : report.action === 'update' && before ? { ...before, ...report.payload } : report.payload;
+  const keys = [...new Set([...Object.keys(report.payload), ...(report.action === 'delete' && before ? Object.keys(before) : [])])].filter((k) => k !== 'geometry' && k !== 'id' && k !== 'version');
+  const changed = (key: string) => JSON.stringify(before?.[key] ?? null) !== JSON.stringify(after?.[key] ?? null);
+  const beforeGeometry = (before?.geometry ?? null) as Geometry | null;
+  const afterGeometry = (after?.geometry ?? null) as Geometry | null;
+  return (
+    <div class="changes two-columns">
+      <table>
+        <caption>{t('approvals.whatChanges')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('approvals.field')}</th>
+            <th scope="col">{t('approvals.before')}</th>
+            <th scope="col">{t('approvals.after')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((key) => (
+            <tr key={key} class={changed(key) ? 'changed' : undefined}>
+              <th scope="row">{fieldLabel(key)}</th>
+              <td>{before ? fieldValue(key, before[key], organisations) : '—'}</td>
+              <td>
+                {after ? fieldValue(key, after[key], organisations) : t('approvals.deleted')}
+                {changed(key) ? <span class="visually-hidden"> ({t('approvals.changed')})</span> : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <figure>
+        <Sketch
+          label={t('approvals.sketchLabel')}
+          width={320}
+          height={220}
+          layers={[
+            { geometry: beforeGeometry, className: 'sketch-before' },
+            { geometry: afterGeometry, className: 'sketch-after' },
+          ]}
+        />
+        <figcaption class="hint">
+          <span class="swatch sketch-before-swatch" /> {t('approvals.before')} <span class="swatch sketch-after-swatch" /> {t('approvals.after')}
+        </figcaption>
+      </figure>
+    </div>
+  );
+}

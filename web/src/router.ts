@@ -1,0 +1,50 @@
+/**
+ * Hash routes (#/hazards/…): the server serves the app's files as they are, with no fallback
+ * to index.html, so every page's address must resolve to / on a reload.
+ */
+import { useEffect, useState } from 'preact/hooks';
+
+export type Route =
+  | { page: 'map' }
+  | { page: 'login' }
+  | { page: 'hazard'; id: string }
+  | { page: 'records' }
+  | { page: 'record'; id: string }
+  | { page: 'newReport' }
+  | { page: 'approvals' }
+  | { page: 'dashboards' }
+  | { page: 'users' }
+  | { page: 'notFound'; path: string };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, '') || '/';
+  const parts = path.split('/').filter(Boolean);
+  const [first, second] = parts;
+  if (parts.length === 0 || first === 'map') return { page: 'map' };
+  if (first === 'login') return { page: 'login' };
+  if (first === 'hazards' && second) return { page: 'hazard', id: second };
+  if (first === 'records') return second ? { page: 'record', id: second } : { page: 'records' };
+  if (first === 'reports' && second === 'new') return { page: 'newReport' };
+  if (first === 'approvals') return { page: 'approvals' };
+  if (first === 'dashboards') return { page: 'dashboards' };
+  if (first === 'users') return { page: 'users' };
+  return { page: 'notFound', path };
+}
+
+export function href(path: string): string {
+  return `#${path}`;
+}
+
+export function navigate(path: string): void {
+  location.hash = path;
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const update = () => setRoute(parseRoute(location.hash));
+    addEventListener('hashchange', update);
+    return () => removeEventListener('hashchange', update);
+  }, []);
+  return route;
+}

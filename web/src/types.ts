@@ -1,0 +1,174 @@
+/** The API's answers as the app uses them (names as in the API and the domain primer). */
+import type { Geometry, MultiPolygon, Polygon, Point } from './geojson.ts';
+
+export type Role = 'administrator' | 'national_information_officer' | 'organisation_manager' | 'field_user' | 'analyst' | 'public';
+export const ROLES: readonly Role[] = ['administrator', 'national_information_officer', 'organisation_manager', 'field_user', 'analyst'];
+
+export interface ActorSummary {
+  userId: string | null;
+  username: string;
+  organisationId: string | null;
+  roles: Role[];
+  permissions: string[];
+}
+
+export const HAZARD_KINDS = ['sha', 'cha'] as const;
+export type HazardKind = (typeof HAZARD_KINDS)[number];
+export const HAZARD_STATUSES = ['active', 'suspended', 'released'] as const;
+export type HazardStatus = (typeof HAZARD_STATUSES)[number];
+export const EVIDENCE = [
+  'old_survey',
+  'former_front_line',
+  'low_reliability_record',
+  'accident_unknown_location',
+  'unused_productive_land',
+  'local_report',
+  'detonation',
+  'accident_known_location',
+  'high_reliability_record',
+  'signs_or_fences',
+  'ordnance_seen',
+] as const;
+export type Evidence = (typeof EVIDENCE)[number];
+/** Direct evidence confirms a hazard (CHA); the server refuses a CHA without it. */
+export const DIRECT_EVIDENCE: ReadonlySet<Evidence> = new Set(['detonation', 'accident_known_location', 'high_reliability_record', 'signs_or_fences', 'ordnance_seen']);
+export const CONTAMINATION = ['ap_mine', 'at_mine', 'erw_uxo', 'cluster_munition', 'ied'] as const;
+export type Contamination = (typeof CONTAMINATION)[number];
+export const BLOCKAGES = ['cropland', 'pasture', 'water', 'housing', 'road', 'infrastructure', 'forest'] as const;
+export type Blockage = (typeof BLOCKAGES)[number];
+export const RELEASE_METHODS = ['cleared', 'reduced', 'cancelled'] as const;
+export type ReleaseMethod = (typeof RELEASE_METHODS)[number];
+export const ACTIVITY_KINDS = ['nts', 'ts', 'clearance', 'eod_spot_task', 'bac', 'post_clearance_inspection'] as const;
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
+export const ACTIVITY_STATUSES = ['planned', 'ongoing', 'suspended', 'completed', 'cancelled'] as const;
+export type ActivityStatus = (typeof ACTIVITY_STATUSES)[number];
+
+export interface Hazard {
+  id: string;
+  version: number;
+  reference: string;
+  kind: HazardKind;
+  status: HazardStatus;
+  evidence: Evidence[];
+  contamination: Contamination[];
+  blockages: Blockage[];
+  adminAreaId: string | null;
+  organisationId: string | null;
+  description: string | null;
+  releaseDate: string | null;
+  source: string;
+  estimatedAreaM2: number | null;
+  minefieldRecordIds: string[];
+  areaM2: number;
+  geometry: Polygon | MultiPolygon;
+}
+
+export interface HazardDetail extends Hazard {
+  releaseProducts: { id: string; activityId: string; method: ReleaseMethod; releaseDate: string; version: number; areaM2: number }[];
+  activities: { id: string; reference: string; kind: ActivityKind; organisationId: string; status: ActivityStatus }[];
+}
+
+export interface HazardVersion {
+  version: number;
+  validFrom: string;
+  validTo: string | null;
+  deleted: boolean;
+  data: Record<string, unknown>;
+  geometry: Polygon | MultiPolygon | null;
+  areaM2: number | null;
+  changedBy: string | null;
+  reason: string | null;
+  report: string | null;
+}
+
+export interface HazardAccounting {
+  hazardId: string;
+  reference: string;
+  status: HazardStatus;
+  releaseDate: string | null;
+  areaM2: number;
+  estimatedAreaM2: number | null;
+  estimatedDifferenceM2: number | null;
+  releasedM2: Record<ReleaseMethod, number>;
+  remainingM2: number;
+  remainingGeometry: MultiPolygon | null;
+  reconciliation: { sumM2: number; differenceM2: number; balanced: boolean };
+  released: boolean;
+  flags: { code: string }[];
+}
+
+export interface Organisation {
+  id: string;
+  name: string;
+  acronym: string | null;
+  kind: string;
+  active: boolean;
+}
+
+export const REPORT_STATES = ['draft', 'submitted', 'verified', 'approved', 'rejected'] as const;
+export type ReportState = (typeof REPORT_STATES)[number];
+
+export interface Report {
+  id: string;
+  entityType: string;
+  entityId: string | null;
+  action: 'create' | 'update' | 'delete';
+  state: ReportState;
+  payload: Record<string, unknown>;
+  baseVersion: number | null;
+  organisationId: string | null;
+  reason: string | null;
+  acceptedWarnings: string[];
+  createdBy: string | null;
+  createdAt: string;
+  submittedAt: string | null;
+  verifiedAt: string | null;
+  decidedAt: string | null;
+  decisionNote: string | null;
+}
+
+export interface Find {
+  id: string;
+  category: string;
+  ordnanceModel: string | null;
+  quantity: number;
+  foundOn: string;
+  activity: string | null;
+  organisationId: string | null;
+  geometry: Point;
+}
+
+export interface Victim {
+  id: string;
+  outcome: 'killed' | 'injured';
+  sex: string | null;
+  age: number | null;
+  victimGroup: string | null;
+}
+
+export interface Accident {
+  id: string;
+  reference: string;
+  occurredOn: string;
+  deviceCategory: string;
+  deminingRelated: boolean;
+  geometry: Point | null;
+  victims: Victim[];
+}
+
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface Place {
+  id: string;
+  kind: 'admin_area' | 'settlement';
+  name: string;
+  matchedName: string;
+  matchedLanguage: string;
+  level: number | null;
+  bbox: [number, number, number, number];
+}
+
+export type { Geometry };
