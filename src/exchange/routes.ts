@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { isNational } from '../access/permissions.ts';
 import { UserError } from '../errors.ts';
@@ -16,14 +15,6 @@ import { DEFAULT_MAPPING, parseMapping } from './mapping.ts';
 
 /** Uploads larger than this are refused while streaming to disk. */
 export const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
-
-/**
- * Lets uploads of any media type reach the import route as a stream, so a file is written to
- * disk as it arrives instead of being held in memory. The server calls it once.
- */
-export function registerUploadParser(app: FastifyInstance): void {
-  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-}
 
 function limited(max: number): Transform {
   let bytes = 0;

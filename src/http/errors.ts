@@ -16,6 +16,7 @@ const statusOf: Record<string, number> = {
   conflict: 409,
   version_conflict: 409,
   too_large: 413,
+  unsupported_media_type: 415,
   too_many_requests: 429,
 };
 

@@ -26,6 +26,10 @@ function webRoot(): string {
   return existsSync(dist) ? dist : fileURLToPath(new URL('../../web/public/', import.meta.url));
 }
 
+function isStream(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && typeof (body as { pipe?: unknown }).pipe === 'function';
+}
+
 /** Validates path, query and body together, so one answer lists every problem of a request. */
 function validate(r: Route, request: { params: unknown; query: unknown; body: unknown }): { params: unknown; query: unknown; body: unknown } {
   const valid: Record<string, unknown> = {};
@@ -58,6 +62,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setErrorHandler(errorHandler);
   // OGC API clients send features as application/geo+json and partial updates as JSON merge patches.
   app.addContentTypeParser(['application/geo+json', 'application/merge-patch+json'], { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  /**
+   * Bodies of other media types reach handlers as streams, so an uploaded file is written to disk
+   * as it arrives instead of being held in memory; routes that take JSON refuse them (415).
+   */
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   await app.register(fastifyCookie);
   app.decorateRequest('actor', null as never);
   app.decorateRequest('sessionId', null);
@@ -79,6 +88,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           throw actor.userId
             ? new UserError(`You need the ${r.permission} permission for ${r.method} ${r.path}`, 'forbidden')
             : new UserError(`Sign in to use ${r.method} ${r.path}`, 'unauthorised');
+        }
+        if (r.body && isStream(request.body)) {
+          throw new UserError(`${r.method} ${r.path} takes application/json, not ${request.headers['content-type'] ?? 'a body without a content type'}`, 'unsupported_media_type');
         }
         const input = validate(r, request);
         const result = await r.handler({ db, actor, ...input, request, reply });

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { buildServer } from '../http/server.ts';
-import { registerUploadParser } from '../exchange/routes.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { type Actors, seedActors } from '../../test/support/actors.ts';
 import { CATALOGUE, seedOrdnanceCatalogue } from './catalogue.ts';
@@ -51,7 +50,6 @@ describe('operations read API and exchange routes', () => {
     );
     await db.query("INSERT INTO qa_nonconformity (qa_visit_id, description, severity) VALUES ($1, 'Lane marking missing', 'major')", [visit!.id]);
     app = await buildServer({ db });
-    registerUploadParser(app);
   });
   after(async () => {
     await app.close();
