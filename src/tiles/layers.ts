@@ -95,17 +95,22 @@ const releaseProducts: TileLayer = {
 /**
  * Cells are fixed to the world grid at each zoom, not to the tile, so a cluster near an edge is
  * the same cluster in both tiles; the search reaches one cell past the buffer so that every cell
- * whose cluster can fall inside the buffer is counted whole.
+ * whose cluster can fall inside the buffer is counted whole. Points go to EPSG:3857 by the
+ * spherical Mercator formulas rather than ST_Transform: at national scale a low-zoom tile holds a
+ * million finds, and the formulas are several times cheaper than a PROJ call per point.
  */
 function findClusters(z: number): LayerQuery {
   const cell = (tileWidth(z) * CLUSTER_CELL) / EXTENT;
+  const metresPerDegree = WORLD_HALF / 180;
   return {
     fields: ['count', 'quantity', 'category', 'first_found_on', 'last_found_on'],
-    sql: `SELECT floor((ST_X(geom) + ${WORLD_HALF}) / ${cell}) AS cell_x, floor((${WORLD_HALF} - ST_Y(geom)) / ${cell}) AS cell_y,
+    sql: `SELECT floor((mx + ${WORLD_HALF}) / ${cell}) AS cell_x, floor((${WORLD_HALF} - my) / ${cell}) AS cell_y,
             count(*)::int AS count, sum(quantity)::int AS quantity,
             CASE WHEN min(category) = max(category) THEN min(category) ELSE 'mixed' END AS category,
-            min(found_on)::text AS first_found_on, max(found_on)::text AS last_found_on, ST_Centroid(ST_Collect(geom)) AS geom
-          FROM (SELECT f.quantity, f.category, f.found_on, ST_Transform(f.geom, 3857) AS geom FROM find f, search WHERE f.geom && search.box) p
+            min(found_on)::text AS first_found_on, max(found_on)::text AS last_found_on, ST_SetSRID(ST_MakePoint(avg(mx), avg(my)), 3857) AS geom
+          FROM (SELECT f.quantity, f.category, f.found_on, ST_X(f.geom) * ${metresPerDegree} AS mx,
+                  ln(tan(radians(90 + ST_Y(f.geom)) / 2)) * ${WORLD_HALF} / pi() AS my
+                FROM find f, search WHERE f.geom && search.box) p
           GROUP BY cell_x, cell_y ORDER BY cell_y, cell_x`,
     margin: CLUSTER_CELL + MARGIN,
   };

@@ -1,0 +1,124 @@
+/**
+ * Vector tile benchmark: latency at z6, z10 and z14 over every layer, cold (rendered, hashed and
+ * cached by the tile cache the routes use) and cached (served after the one change-log probe),
+ * each beside the plain ST_AsMVT query of the same tiles, on PostgreSQL.
+ *
+ *   node --import tsx bench/tiles.ts [--database-url postgres://postgres@127.0.0.1:5432/postgres]
+ *
+ * Alone, it makes a database sg_bench_tiles on that server, loads the national demo dataset
+ * (about 30 s) and drops the database afterwards. `tilesBenchmark(db)` runs on a database that
+ * already holds a demo dataset.
+ */
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { generateDemo } from '../src/demo/generate.ts';
+import type { Db } from '../src/store/db.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { ensurePostgis } from '../src/store/open.ts';
+import { openPostgres } from '../src/store/postgres.ts';
+import { TileCache } from '../src/tiles/cache.ts';
+import type { TileId } from '../src/tiles/grid.ts';
+import { TILE_LAYERS, type TileLayerName } from '../src/tiles/layers.ts';
+import { postgisTileParams, postgisTileSql } from '../src/tiles/render.ts';
+import { type Figure, machineFacts, percentile, table } from './harness.ts';
+
+const ZOOMS = [6, 10, 14] as const;
+/** Tiles sampled per zoom: those under the most hazards first, so the sample is of tiles with data. */
+const TILES_PER_ZOOM = 24;
+const ROUNDS = 3;
+/** Cached requests are cheap: more of them, after an untimed pass that prepares the statements on every pooled connection. */
+const CACHED_PASSES = 10;
+
+async function busiestTiles(db: Db, z: number): Promise<TileId[]> {
+  return db.query<TileId>(
+    `SELECT $1::int AS z, x::int AS x, y::int AS y FROM (
+       SELECT floor((ST_X(p) + 180) / 360 * 2 ^ $1) AS x,
+              floor((1 - ln(tan(radians(ST_Y(p))) + 1 / cos(radians(ST_Y(p)))) / pi()) / 2 * 2 ^ $1) AS y
+       FROM (SELECT ST_PointOnSurface(geom) AS p FROM hazard) h
+     ) t GROUP BY x, y ORDER BY count(*) DESC, x, y LIMIT $2`,
+    [z, TILES_PER_ZOOM],
+  );
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+function figure(name: string, p: 50 | 95, values: number[], reference: number[], target?: (value: number, ref: number) => { text: string; met: boolean }): Figure {
+  const safeground = percentile(values, p);
+  const ref = percentile(reference, p);
+  return { figure: `${name} p${p}`, unit: 'ms', safeground, reference: { name: 'raw ST_AsMVT', value: ref }, ...(target ? { target: target(safeground, ref) } : {}) };
+}
+
+/**
+ * Raw and cold renders alternate tile by tile, so both meet the same state of PostgreSQL's
+ * buffer cache; a first untimed pass warms it, as a running server's would be. Each round starts
+ * with an empty tile cache.
+ */
+export async function tilesBenchmark(db: Db): Promise<Figure[]> {
+  if (db.backend !== 'postgres') throw new Error(`The tile benchmark compares with ST_AsMVT, which needs PostgreSQL, not ${db.backend}`);
+  const figures: Figure[] = [];
+  for (const z of ZOOMS) {
+    const tiles = await busiestTiles(db, z);
+    const raw = (layer: TileLayerName, t: TileId) => db.query(postgisTileSql(layer, z), postgisTileParams(layer, t));
+    for (const t of tiles) for (const layer of TILE_LAYERS) await raw(layer, t);
+
+    const rawMs: number[] = [];
+    const coldMs: number[] = [];
+    const cachedMs: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const cache = new TileCache(db);
+      for (const t of tiles) {
+        for (const layer of TILE_LAYERS) {
+          rawMs.push(await timed(() => raw(layer, t)));
+          coldMs.push(await timed(() => cache.tile(layer, t)));
+        }
+      }
+      for (let pass = 0; pass <= CACHED_PASSES; pass++) {
+        for (const t of tiles) {
+          for (const layer of TILE_LAYERS) {
+            const ms = await timed(() => cache.tile(layer, t));
+            if (pass > 0) cachedMs.push(ms);
+          }
+        }
+      }
+    }
+    const tileCount = `${tiles.length} tile${tiles.length === 1 ? '' : 's'} × ${TILE_LAYERS.length} layers`;
+    const withinRaw = (value: number, ref: number) => ({ text: 'within 1.25× of raw ST_AsMVT', met: value <= 1.25 * ref });
+    const under5 = (value: number) => ({ text: 'under 5 ms', met: value < 5 });
+    figures.push(
+      figure(`z${z} cold tile (${tileCount} × ${ROUNDS})`, 50, coldMs, rawMs),
+      figure(`z${z} cold tile`, 95, coldMs, rawMs, withinRaw),
+      figure(`z${z} cached tile (${tileCount} × ${ROUNDS * CACHED_PASSES})`, 50, cachedMs, rawMs),
+      figure(`z${z} cached tile`, 95, cachedMs, rawMs, under5),
+    );
+  }
+  return figures;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+  const { values: args } = parseArgs({ options: { 'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' } } });
+  const serverUrl = args['database-url']!;
+  const database = 'sg_bench_tiles';
+  const admin = await openPostgres(serverUrl, { max: 1 });
+  await admin.exec(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.exec(`CREATE DATABASE ${database}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  const db = await openPostgres(url.toString(), { max: 10 });
+  try {
+    await ensurePostgis(db);
+    await migrate(db);
+    const summary = await generateDemo(db, { scale: 'national' });
+    process.stderr.write(`national demo loaded in ${summary.seconds.toFixed(1)} s\n`);
+    await db.exec('ANALYZE');
+    process.stdout.write(`${JSON.stringify(machineFacts())}\n\n${table(await tilesBenchmark(db))}\n`);
+  } finally {
+    await db.close();
+    await admin.exec(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.close();
+  }
+}
