@@ -34,7 +34,7 @@ export interface LogisticModel {
   l2: number;
   iterations: number;
   learningRate: number;
-  /** Mean log-loss on the training rows at the end (penalty excluded). */
+  /** Mean log-loss on the training rows at the end (penalty and class weights excluded). */
   trainingLogLoss: number;
 }
 
@@ -44,6 +44,20 @@ export interface TrainOptions {
   l2?: number;
   iterations?: number;
   learningRate?: number;
+}
+
+/**
+ * Positive cells are rare (a few in a thousand), so the classes are weighted to count equally:
+ * otherwise the mean log-loss, and with it the pull of the data against the penalty, shrinks with
+ * the share of positives, and the same λ would mean a different model on every map. Weighting by
+ * class leaves the coefficients consistent and shifts only the intercept, by the log of the odds
+ * of the weighting, which is undone after fitting so that probabilities keep their meaning.
+ */
+function classWeights(labels: readonly (0 | 1)[]): { positive: number; negative: number; interceptShift: number } {
+  const positives = labels.reduce<number>((s, l) => s + l, 0);
+  const negatives = labels.length - positives;
+  if (positives === 0 || negatives === 0) throw new Error(`trainLogistic: needs positive and negative rows (got ${positives} and ${negatives})`);
+  return { positive: labels.length / (2 * positives), negative: labels.length / (2 * negatives), interceptShift: Math.log(positives / negatives) };
 }
 
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
@@ -66,6 +80,7 @@ export function trainLogistic(rows: readonly (readonly number[])[], labels: read
   const n = rows.length;
   const x = new Float64Array(n * width);
   rows.forEach((r, i) => standardise(standardiser, r).forEach((v, j) => (x[i * width + j] = v)));
+  const weights = classWeights(labels);
   const w = new Float64Array(width);
   let b = 0;
   const gradient = new Float64Array(width);
@@ -75,13 +90,14 @@ export function trainLogistic(rows: readonly (readonly number[])[], labels: read
     for (let i = 0; i < n; i++) {
       let z = b;
       for (let j = 0; j < width; j++) z += w[j]! * x[i * width + j]!;
-      const error = sigmoid(z) - labels[i]!;
+      const error = (sigmoid(z) - labels[i]!) * (labels[i] === 1 ? weights.positive : weights.negative);
       gradientB += error;
       for (let j = 0; j < width; j++) gradient[j]! += error * x[i * width + j]!;
     }
     b -= (learningRate * gradientB) / n;
     for (let j = 0; j < width; j++) w[j]! -= learningRate * (gradient[j]! / n + l2 * w[j]!);
   }
+  b += weights.interceptShift;
   let loss = 0;
   for (let i = 0; i < n; i++) {
     let z = b;
