@@ -6,6 +6,7 @@ import { buildServer } from '../http/server.ts';
 import { landCommand } from '../land/cli.ts';
 import { recordsCommand } from '../records/cli.ts';
 import { layersCommand, prioritiesCommand } from '../priorities/cli.ts';
+import { riskCommand } from '../risk/cli.ts';
 import { exportCommand, importCommand } from '../exchange/cli.ts';
 import { openStore, storeInfo } from '../store/open.ts';
 import { auditCommand, ensureFirstAdministrator, tokensCommand, usersCommand } from '../access/cli.ts';
@@ -111,6 +112,7 @@ export function program(): Command {
   cli.addCommand(exportCommand());
   cli.addCommand(layersCommand());
   cli.addCommand(prioritiesCommand());
+  cli.addCommand(riskCommand());
   inheritSettings(cli);
   return cli;
 }

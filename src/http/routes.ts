@@ -5,6 +5,7 @@ import { ogcRoutes } from '../ogc/routes.ts';
 import { recordRoutes } from '../records/routes.ts';
 import { opsRoutes } from '../ops/routes.ts';
 import { priorityRoutes } from '../priorities/routes.ts';
+import { riskRoutes } from '../risk/routes.ts';
 import { tileRoutes } from '../tiles/routes.ts';
 import { healthRoutes } from './health.ts';
 import type { Route } from './route.ts';
