@@ -11,4 +11,4 @@ import { healthRoutes } from './health.ts';
 import type { Route } from './route.ts';
 
 /** Every API route, in the order the OpenAPI document lists them. */
-export const allRoutes: readonly Route[] = [...healthRoutes, ...accessRoutes, ...landRoutes, ...opsRoutes, ...recordRoutes, ...ogcRoutes, ...priorityRoutes, ...tileRoutes, ...gazetteerRoutes];
+export const allRoutes: readonly Route[] = [...healthRoutes, ...accessRoutes, ...landRoutes, ...opsRoutes, ...recordRoutes, ...ogcRoutes, ...priorityRoutes, ...tileRoutes, ...gazetteerRoutes, ...riskRoutes];
