@@ -7,7 +7,7 @@ import { columnFields, DEFAULT_MAPPING, type FindField, type Mapping } from './m
 import { describeProblem, FileProblem, type Problem, Problems } from './problems.ts';
 import type { Progress } from './progress.ts';
 import type { Source } from './source.ts';
-import { applyStaging, checkStaging, countrySetting, createStaging, indexStaging, loadCatalogue, resolveStaging, STAGING_COLUMNS, stagingRow } from './store.ts';
+import { applyStaging, checkStaging, countrySetting, createStaging, analyseStaging, loadCatalogue, resolveStaging, STAGING_COLUMNS, stagingRow } from './store.ts';
 import { Catalogue, RowValidator } from './validate.ts';
 
 export interface ImportOptions {
@@ -143,7 +143,7 @@ export async function importFinds(db: Db, options: ImportOptions): Promise<Impor
       await tx.bulkLoad('import_find', STAGING_COLUMNS, rows());
       options.progress?.update(report.rows, totalBytes);
       if (!readFailed) {
-        await indexStaging(tx);
+        await analyseStaging(tx);
         await checkStaging(tx, problems, country, source.rowLabel);
         Object.assign(report, await resolveStaging(tx, options.actor?.organisationId ?? null));
       }

@@ -63,7 +63,8 @@ export const STAGING_COLUMNS = [
   'found_on',
   'activity_ref',
   'organisation_name',
-  'geom',
+  'lon',
+  'lat',
 ] as const;
 
 export function stagingRow(find: FindRow): unknown[] {
@@ -79,12 +80,20 @@ export function stagingRow(find: FindRow): unknown[] {
     find.foundOn,
     find.activity,
     find.organisation,
-    `SRID=4326;POINT(${find.longitude} ${find.latitude})`,
+    find.longitude,
+    find.latitude,
   ];
 }
 
+/**
+ * The staging table: temporary (so unlogged, and private to the transaction), without indexes
+ * (the checks below are hash joins, and an index built for them costs more than it saves), with
+ * the position as two float8 numbers, which COPY parses far faster than WKT; `STAGED_GEOM` makes
+ * the point where a check needs it. Sorts and hash joins of a big file get more memory than the
+ * default 4 MB for this transaction only, so they stay off disk.
+ */
 export async function createStaging(tx: Queryable): Promise<void> {
-  await tx.exec(`CREATE TEMP TABLE import_find (
+  await tx.exec(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; CREATE TEMP TABLE import_find (
     row_number integer NOT NULL,
     external_id text,
     category text NOT NULL,
@@ -96,13 +105,17 @@ export async function createStaging(tx: Queryable): Promise<void> {
     found_on date NOT NULL,
     activity_ref text,
     organisation_name text,
-    geom geometry(Point, 4326) NOT NULL
+    lon float8 NOT NULL,
+    lat float8 NOT NULL
   ) ON COMMIT DROP`);
 }
 
-/** Indexes built after loading, which is faster than keeping them up to date row by row. */
-export async function indexStaging(tx: Queryable): Promise<void> {
-  await tx.exec('CREATE INDEX import_find_geom_idx ON import_find USING gist (geom); CREATE INDEX import_find_external_id_idx ON import_find (external_id); ANALYZE import_find');
+/** The staged point of row `s`, as a geometry. */
+const staged = (s: string) => `ST_SetSRID(ST_MakePoint(${s}.lon, ${s}.lat), 4326)`;
+
+/** Statistics for the planner once the rows are in: the checks then pick hash joins. */
+export async function analyseStaging(tx: Queryable): Promise<void> {
+  await tx.exec('ANALYZE import_find');
 }
 
 /** Runs one check query (which returns `total`, the count before LIMIT) and files its problems. */
@@ -147,22 +160,35 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
     [],
     (r) => ({ field: 'externalId', value: r.external_id, message: `appears again; first at ${rowLabel} ${r.first_row}` }),
   );
+  // A merge join would sort five rows per row; the hash join reads each once.
+  await tx.exec('SET LOCAL enable_mergejoin = off');
   await check<{ row_number: number; total: number; first_row: number; found_on: string }>(
     tx,
     problems,
-    `SELECT b.row_number, min(a.row_number) AS first_row, b.found_on::text AS found_on, count(*) OVER () AS total
-     FROM import_find a JOIN import_find b ON a.row_number < b.row_number AND a.found_on = b.found_on
-       AND b.geom && ST_Expand(a.geom, $1) AND ST_DWithin(a.geom::geography, b.geom::geography, $2, false)
-       AND NOT (a.external_id IS NOT NULL AND a.external_id = b.external_id)
-     GROUP BY b.row_number, b.found_on`,
+    // Rows are put in grid cells as wide as the box: two rows within the box of each other are in
+    // the same or neighbouring cells, so a hash join on (day, cell) over the cell and four of its
+    // eight neighbours meets every such pair once (the other four neighbours see it from the other
+    // side), and only those few pairs get the exact test.
+    `WITH cell AS (
+       SELECT row_number, external_id, found_on, lon, lat, floor(lon / $1)::int AS cx, floor(lat / $1)::int AS cy FROM import_find
+     ), pair AS (
+       SELECT least(a.row_number, b.row_number) AS first_row, greatest(a.row_number, b.row_number) AS row_number, a.found_on
+       FROM cell a CROSS JOIN (VALUES (0, 0), (1, 0), (0, 1), (1, 1), (1, -1)) d (dx, dy)
+         JOIN cell b ON b.found_on = a.found_on AND b.cx = a.cx + d.dx AND b.cy = a.cy + d.dy
+       WHERE (d.dx <> 0 OR d.dy <> 0 OR a.row_number < b.row_number)
+         AND ${staged('b')} && ST_Expand(${staged('a')}, $1) AND ST_DWithin(${staged('a')}::geography, ${staged('b')}::geography, $2, false)
+         AND NOT (a.external_id IS NOT NULL AND a.external_id = b.external_id)
+     )
+     SELECT row_number, min(first_row) AS first_row, found_on::text AS found_on, count(*) OVER () AS total FROM pair GROUP BY row_number, found_on`,
     [DUPLICATE_BOX_DEGREES, DUPLICATE_METRES],
     (r) => ({ field: 'latitude/longitude', value: r.found_on, message: `is within ${DUPLICATE_METRES} m of the find at ${rowLabel} ${r.first_row}, found the same day: a duplicate? Report one find with a quantity, or correct the position` }),
   );
+  await tx.exec('RESET enable_mergejoin');
   await check<{ row_number: number; total: number; existing: string; found_on: string }>(
     tx,
     problems,
     `SELECT s.row_number, min(coalesce(f.external_id, f.id::text)) AS existing, s.found_on::text AS found_on, count(*) OVER () AS total
-     FROM import_find s JOIN find f ON f.found_on = s.found_on AND f.geom && ST_Expand(s.geom, $1) AND ST_DWithin(f.geom::geography, s.geom::geography, $2, false)
+     FROM import_find s JOIN find f ON f.found_on = s.found_on AND f.geom && ST_Expand(${staged('s')}, $1) AND ST_DWithin(f.geom::geography, ${staged('s')}::geography, $2, false)
      WHERE f.external_id IS DISTINCT FROM s.external_id AND NOT (f.external_id IS NULL AND f.id::text = s.external_id)
      GROUP BY s.row_number, s.found_on`,
     [DUPLICATE_BOX_DEGREES, DUPLICATE_METRES],
@@ -172,9 +198,9 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
     await check<{ row_number: number; total: number; lon: number; lat: number; swapped: boolean; km: number }>(
       tx,
       problems,
-      `SELECT s.row_number, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) AS swapped,
+      `SELECT s.row_number, s.lon, s.lat, ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) AS swapped,
          round(ST_Distance(c.geom::geography, s.geom::geography) / 1000)::float8 AS km, count(*) OVER () AS total
-       FROM import_find s, admin_area c
+       FROM (SELECT row_number, lon, lat, ${staged('import_find')} AS geom FROM import_find) s, admin_area c
        WHERE c.id = $1 AND NOT ST_Intersects(c.geom, s.geom)
          AND (ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) OR NOT ST_DWithin(c.geom::geography, s.geom::geography, $2))`,
       [country.id, COUNTRY_MARGIN_METRES],
@@ -205,15 +231,26 @@ const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
  * else the find's current one, else `defaultOrganisationId` (the importing user's).
  */
 export async function resolveStaging(tx: Queryable, defaultOrganisationId: string | null): Promise<MergeCounts> {
+  // New finds are written in the order of their position along a Hilbert curve (PostGIS sorts
+  // geometries so), which keeps the GiST inserts of find and record_version on pages already in
+  // the cache, and get time-ordered ids in that order (UUIDv7 layout: 48-bit milliseconds,
+  // version 7, a 12-bit sequence, then the random half of a v4 UUID), so that the primary keys of
+  // find and record_version are appended to instead of written at random places.
   await tx.query(
     `CREATE TEMP TABLE import_resolved ON COMMIT DROP AS
-     SELECT s.row_number, coalesce(f.id, gen_random_uuid()) AS id, f.id IS NOT NULL AS existing, s.external_id, s.category, s.ordnance_model_id,
-       s.quantity, s.depth_cm, s.condition, s.disposal_method, s.found_on, a.id AS activity_id, n.organisation_id, s.geom,
+     SELECT t.row_number, t.seq,
+       coalesce(t.found_id, encode(int8send(((b.ms + t.seq / 4096) << 16) | 28672 | (t.seq % 4096)) || substring(uuid_send(gen_random_uuid()) FROM 9), 'hex')::uuid) AS id,
+       t.found_id IS NOT NULL AS existing, t.external_id, t.category, t.ordnance_model_id, t.quantity, t.depth_cm, t.condition, t.disposal_method,
+       t.found_on, t.activity_id, t.organisation_id, t.geom, t.unchanged
+     FROM (SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms) b, (
+     SELECT s.row_number, row_number() OVER (ORDER BY g.geom) AS seq, f.id AS found_id, s.external_id, s.category, s.ordnance_model_id,
+       s.quantity, s.depth_cm, s.condition, s.disposal_method, s.found_on, a.id AS activity_id, n.organisation_id, g.geom,
        f.id IS NOT NULL
          AND (f.category, f.ordnance_model_id, f.quantity, f.depth_cm, f.condition, f.disposal_method, f.found_on, f.activity_id, f.organisation_id)
            IS NOT DISTINCT FROM (s.category, s.ordnance_model_id, s.quantity, s.depth_cm, s.condition, s.disposal_method, s.found_on, a.id, n.organisation_id)
-         AND ST_Equals(f.geom, s.geom) AS unchanged
+         AND ST_Equals(f.geom, g.geom) AS unchanged
      FROM import_find s
+     CROSS JOIN LATERAL (SELECT ${staged('s')} AS geom) g
      LEFT JOIN LATERAL (
        SELECT * FROM find x WHERE x.external_id = s.external_id
        UNION ALL
@@ -223,10 +260,11 @@ export async function resolveStaging(tx: Queryable, defaultOrganisationId: strin
      LEFT JOIN activity a ON a.reference = s.activity_ref
      LEFT JOIN LATERAL (SELECT id FROM organisation o WHERE lower(o.name) = lower(s.organisation_name) OR lower(o.acronym) = lower(s.organisation_name) ORDER BY lower(o.name) = lower(s.organisation_name) DESC LIMIT 1) o ON true
      CROSS JOIN LATERAL (SELECT CASE WHEN a.id IS NOT NULL AND (o.id IS NULL OR o.id = a.organisation_id) THEN NULL
-       ELSE coalesce(o.id, f.organisation_id, $1::uuid) END AS organisation_id) n`,
+       ELSE coalesce(o.id, f.organisation_id, $1::uuid) END AS organisation_id) n
+     ) t`,
     [defaultOrganisationId],
   );
-  await tx.exec('ANALYZE import_resolved');
+  await tx.exec('ANALYZE import_resolved (id, existing, unchanged)');
   const [counts] = await tx.query<MergeCounts>(
     `SELECT count(*) FILTER (WHERE NOT existing)::int AS created, count(*) FILTER (WHERE existing AND NOT unchanged)::int AS updated,
        count(*) FILTER (WHERE unchanged)::int AS unchanged FROM import_resolved`,
@@ -235,13 +273,31 @@ export async function resolveStaging(tx: Queryable, defaultOrganisationId: strin
 }
 
 /**
+ * The jsonb of a find's version: every column but geom, as `to_jsonb(f) - 'geom'` gives it, but
+ * built with jsonb_build_object over the columns. `to_jsonb(f)` would first turn the geometry
+ * into GeoJSON (PostGIS casts geometry to json) only to drop it, which was most of the time of
+ * writing the history. The columns are read from the catalogue, so a column added to find later
+ * is in the history too.
+ */
+async function versionData(tx: Queryable): Promise<(alias: string) => string> {
+  const columns = await tx.query<{ name: string }>(
+    `SELECT attname AS name FROM pg_attribute WHERE attrelid = 'find'::regclass AND attnum > 0 AND NOT attisdropped AND attname <> 'geom' ORDER BY attnum`,
+  );
+  // jsonb_build_object takes at most 100 arguments.
+  if (columns.length > 50) return (alias) => `to_jsonb(${alias}) - 'geom'`;
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  return (alias) => `jsonb_build_object(${columns.map((c) => `'${c.name.replace(/'/g, "''")}', ${alias}.${quote(c.name)}`).join(', ')})`;
+}
+
+/**
  * Writes the resolved rows: new finds at version 1, changed ones as a new version, each with its
  * row in record_version (the state replaced is recorded first when the history lacked it).
  */
 export async function applyStaging(tx: Queryable, change: { actorId: string | null; source: string; reason: string }): Promise<void> {
+  const data = await versionData(tx);
   await tx.query(
     `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by)
-     SELECT 'find', f.id, f.version, f.updated_at, to_jsonb(f) - 'geom', f.geom, f.updated_by
+     SELECT 'find', f.id, f.version, f.updated_at, ${data('f')}, f.geom, f.updated_by
      FROM import_resolved r JOIN find f ON f.id = r.id
      WHERE r.existing AND NOT r.unchanged
        AND NOT EXISTS (SELECT 1 FROM record_version v WHERE v.entity_type = 'find' AND v.entity_id = f.id AND v.version = f.version)`,
@@ -258,7 +314,7 @@ export async function applyStaging(tx: Queryable, change: { actorId: string | nu
        FROM import_resolved r WHERE f.id = r.id AND r.existing AND NOT r.unchanged
        RETURNING f.*)
      INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason)
-     SELECT 'find', c.id, c.version, now(), to_jsonb(c) - 'geom', c.geom, $1, $3 FROM changed c`,
+     SELECT 'find', c.id, c.version, now(), ${data('c')}, c.geom, $1, $3 FROM changed c`,
     [change.actorId, change.source, change.reason],
   );
   await tx.query(
@@ -267,10 +323,10 @@ export async function applyStaging(tx: Queryable, change: { actorId: string | nu
          disposal_method, found_on, source, created_by, updated_by)
        SELECT id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, geom, depth_cm, condition,
          disposal_method, found_on, $2, $1, $1
-       FROM import_resolved WHERE NOT existing ORDER BY row_number
+       FROM import_resolved WHERE NOT existing ORDER BY seq
        RETURNING *)
      INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason)
-     SELECT 'find', c.id, c.version, now(), to_jsonb(c) - 'geom', c.geom, $1, $3 FROM created c`,
+     SELECT 'find', c.id, c.version, now(), ${data('c')}, c.geom, $1, $3 FROM created c`,
     [change.actorId, change.source, change.reason],
   );
 }
