@@ -1,7 +1,7 @@
 /**
  * The one way the app talks to the server: the public JSON API, same origin. Writes carry the
- * session's CSRF token, which the server returns only at sign-in, so it is kept for the life of
- * the browser tab.
+ * session's CSRF token, which the server returns only at sign-in, so it is kept in the origin's
+ * storage, shared by every tab of the session, until sign-out.
  */
 const CSRF_KEY = 'safeground.csrf';
 
@@ -17,14 +17,14 @@ export class ApiError extends Error {
 }
 
 export function setCsrfToken(token: string | null): void {
-  if (token) sessionStorage.setItem(CSRF_KEY, token);
-  else sessionStorage.removeItem(CSRF_KEY);
+  if (token) localStorage.setItem(CSRF_KEY, token);
+  else localStorage.removeItem(CSRF_KEY);
 }
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const csrf = sessionStorage.getItem(CSRF_KEY);
+  const csrf = localStorage.getItem(CSRF_KEY);
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   const text = await response.text();
