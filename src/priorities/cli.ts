@@ -66,8 +66,11 @@ function rankingOutput(hazards: readonly ScoredHazard[], format: Format): string
 }
 
 export function prioritiesCommand(): Command {
-  const command = storeOptions(new Command('priorities'))
-    .description('Active hazards ranked for clearance by a preset or weights, with each score’s breakdown')
+  const command = new Command('priorities').description('Clearance priorities: ranked hazards, comparisons of weight sets, clearance plans');
+  // The ranking is the default subcommand rather than the parent's own action, so that options
+  // it shares with `compare` and `plan` (--preset, --data-dir, ...) reach whichever is named.
+  storeOptions(command.command('rank', { isDefault: true }))
+    .description('Active hazards ranked for clearance by a preset or weights, with each score’s breakdown (the default)')
     .option('--preset <preset>', 'threat, return, reconstruction, lis, an instance preset, or criterion:weight pairs', 'threat')
     .option('--top <n>', 'only the first N', positiveInteger)
     .option('--as-of <date>', 'count casualty windows and return horizons from this day (default today)', isoDate)
