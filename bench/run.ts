@@ -19,20 +19,24 @@ import { apiBenchmark } from './api.ts';
 import { auditBenchmark } from './audit.ts';
 import { type Figure, machineFacts, table } from './harness.ts';
 import { landBenchmark } from './land.ts';
+import { tilesBenchmark } from './tiles.ts';
 
 type Scale = 'region' | 'national';
 type Backend = 'postgres' | 'pglite';
 
 interface Benchmark {
   name: string;
-  /** `empty`: the benchmark seeds its own data; `demo`: it runs on the demo dataset of the scale. */
+  /** `empty`: the benchmark seeds its own data; `demo`: it runs on the demo dataset of the scale, shared by all such benchmarks. */
   data: 'empty' | 'demo';
+  /** Backends it can run on (the tile benchmark's reference, ST_AsMVT, exists only on PostgreSQL). */
+  backends?: Backend[];
   run(db: Db, scale: Scale, backend: Backend): Promise<Figure[]>;
 }
 
 const BENCHMARKS: Benchmark[] = [
   { name: 'land', data: 'empty', run: (db, scale) => landBenchmark(db, { hazards: scale === 'national' ? 12_000 : 1_000 }) },
   { name: 'audit', data: 'empty', run: (db, scale) => auditBenchmark(db, { records: scale === 'national' ? 1_000 : 100, findsPerRecord: 1_000 }) },
+  { name: 'tiles', data: 'demo', backends: ['postgres'], run: (db) => tilesBenchmark(db) },
   { name: 'api', data: 'demo', run: (db, _scale, backend) => apiBenchmark(db, { seconds: backend === 'postgres' ? 30 : 10 }) },
 ];
 
@@ -86,19 +90,27 @@ for (const backend of backends) {
   const backendScale: Scale = backend === 'pglite' ? 'region' : scale;
   const figures: Figure[] = [];
   let store: unknown = null;
-  for (const benchmark of selected) {
-    process.stderr.write(`\n== ${benchmark.name} on ${backend} (${backendScale})\n`);
-    const { db, drop } = await freshDatabase(backend, benchmark.name);
-    try {
-      store ??= await storeInfo(db);
-      if (benchmark.data === 'demo') {
-        const summary = await generateDemo(db, { scale: backendScale });
+  let demo: { db: Db; drop(): Promise<void> } | null = null;
+  try {
+    for (const benchmark of selected.filter((b) => !b.backends || b.backends.includes(backend))) {
+      process.stderr.write(`\n== ${benchmark.name} on ${backend} (${backendScale})\n`);
+      if (benchmark.data === 'demo' && !demo) {
+        demo = await freshDatabase(backend, `demo_${backendScale}`);
+        const summary = await generateDemo(demo.db, { scale: backendScale });
+        await demo.db.exec('ANALYZE');
         process.stderr.write(`demo ${backendScale} loaded in ${summary.seconds.toFixed(1)} s\n`);
       }
-      figures.push(...(await benchmark.run(db, backendScale, backend)).map((f) => ({ ...f, figure: `${benchmark.name}: ${f.figure}` })));
-    } finally {
-      await drop();
+      const own = benchmark.data === 'empty' ? await freshDatabase(backend, benchmark.name) : null;
+      const db = own?.db ?? demo!.db;
+      try {
+        store ??= await storeInfo(db);
+        figures.push(...(await benchmark.run(db, backendScale, backend)).map((f) => ({ ...f, figure: `${benchmark.name}: ${f.figure}` })));
+      } finally {
+        await own?.drop();
+      }
     }
+  } finally {
+    await demo?.drop();
   }
   results[backend] = { scale: backendScale, store, figures };
   process.stdout.write(`\n### ${backend}, ${backendScale} scale\n\n${table(figures)}\n`);
