@@ -82,10 +82,40 @@ export function editDistance(a: string, b: string): number {
 
 const EARLIEST = '1900-01-01';
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Digits of `text` from `start` to `end` as a number, or -1 when any is not a digit. */
+function digits(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * The common case, an exact YYYY-MM-DD from year 100 on, checked without a regular expression
+ * or a Date; undefined for anything else, which the general parser then reads.
+ */
+function isoDate(text: string): string | null | undefined {
+  if (text.length !== 10 || text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d) return undefined;
+  const y = digits(text, 0, 4);
+  const m = digits(text, 5, 7);
+  const d = digits(text, 8, 10);
+  if (y < 100 || m < 0 || d < 0) return undefined;
+  if (m < 1 || m > 12 || d < 1) return null;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (m === 2 && leap ? 29 : DAYS_IN_MONTH[m - 1]!) ? text : null;
+}
+
 /** A calendar date as YYYY-MM-DD, or null when the text is not one in the given format. */
 export function parseDate(value: unknown, format: DateFormat): string | null {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString().slice(0, 10);
   if (typeof value !== 'string') return null;
+  const fast = isoDate(value);
+  if (fast !== undefined) return fast;
   const text = value.trim();
   let parts: [string, string, string] | null = null;
   const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
@@ -110,7 +140,7 @@ export function parseNumber(value: unknown): number | null | typeof NaN {
   if (typeof value !== 'string') return Number.NaN;
   const text = value.trim();
   if (text === '') return null;
-  const normalised = !text.includes('.') && /^-?\d+,\d+$/.test(text) ? text.replace(',', '.') : text;
+  const normalised = text.includes(',') && !text.includes('.') && /^-?\d+,\d+$/.test(text) ? text.replace(',', '.') : text;
   return /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(normalised) ? Number(normalised) : Number.NaN;
 }
 
@@ -127,6 +157,7 @@ export function parseWkt(text: string): { point: [number, number] } | { problem:
 
 /** Code values from labels: "AP mine" and "AP-MINE" are ap_mine. */
 function codeOf(text: string): string {
+  if (/^[a-z0-9]+(_[a-z0-9]+)*$/.test(text)) return text;
   return text.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
 }
 
