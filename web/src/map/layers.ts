@@ -135,7 +135,7 @@ export function accidentLayers(filters: MapFilters): LayerSpecification[] {
       source: 'accidents',
       'source-layer': 'accidents',
       filter: all(period('occurred_on', filters)),
-      paint: { 'circle-color': '#fde047', 'circle-radius': 6, 'circle-stroke-color': ACCIDENT_COLOUR, 'circle-stroke-width': 2.5 },
+      paint: { 'circle-color': '#fde047', 'circle-radius': 4.5, 'circle-stroke-color': ACCIDENT_COLOUR, 'circle-stroke-width': 2 },
     },
   ];
 }

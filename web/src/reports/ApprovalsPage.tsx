@@ -11,7 +11,7 @@ import { href } from '../router.ts';
 import { can, useSession } from '../session.ts';
 import type { Hazard, Organisation, Report } from '../types.ts';
 import { Badge, ErrorMessage, Show, Sketch, TextArea } from '../ui.tsx';
-import { fieldLabel, fieldValue } from './fields.ts';
+import { fieldLabel, fieldValue, inReadingOrder } from './fields.ts';
 
 async function queue(): Promise<Report[]> {
   const [submitted, verified] = await Promise.all(
@@ -117,7 +117,7 @@ function ReportReview({ report, organisations, onDecided }: { report: Report; or
 
 function Changes({ report, before, organisations }: { report: Report; before: Record<string, unknown> | null; organisations: ReadonlyMap<string, string> }) {
   const after = report.action === 'delete' ? null : report.action === 'update' && before ? { ...before, ...report.payload } : report.payload;
-  const keys = [...new Set([...Object.keys(report.payload), ...(report.action === 'delete' && before ? Object.keys(before) : [])])].filter((k) => k !== 'geometry' && k !== 'id' && k !== 'version');
+  const keys = inReadingOrder([...new Set([...Object.keys(report.payload), ...(report.action === 'delete' && before ? Object.keys(before) : [])])].filter((k) => k !== 'geometry' && k !== 'id' && k !== 'version'));
   const changed = (key: string) => JSON.stringify(before?.[key] ?? null) !== JSON.stringify(after?.[key] ?? null);
   const beforeGeometry = (before?.geometry ?? null) as Geometry | null;
   const afterGeometry = (after?.geometry ?? null) as Geometry | null;

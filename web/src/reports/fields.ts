@@ -22,6 +22,13 @@ const LABELS: Record<string, MessageKey> = {
 /** Fields whose list values are codes with a message of their own (evidence.detonation, …). */
 const CODE_PREFIX: Record<string, string> = { kind: 'kind', status: 'status', evidence: 'evidence', contamination: 'contamination', blockages: 'blockage' };
 
+/** Keys in the order a reviewer reads them (the order of the labels above); unknown keys last. */
+export function inReadingOrder(keys: readonly string[]): string[] {
+  const order = Object.keys(LABELS);
+  const rank = (key: string) => (order.includes(key) ? order.indexOf(key) : order.length);
+  return [...keys].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 export function fieldLabel(key: string): string {
   const label = LABELS[key];
   return label ? t(label) : key;
