@@ -161,7 +161,7 @@ export async function hazardFacts(db: Queryable, parameters: CriteriaParameters,
        FROM hazard h WHERE h.status = 'active'
      )
      SELECT h.id, h.reference, h.kind, h.contamination, h.blockages,
-       ST_Area(ST_Segmentize(ST_CollectionExtract(COALESCE(ST_Difference(h.geom, u.geom), h.geom), 3), $7)::geography) AS remaining_m2,
+       ST_Area(ST_Segmentize(ST_CollectionExtract(COALESCE(sg_difference(h.geom, u.geom), h.geom), 3), $7)::geography) AS remaining_m2,
        c.recent_victims, c.lis_victims, s.population, s.planned_return, to_char(s.planned_return_on, 'YYYY-MM-DD') AS planned_return_on,
        road.distance_m AS road_m, road_inside.length_m AS road_inside_m, utility.distance_m AS utility_m,
        reconstruction.distance_m AS reconstruction_m, reconstruction_overlap.area_m2 AS reconstruction_overlap_m2,
