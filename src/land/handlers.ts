@@ -186,7 +186,9 @@ export const hazardHandler: EntityHandler<HazardPayload> = {
     else await land.writeHazard(tx, change.entityId, change.version, change.payload!, change.actor.userId);
   },
   async afterApply(tx, change) {
-    if (change.action !== 'delete') await syncHazardRelease(tx, change.entityId, change as Change<Record<string, unknown>>);
+    if (change.action === 'delete') return; // its stored pieces go with the row (ON DELETE CASCADE)
+    await syncHazardRelease(tx, change.entityId, change as Change<Record<string, unknown>>);
+    await land.refreshLandPieces(tx, [change.entityId]);
   },
 };
 
@@ -255,6 +257,7 @@ export const releaseProductHandler: EntityHandler<ReleaseProductPayload> = {
   async afterApply(tx, change) {
     const hazards = new Set([change.payload?.hazardId, change.current?.payload.hazardId as string | undefined].filter((h): h is string => !!h));
     for (const hazardId of hazards) await syncHazardRelease(tx, hazardId, change as Change<Record<string, unknown>>);
+    await land.refreshLandPieces(tx, [...hazards]);
   },
 };
 

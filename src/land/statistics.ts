@@ -1,11 +1,23 @@
 /**
  * National land-release statistics: released area by method × administrative area × period ×
  * organisation, and remaining contamination by area. Every figure is a sum of the same
- * per-product pieces (store.ts), so any grouping adds up to the national total.
+ * per-product pieces (store.ts), so any grouping adds up to the national total. The pieces are
+ * stored (docs/land-release.md, "Stored pieces"); those of hazards changed since they were
+ * computed are computed again first, so the figures are always those of the rows as they are.
  */
-import type { Queryable } from '../store/db.ts';
+import type { Db, Queryable } from '../store/db.ts';
 import { RELEASE_METHODS, type ReleaseMethod } from './rules.ts';
-import { labels, type Period, releasedArea, remainingArea, type StatisticsDimension } from './store.ts';
+import {
+  labels,
+  landPiecesStale,
+  type Period,
+  rebuildLandPieces,
+  type RefreshResult,
+  refreshStaleLandPieces,
+  releasedArea,
+  remainingArea,
+  type StatisticsDimension,
+} from './store.ts';
 
 export interface StatisticsOptions {
   by: readonly StatisticsDimension[];
@@ -16,7 +28,26 @@ export interface StatisticsOptions {
 
 type Label = { id: string; code: string | null; name: string } | null;
 
+const isDb = (q: Queryable): q is Db => typeof (q as Partial<Db>).transaction === 'function';
+
+/**
+ * Brings the stored pieces up to date with the hazards and products: nothing to do (one cheap
+ * check) after changes made through approvals, which refresh their hazards themselves; rows
+ * loaded or changed outside the workflow (demo generator, bulk imports) are computed here. Given
+ * a database, in a transaction of its own under the refresh lock; given a transaction, in it.
+ */
+export async function ensureLandPieces(q: Queryable): Promise<RefreshResult> {
+  if (!(await landPiecesStale(q))) return { hazards: 0, pieces: 0, removed: 0 };
+  return isDb(q) ? q.transaction((tx) => refreshStaleLandPieces(tx)) : refreshStaleLandPieces(q);
+}
+
+/** `safeground report land --refresh`: every stored piece thrown away and computed again. */
+export async function rebuildLandStatistics(q: Queryable): Promise<RefreshResult> {
+  return isDb(q) ? q.transaction((tx) => rebuildLandPieces(tx)) : rebuildLandPieces(q);
+}
+
 export async function landStatistics(tx: Queryable, options: StatisticsOptions) {
+  await ensureLandPieces(tx);
   const released = await releasedArea(tx, options);
   const remaining = await remainingArea(tx, options);
   const areaIds = new Set<string>();

@@ -398,6 +398,133 @@ function productPiecesSql(hazardFilter: string): string {
   )`;
 }
 
+// Stored pieces ------------------------------------------------------------------------------
+
+/**
+ * The hazards whose stored pieces no longer match their rows (docs/land-release.md, "Stored
+ * pieces"): a hazard without a stored remaining area or whose version or updated_at changed, and
+ * every hazard on either side of a product that is new, gone, moved, or changed since its piece
+ * was computed. Set-based: two joins over the ids, no geometry.
+ */
+const STALE_HAZARDS = `target AS (
+    SELECT h.id AS hazard_id FROM hazard h LEFT JOIN land_hazard_remaining r ON r.hazard_id = h.id
+    WHERE r.hazard_id IS NULL OR r.hazard_version <> h.version OR r.hazard_updated_at <> h.updated_at
+    UNION
+    SELECT unnest(ARRAY[rp.hazard_id, lp.hazard_id]) FROM release_product rp FULL JOIN land_release_piece lp ON lp.product_id = rp.id
+    WHERE rp.id IS NULL OR lp.product_id IS NULL OR lp.hazard_id <> rp.hazard_id OR lp.product_version <> rp.version OR lp.product_updated_at <> rp.updated_at
+  )`;
+
+/** The given hazards, and any hazard still holding the piece of a product that now lies in one of them. */
+const GIVEN_HAZARDS = `target AS (
+    SELECT unnest($1::uuid[]) AS hazard_id
+    UNION
+    SELECT lp.hazard_id FROM land_release_piece lp JOIN release_product rp ON rp.id = lp.product_id WHERE rp.hazard_id = ANY($1::uuid[])
+  )`;
+
+/**
+ * One statement that computes the pieces and remaining area of the `target` hazards with the
+ * same SQL as the live accounting (productPiecesSql) and writes them with the fingerprint of the
+ * rows they came from; pieces of products no longer in those hazards are removed. A single
+ * statement, so it is atomic even outside a transaction.
+ */
+function refreshSql(target: string): string {
+  return `WITH ${target}, ${productPiecesSql('h.id IN (SELECT hazard_id FROM target)')},
+  fresh_remaining AS (
+    SELECT h.id AS hazard_id, h.version, h.updated_at, ${AREA('COALESCE(ST_Difference(h.geom, u.geom), h.geom)')} AS remaining_m2
+    FROM hazard h CROSS JOIN LATERAL (SELECT ST_Union(geom) AS geom FROM release_product WHERE hazard_id = h.id) u
+    WHERE h.id IN (SELECT hazard_id FROM target)
+  ),
+  gone AS (
+    DELETE FROM land_release_piece lp WHERE lp.hazard_id IN (SELECT hazard_id FROM target) AND lp.product_id NOT IN (SELECT product_id FROM piece)
+    RETURNING 1
+  ),
+  pieces AS (
+    INSERT INTO land_release_piece AS lp (product_id, hazard_id, product_version, product_updated_at, activity_id, method, release_date,
+      product_m2, inside_m2, outside_m2, counted_m2, computed_at)
+    SELECT piece.product_id, piece.hazard_id, rp.version, rp.updated_at, rp.activity_id, piece.method, piece.release_date,
+      piece.product_m2, piece.inside_m2, piece.outside_m2, piece.counted_m2, now()
+    FROM piece JOIN release_product rp ON rp.id = piece.product_id
+    ON CONFLICT (product_id) DO UPDATE SET hazard_id = EXCLUDED.hazard_id, product_version = EXCLUDED.product_version,
+      product_updated_at = EXCLUDED.product_updated_at, activity_id = EXCLUDED.activity_id, method = EXCLUDED.method,
+      release_date = EXCLUDED.release_date, product_m2 = EXCLUDED.product_m2, inside_m2 = EXCLUDED.inside_m2,
+      outside_m2 = EXCLUDED.outside_m2, counted_m2 = EXCLUDED.counted_m2, computed_at = EXCLUDED.computed_at
+    RETURNING 1
+  ),
+  remaining AS (
+    INSERT INTO land_hazard_remaining AS r (hazard_id, hazard_version, hazard_updated_at, remaining_m2, computed_at)
+    SELECT hazard_id, version, updated_at, remaining_m2, now() FROM fresh_remaining
+    ON CONFLICT (hazard_id) DO UPDATE SET hazard_version = EXCLUDED.hazard_version, hazard_updated_at = EXCLUDED.hazard_updated_at,
+      remaining_m2 = EXCLUDED.remaining_m2, computed_at = EXCLUDED.computed_at
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM remaining)::int AS hazards, (SELECT count(*) FROM pieces)::int AS pieces, (SELECT count(*) FROM gone)::int AS removed`;
+}
+
+export interface RefreshResult {
+  /** Hazards whose remaining area was written. */
+  hazards: number;
+  /** Product pieces written. */
+  pieces: number;
+  /** Pieces removed because their product left the hazard or is gone. */
+  removed: number;
+}
+
+/**
+ * Held shared by approvals that refresh a few hazards and exclusively by a refresh of every stale
+ * hazard, so a refresh computed from an older snapshot never overwrites an approval's pieces.
+ */
+const PIECES_LOCK = 7240_0310;
+
+/**
+ * Computes the stored pieces of the given hazards again, inside the caller's transaction: the
+ * approval that changed a hazard or its products calls this, so readers never see the change
+ * without its pieces.
+ */
+export async function refreshLandPieces(tx: Queryable, hazardIds: readonly string[]): Promise<RefreshResult> {
+  if (hazardIds.length === 0) return { hazards: 0, pieces: 0, removed: 0 };
+  await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [PIECES_LOCK]);
+  const [row] = await tx.query<RefreshResult>(refreshSql(GIVEN_HAZARDS), [[...new Set(hazardIds)]]);
+  return row!;
+}
+
+/**
+ * The exclusive refresh lock, and no JIT for the rest of the transaction: the planner guesses
+ * tens of thousands of stale hazards from the staleness joins, and PostgreSQL would spend 0.6 s
+ * compiling a statement that, for the usual handful of hazards, runs in 30 ms (the time of a full
+ * rebuild is in GEOS, which JIT does not speed up).
+ */
+async function lockForRefresh(tx: Queryable): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [PIECES_LOCK]);
+  await tx.query('SET LOCAL jit = off');
+}
+
+/** Whether any hazard's stored pieces are stale (cheap: ids, versions and timestamps only). */
+export async function landPiecesStale(tx: Queryable): Promise<boolean> {
+  const [row] = await tx.query<{ stale: boolean }>(`WITH ${STALE_HAZARDS} SELECT EXISTS (SELECT 1 FROM target WHERE hazard_id IS NOT NULL) AS stale`);
+  return row!.stale;
+}
+
+/**
+ * Computes the pieces of every stale hazard (all of them when the table is empty, e.g. after the
+ * demo generator or an import loaded rows in bulk), in one statement, under the exclusive lock
+ * (held to the end of the caller's transaction), so two requests never compute the same hazards
+ * at once.
+ */
+export async function refreshStaleLandPieces(tx: Queryable): Promise<RefreshResult> {
+  await lockForRefresh(tx);
+  const [row] = await tx.query<RefreshResult>(refreshSql(STALE_HAZARDS));
+  return row!;
+}
+
+/** Throws away every stored piece and computes them all again, in the caller's transaction. */
+export async function rebuildLandPieces(tx: Queryable): Promise<RefreshResult> {
+  await lockForRefresh(tx);
+  await tx.query('DELETE FROM land_release_piece');
+  await tx.query('DELETE FROM land_hazard_remaining');
+  const [row] = await tx.query<RefreshResult>(refreshSql(STALE_HAZARDS));
+  return row!;
+}
+
 export interface ProductPiece {
   productId: string;
   activityId: string;
@@ -530,6 +657,15 @@ const HAZARD_AREAS = `chain AS (
     SELECT h.id AS hazard_id, r.admin1_id, r.admin2_id FROM hazard h LEFT JOIN area_rollup r ON r.area_id = h.admin_area_id
   )`;
 
+/**
+ * The stored pieces (refreshed first: statistics.ts), with the organisation of each product's
+ * activity as it is now. The same columns as productPiecesSql's piece.
+ */
+const STORED_PIECES = `piece AS (
+    SELECT lp.product_id, lp.hazard_id, lp.method, lp.release_date, a.organisation_id, lp.counted_m2
+    FROM land_release_piece lp JOIN activity a ON a.id = lp.activity_id
+  )`;
+
 export interface ReleasedRow {
   admin1Id: string | null;
   admin2Id: string | null;
@@ -564,7 +700,7 @@ export async function releasedArea(
     area_m2: number;
     products: number;
   }>(
-    `WITH RECURSIVE ${productPiecesSql('true')}, ${HAZARD_AREAS}
+    `WITH RECURSIVE ${STORED_PIECES}, ${HAZARD_AREAS}
      SELECT ${select('admin1')}::uuid AS admin1_id, ${select('admin2')}::uuid AS admin2_id, ${select('organisation')}::uuid AS organisation_id,
        ${select('period')}::text AS period, p.method,
        ${grouping.length > 0 ? `GROUPING(${grouping.join(', ')}) <> 0` : 'true'} AS total,
@@ -590,16 +726,13 @@ export interface RemainingRow {
   hazards: number;
 }
 
-/** Remaining contamination (hazard minus all its products) by administrative area, with the national total. */
+/** Remaining contamination (hazard minus all its products, as stored) by administrative area, with the national total. */
 export async function remainingArea(tx: Queryable, options: { by: readonly StatisticsDimension[] }): Promise<RemainingRow[]> {
   const dims = options.by.filter((d) => d !== 'organisation').map((d) => DIMENSION_SQL[d]);
   const select = (d: StatisticsDimension) => (options.by.includes(d) ? DIMENSION_SQL[d] : 'NULL');
   const rows = await tx.query<{ admin1_id: string | null; admin2_id: string | null; total: boolean; area_m2: number; hazards: number }>(
     `WITH RECURSIVE ${HAZARD_AREAS},
-     remaining AS (
-       SELECT h.id AS hazard_id, ${AREA('COALESCE(ST_Difference(h.geom, u.geom), h.geom)')} AS area_m2
-       FROM hazard h CROSS JOIN LATERAL (SELECT ST_Union(geom) AS geom FROM release_product WHERE hazard_id = h.id) u
-     )
+     remaining AS (SELECT hazard_id, remaining_m2 AS area_m2 FROM land_hazard_remaining)
      SELECT ${select('admin1')}::uuid AS admin1_id, ${select('admin2')}::uuid AS admin2_id,
        ${dims.length > 0 ? `GROUPING(${dims.join(', ')}) <> 0` : 'true'} AS total,
        sum(round(r.area_m2::numeric, 4))::float8 AS area_m2, count(*) FILTER (WHERE r.area_m2 >= 0.01)::int AS hazards
