@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
-import { landStatistics, statisticsCsv } from './statistics.ts';
+import { landStatistics, rebuildLandStatistics, statisticsCsv } from './statistics.ts';
 import { PERIODS, type Period, STATISTICS_DIMENSIONS, type StatisticsDimension } from './store.ts';
 
 function parseBy(value: string): StatisticsDimension[] {
@@ -25,8 +25,13 @@ export function landCommand(): Command {
     .addOption(new Option('--from <date>', 'first release date counted').argParser(parseDate))
     .addOption(new Option('--to <date>', 'last release date counted').argParser(parseDate))
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
-    .action(async (options: StoreOptions & { by: StatisticsDimension[]; period: Period; from?: string; to?: string; format: 'csv' | 'json' }) => {
+    .option('--refresh', 'first compute every hazard’s stored accounting pieces again (after rows were changed outside the workflow without a new version)')
+    .action(async (options: StoreOptions & { by: StatisticsDimension[]; period: Period; from?: string; to?: string; format: 'csv' | 'json'; refresh?: boolean }) => {
       await withStore(options, async (db) => {
+        if (options.refresh) {
+          const rebuilt = await rebuildLandStatistics(db);
+          process.stderr.write(`land: stored pieces computed again for ${rebuilt.hazards} hazards and ${rebuilt.pieces} release products\n`);
+        }
         const stats = await landStatistics(db, { by: options.by, period: options.period, from: options.from ?? null, to: options.to ?? null });
         process.stdout.write(options.format === 'json' ? JSON.stringify(stats, null, 2) + '\n' : statisticsCsv(stats));
       });
