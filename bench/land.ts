@@ -135,7 +135,7 @@ const AREA = (g: string) => `ST_Area(ST_Segmentize(ST_CollectionExtract(${g}, 3)
 /** The national figures written by hand: released by province × year × method, pieces with precedence, no layers. */
 const handStatistics = `
   SELECT pr.id AS admin1_id, to_char(rp.release_date, 'YYYY') AS period, rp.method,
-    sum(round(${AREA(`ST_Difference(ST_Intersection(rp.geom, h.geom), COALESCE(prior.geom, 'SRID=4326;POLYGON EMPTY'::geometry))`)}::numeric, 4))::float8 AS area_m2
+    sum(round(${AREA(`sg_difference(ST_Intersection(rp.geom, h.geom), COALESCE(prior.geom, 'SRID=4326;POLYGON EMPTY'::geometry))`)}::numeric, 4))::float8 AS area_m2
   FROM release_product rp
   JOIN hazard h ON h.id = rp.hazard_id
   JOIN admin_area d ON d.id = h.admin_area_id JOIN admin_area pr ON pr.id = d.parent_id
@@ -148,7 +148,7 @@ const handStatistics = `
   GROUP BY 1, 2, 3`;
 
 const handRemaining = `
-  SELECT pr.id AS admin1_id, sum(round(${AREA('COALESCE(ST_Difference(h.geom, u.geom), h.geom)')}::numeric, 4))::float8 AS area_m2
+  SELECT pr.id AS admin1_id, sum(round(${AREA('COALESCE(sg_difference(h.geom, u.geom), h.geom)')}::numeric, 4))::float8 AS area_m2
   FROM hazard h
   JOIN admin_area d ON d.id = h.admin_area_id JOIN admin_area pr ON pr.id = d.parent_id
   CROSS JOIN LATERAL (SELECT ST_Union(geom) AS geom FROM release_product WHERE hazard_id = h.id) u
@@ -165,9 +165,9 @@ const handHazard = `
     FROM release_product rp WHERE rp.hazard_id = $1
   )
   SELECT ${AREA('ST_Intersection(m.cleared, h.geom)')} AS cleared,
-    ${AREA(`ST_Difference(ST_Intersection(m.reduced, h.geom), COALESCE(m.cleared, 'SRID=4326;POLYGON EMPTY'::geometry))`)} AS reduced,
-    ${AREA(`ST_Difference(ST_Intersection(m.cancelled, h.geom), COALESCE(ST_Union(m.cleared, m.reduced), m.cleared, m.reduced, 'SRID=4326;POLYGON EMPTY'::geometry))`)} AS cancelled,
-    ${AREA('ST_Difference(h.geom, m.all_products)')} AS remaining
+    ${AREA(`sg_difference(ST_Intersection(m.reduced, h.geom), COALESCE(m.cleared, 'SRID=4326;POLYGON EMPTY'::geometry))`)} AS reduced,
+    ${AREA(`sg_difference(ST_Intersection(m.cancelled, h.geom), COALESCE(ST_Union(m.cleared, m.reduced), m.cleared, m.reduced, 'SRID=4326;POLYGON EMPTY'::geometry))`)} AS cancelled,
+    ${AREA('sg_difference(h.geom, m.all_products)')} AS remaining
   FROM h, m`;
 
 

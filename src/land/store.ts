@@ -133,7 +133,7 @@ export async function releaseState(
   const [row] = await tx.query<{ status: string; release_date: string | null; version: number; remaining_m2: number; products: number; last_date: string | null }>(
     `SELECT h.status, to_char(h.release_date, 'YYYY-MM-DD') AS release_date, h.version, u.products,
        to_char(u.last_date, 'YYYY-MM-DD') AS last_date,
-       ${AREA('COALESCE(ST_Difference(h.geom, u.geom), h.geom)')} AS remaining_m2
+       ${AREA('COALESCE(sg_difference(h.geom, u.geom), h.geom)')} AS remaining_m2
      FROM hazard h
      CROSS JOIN LATERAL (SELECT ST_Union(geom) AS geom, max(release_date) AS last_date, count(*)::int AS products FROM release_product WHERE hazard_id = h.id) u
      WHERE h.id = $1`,
@@ -392,8 +392,8 @@ function productPiecesSql(hazardFilter: string): string {
     SELECT id AS product_id, hazard_id, method, release_date, organisation_id,
       ${AREA('geom')} AS product_m2,
       ${AREA('inside')} AS inside_m2,
-      ${AREA('ST_Difference(geom, hazard_geom)')} AS outside_m2,
-      CASE WHEN prior_geom IS NULL THEN ${AREA('inside')} ELSE ${AREA('ST_Difference(inside, prior_geom)')} END AS counted_m2
+      ${AREA('sg_difference(geom, hazard_geom)')} AS outside_m2,
+      CASE WHEN prior_geom IS NULL THEN ${AREA('inside')} ELSE ${AREA('sg_difference(inside, prior_geom)')} END AS counted_m2
     FROM clipped
   )`;
 }
@@ -430,7 +430,7 @@ const GIVEN_HAZARDS = `target AS (
 function refreshSql(target: string): string {
   return `WITH ${target}, ${productPiecesSql('h.id IN (SELECT hazard_id FROM target)')},
   fresh_remaining AS (
-    SELECT h.id AS hazard_id, h.version, h.updated_at, ${AREA('COALESCE(ST_Difference(h.geom, u.geom), h.geom)')} AS remaining_m2
+    SELECT h.id AS hazard_id, h.version, h.updated_at, ${AREA('COALESCE(sg_difference(h.geom, u.geom), h.geom)')} AS remaining_m2
     FROM hazard h CROSS JOIN LATERAL (SELECT ST_Union(geom) AS geom FROM release_product WHERE hazard_id = h.id) u
     WHERE h.id IN (SELECT hazard_id FROM target)
   ),
@@ -570,7 +570,7 @@ export async function hazardAccountingFacts(tx: Queryable, hazardId: string): Pr
        ${AREA('r.geom')} AS remaining_m2, ST_AsGeoJSON(r.geom, 15)::jsonb AS remaining_geometry
      FROM hazard h
      CROSS JOIN LATERAL (SELECT ST_Union(geom) AS geom FROM release_product WHERE hazard_id = h.id) u
-     CROSS JOIN LATERAL (SELECT ST_Multi(ST_CollectionExtract(COALESCE(ST_Difference(h.geom, u.geom), h.geom), 3)) AS geom) r
+     CROSS JOIN LATERAL (SELECT ST_Multi(ST_CollectionExtract(COALESCE(sg_difference(h.geom, u.geom), h.geom), 3)) AS geom) r
      WHERE h.id = $1`,
     [hazardId],
   );
