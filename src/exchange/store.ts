@@ -221,6 +221,15 @@ export interface MergeCounts {
   unchanged: number;
 }
 
+/**
+ * The columns of the find a staged row matches. It is matched by external id, or else (the `fe.id
+ * IS NULL` in the second join) by the Safeground id of a find without one, so at most one of the
+ * two joins gives a row and coalescing each column takes that row's value. Plain joins rather
+ * than a lateral subquery per row let the planner hash them for a big file; organisations are
+ * matched the same way, by name before acronym.
+ */
+const FOUND_COLUMNS = ['id', 'category', 'ordnance_model_id', 'quantity', 'depth_cm', 'condition', 'disposal_method', 'found_on', 'activity_id', 'organisation_id', 'geom'] as const;
+
 /** Exports give a find without an external id its Safeground id instead, so that id matches too. */
 const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
@@ -251,14 +260,17 @@ export async function resolveStaging(tx: Queryable, defaultOrganisationId: strin
          AND ST_Equals(f.geom, g.geom) AS unchanged
      FROM import_find s
      CROSS JOIN LATERAL (SELECT ${staged('s')} AS geom) g
-     LEFT JOIN LATERAL (
-       SELECT * FROM find x WHERE x.external_id = s.external_id
-       UNION ALL
-       SELECT * FROM find x WHERE x.external_id IS NULL AND x.id = CASE WHEN s.external_id ~ '${UUID_PATTERN}' THEN s.external_id::uuid END
-       LIMIT 1
-     ) f ON true
+     LEFT JOIN find fe ON fe.external_id = s.external_id
+     LEFT JOIN find fi ON fe.id IS NULL AND fi.external_id IS NULL
+       AND fi.id = CASE WHEN length(s.external_id) = 36 AND s.external_id ~ '${UUID_PATTERN}' THEN s.external_id::uuid END
+     CROSS JOIN LATERAL (SELECT ${FOUND_COLUMNS.map((c) => `coalesce(fe.${c}, fi.${c}) AS ${c}`).join(', ')}) f
      LEFT JOIN activity a ON a.reference = s.activity_ref
-     LEFT JOIN LATERAL (SELECT id FROM organisation o WHERE lower(o.name) = lower(s.organisation_name) OR lower(o.acronym) = lower(s.organisation_name) ORDER BY lower(o.name) = lower(s.organisation_name) DESC LIMIT 1) o ON true
+     LEFT JOIN (
+       SELECT DISTINCT ON (k) k, id FROM (
+         SELECT lower(name) AS k, id, 0 AS preference FROM organisation
+         UNION ALL SELECT lower(acronym), id, 1 FROM organisation WHERE acronym IS NOT NULL
+       ) x ORDER BY k, preference
+     ) o ON o.k = lower(s.organisation_name)
      CROSS JOIN LATERAL (SELECT CASE WHEN a.id IS NOT NULL AND (o.id IS NULL OR o.id = a.organisation_id) THEN NULL
        ELSE coalesce(o.id, f.organisation_id, $1::uuid) END AS organisation_id) n
      ) t`,
