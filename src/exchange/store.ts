@@ -88,7 +88,7 @@ export function stagingRow(find: FindRow): unknown[] {
 /**
  * The staging table: temporary (so unlogged, and private to the transaction), without indexes
  * (the checks below are hash joins, and an index built for them costs more than it saves), with
- * the position as two float8 numbers, which COPY parses far faster than WKT; `STAGED_GEOM` makes
+ * the position as two float8 numbers, which COPY parses far faster than WKT; `staged()` makes
  * the point where a check needs it. Sorts and hash joins of a big file get more memory than the
  * default 4 MB for this transaction only, so they stay off disk.
  */
