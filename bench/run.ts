@@ -18,6 +18,7 @@ import { openPostgres } from '../src/store/postgres.ts';
 import { apiBenchmark } from './api.ts';
 import { auditBenchmark } from './audit.ts';
 import { type Figure, machineFacts, table } from './harness.ts';
+import { importBenchmark } from './import.ts';
 import { landBenchmark } from './land.ts';
 import { tilesBenchmark } from './tiles.ts';
 
@@ -26,18 +27,23 @@ type Backend = 'postgres' | 'pglite';
 
 interface Benchmark {
   name: string;
-  /** `empty`: the benchmark seeds its own data; `demo`: it runs on the demo dataset of the scale, shared by all such benchmarks. */
-  data: 'empty' | 'demo';
+  /**
+   * `empty`: the benchmark seeds its own data in a fresh database; `demo`: it runs on the demo
+   * dataset of the scale, shared by all such benchmarks; `server`: it makes its own database on
+   * the PostgreSQL server (the import benchmark, which also runs ogr2ogr and COPY against it).
+   */
+  data: 'empty' | 'demo' | 'server';
   /** Backends it can run on (the tile benchmark's reference, ST_AsMVT, exists only on PostgreSQL). */
   backends?: Backend[];
-  run(db: Db, scale: Scale, backend: Backend): Promise<Figure[]>;
+  run(db: Db | null, scale: Scale, backend: Backend): Promise<Figure[]>;
 }
 
 const BENCHMARKS: Benchmark[] = [
-  { name: 'land', data: 'empty', run: (db, scale) => landBenchmark(db, { hazards: scale === 'national' ? 12_000 : 1_000 }) },
-  { name: 'audit', data: 'empty', run: (db, scale) => auditBenchmark(db, { records: scale === 'national' ? 1_000 : 100, findsPerRecord: 1_000 }) },
-  { name: 'tiles', data: 'demo', backends: ['postgres'], run: (db) => tilesBenchmark(db) },
-  { name: 'api', data: 'demo', run: (db, _scale, backend) => apiBenchmark(db, { seconds: backend === 'postgres' ? 30 : 10 }) },
+  { name: 'land', data: 'empty', run: (db, scale) => landBenchmark(db!, { hazards: scale === 'national' ? 12_000 : 1_000 }) },
+  { name: 'audit', data: 'empty', run: (db, scale) => auditBenchmark(db!, { records: scale === 'national' ? 1_000 : 100, findsPerRecord: 1_000 }) },
+  { name: 'import', data: 'server', backends: ['postgres'], run: (_db, scale) => importBenchmark(serverUrl, { rows: scale === 'national' ? 1_000_000 : 100_000 }) },
+  { name: 'tiles', data: 'demo', backends: ['postgres'], run: (db) => tilesBenchmark(db!) },
+  { name: 'api', data: 'demo', run: (db, _scale, backend) => apiBenchmark(db!, { seconds: backend === 'postgres' ? 30 : 10 }) },
 ];
 
 const { values: args } = parseArgs({
@@ -101,9 +107,9 @@ for (const backend of backends) {
         process.stderr.write(`demo ${backendScale} loaded in ${summary.seconds.toFixed(1)} s\n`);
       }
       const own = benchmark.data === 'empty' ? await freshDatabase(backend, benchmark.name) : null;
-      const db = own?.db ?? demo!.db;
+      const db = own?.db ?? (benchmark.data === 'demo' ? demo!.db : null);
       try {
-        store ??= await storeInfo(db);
+        if (db) store ??= await storeInfo(db);
         figures.push(...(await benchmark.run(db, backendScale, backend)).map((f) => ({ ...f, figure: `${benchmark.name}: ${f.figure}` })));
       } finally {
         await own?.drop();
