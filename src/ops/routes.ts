@@ -4,6 +4,7 @@ import { UserError } from '../errors.ts';
 import { exchangeRoutes } from '../exchange/routes.ts';
 import { route } from '../http/route.ts';
 import { FIND_CATEGORIES } from './find.ts';
+import './handlers.ts';
 import * as store from './store.ts';
 
 const Id = z.object({ id: z.uuid() });
