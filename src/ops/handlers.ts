@@ -120,7 +120,7 @@ export const FindPayload = z
     externalId: z.string().trim().min(1).max(200).nullable().optional(),
     /** The activity (clearance task) the find belongs to; an EOD spot report may have none. */
     activityId: z.uuid().nullable().optional(),
-    /** The reporting organisation; defaults to the activity's when there is one. */
+    /** The reporting organisation when it is not the activity's operator (stored only then, as imports do); needed when there is no activity. */
     organisationId: z.uuid().nullable().optional(),
     /** May be left out when the model is given: it is then the model's. */
     category: z.enum(FIND_CATEGORIES).nullable().optional(),
@@ -162,10 +162,6 @@ export const findHandler: EntityHandler<FindPayload> = {
     const find = change.payload!;
     await requireRow(tx, 'activityId', 'activity', find.activityId);
     await requireRow(tx, 'organisationId', 'organisation', find.organisationId);
-    const operator = await activityOrganisation(tx, find.activityId);
-    if (operator && find.organisationId && operator !== find.organisationId) {
-      throw new UserError(`payload.organisationId: ${find.organisationId} is not the operator of activity ${find.activityId} (${operator})`, 'bad_input', { field: 'organisationId' });
-    }
     checkCategory('category', find.category, await ordnanceModel(tx, 'ordnanceModel', find.ordnanceModel));
     if (find.externalId) {
       const [taken] = await tx.query<{ id: string }>('SELECT id FROM find WHERE external_id = $1 AND id <> $2', [find.externalId, change.entityId]);
@@ -179,6 +175,8 @@ export const findHandler: EntityHandler<FindPayload> = {
     }
     const find = change.payload!;
     const model = await ordnanceModel(tx, 'ordnanceModel', find.ordnanceModel);
+    // As imports store it: the find's own organisation only where its activity does not already say it.
+    const organisationId = find.organisationId && find.organisationId !== (await activityOrganisation(tx, find.activityId)) ? find.organisationId : null;
     await tx.query(
       `INSERT INTO find (id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, depth_cm, condition, disposal_method,
          found_on, geom, source, version, created_by, updated_by)
@@ -191,7 +189,7 @@ export const findHandler: EntityHandler<FindPayload> = {
         change.entityId,
         find.externalId ?? null,
         find.activityId ?? null,
-        find.organisationId ?? null,
+        organisationId,
         find.category ?? model!.category,
         model?.id ?? null,
         find.quantity,
