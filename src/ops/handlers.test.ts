@@ -174,6 +174,55 @@ for (const backend of testBackends()) {
       assert.equal(again.victims.filter((v: { identity: unknown }) => v.identity).length, 1);
     });
 
+    test('undo and delete: an undone update restores the find, a victim left out of an update is deleted with its identity', async () => {
+      const { entityId } = await throughApproval({ entityType: 'find', action: 'create', payload: findPayload({ ordnanceModel: 'TM-62M' }) });
+      const update = await throughApproval({ entityType: 'find', action: 'update', entityId, baseVersion: 1, reason: 'depth measured', payload: { depthCm: 30 } });
+      const undo = await call('national_information_officer', 'POST', `/api/reports/${update.id}/undo`, { reason: 'wrong find' });
+      assert.equal(undo.statusCode, 201, undo.body);
+      const restored = (await call('analyst', 'GET', `/api/finds/${entityId}`)).json();
+      assert.equal(restored.version, 3);
+      assert.equal(restored.depthCm, 5);
+      assert.equal(restored.category, 'at_mine');
+      await throughApproval({ entityType: 'find', action: 'delete', entityId, baseVersion: 3, reason: 'duplicate of another find', payload: {} });
+      assert.equal((await call('analyst', 'GET', `/api/finds/${entityId}`)).statusCode, 404);
+      const [last] = await db.query<{ version: number; deleted: boolean }>(
+        "SELECT version, deleted FROM record_version WHERE entity_type = 'find' AND entity_id = $1 AND valid_to IS NULL",
+        [entityId],
+      );
+      assert.deepEqual({ ...last }, { version: 4, deleted: true });
+
+      const accident = await throughApproval({
+        entityType: 'accident',
+        action: 'create',
+        payload: {
+          reference: 'ACC-OPS-2',
+          occurredOn: '2024-04-11',
+          source: 'x',
+          victims: [
+            { outcome: 'injured', victimGroup: 'deminer', identity: { fullName: 'Kept Person' } },
+            { outcome: 'killed', victimGroup: 'civilian', identity: { fullName: 'Removed Person' } },
+          ],
+        },
+      });
+      const victims = (await call('national_information_officer', 'GET', `/api/accidents/${accident.entityId}?include=identity`)).json().victims as { id: string; victimGroup: string }[];
+      const kept = victims.find((v) => v.victimGroup === 'deminer')!;
+      await throughApproval({
+        entityType: 'accident',
+        action: 'update',
+        entityId: accident.entityId,
+        baseVersion: 1,
+        reason: 'the second victim was a duplicate',
+        payload: { victims: [{ id: kept.id, outcome: 'injured', victimGroup: 'deminer', age: 41 }] },
+      });
+      const after = (await call('national_information_officer', 'GET', `/api/accidents/${accident.entityId}?include=identity`)).json();
+      assert.equal(after.victims.length, 1);
+      assert.equal(after.victims[0].id, kept.id);
+      assert.equal(after.victims[0].age, 41);
+      assert.equal(after.victims[0].identity.fullName, 'Kept Person');
+      const orphans = await db.query("SELECT 1 FROM victim_identity WHERE full_name = 'Removed Person'");
+      assert.equal(orphans.length, 0);
+    });
+
     test('a report’s payload shows victims’ identities only to readers with restricted.read', () => {
       const payload = { reference: 'ACC-X', victims: [{ outcome: 'killed', victimGroup: 'civilian', identity: { fullName: 'Ana' } }, { outcome: 'injured', victimGroup: 'civilian' }] };
       const reader = (roles: ('analyst' | 'national_information_officer')[]) => ({ userId: null, username: 'x', organisationId: null, roles, permissions: permissionsOf(roles), via: 'token' as const });
