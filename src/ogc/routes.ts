@@ -379,7 +379,7 @@ function hazardProperties(properties: Record<string, unknown> | null | undefined
 function accepted(request: FastifyRequest, reply: FastifyReply, report: Parameters<typeof reportJson>[0]) {
   reply.status(202);
   reply.header('Location', `${origin(request)}/api/reports/${report.id}`);
-  return reportJson(report);
+  return reportJson(report, request.actor);
 }
 
 /**

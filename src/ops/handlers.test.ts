@@ -7,7 +7,7 @@ import { permissionsOf } from '../access/permissions.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { type Actors, seedActors } from '../../test/support/actors.ts';
 import { seedOrdnanceCatalogue } from './catalogue.ts';
-import { reportPayloadForReader } from './handlers.ts';
+import { accidentPayloadForReader } from './handlers.ts';
 
 type Who = Parameters<Actors['auth']>[0];
 
@@ -126,7 +126,7 @@ for (const backend of testBackends()) {
     });
 
     test('an accident with two victims: identities only with restricted.read and include=identity, and the read is logged', async () => {
-      const { entityId } = await throughApproval({
+      const { id: reportId, entityId } = await throughApproval({
         entityType: 'accident',
         action: 'create',
         payload: {
@@ -159,6 +159,13 @@ for (const backend of testBackends()) {
       const identities = restricted.json().victims.map((v: { identity: { fullName: string } | null }) => v.identity?.fullName ?? null).sort();
       assert.deepEqual(identities, ['Petar Testović', null]);
       assert.equal(await logged(), before + 2, 'each victim read is logged');
+
+      // The report itself shows the identity only to readers with restricted.read.
+      const reportForAnalyst = await call('analyst', 'GET', `/api/reports/${reportId}`);
+      assert.equal(reportForAnalyst.statusCode, 200, reportForAnalyst.body);
+      assert.doesNotMatch(reportForAnalyst.body, /Testović|1990-05-01|\+387/);
+      const reportForOfficer = await call('national_information_officer', 'GET', `/api/reports/${reportId}`);
+      assert.match(reportForOfficer.body, /Testović/);
 
       // The history keeps no identity: it is what anyone with data.read can see.
       const history = await db.query<{ data: string }>("SELECT data::text AS data FROM record_version WHERE entity_type = 'accident' AND entity_id = $1", [entityId]);
@@ -226,8 +233,8 @@ for (const backend of testBackends()) {
     test('a report’s payload shows victims’ identities only to readers with restricted.read', () => {
       const payload = { reference: 'ACC-X', victims: [{ outcome: 'killed', victimGroup: 'civilian', identity: { fullName: 'Ana' } }, { outcome: 'injured', victimGroup: 'civilian' }] };
       const reader = (roles: ('analyst' | 'national_information_officer')[]) => ({ userId: null, username: 'x', organisationId: null, roles, permissions: permissionsOf(roles), via: 'token' as const });
-      assert.doesNotMatch(JSON.stringify(reportPayloadForReader('accident', payload, reader(['analyst']))), /Ana/);
-      assert.match(JSON.stringify(reportPayloadForReader('accident', payload, reader(['national_information_officer']))), /Ana/);
+      assert.doesNotMatch(JSON.stringify(accidentPayloadForReader(payload, reader(['analyst']))), /Ana/);
+      assert.match(JSON.stringify(accidentPayloadForReader(payload, reader(['national_information_officer']))), /Ana/);
     });
 
     test('risk education sessions and QA visits with non-conformities are approved like any record', async () => {

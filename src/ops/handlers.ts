@@ -257,6 +257,7 @@ export const accidentHandler: EntityHandler<AccidentPayload> = {
   entityType: 'accident',
   table: 'accident',
   schema: AccidentPayload,
+  payloadForReader: (payload, reader) => accidentPayloadForReader(payload, reader),
   /** Victims without identities: see the module comment. */
   async read(tx, id, options) {
     await lock(tx, 'accident', id, options);
@@ -370,11 +371,11 @@ export const accidentHandler: EntityHandler<AccidentPayload> = {
 };
 
 /**
- * A report's payload as a reader may see it: victims' identifying details are dropped for
- * readers without restricted.read (the report routes must show payloads through this).
+ * An accident report's payload as a reader may see it: victims' identifying details are withheld
+ * from readers without restricted.read (the reports workflow shows payloads through this).
  */
-export function reportPayloadForReader(entityType: string, payload: Record<string, unknown>, reader: Actor): Record<string, unknown> {
-  if (entityType !== 'accident' || reader.permissions.has('restricted.read') || !Array.isArray(payload.victims)) return payload;
+export function accidentPayloadForReader(payload: Record<string, unknown>, reader: Actor): Record<string, unknown> {
+  if (reader.permissions.has('restricted.read') || !Array.isArray(payload.victims)) return payload;
   return {
     ...payload,
     victims: payload.victims.map((victim: unknown) => {

@@ -50,6 +50,8 @@ export interface EntityHandler<P extends Record<string, unknown> = Record<string
   apply(tx: Queryable, change: Change<P>): Promise<void>;
   /** Changes that follow from this one (a hazard released by its last product), recorded as versions of their own. */
   afterApply?(tx: Queryable, change: Change<P>): Promise<void>;
+  /** A report's payload as this reader may see it (restricted personal data withheld); the whole payload when absent. */
+  payloadForReader?(payload: Record<string, unknown>, reader: Actor): Record<string, unknown>;
 }
 
 const handlers = new Map<string, EntityHandler>();

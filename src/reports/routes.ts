@@ -30,7 +30,7 @@ export const reportRoutes = [
       let report = await workflow.createReport(db, actor, input);
       if (submit) report = await workflow.submitReport(db, actor, report.id);
       reply.status(201);
-      return workflow.reportJson(report);
+      return workflow.reportJson(report, actor);
     },
   }),
   route({
@@ -47,7 +47,7 @@ export const reportRoutes = [
       offset: z.coerce.number().int().min(0).default(0),
     }),
     async handler({ db, actor, query }) {
-      return { reports: (await workflow.listReports(db, actor, query)).map(workflow.reportJson) };
+      return { reports: (await workflow.listReports(db, actor, query)).map((report) => workflow.reportJson(report, actor)) };
     },
   }),
   route({
@@ -58,7 +58,7 @@ export const reportRoutes = [
     permission: 'data.read',
     params: Id,
     async handler({ db, actor, params }) {
-      return workflow.reportJson(await workflow.getReport(db, actor, params.id));
+      return workflow.reportJson(await workflow.getReport(db, actor, params.id), actor);
     },
   }),
   route({
@@ -75,7 +75,7 @@ export const reportRoutes = [
       acceptedWarnings: z.array(z.string().max(64)).max(20).optional(),
     }),
     async handler({ db, actor, params, body }) {
-      return workflow.reportJson(await workflow.updateReport(db, actor, params.id, body));
+      return workflow.reportJson(await workflow.updateReport(db, actor, params.id, body), actor);
     },
   }),
   route({
@@ -86,7 +86,7 @@ export const reportRoutes = [
     permission: 'report.write',
     params: Id,
     async handler({ db, actor, params }) {
-      return workflow.reportJson(await workflow.submitReport(db, actor, params.id));
+      return workflow.reportJson(await workflow.submitReport(db, actor, params.id), actor);
     },
   }),
   route({
@@ -98,7 +98,7 @@ export const reportRoutes = [
     params: Id,
     body: Note,
     async handler({ db, actor, params, body }) {
-      return workflow.reportJson(await workflow.verifyReport(db, actor, params.id, body.note ?? null));
+      return workflow.reportJson(await workflow.verifyReport(db, actor, params.id, body.note ?? null), actor);
     },
   }),
   route({
@@ -110,7 +110,7 @@ export const reportRoutes = [
     params: Id,
     body: Note,
     async handler({ db, actor, params, body }) {
-      return workflow.reportJson(await workflow.approveReport(db, actor, params.id, body.note ?? null));
+      return workflow.reportJson(await workflow.approveReport(db, actor, params.id, body.note ?? null), actor);
     },
   }),
   route({
@@ -122,7 +122,7 @@ export const reportRoutes = [
     params: Id,
     body: z.strictObject({ note: z.string().min(1).max(2000) }),
     async handler({ db, actor, params, body }) {
-      return workflow.reportJson(await workflow.rejectReport(db, actor, params.id, body.note));
+      return workflow.reportJson(await workflow.rejectReport(db, actor, params.id, body.note), actor);
     },
   }),
   route({
@@ -135,7 +135,7 @@ export const reportRoutes = [
     body: z.strictObject({ reason: z.string().min(1).max(2000) }),
     async handler({ db, actor, params, body, reply }) {
       reply.status(201);
-      return workflow.reportJson(await workflow.undoApproval(db, actor, params.id, body.reason));
+      return workflow.reportJson(await workflow.undoApproval(db, actor, params.id, body.reason), actor);
     },
   }),
 ];

@@ -303,14 +303,16 @@ export async function listReports(
 }
 
 /** A report as the API shows it. */
-export function reportJson(row: ReportRow) {
+/** A report as `reader` may see it: the entity's handler withholds what the reader may not read. */
+export function reportJson(row: ReportRow, reader: Actor) {
+  const handler = entityHandler(row.entity_type);
   return {
     id: row.id,
     entityType: row.entity_type,
     entityId: row.entity_id,
     action: row.action,
     state: row.state,
-    payload: row.payload,
+    payload: handler?.payloadForReader ? handler.payloadForReader(row.payload, reader) : row.payload,
     baseVersion: row.base_version,
     organisationId: row.organisation_id,
     reason: row.reason,
