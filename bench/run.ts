@@ -2,7 +2,7 @@
  * Every benchmark, on PostgreSQL at the chosen scale and on PGlite at region scale, each figure
  * beside its reference (hand-written SQL, GDAL, raw COPY, raw ST_AsMVT) as a ratio, with the
  * targets of the performance issue marked met or not. Prints one table per backend and writes
- * bench/results/<date>.json with the machine's facts.
+ * bench/results/<date>-<scale>-<backends>[-<only>].json with the machine's facts.
  *
  *   npm run bench -- [--scale region|national] [--backend postgres|pglite|both] [--only land,audit,api]
  *                    [--database-url postgres://postgres@127.0.0.1:5432/postgres]
@@ -110,7 +110,13 @@ for (const backend of backends) {
       const db = own?.db ?? (benchmark.data === 'demo' ? demo!.db : null);
       try {
         if (db) store ??= await storeInfo(db);
-        figures.push(...(await benchmark.run(db, backendScale, backend)).map((f) => ({ ...f, figure: `${benchmark.name}: ${f.figure}` })));
+        const measured = (await benchmark.run(db, backendScale, backend)).map((f) => ({ ...f, figure: `${benchmark.name}: ${f.figure}` }));
+        figures.push(...measured);
+        process.stderr.write(`${table(measured)}\n`);
+      } catch (error) {
+        /** One failing benchmark is reported in its row; the others still run and are written. */
+        process.stderr.write(`${benchmark.name} failed: ${(error as Error).stack ?? String(error)}\n`);
+        figures.push({ figure: `${benchmark.name}: FAILED (${(error as Error).message})`, unit: '', safeground: Number.NaN });
       } finally {
         await own?.drop();
       }
@@ -133,6 +139,6 @@ if (results.postgres && results.pglite && results.postgres.scale === results.pgl
 
 const date = new Date().toISOString().slice(0, 10);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-const file = new URL(`./results/${date}.json`, import.meta.url);
+const file = new URL(`./results/${date}-${scale}-${backends.join('-')}${only ? `-${only.join('-')}` : ''}.json`, import.meta.url);
 writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine: machineFacts(), results }, null, 2) + '\n');
 process.stdout.write(`\nWrote ${file.pathname}\n`);
