@@ -15,7 +15,8 @@
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { direct } from '../src/geodesy/geodesic.ts';
-import { mulberry32, type AuditResult } from '../src/records/audit.ts';
+import type { AuditResult } from '../src/records/audit.ts';
+import { mulberry32 } from '../src/random.ts';
 import { parseMinefieldRecord } from '../src/records/format.ts';
 import { reconstruct } from '../src/records/reconstruct.ts';
 import { auditBatch, coverDistanceM, createRecord, DEFAULT_MAX_SHIFT_M, loadAuditInputs } from '../src/records/store.ts';

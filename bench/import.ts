@@ -26,6 +26,7 @@ import { migrate } from '../src/store/migrate.ts';
 import { ensurePostgis } from '../src/store/open.ts';
 import { openPostgres } from '../src/store/postgres.ts';
 import { type Figure, table } from './harness.ts';
+import { mulberry32 } from '../src/random.ts';
 
 const MODELS: readonly (readonly [string, string])[] = [
   ['ap_mine', 'PMN-2'],
@@ -37,16 +38,6 @@ const MODELS: readonly (readonly [string, string])[] = [
   ['submunition', 'PTAB-1M'],
 ];
 
-/** A small seeded generator (mulberry32), so every run writes the same files. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Find {
   externalId: string;
@@ -59,7 +50,7 @@ interface Find {
 }
 
 function* finds(count: number): Generator<Find> {
-  const next = random(42);
+  const next = mulberry32(42);
   const day0 = Date.UTC(2020, 0, 1);
   for (let i = 0; i < count; i++) {
     const [category, ordnanceModel] = MODELS[Math.floor(next() * MODELS.length)]!;

@@ -25,18 +25,10 @@ import { ensurePostgis } from '../src/store/open.ts';
 import { openPglite } from '../src/store/pglite.ts';
 import { openPostgres } from '../src/store/postgres.ts';
 import { type Figure, machineFacts, medianMs, table } from './harness.ts';
+import { mulberry32 } from '../src/random.ts';
 
 const BENCH_DB = 'sg_bench_land';
 
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rect = (lon0: number, lat0: number, lon1: number, lat1: number) =>
   `SRID=4326;MULTIPOLYGON(((${lon0} ${lat0},${lon1} ${lat0},${lon1} ${lat1},${lon0} ${lat1},${lon0} ${lat0})))`;
@@ -56,7 +48,7 @@ function quad(rand: () => number, lon0: number, lat0: number, lon1: number, lat1
 
 /** Ten provinces of four districts each; hazards of 1–25 ha with 0–4 products each; one hazard of 1 km² with 100 products. */
 async function seed(db: Db, hazardCount: number): Promise<{ bigHazardId: string; products: number }> {
-  const rand = random(1);
+  const rand = mulberry32(1);
   const [country] = await db.query<{ id: string }>(`INSERT INTO admin_area (level, code, geom, source) VALUES (0, 'ZZ', $1, 'bench') RETURNING id`, [rect(20, 40, 30, 44)]);
   const districts: { id: string; lon: number; lat: number }[] = [];
   for (let p = 0; p < 10; p++) {

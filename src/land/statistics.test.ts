@@ -8,17 +8,8 @@ import { RELEASE_METHODS } from './rules.ts';
 import { landStatistics, statisticsCsv } from './statistics.ts';
 import type { Period, StatisticsDimension } from './store.ts';
 import { box, createActivity, createHazard, createProduct, type Grid } from './test-helpers.ts';
+import { mulberry32 } from '../random.ts';
 
-/** Seeded, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rect = (lon0: number, lat0: number, lon1: number, lat1: number) =>
   `SRID=4326;MULTIPOLYGON(((${lon0} ${lat0},${lon1} ${lat0},${lon1} ${lat1},${lon0} ${lat1},${lon0} ${lat0})))`;
@@ -47,7 +38,7 @@ async function seedSyntheticLand(db: Db, actors: Actors) {
       districts.push(district!.id);
     }
   }
-  const rand = random(20240301);
+  const rand = mulberry32(20240301);
   const activityA: string[] = [];
   const hazards: string[] = [];
   for (let i = 0; i < 32; i++) {

@@ -15,6 +15,7 @@ import type { Reconstruction } from './reconstruct.ts';
 import { GridIndex } from './gridIndex.ts';
 import { maximumMatching } from './matching.ts';
 import { evenSample, fitRigidMotion, IDENTITY, sumOverNearest, type FitTargets, type RigidMotion } from './systematic.ts';
+import { mulberry32 } from '../random.ts';
 
 /** A found explosive ordnance item. */
 export interface Find extends LatLon {
@@ -379,17 +380,6 @@ function hashSeed(text: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface AuditAggregate {
