@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { portFrom, storeConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
-import { buildServer } from '../http/server.ts';
+import { buildServer, webDist } from '../http/server.ts';
 import { landCommand } from '../land/cli.ts';
 import { recordsCommand } from '../records/cli.ts';
 import { layersCommand, prioritiesCommand } from '../priorities/cli.ts';
@@ -69,6 +70,7 @@ export function program(): Command {
         if (options.demo && db.backend === 'pglite' && (await isEmpty(db))) await loadDemo(db, 'small');
         const firstPassword = await ensureFirstAdministrator(db);
         if (firstPassword) process.stdout.write(`First administrator: admin, one-time password ${firstPassword} (shown once; change it at first sign-in)\n`);
+        if (!existsSync(webDist)) process.stderr.write('The web app is not built (npm run build:web); serving the API only\n');
         const app = await buildServer({ db, logger: true });
         try {
           await app.listen({ port: options.port, host: options.host });

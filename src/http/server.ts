@@ -20,11 +20,8 @@ export interface ServerOptions {
   routes?: readonly Route[];
 }
 
-/** The built web app when there is one (npm run build:web), else the placeholder page. */
-function webRoot(): string {
-  const dist = fileURLToPath(new URL('../../web/dist/', import.meta.url));
-  return existsSync(dist) ? dist : fileURLToPath(new URL('../../web/public/', import.meta.url));
-}
+/** The built web app (`npm start` and `npm test` build it; `npm run build:web` by hand). */
+export const webDist = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 function isStream(body: unknown): boolean {
   return typeof body === 'object' && body !== null && typeof (body as { pipe?: unknown }).pipe === 'function';
@@ -103,6 +100,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
 
-  await app.register(fastifyStatic, { root: webRoot(), prefix: '/', wildcard: false });
+  if (existsSync(webDist)) await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false });
   return app;
 }
