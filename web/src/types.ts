@@ -1,5 +1,7 @@
 /** The API's answers as the app uses them (names as in the API and the domain primer). */
 import type { Geometry, MultiPolygon, Polygon, Point } from './geojson.ts';
+/** The domain's code lists come from the server's own rules, so the forms cannot drift from what the API accepts. */
+import { ACTIVITY_KINDS, ACTIVITY_STATUSES, BLOCKAGES, CONTAMINATION, DIRECT_EVIDENCE, EVIDENCE, HAZARD_KINDS, HAZARD_STATUSES, RELEASE_METHODS } from '../../src/land/rules.ts';
 
 export type Role = 'administrator' | 'national_information_officer' | 'organisation_manager' | 'field_user' | 'analyst' | 'public';
 export const ROLES: readonly Role[] = ['administrator', 'national_information_officer', 'organisation_manager', 'field_user', 'analyst'];
@@ -12,35 +14,14 @@ export interface ActorSummary {
   permissions: string[];
 }
 
-export const HAZARD_KINDS = ['sha', 'cha'] as const;
+export { ACTIVITY_KINDS, ACTIVITY_STATUSES, BLOCKAGES, CONTAMINATION, DIRECT_EVIDENCE, EVIDENCE, HAZARD_KINDS, HAZARD_STATUSES, RELEASE_METHODS };
 export type HazardKind = (typeof HAZARD_KINDS)[number];
-export const HAZARD_STATUSES = ['active', 'suspended', 'released'] as const;
 export type HazardStatus = (typeof HAZARD_STATUSES)[number];
-export const EVIDENCE = [
-  'old_survey',
-  'former_front_line',
-  'low_reliability_record',
-  'accident_unknown_location',
-  'unused_productive_land',
-  'local_report',
-  'detonation',
-  'accident_known_location',
-  'high_reliability_record',
-  'signs_or_fences',
-  'ordnance_seen',
-] as const;
 export type Evidence = (typeof EVIDENCE)[number];
-/** Direct evidence confirms a hazard (CHA); the server refuses a CHA without it. */
-export const DIRECT_EVIDENCE: ReadonlySet<Evidence> = new Set(['detonation', 'accident_known_location', 'high_reliability_record', 'signs_or_fences', 'ordnance_seen']);
-export const CONTAMINATION = ['ap_mine', 'at_mine', 'erw_uxo', 'cluster_munition', 'ied'] as const;
 export type Contamination = (typeof CONTAMINATION)[number];
-export const BLOCKAGES = ['cropland', 'pasture', 'water', 'housing', 'road', 'infrastructure', 'forest'] as const;
 export type Blockage = (typeof BLOCKAGES)[number];
-export const RELEASE_METHODS = ['cleared', 'reduced', 'cancelled'] as const;
 export type ReleaseMethod = (typeof RELEASE_METHODS)[number];
-export const ACTIVITY_KINDS = ['nts', 'ts', 'clearance', 'eod_spot_task', 'bac', 'post_clearance_inspection'] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
-export const ACTIVITY_STATUSES = ['planned', 'ongoing', 'suspended', 'completed', 'cancelled'] as const;
 export type ActivityStatus = (typeof ACTIVITY_STATUSES)[number];
 
 export interface Hazard {
