@@ -6,6 +6,7 @@
  */
 import { DENSIFY_DEG } from '../land/store.ts';
 import type { Queryable } from '../store/db.ts';
+import type { HazardFacts } from './criteria.ts';
 
 export const REFERENCE_LAYERS = ['roads', 'corridors', 'utilities', 'reconstruction', 'farmland', 'water'] as const;
 export type ReferenceLayer = (typeof REFERENCE_LAYERS)[number];
@@ -101,27 +102,8 @@ export interface CriteriaParameters {
   searchRadiusM: number;
 }
 
-export interface HazardFactsRow {
-  hazardId: string;
-  reference: string;
-  kind: string;
-  contamination: string[];
-  blockages: string[];
-  remainingAreaM2: number;
-  recentVictims: number;
-  lisVictims: number;
-  population: number;
-  plannedReturnDisplaced: number;
-  plannedReturnOn: string | null;
-  roadDistanceM: number | null;
-  roadLengthInsideM: number;
-  utilityDistanceM: number | null;
-  reconstructionDistanceM: number | null;
-  reconstructionOverlapM2: number;
-  farmlandOverlapM2: number;
-  waterDistanceM: number | null;
-  recordIds: string[];
-}
+/** A hazard's facts as the store measures them, before record reliability is looked up from its records. */
+export type HazardFactsRow = Omit<HazardFacts, 'recordReliability' | 'recordReference'> & { recordIds: string[] };
 
 /**
  * `other` within `radius` metres of the hazard: a degree box first (metres to degrees of
