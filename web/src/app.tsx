@@ -9,6 +9,9 @@ import { MapPage } from './map/MapPage.tsx';
 import { RecordPage } from './records/RecordPage.tsx';
 import { RecordsPage } from './records/RecordsPage.tsx';
 import { ApprovalsPage } from './reports/ApprovalsPage.tsx';
+import { AccidentReportPage } from './reports/AccidentReportPage.tsx';
+import { ActivityReportPage } from './reports/ActivityReportPage.tsx';
+import { FindsReportPage } from './reports/FindsReportPage.tsx';
 import { HazardReportPage } from './reports/HazardReportPage.tsx';
 import { href, navigate, type Route, useRoute } from './router.ts';
 import { can, fetchActor, type Session, SessionContext, signOut } from './session.ts';
@@ -29,7 +32,16 @@ function Page({ route, actor }: { route: Route; actor: ActorSummary }) {
     case 'record':
       return <RecordPage id={route.id} />;
     case 'newReport':
-      return <HazardReportPage />;
+      switch (route.kind) {
+        case 'hazard':
+          return <HazardReportPage />;
+        case 'activity':
+          return <ActivityReportPage />;
+        case 'finds':
+          return <FindsReportPage />;
+        case 'accident':
+          return <AccidentReportPage />;
+      }
     case 'approvals':
       return <ApprovalsPage />;
     case 'dashboards':
@@ -53,7 +65,7 @@ function titleOf(route: Route): string {
     case 'record':
       return t('nav.records');
     case 'newReport':
-      return t('nav.newReport');
+      return t(`reportKind.${route.kind}`);
     case 'approvals':
       return t('nav.approvals');
     case 'dashboards':

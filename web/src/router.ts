@@ -4,13 +4,17 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 
+/** The kinds of report the app has a form for; #/reports/new is the hazardous area's. */
+export const REPORT_KINDS = ['hazard', 'activity', 'finds', 'accident'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
 export type Route =
   | { page: 'map' }
   | { page: 'login' }
   | { page: 'hazard'; id: string }
   | { page: 'records' }
   | { page: 'record'; id: string }
-  | { page: 'newReport' }
+  | { page: 'newReport'; kind: ReportKind }
   | { page: 'approvals' }
   | { page: 'dashboards' }
   | { page: 'users' }
@@ -19,12 +23,15 @@ export type Route =
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '') || '/';
   const parts = path.split('/').filter(Boolean);
-  const [first, second] = parts;
+  const [first, second, third] = parts;
   if (parts.length === 0 || first === 'map') return { page: 'map' };
   if (first === 'login') return { page: 'login' };
   if (first === 'hazards' && second) return { page: 'hazard', id: second };
   if (first === 'records') return second ? { page: 'record', id: second } : { page: 'records' };
-  if (first === 'reports' && second === 'new') return { page: 'newReport' };
+  if (first === 'reports' && second === 'new' && parts.length <= 3) {
+    const kind = REPORT_KINDS.find((k) => k === (third ?? 'hazard'));
+    if (kind) return { page: 'newReport', kind };
+  }
   if (first === 'approvals') return { page: 'approvals' };
   if (first === 'dashboards') return { page: 'dashboards' };
   if (first === 'users') return { page: 'users' };

@@ -1,6 +1,7 @@
 /** The API's answers as the app uses them (names as in the API and the domain primer). */
 import type { Geometry, MultiPolygon, Polygon, Point } from './geojson.ts';
 /** The domain's code lists come from the server's own rules, so the forms cannot drift from what the API accepts. */
+import { DISPOSAL_METHODS, FIND_CATEGORIES, FIND_CONDITIONS } from '../../src/ops/find.ts';
 import { ACTIVITY_KINDS, ACTIVITY_STATUSES, BLOCKAGES, CONTAMINATION, DIRECT_EVIDENCE, EVIDENCE, HAZARD_KINDS, HAZARD_STATUSES, RELEASE_METHODS } from '../../src/land/rules.ts';
 
 export type Role = 'administrator' | 'national_information_officer' | 'organisation_manager' | 'field_user' | 'analyst' | 'public';
@@ -23,6 +24,10 @@ export type Blockage = (typeof BLOCKAGES)[number];
 export type ReleaseMethod = (typeof RELEASE_METHODS)[number];
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 export type ActivityStatus = (typeof ACTIVITY_STATUSES)[number];
+export { DISPOSAL_METHODS, FIND_CATEGORIES, FIND_CONDITIONS };
+export type FindCategory = (typeof FIND_CATEGORIES)[number];
+export type FindCondition = (typeof FIND_CONDITIONS)[number];
+export type DisposalMethod = (typeof DISPOSAL_METHODS)[number];
 
 export interface Hazard {
   id: string;
@@ -117,6 +122,25 @@ export interface Find {
   activity: string | null;
   organisationId: string | null;
   geometry: Point;
+}
+
+export interface ActivitySummary {
+  id: string;
+  reference: string;
+  kind: ActivityKind;
+  organisationId: string;
+  organisation: string;
+  status: ActivityStatus;
+  startDate: string | null;
+  endDate: string | null;
+  hazardIds: string[];
+  geometry: Polygon | MultiPolygon | null;
+}
+
+export interface OrdnanceModel {
+  id: string;
+  name: string;
+  category: FindCategory;
 }
 
 export interface Victim {

@@ -41,6 +41,8 @@ export function Field(props: {
   max?: string;
   step?: string;
   name?: string;
+  /** The id of a <datalist> of suggestions. */
+  list?: string;
   onInput(value: string): void;
 }) {
   const id = useId();
@@ -62,6 +64,7 @@ export function Field(props: {
         min={props.min}
         max={props.max}
         step={props.step}
+        list={props.list}
         aria-invalid={props.error ? 'true' : undefined}
         aria-describedby={describedBy}
         onInput={(event) => props.onInput(event.currentTarget.value)}
@@ -104,12 +107,16 @@ export function TextArea(props: { label: string; value: string; rows?: number; h
   );
 }
 
-export function Select<V extends string>(props: { label: string; value: V; options: readonly { value: V; label: string }[]; onChange(value: V): void; hint?: string }) {
+export function Select<V extends string>(props: { label: string; value: V; options: readonly { value: V; label: string }[]; onChange(value: V): void; hint?: string; required?: boolean; error?: string | null | undefined }) {
   const id = useId();
+  const describedBy = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div class="field">
-      <label for={id}>{props.label}</label>
-      <select id={id} value={props.value} aria-describedby={props.hint ? `${id}-hint` : undefined} onChange={(event) => props.onChange(event.currentTarget.value as V)}>
+      <label for={id}>
+        {props.label}
+        {props.required ? <span aria-hidden="true"> *</span> : null}
+      </label>
+      <select id={id} value={props.value} required={props.required} aria-invalid={props.error ? 'true' : undefined} aria-describedby={describedBy} onChange={(event) => props.onChange(event.currentTarget.value as V)}>
         {props.options.map((option) => (
           <option key={option.value} value={option.value}>
             {option.label}
@@ -119,6 +126,11 @@ export function Select<V extends string>(props: { label: string; value: V; optio
       {props.hint ? (
         <p id={`${id}-hint`} class="hint">
           {props.hint}
+        </p>
+      ) : null}
+      {props.error ? (
+        <p id={`${id}-error`} class="field-error">
+          {props.error}
         </p>
       ) : null}
     </div>

@@ -11,7 +11,10 @@ import { href } from '../router.ts';
 import { can, useSession } from '../session.ts';
 import type { Hazard, Organisation, Report } from '../types.ts';
 import { Badge, ErrorMessage, Show, Sketch, TextArea } from '../ui.tsx';
-import { fieldLabel, fieldValue, inReadingOrder } from './fields.ts';
+import { fieldLabel, fieldValue, inReadingOrder, reportTitle } from './fields.ts';
+
+/** Entity types with a name of their own in the queue; the others are "record". */
+const ENTITY_TYPES = ['hazard', 'activity', 'find', 'accident'] as const;
 
 async function queue(): Promise<Report[]> {
   const [submitted, verified] = await Promise.all(
@@ -59,7 +62,7 @@ function ReportReview({ report, organisations, onDecided }: { report: Report; or
   const [note, setNote] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const reference = String(report.payload.reference ?? (current.state === 'ready' ? current.value?.reference : '') ?? report.id.slice(0, 8));
+  const reference = reportTitle(report.entityType, report.payload) ?? String((current.state === 'ready' ? current.value?.reference : null) ?? report.id.slice(0, 8));
   const headingId = `report-${report.id}`;
 
   async function step(action: 'verify' | 'approve' | 'reject') {
@@ -82,7 +85,7 @@ function ReportReview({ report, organisations, onDecided }: { report: Report; or
   return (
     <article class="card" aria-labelledby={headingId}>
       <h2 id={headingId}>
-        {t(`action.${report.action}`)} · {t(`entity.${report.entityType === 'hazard' ? 'hazard' : 'other'}`)} {reference} <Badge tone={report.state}>{t(`reportState.${report.state}`)}</Badge>
+        {t(`action.${report.action}`)} · {t(`entity.${ENTITY_TYPES.find((e) => e === report.entityType) ?? 'other'}`)} {reference} <Badge tone={report.state}>{t(`reportState.${report.state}`)}</Badge>
       </h2>
       <p class="muted">
         {t('approvals.submittedAt', { when: formatDateTime(report.submittedAt ?? report.createdAt) })} · {report.organisationId ? (organisations.get(report.organisationId) ?? report.organisationId) : t('common.none')}
@@ -135,10 +138,10 @@ function Changes({ report, before, organisations }: { report: Report; before: Re
         <tbody>
           {keys.map((key) => (
             <tr key={key} class={changed(key) ? 'changed' : undefined}>
-              <th scope="row">{fieldLabel(key)}</th>
-              <td>{before ? fieldValue(key, before[key], organisations) : '—'}</td>
+              <th scope="row">{fieldLabel(key, report.entityType)}</th>
+              <td>{before ? fieldValue(key, before[key], organisations, report.entityType) : '—'}</td>
               <td>
-                {after ? fieldValue(key, after[key], organisations) : t('approvals.deleted')}
+                {after ? fieldValue(key, after[key], organisations, report.entityType) : t('approvals.deleted')}
                 {changed(key) ? <span class="visually-hidden"> ({t('approvals.changed')})</span> : null}
               </td>
             </tr>

@@ -7,7 +7,6 @@ import { useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.ts';
 import { useLoad } from '../data.ts';
 import { areaUnitLabel, currentAreaUnit, formatArea, t } from '../i18n/index.ts';
-import { href } from '../router.ts';
 import { can, useSession } from '../session.ts';
 import {
   BLOCKAGES,
@@ -22,17 +21,11 @@ import {
   type Organisation,
   type Report,
 } from '../types.ts';
-import { Checkboxes, ErrorMessage, Field, Select, Sketch, TextArea } from '../ui.tsx';
-import { DrawPolygon } from './DrawPolygon.tsx';
+import { Checkboxes, Field, Select, TextArea } from '../ui.tsx';
+import { type Errors, ErrorSummary, GeometryField, ReportKinds, Submitted, unreadableMessage, useShapeCheck, withoutErrors } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 const AREA_FACTOR = { m2: 1, ha: 10_000, km2: 1_000_000 } as const;
-
-interface GeometryProblem {
-  code: string;
-  severity: 'error' | 'warning';
-  message: string;
-}
 
 interface Draft {
   reference: string;
@@ -47,7 +40,13 @@ interface Draft {
   geometryText: string;
 }
 
-type Errors = Partial<Record<'reference' | 'evidence' | 'source' | 'geometry' | 'estimatedArea', string>>;
+const LABELS: Record<string, Parameters<typeof t>[0]> = {
+  reference: 'report.field.reference',
+  evidence: 'report.field.evidence',
+  source: 'report.field.source',
+  geometry: 'report.field.geometry',
+  estimatedArea: 'report.field.estimatedArea',
+};
 
 function validate(draft: Draft): Errors {
   const errors: Errors = {};
@@ -56,7 +55,7 @@ function validate(draft: Draft): Errors {
   if (draft.kind === 'cha' && !draft.evidence.some((e) => DIRECT_EVIDENCE.has(e))) errors.evidence = t('validation.chaNeedsDirect');
   if (draft.estimatedArea && !(Number(draft.estimatedArea) >= 0)) errors.estimatedArea = t('validation.number');
   const reading = readGeometry(draft.geometryText);
-  if ('problem' in reading) errors.geometry = reading.problem === 'empty' ? t('validation.geometryEmpty') : reading.problem === 'json' ? t('validation.geometryJson') : t('validation.geometryType', { found: reading.found ?? '' });
+  if ('problem' in reading) errors.geometry = unreadableMessage(reading, 'polygon');
   return errors;
 }
 
@@ -77,31 +76,22 @@ export function HazardReportPage() {
     geometryText: '',
   });
   const [errors, setErrors] = useState<Errors>({});
-  const [drawing, setDrawing] = useState(false);
-  const [problems, setProblems] = useState<GeometryProblem[] | null>(null);
-  const [accepted, setAccepted] = useState<string[]>([]);
+  const shapeCheck = useShapeCheck('hazard');
   const [serverError, setServerError] = useState<string | null>(null);
   const [submitted, setSubmitted] = useState<Report | null>(null);
   const [busy, setBusy] = useState(false);
   const summary = useRef<HTMLDivElement>(null);
-  const set = (change: Partial<Draft>) => setDraft((d) => ({ ...d, ...change }));
+  const set = (change: Partial<Draft>) => {
+    setDraft((d) => ({ ...d, ...change }));
+    setErrors((e) => withoutErrors(e, Object.keys(change)));
+  };
   const reading = readGeometry(draft.geometryText);
   const geometry = 'geometry' in reading ? reading.geometry : null;
 
-  async function upload(file: File | undefined) {
-    if (!file) return;
-    set({ geometryText: await file.text() });
-    setProblems(null);
-  }
-
-  async function checkGeometry() {
-    if (!geometry) return setErrors((e) => ({ ...e, geometry: validate(draft).geometry }));
-    try {
-      setProblems((await api.post<{ problems: GeometryProblem[] }>('/api/hazards/check-geometry', { geometry })).problems);
-    } catch (caught) {
-      setServerError(caught instanceof Error ? caught.message : String(caught));
-    }
-  }
+  const setGeometryText = (geometryText: string) => {
+    set({ geometryText });
+    shapeCheck.reset();
+  };
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -119,7 +109,7 @@ export function HazardReportPage() {
         entityType: 'hazard',
         action: 'create',
         organisationId: draft.organisationId || null,
-        acceptedWarnings: accepted,
+        acceptedWarnings: shapeCheck.accepted,
         submit: true,
         payload: {
           reference: draft.reference.trim(),
@@ -138,7 +128,7 @@ export function HazardReportPage() {
       setSubmitted(report);
     } catch (caught) {
       setServerError(caught instanceof ApiError ? caught.message : String(caught));
-      if (caught instanceof ApiError && /warning|geometry/i.test(caught.message)) void checkGeometry();
+      if (caught instanceof ApiError && /warning|geometry/i.test(caught.message) && geometry) void shapeCheck.check(geometry);
       summary.current?.focus();
     } finally {
       setBusy(false);
@@ -146,42 +136,17 @@ export function HazardReportPage() {
   }
 
   if (submitted) {
-    return (
-      <section class="page narrow">
-        <h1>{t('report.hazardTitle')}</h1>
-        <p role="status" class="success">
-          {t('report.submitted', { reference: String(submitted.payload.reference) })}
-        </p>
-        <p>
-          <a href={href('/approvals')}>{t('nav.approvals')}</a> · <a href={href('/reports/new')} onClick={() => location.reload()}>{t('report.another')}</a>
-        </p>
-      </section>
-    );
+    return <Submitted title={t('report.hazardTitle')} message={t('report.submitted', { reference: String(submitted.payload.reference) })} again="/reports/new" />;
   }
 
-  const errorList = Object.entries(errors).filter(([, message]) => message);
   const organisationOptions = organisations.state === 'ready' ? organisations.value.filter((o) => national || o.id === actor.organisationId) : [];
-  const warnings = (problems ?? []).filter((p) => p.severity === 'warning');
 
   return (
     <section class="page">
+      <ReportKinds current="hazard" />
       <h1>{t('report.hazardTitle')}</h1>
       <p class="muted">{t('report.intro')}</p>
-      <div ref={summary} tabIndex={-1} aria-live="assertive">
-        {errorList.length > 0 ? (
-          <div class="error-summary" role="alert">
-            <h2>{t('validation.summary', { count: errorList.length })}</h2>
-            <ul>
-              {errorList.map(([field, message]) => (
-                <li key={field}>
-                  {t(`report.field.${field as keyof Errors}`)}: {message}
-                </li>
-              ))}
-            </ul>
-          </div>
-        ) : null}
-        {serverError ? <ErrorMessage message={serverError} /> : null}
-      </div>
+      <ErrorSummary errors={errors} serverError={serverError} summary={summary} label={(field) => t(LABELS[field] ?? 'report.field.geometry')} />
       <form onSubmit={submit} noValidate aria-label={t('report.hazardTitle')}>
         <div class="two-columns">
           <div>
@@ -209,51 +174,19 @@ export function HazardReportPage() {
             <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
           </div>
           <div>
-            <fieldset>
-              <legend>{t('report.geometry')}</legend>
-              <p class="hint">{t('report.geometryHint')}</p>
-              <button type="button" aria-expanded={drawing} onClick={() => setDrawing((d) => !d)}>
-                {drawing ? t('report.stopDrawing') : t('report.draw')}
-              </button>
-              {drawing ? <DrawPolygon onDrawn={(geometryText) => { set({ geometryText }); setProblems(null); }} /> : null}
-              <TextArea
-                label={t('report.geojson')}
-                rows={6}
-                value={draft.geometryText}
-                required
-                error={errors.geometry}
-                onInput={(geometryText) => {
-                  set({ geometryText });
-                  setProblems(null);
-                }}
-              />
-              <div class="field">
-                <label for="hazard-file">{t('report.upload')}</label>
-                <input id="hazard-file" type="file" accept=".geojson,.json,application/geo+json,application/json" onChange={(event) => void upload(event.currentTarget.files?.[0])} />
-              </div>
-              {geometry ? <Sketch label={t('report.preview')} layers={[{ geometry, className: 'sketch-after' }]} width={360} height={220} /> : null}
-              <button type="button" onClick={() => void checkGeometry()} disabled={!geometry}>
-                {t('report.check')}
-              </button>
-              {problems ? (
-                problems.length === 0 ? (
-                  <p role="status" class="success">
-                    {t('report.noProblems')}
-                  </p>
-                ) : (
-                  <ul class="problems" role="status">
-                    {problems.map((p, index) => (
-                      <li key={`${p.code}-${index}`} class={p.severity}>
-                        <strong>{p.severity === 'error' ? t('report.problemError') : t('report.problemWarning')}</strong>: {p.message}
-                      </li>
-                    ))}
-                  </ul>
-                )
-              ) : null}
-              {warnings.length > 0 ? (
-                <Checkboxes legend={t('report.acceptWarnings')} values={warnings.map((w) => w.code)} chosen={accepted} label={(code) => t('report.acceptWarning', { code })} onChange={setAccepted} />
-              ) : null}
-            </fieldset>
+            <GeometryField
+              mode="polygon"
+              legend={t('report.geometry')}
+              hint={t('report.geometryHint')}
+              textLabel={t('report.geojson')}
+              text={draft.geometryText}
+              required
+              error={errors.geometry}
+              preview={geometry}
+              onText={setGeometryText}
+            >
+              {shapeCheck.view(geometry, t('report.check'), t('report.noProblems'))}
+            </GeometryField>
           </div>
         </div>
         {geometry && draft.estimatedArea ? <p class="hint">{t('report.estimatedIs', { area: formatArea(Number(draft.estimatedArea) * AREA_FACTOR[currentAreaUnit()]) })}</p> : null}

@@ -11,6 +11,23 @@ const LABELS: Record<string, MessageKey> = {
   contamination: 'field.contamination',
   blockages: 'field.blockages',
   organisationId: 'field.organisation',
+  team: 'field.team',
+  startDate: 'field.startDate',
+  endDate: 'field.endDate',
+  hazardIds: 'report.hazardsWorked',
+  activityId: 'field.activity',
+  occurredOn: 'field.occurredOn',
+  foundOn: 'field.foundOn',
+  category: 'field.category',
+  deviceCategory: 'field.deviceCategory',
+  ordnanceModel: 'field.ordnanceModel',
+  quantity: 'field.quantity',
+  depthCm: 'field.depthCm',
+  condition: 'field.condition',
+  disposalMethod: 'field.disposalMethod',
+  deminingRelated: 'field.deminingRelated',
+  locationPrecisionM: 'field.locationPrecision',
+  victims: 'report.victims',
   adminAreaId: 'field.adminArea',
   description: 'field.description',
   source: 'field.source',
@@ -19,8 +36,19 @@ const LABELS: Record<string, MessageKey> = {
   geometry: 'report.geometry',
 };
 
-/** Fields whose list values are codes with a message of their own (evidence.detonation, …). */
-const CODE_PREFIX: Record<string, string> = { kind: 'kind', status: 'status', evidence: 'evidence', contamination: 'contamination', blockages: 'blockage' };
+/** Fields whose values are codes with a message of their own (evidence.detonation, …), by entity type where they differ. */
+const CODE_PREFIX: Record<string, string> = {
+  kind: 'kind',
+  status: 'status',
+  evidence: 'evidence',
+  contamination: 'contamination',
+  blockages: 'blockage',
+  category: 'findCategory',
+  deviceCategory: 'findCategory',
+  condition: 'condition',
+  disposalMethod: 'disposal',
+};
+const ACTIVITY_CODE_PREFIX: Record<string, string> = { kind: 'activity', status: 'activityStatus' };
 
 /** Keys in the order a reviewer reads them (the order of the labels above); unknown keys last. */
 export function inReadingOrder(keys: readonly string[]): string[] {
@@ -29,24 +57,52 @@ export function inReadingOrder(keys: readonly string[]): string[] {
   return [...keys].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-export function fieldLabel(key: string): string {
+export function fieldLabel(key: string, entityType = 'hazard'): string {
+  if (entityType === 'activity' && key === 'kind') return t('field.activityKind');
   const label = LABELS[key];
   return label ? t(label) : key;
 }
 
-export function fieldValue(key: string, value: unknown, organisations: ReadonlyMap<string, string>): string {
+/** One victim in a line: outcome, sex, age, group; an identity only as the fact that one was given. */
+function victimSummary(victim: Record<string, unknown>): string {
+  const parts = [
+    t(`outcome.${String(victim.outcome)}` as MessageKey),
+    victim.sex ? t(`sex.${String(victim.sex)}` as MessageKey) : null,
+    typeof victim.age === 'number' ? t('report.victimAge', { age: victim.age }) : null,
+    t(`victimGroup.${String(victim.victimGroup)}` as MessageKey),
+    victim.identity ? t('report.identityGiven') : null,
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+export function fieldValue(key: string, value: unknown, organisations: ReadonlyMap<string, string>, entityType = 'hazard'): string {
   if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) return '—';
-  const prefix = CODE_PREFIX[key];
+  const prefix = (entityType === 'activity' ? ACTIVITY_CODE_PREFIX[key] : undefined) ?? CODE_PREFIX[key];
   if (prefix) {
     const codes = Array.isArray(value) ? value : [value];
     return codes.map((code) => t(`${prefix}.${String(code)}` as MessageKey)).join(', ');
   }
   if (key === 'organisationId' && typeof value === 'string') return organisations.get(value) ?? value;
   if (key === 'estimatedAreaM2' && typeof value === 'number') return formatArea(value);
-  if (key === 'releaseDate' && typeof value === 'string') return formatDate(value);
+  if (['releaseDate', 'startDate', 'endDate', 'foundOn', 'occurredOn'].includes(key) && typeof value === 'string') return formatDate(value);
+  if (key === 'deminingRelated' && typeof value === 'boolean') return value ? t('common.yes') : t('common.no');
+  if (key === 'victims' && Array.isArray(value)) return value.map((v, i) => `${i + 1}. ${victimSummary(v as Record<string, unknown>)}`).join('; ');
   if (key === 'geometry') {
     const g = value as Geometry;
     return g.type;
   }
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * What names a report in the queue: a record's reference, or for a find (which has none) what
+ * was found and when.
+ */
+export function reportTitle(entityType: string, payload: Record<string, unknown>): string | null {
+  if (typeof payload.reference === 'string') return payload.reference;
+  if (entityType === 'find') {
+    const what = typeof payload.ordnanceModel === 'string' ? payload.ordnanceModel : payload.category ? t(`findCategory.${String(payload.category)}` as MessageKey) : '';
+    return `${what} ×${String(payload.quantity ?? 1)}, ${formatDate(typeof payload.foundOn === 'string' ? payload.foundOn : null)}`;
+  }
+  return null;
 }

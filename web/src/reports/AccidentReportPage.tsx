@@ -1,0 +1,336 @@
+/**
+ * A report of an accident and its victims: where and when, the device, whether it was demining,
+ * and per victim what the casualty figures count (outcome, sex, age, civilian or military,
+ * displacement). Victims' identifying details are restricted personal data: the form asks for
+ * them only from users who may read them (restricted.read), since a reporter who could not read
+ * them back could not check or correct what they sent.
+ */
+import { useRef, useState } from 'preact/hooks';
+import { ApiError, api } from '../api.ts';
+import { useLoad } from '../data.ts';
+import { t } from '../i18n/index.ts';
+import { can, useSession } from '../session.ts';
+import { OUTCOMES, SEXES, VICTIM_GROUPS } from '../dashboards/casualties.ts';
+import { FIND_CATEGORIES, type OrdnanceModel, type Page, type Report } from '../types.ts';
+import { Field, Select, TextArea } from '../ui.tsx';
+import { activityLabel, type Errors, ErrorSummary, GeometryField, modelKey, pastDateProblem, ReportKinds, Submitted, todayUtc, unreadableMessage, useActivities, wholeNumberProblem, withoutErrors } from './form.tsx';
+import { readPoints } from './geometryInput.ts';
+
+/** The API's displacement statuses (VictimPayload in src/ops/handlers.ts, which has no list of them apart). */
+const DISPLACEMENT_STATUSES = ['resident', 'idp', 'returnee', 'refugee', 'unknown'] as const;
+const DEVICE_CATEGORIES = [...FIND_CATEGORIES, 'unknown'] as const;
+
+type Outcome = (typeof OUTCOMES)[number];
+type Sex = (typeof SEXES)[number];
+type VictimGroup = (typeof VICTIM_GROUPS)[number];
+type Displacement = (typeof DISPLACEMENT_STATUSES)[number];
+type DeviceCategory = (typeof DEVICE_CATEGORIES)[number];
+
+interface VictimDraft {
+  outcome: '' | Outcome;
+  sex: '' | Sex;
+  age: string;
+  victimGroup: '' | VictimGroup;
+  activityAtTime: string;
+  injuries: string;
+  displacementStatus: '' | Displacement;
+  fullName: string;
+  dateOfBirth: string;
+  address: string;
+  contact: string;
+}
+
+interface Draft {
+  reference: string;
+  occurredOn: string;
+  pointText: string;
+  locationPrecisionM: string;
+  deviceCategory: '' | DeviceCategory;
+  ordnanceModel: string;
+  deminingRelated: boolean;
+  activityId: string;
+  description: string;
+  source: string;
+  victims: VictimDraft[];
+}
+
+const NEW_VICTIM: VictimDraft = { outcome: '', sex: '', age: '', victimGroup: '', activityAtTime: '', injuries: '', displacementStatus: '', fullName: '', dateOfBirth: '', address: '', contact: '' };
+
+const LABELS: Record<string, Parameters<typeof t>[0]> = {
+  reference: 'field.reference',
+  occurredOn: 'field.occurredOn',
+  point: 'report.accidentPlace',
+  locationPrecisionM: 'field.locationPrecision',
+  deviceCategory: 'field.deviceCategory',
+  ordnanceModel: 'field.ordnanceModel',
+  activityId: 'field.activity',
+  source: 'field.source',
+  outcome: 'field.outcome',
+  age: 'field.age',
+  victimGroup: 'field.victimGroup',
+  dateOfBirth: 'field.dateOfBirth',
+};
+
+/** "victims.1.outcome" reads "Victim 2, outcome". */
+function fieldLabel(field: string): string {
+  const [first, index, name] = field.split('.');
+  if (first === 'victims' && index !== undefined && name) return t('report.victimField', { n: Number(index) + 1, field: t(LABELS[name] ?? 'field.outcome') });
+  return t(LABELS[field] ?? 'report.accidentPlace');
+}
+
+function validate(draft: Draft, models: ReadonlyMap<string, OrdnanceModel>): Errors {
+  const errors: Errors = {};
+  if (!draft.reference.trim()) errors.reference = t('validation.required');
+  const occurredOn = pastDateProblem(draft.occurredOn, true);
+  if (occurredOn) errors.occurredOn = occurredOn;
+  if (draft.pointText.trim()) {
+    const reading = readPoints(draft.pointText);
+    if ('problem' in reading) errors.point = unreadableMessage(reading, 'points');
+    else if (reading.points.length > 1) errors.point = t('validation.onePoint', { count: reading.points.length });
+  }
+  if (draft.locationPrecisionM.trim() && !(Number(draft.locationPrecisionM) >= 0)) errors.locationPrecisionM = t('validation.number');
+  const model = models.get(modelKey(draft.ordnanceModel));
+  if (draft.ordnanceModel.trim() && models.size > 0 && !model) errors.ordnanceModel = t('validation.notInCatalogue');
+  if (draft.deviceCategory && draft.deviceCategory !== 'unknown' && model && draft.deviceCategory !== model.category) {
+    errors.deviceCategory = t('validation.categoryNotModel', { model: model.name, category: t(`findCategory.${model.category}`) });
+  }
+  if (!draft.source.trim()) errors.source = t('validation.required');
+  draft.victims.forEach((v, i) => {
+    if (!v.outcome) errors[`victims.${i}.outcome`] = t('validation.required');
+    if (!v.victimGroup) errors[`victims.${i}.victimGroup`] = t('validation.required');
+    const age = wholeNumberProblem(v.age, 0, 120);
+    if (age) errors[`victims.${i}.age`] = age;
+    const born = pastDateProblem(v.dateOfBirth, false);
+    if (born) errors[`victims.${i}.dateOfBirth`] = born;
+  });
+  return errors;
+}
+
+function victimPayload(v: VictimDraft, withIdentity: boolean): Record<string, unknown> {
+  const text = (value: string) => value.trim() || null;
+  const identity = { fullName: text(v.fullName), dateOfBirth: v.dateOfBirth || null, address: text(v.address), contact: text(v.contact) };
+  return {
+    outcome: v.outcome,
+    sex: v.sex || null,
+    age: v.age.trim() ? Number(v.age) : null,
+    victimGroup: v.victimGroup,
+    activityAtTime: text(v.activityAtTime),
+    injuries: v.injuries.split(/[,;\n]/).map((s) => s.trim()).filter(Boolean),
+    displacementStatus: v.displacementStatus || null,
+    // An identity with nothing in it is no identity: left out, the API records none.
+    ...(withIdentity && Object.values(identity).some((value) => value !== null) ? { identity } : {}),
+  };
+}
+
+export function AccidentReportPage() {
+  const { actor } = useSession();
+  const identities = can(actor, 'restricted.read');
+  const activities = useActivities(actor);
+  const [catalogue] = useLoad(() => api.get<Page<OrdnanceModel>>('/api/ordnance-models?limit=1000').then((a) => a.items), []);
+  const models = new Map((catalogue.state === 'ready' ? catalogue.value : []).map((m) => [modelKey(m.name), m]));
+  const [draft, setDraft] = useState<Draft>({
+    reference: '',
+    occurredOn: '',
+    pointText: '',
+    locationPrecisionM: '',
+    deviceCategory: '',
+    ordnanceModel: '',
+    deminingRelated: false,
+    activityId: '',
+    description: '',
+    source: '',
+    victims: [{ ...NEW_VICTIM }],
+  });
+  const [errors, setErrors] = useState<Errors>({});
+  const [serverError, setServerError] = useState<string | null>(null);
+  const [submitted, setSubmitted] = useState<Report | null>(null);
+  const [busy, setBusy] = useState(false);
+  const summary = useRef<HTMLDivElement>(null);
+  const set = (change: Partial<Draft>) => {
+    setDraft((d) => ({ ...d, ...change }));
+    setErrors((e) => withoutErrors(e, Object.keys(change)));
+  };
+  const setVictim = (index: number, change: Partial<VictimDraft>) => {
+    setDraft((d) => ({ ...d, victims: d.victims.map((v, i) => (i === index ? { ...v, ...change } : v)) }));
+    setErrors((e) => withoutErrors(e, Object.keys(change), `victims.${index}.`));
+  };
+  const reading = draft.pointText.trim() ? readPoints(draft.pointText) : null;
+  const point = reading && 'points' in reading && reading.points.length === 1 ? reading.points[0]! : null;
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    const found = validate(draft, models);
+    setErrors(found);
+    setServerError(null);
+    if (Object.keys(found).length > 0) {
+      summary.current?.focus();
+      return;
+    }
+    const activity = activities.find((a) => a.id === draft.activityId);
+    setBusy(true);
+    try {
+      setSubmitted(
+        await api.post<Report>('/api/reports', {
+          entityType: 'accident',
+          action: 'create',
+          // A demining accident belongs to its activity's operator; any other to the reporter's organisation.
+          organisationId: activity?.organisationId ?? actor.organisationId,
+          submit: true,
+          payload: {
+            reference: draft.reference.trim(),
+            occurredOn: draft.occurredOn,
+            geometry: point,
+            locationPrecisionM: draft.locationPrecisionM.trim() ? Number(draft.locationPrecisionM) : null,
+            deviceCategory: draft.deviceCategory || null,
+            ordnanceModel: draft.ordnanceModel.trim() || null,
+            deminingRelated: draft.deminingRelated,
+            activityId: draft.activityId || null,
+            description: draft.description.trim() || null,
+            source: draft.source.trim(),
+            victims: draft.victims.map((v) => victimPayload(v, identities)),
+          },
+        }),
+      );
+    } catch (caught) {
+      setServerError(caught instanceof ApiError ? caught.message : String(caught));
+      summary.current?.focus();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (submitted) {
+    return <Submitted title={t('report.accidentTitle')} message={t('report.submitted', { reference: String(submitted.payload.reference) })} again="/reports/new/accident" />;
+  }
+
+  return (
+    <section class="page">
+      <ReportKinds current="accident" />
+      <h1>{t('report.accidentTitle')}</h1>
+      <p class="muted">{t('report.intro')}</p>
+      <ErrorSummary errors={errors} serverError={serverError} summary={summary} label={fieldLabel} />
+      <form onSubmit={submit} noValidate aria-label={t('report.accidentTitle')}>
+        <div class="two-columns">
+          <div>
+            <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.accidentReferenceHint')} onInput={(reference) => set({ reference })} />
+            <Field label={t('field.occurredOn')} type="date" max={todayUtc()} value={draft.occurredOn} required error={errors.occurredOn} onInput={(occurredOn) => set({ occurredOn })} />
+            <Select<'' | DeviceCategory>
+              label={t('field.deviceCategory')}
+              value={draft.deviceCategory}
+              error={errors.deviceCategory}
+              options={[{ value: '', label: t('report.categoryFromModel') }, ...DEVICE_CATEGORIES.map((c) => ({ value: c, label: t(`findCategory.${c}`) }))]}
+              onChange={(deviceCategory) => set({ deviceCategory })}
+            />
+            <Field label={t('field.ordnanceModel')} value={draft.ordnanceModel} list="accident-models" error={errors.ordnanceModel} hint={t('report.ordnanceModelHint')} onInput={(ordnanceModel) => set({ ordnanceModel })} />
+            <datalist id="accident-models">
+              {[...models.values()].map((m) => (
+                <option key={m.id} value={m.name} />
+              ))}
+            </datalist>
+            <label class="checkbox">
+              <input type="checkbox" checked={draft.deminingRelated} onChange={(event) => set({ deminingRelated: event.currentTarget.checked })} />
+              {t('field.deminingRelated')}
+            </label>
+            <Select
+              label={t('field.activity')}
+              value={draft.activityId}
+              hint={t('report.accidentActivityHint')}
+              options={[{ value: '', label: t('report.noActivity') }, ...activities.map((a) => ({ value: a.id, label: activityLabel(a) }))]}
+              onChange={(activityId) => set({ activityId })}
+            />
+            <TextArea label={t('field.description')} value={draft.description} onInput={(description) => set({ description })} />
+            <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+          </div>
+          <div>
+            <GeometryField
+              mode="point"
+              legend={t('report.accidentPlace')}
+              hint={t('report.accidentPlaceHint')}
+              textLabel={t('report.accidentPlaceText')}
+              text={draft.pointText}
+              error={errors.point}
+              preview={null}
+              onText={(pointText) => set({ pointText })}
+            >
+              {point ? <p class="hint">{t('report.pointRead', { lat: point.coordinates[1] ?? '', lon: point.coordinates[0] ?? '' })}</p> : null}
+              <Field label={t('field.locationPrecision')} type="number" min="0" step="any" value={draft.locationPrecisionM} error={errors.locationPrecisionM} onInput={(locationPrecisionM) => set({ locationPrecisionM })} />
+            </GeometryField>
+          </div>
+        </div>
+        <h2>{t('report.victims')}</h2>
+        <p class="hint">{identities ? t('report.victimsHintRestricted') : t('report.victimsHint')}</p>
+        {draft.victims.map((victim, i) => (
+          <VictimFields key={i} index={i} victim={victim} errors={errors} identities={identities} onChange={(change) => setVictim(i, change)} onRemove={() => {
+              set({ victims: draft.victims.filter((_, j) => j !== i) });
+              setErrors((e) => Object.fromEntries(Object.entries(e).filter(([field]) => !field.startsWith('victims.'))));
+            }} />
+        ))}
+        <p>
+          <button type="button" onClick={() => set({ victims: [...draft.victims, { ...NEW_VICTIM }] })}>
+            {t('report.addVictim')}
+          </button>
+        </p>
+        <button type="submit" class="primary" disabled={busy}>
+          {t('report.submit')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function VictimFields(props: { index: number; victim: VictimDraft; errors: Errors; identities: boolean; onChange(change: Partial<VictimDraft>): void; onRemove(): void }) {
+  const { index, victim, errors, onChange } = props;
+  const n = index + 1;
+  const error = (name: string) => errors[`victims.${index}.${name}`];
+  const optional = t('report.notRecorded');
+  return (
+    <fieldset class="victim">
+      <legend>{t('report.victim', { n })}</legend>
+      <div class="inline">
+        <Select<'' | Outcome>
+          label={t('field.outcome')}
+          value={victim.outcome}
+          required
+          error={error('outcome')}
+          options={[{ value: '', label: t('report.choose') }, ...OUTCOMES.map((o) => ({ value: o, label: t(`outcome.${o}`) }))]}
+          onChange={(outcome) => onChange({ outcome })}
+        />
+        <Select<'' | VictimGroup>
+          label={t('field.victimGroup')}
+          value={victim.victimGroup}
+          required
+          error={error('victimGroup')}
+          options={[{ value: '', label: t('report.choose') }, ...VICTIM_GROUPS.map((g) => ({ value: g, label: t(`victimGroup.${g}`) }))]}
+          onChange={(victimGroup) => onChange({ victimGroup })}
+        />
+        <Select<'' | Sex> label={t('field.sex')} value={victim.sex} options={[{ value: '', label: optional }, ...SEXES.map((s) => ({ value: s, label: t(`sex.${s}`) }))]} onChange={(sex) => onChange({ sex })} />
+        <Field label={t('field.age')} type="number" min="0" max="120" step="1" value={victim.age} error={error('age')} hint={t('report.ageHint')} onInput={(age) => onChange({ age })} />
+        <Select<'' | Displacement>
+          label={t('field.displacementStatus')}
+          value={victim.displacementStatus}
+          options={[{ value: '', label: optional }, ...DISPLACEMENT_STATUSES.map((d) => ({ value: d, label: t(`displacement.${d}`) }))]}
+          onChange={(displacementStatus) => onChange({ displacementStatus })}
+        />
+      </div>
+      <div class="inline">
+        <Field label={t('field.activityAtTime')} value={victim.activityAtTime} onInput={(activityAtTime) => onChange({ activityAtTime })} />
+        <Field label={t('field.injuries')} value={victim.injuries} hint={t('report.injuriesHint')} onInput={(injuries) => onChange({ injuries })} />
+      </div>
+      {props.identities ? (
+        <fieldset>
+          <legend>{t('report.identity')}</legend>
+          <p class="hint">{t('report.identityHint')}</p>
+          <div class="inline">
+            <Field label={t('field.fullName')} value={victim.fullName} onInput={(fullName) => onChange({ fullName })} />
+            <Field label={t('field.dateOfBirth')} type="date" value={victim.dateOfBirth} error={error('dateOfBirth')} onInput={(dateOfBirth) => onChange({ dateOfBirth })} />
+            <Field label={t('field.address')} value={victim.address} onInput={(address) => onChange({ address })} />
+            <Field label={t('field.contact')} value={victim.contact} onInput={(contact) => onChange({ contact })} />
+          </div>
+        </fieldset>
+      ) : null}
+      <button type="button" class="danger" onClick={props.onRemove}>
+        {t('report.removeVictim', { n })}
+      </button>
+    </fieldset>
+  );
+}

@@ -1,0 +1,214 @@
+/**
+ * A report of an activity: survey, clearance, EOD, BAC or inspection work of one organisation,
+ * linked to the hazardous areas it works on, with its own area where it has one. The form checks
+ * what the API would refuse (dates in order, no future dates for work done, a readable polygon)
+ * before sending; the server then checks the shape as it checks a release product's.
+ */
+import { useRef, useState } from 'preact/hooks';
+import { ApiError, api } from '../api.ts';
+import { useLoad } from '../data.ts';
+import { t } from '../i18n/index.ts';
+import { useSession } from '../session.ts';
+import { ACTIVITY_KINDS, ACTIVITY_STATUSES, type ActivityKind, type ActivityStatus, type Hazard, type Report } from '../types.ts';
+import { Checkboxes, Field, Select } from '../ui.tsx';
+import { type Errors, ErrorSummary, GeometryField, ReportKinds, Submitted, todayUtc, unreadableMessage, useOrganisations, useShapeCheck, withoutErrors } from './form.tsx';
+import { readGeometry } from './geometryInput.ts';
+
+interface Draft {
+  reference: string;
+  kind: ActivityKind;
+  status: ActivityStatus;
+  organisationId: string;
+  team: string;
+  startDate: string;
+  endDate: string;
+  hazardIds: string[];
+  source: string;
+  geometryText: string;
+}
+
+const LABELS: Record<string, Parameters<typeof t>[0]> = {
+  reference: 'field.reference',
+  organisationId: 'field.organisation',
+  startDate: 'field.startDate',
+  endDate: 'field.endDate',
+  source: 'field.source',
+  geometry: 'report.activityArea',
+};
+
+function validate(draft: Draft): Errors {
+  const errors: Errors = {};
+  const today = todayUtc();
+  if (!draft.reference.trim()) errors.reference = t('validation.required');
+  if (!draft.organisationId) errors.organisationId = t('validation.required');
+  if (!draft.source.trim()) errors.source = t('validation.required');
+  const done = draft.status === 'completed';
+  if ((done || draft.status === 'ongoing') && draft.startDate > today) errors.startDate = t('validation.futureWork');
+  else if (done && !draft.startDate) errors.startDate = t('validation.required');
+  if (draft.startDate && draft.endDate && draft.endDate < draft.startDate) errors.endDate = t('validation.endBeforeStart');
+  else if (done && draft.endDate > today) errors.endDate = t('validation.futureWork');
+  else if (done && !draft.endDate) errors.endDate = t('validation.required');
+  if (draft.geometryText.trim()) {
+    const reading = readGeometry(draft.geometryText);
+    if ('problem' in reading) errors.geometry = unreadableMessage(reading, 'polygon');
+  }
+  return errors;
+}
+
+export function ActivityReportPage() {
+  const { actor } = useSession();
+  const organisations = useOrganisations(actor);
+  const [draft, setDraft] = useState<Draft>({
+    reference: '',
+    kind: 'clearance',
+    status: 'planned',
+    organisationId: actor.organisationId ?? '',
+    team: '',
+    startDate: '',
+    endDate: '',
+    hazardIds: [],
+    source: '',
+    geometryText: '',
+  });
+  const [errors, setErrors] = useState<Errors>({});
+  const [serverError, setServerError] = useState<string | null>(null);
+  const [submitted, setSubmitted] = useState<Report | null>(null);
+  const [busy, setBusy] = useState(false);
+  const summary = useRef<HTMLDivElement>(null);
+  const shapeCheck = useShapeCheck('release_product');
+  const set = (change: Partial<Draft>) => {
+    setDraft((d) => ({ ...d, ...change }));
+    setErrors((e) => withoutErrors(e, Object.keys(change)));
+  };
+  const reading = draft.geometryText.trim() ? readGeometry(draft.geometryText) : null;
+  const geometry = reading && 'geometry' in reading ? reading.geometry : null;
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    const found = validate(draft);
+    setErrors(found);
+    setServerError(null);
+    if (Object.keys(found).length > 0) {
+      summary.current?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      setSubmitted(
+        await api.post<Report>('/api/reports', {
+          entityType: 'activity',
+          action: 'create',
+          organisationId: draft.organisationId,
+          acceptedWarnings: shapeCheck.accepted,
+          submit: true,
+          payload: {
+            reference: draft.reference.trim(),
+            kind: draft.kind,
+            status: draft.status,
+            organisationId: draft.organisationId,
+            team: draft.team.trim() || null,
+            startDate: draft.startDate || null,
+            endDate: draft.endDate || null,
+            hazardIds: draft.hazardIds,
+            source: draft.source.trim(),
+            geometry,
+          },
+        }),
+      );
+    } catch (caught) {
+      setServerError(caught instanceof ApiError ? caught.message : String(caught));
+      if (caught instanceof ApiError && /warning|geometry/i.test(caught.message) && geometry) void shapeCheck.check(geometry);
+      summary.current?.focus();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (submitted) {
+    return <Submitted title={t('report.activityTitle')} message={t('report.submitted', { reference: String(submitted.payload.reference) })} again="/reports/new/activity" />;
+  }
+
+  return (
+    <section class="page">
+      <ReportKinds current="activity" />
+      <h1>{t('report.activityTitle')}</h1>
+      <p class="muted">{t('report.intro')}</p>
+      <ErrorSummary errors={errors} serverError={serverError} summary={summary} label={(field) => t(LABELS[field] ?? 'report.geometry')} />
+      <form onSubmit={submit} noValidate aria-label={t('report.activityTitle')}>
+        <div class="two-columns">
+          <div>
+            <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.activityReferenceHint')} onInput={(reference) => set({ reference })} />
+            <Select<ActivityKind> label={t('field.activityKind')} value={draft.kind} options={ACTIVITY_KINDS.map((k) => ({ value: k, label: t(`activity.${k}`) }))} onChange={(kind) => set({ kind })} />
+            <Select<ActivityStatus> label={t('field.status')} value={draft.status} options={ACTIVITY_STATUSES.map((s) => ({ value: s, label: t(`activityStatus.${s}`) }))} onChange={(status) => set({ status })} />
+            <Select
+              label={t('field.organisation')}
+              value={draft.organisationId}
+              required
+              error={errors.organisationId}
+              options={[{ value: '', label: t('report.choose') }, ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
+              onChange={(organisationId) => set({ organisationId })}
+            />
+            <Field label={t('field.team')} value={draft.team} onInput={(team) => set({ team })} />
+            <div class="inline two">
+              <Field label={t('field.startDate')} type="date" value={draft.startDate} error={errors.startDate} onInput={(startDate) => set({ startDate })} />
+              <Field label={t('field.endDate')} type="date" value={draft.endDate} error={errors.endDate} onInput={(endDate) => set({ endDate })} />
+            </div>
+            <p class="hint">{t('report.activityDatesHint')}</p>
+            <HazardPicker chosen={draft.hazardIds} onChange={(hazardIds) => set({ hazardIds })} />
+            <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+          </div>
+          <div>
+            <GeometryField
+              mode="polygon"
+              legend={t('report.activityArea')}
+              hint={t('report.activityAreaHint')}
+              textLabel={t('report.activityAreaText')}
+              text={draft.geometryText}
+              error={errors.geometry}
+              preview={geometry}
+              onText={(geometryText) => {
+                set({ geometryText });
+                shapeCheck.reset();
+              }}
+            >
+              {shapeCheck.view(geometry, t('report.checkArea'), t('report.areaNoProblems'))}
+            </GeometryField>
+          </div>
+        </div>
+        <button type="submit" class="primary" disabled={busy}>
+          {t('report.submit')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+/**
+ * The hazardous areas an activity works on, found by reference: the chosen ones stay listed, and
+ * at most twenty others match the search at a time, so a national register stays usable.
+ */
+function HazardPicker({ chosen, onChange }: { chosen: string[]; onChange(ids: string[]): void }) {
+  const [register] = useLoad(() => api.get<{ hazards: Hazard[] }>('/api/hazards?limit=10000').then((a) => a.hazards.filter((h) => h.status !== 'released')), []);
+  const [search, setSearch] = useState('');
+  const hazards = register.state === 'ready' ? register.value : [];
+  const byId = new Map(hazards.map((h) => [h.id, h]));
+  const needle = search.trim().toLowerCase();
+  const matches = needle ? hazards.filter((h) => !chosen.includes(h.id) && h.reference.toLowerCase().includes(needle)).slice(0, 20) : [];
+  return (
+    <fieldset>
+      <legend>{t('report.hazardsWorked')}</legend>
+      <Field label={t('report.hazardSearch')} type="search" value={search} hint={t('report.hazardSearchHint')} onInput={setSearch} />
+      {needle && matches.length === 0 ? <p class="hint">{t('report.noHazardMatches')}</p> : null}
+      <Checkboxes
+        legend={t('report.hazardsChosen', { count: chosen.length })}
+        values={[...chosen, ...matches.map((h) => h.id)]}
+        chosen={chosen}
+        label={(id) => {
+          const h = byId.get(id);
+          return h ? `${h.reference} (${t(`kind.${h.kind}`)}, ${t(`status.${h.status}`)})` : id;
+        }}
+        onChange={onChange}
+      />
+    </fieldset>
+  );
+}
