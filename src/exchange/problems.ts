@@ -1,3 +1,5 @@
+import type { Queryable } from '../store/db.ts';
+
 /**
  * What is wrong with an import, row by row: the dry run lists these, and a commit refuses the
  * whole file while any remain. The list keeps the first MAX_LISTED problems and counts the rest,
@@ -58,4 +60,23 @@ export class FileProblem extends Error {
 
 export function fileProblem(message: string, row: number | null = null, field: string | null = null, value?: unknown): FileProblem {
   return new FileProblem({ row, field, value, message });
+}
+
+/**
+ * Runs a check query over a staging table and files its problems: the query returns `row_number`
+ * and `total` (the count before LIMIT, `count(*) OVER ()`), and only as many rows as the list has
+ * room for are fetched.
+ */
+export async function queryProblems<T extends { row_number: number; total: number }>(
+  tx: Queryable,
+  problems: Problems,
+  sql: string,
+  params: unknown[],
+  describe: (row: T) => { field: string; value: unknown; message: string },
+): Promise<void> {
+  const room = problems.room();
+  const rows = await tx.query<T>(`${sql} ORDER BY row_number LIMIT ${Math.max(1, room)}`, params);
+  const listed = rows.slice(0, room);
+  for (const row of listed) problems.add({ row: row.row_number, ...describe(row) });
+  problems.addUnlisted((rows[0]?.total ?? 0) - listed.length);
 }

@@ -15,7 +15,8 @@ export interface Source {
 export interface ReadOptions {
   /** The name shown in messages (the upload's name, or the path given). */
   file: string;
-  mapping: Mapping;
+  /** Only what the readers need of a mapping file, whichever record type it maps. */
+  mapping: Pick<Mapping, 'encoding' | 'layer'>;
   /** Called with the bytes read so far, for the progress bar. */
   onBytes?: (bytes: number) => void;
 }

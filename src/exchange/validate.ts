@@ -145,18 +145,18 @@ export function parseNumber(value: unknown): number | null | typeof NaN {
 }
 
 /** The point of a WKT (or EWKT) text; anything but a point names its type for the message. */
-export function parseWkt(text: string): { point: [number, number] } | { problem: string } {
+export function parseWkt(text: string, noun = 'find'): { point: [number, number] } | { problem: string } {
   const match = /^\s*(?:SRID=(\d+)\s*;)?\s*([A-Za-z]+)\s*(?:ZM|Z|M)?\s*\((.*)\)\s*$/s.exec(text);
   if (!match) return { problem: 'is not WKT' };
   if (match[1] && match[1] !== '4326') return { problem: `has SRID ${match[1]}; coordinates must be WGS84 longitude/latitude (EPSG:4326)` };
-  if (match[2]!.toUpperCase() !== 'POINT') return { problem: `is a ${match[2]}; a find is a point` };
+  if (match[2]!.toUpperCase() !== 'POINT') return { problem: `is a ${match[2]}; a ${noun} is a point` };
   const numbers = match[3]!.trim().split(/\s+/).map(Number);
   if (numbers.length < 2 || numbers.length > 4 || numbers.some((n) => !Number.isFinite(n))) return { problem: 'is not a point with numeric coordinates' };
   return { point: [numbers[0]!, numbers[1]!] };
 }
 
 /** Code values from labels: "AP mine" and "AP-MINE" are ap_mine. */
-function codeOf(text: string): string {
+export function codeOf(text: string): string {
   if (/^[a-z0-9]+(_[a-z0-9]+)*$/.test(text)) return text;
   return text.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
 }
@@ -248,14 +248,9 @@ export class RowValidator {
 
     let foundOn: string | null = null;
     if (!values.has('foundOn')) problem('foundOn', undefined, 'is missing');
-    else {
-      foundOn = parseDate(values.get('foundOn'), this.mapping.dateFormat);
-      if (!foundOn) problem('foundOn', values.get('foundOn'), `is not a date (${this.mapping.dateFormat}, or ISO 8601)`);
-      else if (foundOn > this.today) problem('foundOn', foundOn, 'is in the future');
-      else if (foundOn < EARLIEST) problem('foundOn', foundOn, 'is before 1900');
-    }
+    else foundOn = pastDate('foundOn', values.get('foundOn'), this.mapping.dateFormat, this.today, problem);
 
-    const point = this.point(feature, values, problem);
+    const point = pointOf(feature, values, problem, { noun: 'find', required: true });
 
     if (problems.count > before || !foundOn || !point || !category) return null;
     return {
@@ -282,54 +277,76 @@ export class RowValidator {
     problem(field, value, `is not one of ${allowed.join(', ')}`);
     return null;
   }
+}
 
-  /** The find's position from the geometry, else latitude and longitude, else WKT; checked for range and swaps. */
-  private point(feature: SourceFeature, values: Map<FindField, unknown>, problem: (f: string, v: unknown, m: string) => void): [number, number] | null {
-    let lon: number | null;
-    let lat: number | null;
-    if (feature.geometry !== undefined && feature.geometry !== null) {
-      const geometry = feature.geometry;
-      if (geometry.type !== 'Point' || !('coordinates' in geometry)) {
-        problem('geometry', geometry.type, 'is not a point; a find is a point');
-        return null;
-      }
-      const [x, y] = geometry.coordinates;
-      if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
-        problem('geometry', geometry.coordinates, 'is not a point with two numeric coordinates');
-        return null;
-      }
-      [lon, lat] = [x, y];
-    } else if (values.has('latitude') || values.has('longitude')) {
-      lat = parseNumber(values.get('latitude'));
-      lon = parseNumber(values.get('longitude'));
-      if (lat === null) problem('latitude', undefined, 'is missing');
-      else if (Number.isNaN(lat)) problem('latitude', values.get('latitude'), 'is not a number (decimal degrees)');
-      if (lon === null) problem('longitude', undefined, 'is missing');
-      else if (Number.isNaN(lon)) problem('longitude', values.get('longitude'), 'is not a number (decimal degrees)');
-      if (lat === null || lon === null || Number.isNaN(lat) || Number.isNaN(lon)) return null;
-    } else if (values.has('wkt')) {
-      const wkt = String(values.get('wkt'));
-      const parsed = parseWkt(wkt);
-      if ('problem' in parsed) {
-        problem('wkt', wkt, parsed.problem);
-        return null;
-      }
-      [lon, lat] = parsed.point;
-    } else {
-      problem(feature.geometry === null ? 'geometry' : 'latitude/longitude', undefined, 'is missing: the find has no position');
+/** Files a problem about one field of the row being checked. */
+export type ProblemSink = (field: string | null, value: unknown, message: string) => void;
+
+/** A date of something that happened, as YYYY-MM-DD: not in the future, not before 1900. */
+export function pastDate(field: string, value: unknown, format: DateFormat, today: string, problem: ProblemSink): string | null {
+  const date = parseDate(value, format);
+  if (!date) problem(field, value, `is not a date (${format}, or ISO 8601)`);
+  else if (date > today) problem(field, date, 'is in the future');
+  else if (date < EARLIEST) problem(field, date, 'is before 1900');
+  else return date;
+  return null;
+}
+
+/**
+ * A row's position from its geometry, else latitude and longitude, else WKT, checked for range,
+ * swapped axes and the point 0, 0. A record whose position is optional (an accident at an
+ * unknown place) gives null without a problem when the row has none.
+ */
+export function pointOf(
+  feature: SourceFeature,
+  values: ReadonlyMap<string, unknown>,
+  problem: ProblemSink,
+  record: { noun: string; required: boolean },
+): [number, number] | null {
+  let lon: number | null;
+  let lat: number | null;
+  if (feature.geometry !== undefined && feature.geometry !== null) {
+    const geometry = feature.geometry;
+    if (geometry.type !== 'Point' || !('coordinates' in geometry)) {
+      problem('geometry', geometry.type, `is not a point; a ${record.noun} is a point`);
       return null;
     }
-    if (Math.abs(lat) > 90 && Math.abs(lat) <= 180 && Math.abs(lon) <= 90) {
-      problem('latitude', lat, `is outside ±90 while longitude ${lon} would be a latitude: latitude and longitude look swapped`);
+    const [x, y] = geometry.coordinates;
+    if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
+      problem('geometry', geometry.coordinates, 'is not a point with two numeric coordinates');
       return null;
     }
-    if (Math.abs(lat) > 90) problem('latitude', lat, 'is outside ±90 degrees');
-    if (Math.abs(lon) > 180) problem('longitude', lon, 'is outside ±180 degrees');
-    if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
-    if (lat === 0 && lon === 0) {
-      problem('latitude/longitude', '0, 0', 'is the point 0°, 0° in the Gulf of Guinea, which usually means a missing position');
+    [lon, lat] = [x, y];
+  } else if (values.has('latitude') || values.has('longitude')) {
+    lat = parseNumber(values.get('latitude'));
+    lon = parseNumber(values.get('longitude'));
+    if (lat === null) problem('latitude', undefined, 'is missing');
+    else if (Number.isNaN(lat)) problem('latitude', values.get('latitude'), 'is not a number (decimal degrees)');
+    if (lon === null) problem('longitude', undefined, 'is missing');
+    else if (Number.isNaN(lon)) problem('longitude', values.get('longitude'), 'is not a number (decimal degrees)');
+    if (lat === null || lon === null || Number.isNaN(lat) || Number.isNaN(lon)) return null;
+  } else if (values.has('wkt')) {
+    const wkt = String(values.get('wkt'));
+    const parsed = parseWkt(wkt, record.noun);
+    if ('problem' in parsed) {
+      problem('wkt', wkt, parsed.problem);
       return null;
     }
-    return [lon, lat];
+    [lon, lat] = parsed.point;
+  } else {
+    if (record.required) problem(feature.geometry === null ? 'geometry' : 'latitude/longitude', undefined, `is missing: the ${record.noun} has no position`);
+    return null;
   }
+  if (Math.abs(lat) > 90 && Math.abs(lat) <= 180 && Math.abs(lon) <= 90) {
+    problem('latitude', lat, `is outside ±90 while longitude ${lon} would be a latitude: latitude and longitude look swapped`);
+    return null;
+  }
+  if (Math.abs(lat) > 90) problem('latitude', lat, 'is outside ±90 degrees');
+  if (Math.abs(lon) > 180) problem('longitude', lon, 'is outside ±180 degrees');
+  if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
+  if (lat === 0 && lon === 0) {
+    problem('latitude/longitude', '0, 0', 'is the point 0°, 0° in the Gulf of Guinea, which usually means a missing position');
+    return null;
+  }
+  return [lon, lat];
 }
