@@ -140,9 +140,10 @@ export async function readGeoJson(path: string, options: ReadOptions): Promise<S
   return { rowLabel: 'feature', columns: null, features: features() };
 }
 
+/** A record to export; a record at an unknown place (an accident, say) has no position. */
 export interface PointRow {
-  longitude: number;
-  latitude: number;
+  longitude: number | null;
+  latitude: number | null;
   properties: Record<string, unknown>;
 }
 
@@ -152,7 +153,7 @@ export async function* geoJsonChunks(rows: AsyncIterable<PointRow>): AsyncGenera
   let chunk = '';
   let first = true;
   for await (const row of rows) {
-    chunk += `${first ? '' : ',\n'}${JSON.stringify({ type: 'Feature', geometry: { type: 'Point', coordinates: [row.longitude, row.latitude] }, properties: row.properties })}`;
+    chunk += `${first ? '' : ',\n'}${JSON.stringify({ type: 'Feature', geometry: row.longitude === null || row.latitude === null ? null : { type: 'Point', coordinates: [row.longitude, row.latitude] }, properties: row.properties })}`;
     first = false;
     if (chunk.length > 64 * 1024) {
       yield chunk;

@@ -108,8 +108,10 @@ export async function writeGeoPackage(path: string, layer: string, columns: read
       for (const item of items) insert.run(item);
     });
     for await (const row of rows) {
-      batch.push([gpkgPoint(row.longitude, row.latitude), ...columns.map(([name]) => row.properties[name] ?? null)]);
-      [minX, minY, maxX, maxY] = [Math.min(minX, row.longitude), Math.min(minY, row.latitude), Math.max(maxX, row.longitude), Math.max(maxY, row.latitude)];
+      const { longitude: x, latitude: y } = row;
+      const located = x !== null && y !== null;
+      batch.push([located ? gpkgPoint(x, y) : null, ...columns.map(([name]) => row.properties[name] ?? null)]);
+      if (located) [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
       count++;
       if (batch.length >= 5000) flush(batch.splice(0));
     }
@@ -117,10 +119,10 @@ export async function writeGeoPackage(path: string, layer: string, columns: read
     db.prepare(`INSERT INTO gpkg_contents (table_name, data_type, identifier, min_x, min_y, max_x, max_y, srs_id) VALUES (?, 'features', ?, ?, ?, ?, ?, 4326)`).run(
       layer,
       layer,
-      count > 0 ? minX : null,
-      count > 0 ? minY : null,
-      count > 0 ? maxX : null,
-      count > 0 ? maxY : null,
+      Number.isFinite(minX) ? minX : null,
+      Number.isFinite(minY) ? minY : null,
+      Number.isFinite(maxX) ? maxX : null,
+      Number.isFinite(maxY) ? maxY : null,
     );
     return count;
   } finally {

@@ -87,7 +87,7 @@ export async function* kmlChunks(name: string, nameField: string, rows: AsyncIte
       .filter(([, v]) => v !== null && v !== undefined)
       .map(([k, v]) => `<Data name="${xml(k)}"><value>${xml(String(v))}</value></Data>`)
       .join('');
-    chunk += `<Placemark><name>${xml(String(row.properties[nameField] ?? ''))}</name><ExtendedData>${data}</ExtendedData><Point><coordinates>${row.longitude},${row.latitude}</coordinates></Point></Placemark>\n`;
+    chunk += `<Placemark><name>${xml(String(row.properties[nameField] ?? ''))}</name><ExtendedData>${data}</ExtendedData>${row.longitude === null || row.latitude === null ? '' : `<Point><coordinates>${row.longitude},${row.latitude}</coordinates></Point>`}</Placemark>\n`;
     if (chunk.length > 64 * 1024) {
       yield chunk;
       chunk = '';

@@ -46,10 +46,17 @@ function sidecar(shp: string, ext: string): string | null {
   return null;
 }
 
+/**
+ * What the DBF reader makes of an empty date field (blanks or zeros read as year 0, month 0,
+ * day 0): 30 November 1899. No field record is that old, so it is taken for an empty date.
+ */
+const EMPTY_DBF_DATE = new Date(0, -1, 0).getTime();
+
 /** The DBF reader makes dates at local midnight; the calendar date is what the file says. */
 function localDates(properties: Record<string, unknown>): Record<string, unknown> {
   for (const [key, value] of Object.entries(properties)) {
-    if (value instanceof Date) properties[key] = `${value.getFullYear()}-${String(value.getMonth() + 1).padStart(2, '0')}-${String(value.getDate()).padStart(2, '0')}`;
+    if (!(value instanceof Date)) continue;
+    properties[key] = value.getTime() === EMPTY_DBF_DATE ? null : `${value.getFullYear()}-${String(value.getMonth() + 1).padStart(2, '0')}-${String(value.getDate()).padStart(2, '0')}`;
   }
   return properties;
 }
