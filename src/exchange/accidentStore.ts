@@ -1,0 +1,478 @@
+import { type Actor } from '../access/permissions.ts';
+import { logRestrictedAccess } from '../access/store.ts';
+import type { Queryable } from '../store/db.ts';
+import { type Problems, queryProblems } from './problems.ts';
+import { COUNTRY_MARGIN_METRES, type Country } from './store.ts';
+import type { AccidentRow } from './validateAccident.ts';
+
+/**
+ * The SQL of accident imports and exports. As for finds (store.ts), the checked rows stream into
+ * a temporary staging table, the checks that need the whole file or the database run set-wise
+ * there, and the merge into accident, victim and victim_identity is a few statements, all in the
+ * caller's transaction.
+ *
+ * A staged row is one victim (or an accident without victims); the accident's fields are
+ * repeated on each of its rows and grouped by reference. Victims are matched to recorded ones by
+ * `victim_id` when the row gives it, else by position: the accident's n-th victim row without an
+ * id is its n-th recorded victim not matched by id, in the order the history lists victims
+ * (created_at, id). New victims get ids that sort in the file's order, so that order holds on
+ * the next import of the same file.
+ */
+
+export const ACCIDENT_STAGING_COLUMNS = [
+  'row_number',
+  'reference',
+  'occurred_on',
+  'lon',
+  'lat',
+  'location_precision_m',
+  'admin_area',
+  'device_category',
+  'ordnance_model_id',
+  'demining_related',
+  'activity_ref',
+  'description',
+  'has_victim',
+  'victim_id',
+  'outcome',
+  'sex',
+  'age',
+  'victim_group',
+  'activity_at_time',
+  'injuries',
+  'displacement_status',
+  'has_identity',
+  'full_name',
+  'date_of_birth',
+  'address',
+  'contact',
+] as const;
+
+export function accidentStagingRow(row: AccidentRow): unknown[] {
+  const v = row.victim;
+  const i = v?.identity ?? null;
+  return [
+    row.row,
+    row.reference,
+    row.occurredOn,
+    row.longitude,
+    row.latitude,
+    row.locationPrecisionM,
+    row.adminArea,
+    row.deviceCategory,
+    row.ordnanceModelId,
+    row.deminingRelated,
+    row.activity,
+    row.description,
+    v !== null,
+    v?.victimId ?? null,
+    v?.outcome ?? null,
+    v?.sex ?? null,
+    v?.age ?? null,
+    v?.victimGroup ?? null,
+    v?.activityAtTime ?? null,
+    v?.injuries ?? null,
+    v?.displacementStatus ?? null,
+    i !== null,
+    i?.fullName ?? null,
+    i?.dateOfBirth ?? null,
+    i?.address ?? null,
+    i?.contact ?? null,
+  ];
+}
+
+/** Temporary, private to the transaction, dropped at its end; no indexes (the checks are hash joins). */
+export async function createAccidentStaging(tx: Queryable): Promise<void> {
+  await tx.exec(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; CREATE TEMP TABLE import_accident (
+    row_number integer NOT NULL,
+    reference text NOT NULL,
+    occurred_on date NOT NULL,
+    lon float8,
+    lat float8,
+    location_precision_m float8,
+    admin_area text,
+    device_category text,
+    ordnance_model_id uuid,
+    demining_related boolean NOT NULL,
+    activity_ref text,
+    description text,
+    has_victim boolean NOT NULL,
+    victim_id uuid,
+    outcome text,
+    sex text,
+    age integer,
+    victim_group text,
+    activity_at_time text,
+    injuries text[],
+    displacement_status text,
+    has_identity boolean NOT NULL,
+    full_name text,
+    date_of_birth date,
+    address text,
+    contact text
+  ) ON COMMIT DROP`);
+}
+
+/** Each accident's first row, which gives its fields (the others must repeat them). */
+const FIRST_ROWS = '(SELECT DISTINCT ON (reference) * FROM import_accident ORDER BY reference, row_number)';
+
+/** The accident fields a row repeats, as staging column and file field. */
+const ACCIDENT_COLUMNS: readonly (readonly [string, string])[] = [
+  ['occurred_on', 'occurredOn'],
+  ['lon', 'longitude'],
+  ['lat', 'latitude'],
+  ['location_precision_m', 'locationPrecisionM'],
+  ['admin_area', 'adminArea'],
+  ['device_category', 'deviceCategory'],
+  ['ordnance_model_id', 'ordnanceModel'],
+  ['demining_related', 'deminingRelated'],
+  ['activity_ref', 'activity'],
+  ['description', 'description'],
+];
+
+/** Admin areas a file may name by id or code. */
+const ADMIN_AREA_MATCH = '(a.id::text = {value} OR a.code = {value})';
+
+/** The checks that need the whole file or the database: repeated fields, references, victims' ids, the country. */
+export async function checkAccidentStaging(tx: Queryable, problems: Problems, country: Country | null, rowLabel: string): Promise<void> {
+  await queryProblems<{ row_number: number; total: number; reference: string; first_row: number; fields: string[] }>(
+    tx,
+    problems,
+    `SELECT * FROM (
+       SELECT s.row_number, s.reference, f.row_number AS first_row, d.fields, count(*) OVER () AS total
+       FROM import_accident s JOIN ${FIRST_ROWS} f ON f.reference = s.reference AND f.row_number <> s.row_number
+       CROSS JOIN LATERAL (SELECT array_remove(ARRAY[${ACCIDENT_COLUMNS.map(([c, field]) => `CASE WHEN s.${c} IS DISTINCT FROM f.${c} THEN '${field}' END`).join(', ')}], NULL) AS fields) d
+       WHERE cardinality(d.fields) > 0) t`,
+    [],
+    (r) => ({
+      field: 'reference',
+      value: r.reference,
+      message: `differs in ${r.fields.join(', ')} from ${rowLabel} ${r.first_row}, the accident's first; each row of an accident (one per victim) repeats its fields`,
+    }),
+  );
+  await queryProblems<{ row_number: number; total: number; activity_ref: string }>(
+    tx,
+    problems,
+    `SELECT row_number, activity_ref, count(*) OVER () AS total FROM ${FIRST_ROWS} s
+     WHERE activity_ref IS NOT NULL AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.reference = s.activity_ref)`,
+    [],
+    (r) => ({ field: 'activity', value: r.activity_ref, message: 'is not the reference of any activity' }),
+  );
+  await queryProblems<{ row_number: number; total: number; admin_area: string; n: number }>(
+    tx,
+    problems,
+    `SELECT * FROM (
+       SELECT row_number, admin_area, (SELECT count(*)::int FROM admin_area a WHERE ${ADMIN_AREA_MATCH.replaceAll('{value}', 's.admin_area')}) AS n, count(*) OVER () AS total
+       FROM ${FIRST_ROWS} s WHERE admin_area IS NOT NULL) t
+     WHERE n <> 1`,
+    [],
+    (r) => ({
+      field: 'adminArea',
+      value: r.admin_area,
+      message: r.n === 0 ? 'is not the id or code of any administrative area of the gazetteer' : `is the code of ${r.n} administrative areas; give the area's id`,
+    }),
+  );
+  await queryProblems<{ row_number: number; total: number; victim_id: string; first_row: number }>(
+    tx,
+    problems,
+    `SELECT row_number, victim_id, first_row, count(*) OVER () AS total FROM (
+       SELECT row_number, victim_id, min(row_number) OVER (PARTITION BY victim_id) AS first_row FROM import_accident WHERE victim_id IS NOT NULL
+     ) t WHERE row_number <> first_row`,
+    [],
+    (r) => ({ field: 'victimId', value: r.victim_id, message: `appears again; first at ${rowLabel} ${r.first_row}` }),
+  );
+  await queryProblems<{ row_number: number; total: number; victim_id: string; other: string }>(
+    tx,
+    problems,
+    `SELECT s.row_number, s.victim_id, x.reference AS other, count(*) OVER () AS total
+     FROM import_accident s JOIN victim v ON v.id = s.victim_id JOIN accident x ON x.id = v.accident_id
+     WHERE x.reference <> s.reference`,
+    [],
+    (r) => ({ field: 'victimId', value: r.victim_id, message: `is a victim of accident ${JSON.stringify(r.other)}, not of this one` }),
+  );
+  if (country) {
+    await queryProblems<{ row_number: number; total: number; lon: number; lat: number; swapped: boolean; km: number }>(
+      tx,
+      problems,
+      `SELECT s.row_number, s.lon, s.lat, ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) AS swapped,
+         round(ST_Distance(c.geom::geography, s.geom::geography) / 1000)::float8 AS km, count(*) OVER () AS total
+       FROM (SELECT row_number, lon, lat, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom FROM ${FIRST_ROWS} f WHERE lon IS NOT NULL) s, admin_area c
+       WHERE c.id = $1 AND NOT ST_Intersects(c.geom, s.geom)
+         AND (ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) OR NOT ST_DWithin(c.geom::geography, s.geom::geography, $2))`,
+      [country.id, COUNTRY_MARGIN_METRES],
+      (r) => ({
+        field: 'latitude/longitude',
+        value: `${r.lat}, ${r.lon}`,
+        message: r.swapped
+          ? `lies ${r.km} km outside ${country.name}, but inside it with latitude and longitude swapped: they look swapped`
+          : `lies ${r.km} km outside ${country.name}, the instance's country`,
+      }),
+    );
+  }
+}
+
+export interface AccidentMergeCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  victims: { created: number; updated: number; deleted: number; unchanged: number; identities: number };
+}
+
+/** The victim fields compared to tell a changed victim. */
+const VICTIM_COLUMNS = ['outcome', 'sex', 'age', 'victim_group', 'activity_at_time', 'injuries', 'displacement_status'] as const;
+
+/**
+ * A time-ordered id (the UUIDv7 layout: milliseconds, version 7, a 12-bit sequence, then the
+ * random half of a v4 UUID), so that ids made in one statement sort in `seq` order.
+ */
+const orderedId = (ms: string, seq: string) =>
+  `encode(int8send(((${ms} + ${seq} / 4096) << 16) | 28672 | (${seq} % 4096)) || substring(uuid_send(gen_random_uuid()) FROM 9), 'hex')::uuid`;
+
+/**
+ * Matches staged accidents by reference and victims by id or position, resolves activities and
+ * admin areas, and says what a commit would do.
+ */
+export async function resolveAccidentStaging(tx: Queryable): Promise<AccidentMergeCounts> {
+  await tx.query(
+    `CREATE TEMP TABLE import_accident_resolved ON COMMIT DROP AS
+     SELECT f.reference, coalesce(x.id, gen_random_uuid()) AS id, x.id IS NOT NULL AS existing,
+       greatest(x.version, (SELECT max(version) FROM record_version r WHERE r.entity_type = 'accident' AND r.entity_id = x.id)) + 1 AS new_version,
+       f.occurred_on, g.geom, f.location_precision_m, ar.id AS admin_area_id, f.device_category, f.ordnance_model_id, f.demining_related,
+       act.id AS activity_id, f.description,
+       x.id IS NOT NULL
+         AND (x.occurred_on, x.location_precision_m, x.admin_area_id, x.device_category, x.ordnance_model_id, x.demining_related, x.activity_id, x.description)
+           IS NOT DISTINCT FROM (f.occurred_on, f.location_precision_m, ar.id, f.device_category, f.ordnance_model_id, f.demining_related, act.id, f.description)
+         AND x.geom IS NOT DISTINCT FROM g.geom AS fields_unchanged
+     FROM ${FIRST_ROWS} f
+     CROSS JOIN LATERAL (SELECT CASE WHEN f.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(f.lon, f.lat), 4326) END AS geom) g
+     LEFT JOIN accident x ON x.reference = f.reference
+     LEFT JOIN activity act ON act.reference = f.activity_ref
+     LEFT JOIN LATERAL (SELECT a.id FROM admin_area a WHERE ${ADMIN_AREA_MATCH.replaceAll('{value}', 'f.admin_area')} ORDER BY a.id LIMIT 1) ar ON true`,
+  );
+  await tx.query(
+    `CREATE TEMP TABLE import_victim_resolved ON COMMIT DROP AS
+     WITH fv AS (
+       SELECT s.*, a.id AS accident_id FROM import_accident s JOIN import_accident_resolved a ON a.reference = s.reference WHERE s.has_victim
+     ), by_id AS (
+       SELECT fv.row_number, v.id FROM fv JOIN victim v ON v.id = fv.victim_id AND v.accident_id = fv.accident_id
+     ), file_rest AS (
+       SELECT row_number, accident_id, row_number() OVER (PARTITION BY accident_id ORDER BY row_number) AS n FROM fv WHERE victim_id IS NULL
+     ), recorded_rest AS (
+       SELECT v.id, v.accident_id, row_number() OVER (PARTITION BY v.accident_id ORDER BY v.created_at, v.id) AS n
+       FROM victim v JOIN import_accident_resolved a ON a.id = v.accident_id AND a.existing
+       WHERE v.id NOT IN (SELECT id FROM by_id)
+     ), matched AS (
+       SELECT row_number, id FROM by_id
+       UNION ALL SELECT r.row_number, d.id FROM file_rest r JOIN recorded_rest d ON d.accident_id = r.accident_id AND d.n = r.n
+     ), numbered AS (
+       SELECT fv.*, m.id AS matched_id, row_number() OVER (ORDER BY fv.row_number) AS seq FROM fv LEFT JOIN matched m ON m.row_number = fv.row_number
+     )
+     SELECT n.row_number, n.accident_id, coalesce(n.matched_id, n.victim_id, ${orderedId('b.ms', 'n.seq')}) AS id, n.matched_id IS NOT NULL AS existing,
+       ${VICTIM_COLUMNS.map((c) => `n.${c}`).join(', ')}, n.has_identity, n.full_name, n.date_of_birth, n.address, n.contact,
+       n.matched_id IS NOT NULL AND (${VICTIM_COLUMNS.map((c) => `v.${c}`).join(', ')}) IS NOT DISTINCT FROM (${VICTIM_COLUMNS.map((c) => `n.${c}`).join(', ')}) AS unchanged,
+       n.has_identity AND (i.victim_id IS NULL OR (i.full_name, i.date_of_birth, i.address, i.contact) IS DISTINCT FROM (n.full_name, n.date_of_birth, n.address, n.contact)) AS identity_changed
+     FROM numbered n CROSS JOIN (SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms) b
+     LEFT JOIN victim v ON v.id = n.matched_id LEFT JOIN victim_identity i ON i.victim_id = n.matched_id`,
+  );
+  // Recorded victims of the file's accidents that no row matched: the file lists each accident's victims in full.
+  await tx.query(
+    `CREATE TEMP TABLE import_victim_gone ON COMMIT DROP AS
+     SELECT v.id, v.accident_id FROM victim v JOIN import_accident_resolved a ON a.id = v.accident_id AND a.existing
+     WHERE v.id NOT IN (SELECT id FROM import_victim_resolved WHERE existing)`,
+  );
+  await tx.exec(
+    `ALTER TABLE import_accident_resolved ADD COLUMN unchanged boolean;
+     UPDATE import_accident_resolved a SET unchanged = a.fields_unchanged
+       AND NOT EXISTS (SELECT 1 FROM import_victim_resolved r WHERE r.accident_id = a.id AND NOT r.unchanged)
+       AND NOT EXISTS (SELECT 1 FROM import_victim_gone g WHERE g.accident_id = a.id)`,
+  );
+  const [counts] = await tx.query<{ created: number; updated: number; unchanged: number; v_created: number; v_updated: number; v_unchanged: number; v_deleted: number; identities: number }>(
+    `SELECT count(*) FILTER (WHERE NOT existing)::int AS created, count(*) FILTER (WHERE existing AND NOT unchanged)::int AS updated,
+       count(*) FILTER (WHERE unchanged)::int AS unchanged,
+       (SELECT count(*) FILTER (WHERE NOT existing)::int FROM import_victim_resolved) AS v_created,
+       (SELECT count(*) FILTER (WHERE existing AND NOT unchanged)::int FROM import_victim_resolved) AS v_updated,
+       (SELECT count(*) FILTER (WHERE unchanged)::int FROM import_victim_resolved) AS v_unchanged,
+       (SELECT count(*)::int FROM import_victim_gone) AS v_deleted,
+       (SELECT count(*) FILTER (WHERE identity_changed)::int FROM import_victim_resolved) AS identities
+     FROM import_accident_resolved`,
+  );
+  const c = counts!;
+  return {
+    created: c.created,
+    updated: c.updated,
+    unchanged: c.unchanged,
+    victims: { created: c.v_created, updated: c.v_updated, deleted: c.v_deleted, unchanged: c.v_unchanged, identities: c.identities },
+  };
+}
+
+/**
+ * An accident's state as the history keeps it: what the reports workflow records (the accident
+ * handler's read, src/ops/handlers.ts, without the geometry), victims without identities. A test
+ * holds the two to the same shape.
+ */
+function versionData(x: string): string {
+  return `jsonb_build_object(
+    'reference', ${x}.reference, 'occurredOn', to_char(${x}.occurred_on, 'YYYY-MM-DD'), 'locationPrecisionM', ${x}.location_precision_m,
+    'adminAreaId', ${x}.admin_area_id, 'deviceCategory', ${x}.device_category,
+    'ordnanceModel', (SELECT m.name FROM ordnance_model m WHERE m.id = ${x}.ordnance_model_id),
+    'deminingRelated', ${x}.demining_related, 'activityId', ${x}.activity_id, 'description', ${x}.description, 'source', ${x}.source,
+    'victims', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'victimGroup', v.victim_group,
+        'activityAtTime', v.activity_at_time, 'injuries', to_jsonb(v.injuries), 'displacementStatus', v.displacement_status) ORDER BY v.created_at, v.id)
+      FROM victim v WHERE v.accident_id = ${x}.id), '[]'::jsonb))`;
+}
+
+/**
+ * Writes the resolved accidents and victims: new accidents at version 1, changed ones as a new
+ * version, each with its row in record_version (the state replaced is recorded first when the
+ * history lacked it). Identities go to victim_identity only.
+ */
+export async function applyAccidentStaging(tx: Queryable, change: { actorId: string | null; source: string; reason: string }): Promise<void> {
+  const changed = 'SELECT id FROM import_accident_resolved WHERE existing AND NOT unchanged';
+  await tx.query(
+    `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by)
+     SELECT 'accident', x.id, x.version, x.updated_at, ${versionData('x')}, x.geom, x.updated_by
+     FROM accident x WHERE x.id IN (${changed})
+       AND NOT EXISTS (SELECT 1 FROM record_version v WHERE v.entity_type = 'accident' AND v.entity_id = x.id AND v.version = x.version)`,
+  );
+  await tx.query(`UPDATE record_version SET valid_to = now() WHERE entity_type = 'accident' AND entity_id IN (${changed}) AND valid_to IS NULL`);
+  await tx.query(
+    `UPDATE accident x SET occurred_on = r.occurred_on, geom = r.geom, location_precision_m = r.location_precision_m, admin_area_id = r.admin_area_id,
+       device_category = r.device_category, ordnance_model_id = r.ordnance_model_id, demining_related = r.demining_related, activity_id = r.activity_id,
+       description = r.description, source = $2, version = r.new_version, updated_at = now(), updated_by = $1
+     FROM import_accident_resolved r WHERE x.id = r.id AND r.existing AND NOT r.unchanged`,
+    [change.actorId, change.source],
+  );
+  await tx.query(
+    `INSERT INTO accident (id, reference, occurred_on, geom, location_precision_m, admin_area_id, device_category, ordnance_model_id, demining_related,
+       activity_id, description, source, created_by, updated_by)
+     SELECT id, reference, occurred_on, geom, location_precision_m, admin_area_id, device_category, ordnance_model_id, demining_related,
+       activity_id, description, $2, $1, $1
+     FROM import_accident_resolved WHERE NOT existing`,
+    [change.actorId, change.source],
+  );
+  await tx.query('DELETE FROM victim WHERE id IN (SELECT id FROM import_victim_gone)'); // their identities go with them (ON DELETE CASCADE)
+  await tx.query(
+    `UPDATE victim v SET ${VICTIM_COLUMNS.map((c) => `${c} = r.${c}`).join(', ')}, version = v.version + 1, updated_at = now(), updated_by = $1
+     FROM import_victim_resolved r WHERE v.id = r.id AND r.existing AND NOT r.unchanged`,
+    [change.actorId],
+  );
+  await tx.query(
+    `INSERT INTO victim (id, accident_id, ${VICTIM_COLUMNS.join(', ')}, created_by, updated_by)
+     SELECT id, accident_id, ${VICTIM_COLUMNS.map((c) => (c === 'injuries' ? "coalesce(injuries, '{}')" : c)).join(', ')}, $1, $1
+     FROM import_victim_resolved WHERE NOT existing ORDER BY id`,
+    [change.actorId],
+  );
+  await tx.query(
+    `INSERT INTO victim_identity (victim_id, full_name, date_of_birth, address, contact)
+     SELECT id, full_name, date_of_birth, address, contact FROM import_victim_resolved WHERE identity_changed
+     ON CONFLICT (victim_id) DO UPDATE SET full_name = EXCLUDED.full_name, date_of_birth = EXCLUDED.date_of_birth,
+       address = EXCLUDED.address, contact = EXCLUDED.contact`,
+  );
+  await tx.query(
+    `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason)
+     SELECT 'accident', x.id, x.version, now(), ${versionData('x')}, x.geom, $1, $2
+     FROM accident x JOIN import_accident_resolved r ON r.id = x.id WHERE NOT r.existing OR NOT r.unchanged`,
+    [change.actorId, change.reason],
+  );
+}
+
+// Exports -------------------------------------------------------------------------------------------
+
+export interface AccidentExportFilter {
+  bbox?: readonly [number, number, number, number] | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  /** The operator of the accidents' activities. */
+  organisationId?: string | undefined;
+  deviceCategory?: string | undefined;
+  deminingRelated?: boolean | undefined;
+}
+
+/** One victim of an accident (or an accident without victims), flat, as the import reads it. */
+export interface ExportAccidentRow {
+  accidentId: string;
+  reference: string;
+  occurredOn: string;
+  locationPrecisionM: number | null;
+  adminArea: string | null;
+  deviceCategory: string | null;
+  ordnanceModel: string | null;
+  /** `true` or `false` as text, so spreadsheets and shapefiles show it as written and the import reads it back. */
+  deminingRelated: string;
+  activity: string | null;
+  description: string | null;
+  victimId: string | null;
+  outcome: string | null;
+  sex: string | null;
+  age: number | null;
+  victimGroup: string | null;
+  activityAtTime: string | null;
+  injuries: string | null;
+  displacementStatus: string | null;
+  fullName?: string | null;
+  dateOfBirth?: string | null;
+  address?: string | null;
+  contact?: string | null;
+  longitude: number | null;
+  latitude: number | null;
+}
+
+/** Accidents per page; each page is read with its victims in one query. */
+export const ACCIDENT_EXPORT_PAGE = 1000;
+
+/**
+ * Who reads victims' identities in an export, for the restricted access log: a user, or the
+ * command line (which has the database itself, and is logged with no user).
+ */
+export type IdentityReader = { actor: Actor | null; purpose: string };
+
+async function logIdentityRead(db: Queryable, reader: IdentityReader, victimIds: string[]): Promise<void> {
+  if (reader.actor) await logRestrictedAccess(db, reader.actor, 'victim', victimIds, reader.purpose);
+  else if (victimIds.length > 0) {
+    await db.query("INSERT INTO restricted_access_log (actor_id, entity_type, entity_id, purpose) SELECT NULL, 'victim', unnest($1::uuid[]), $2", [victimIds, reader.purpose]);
+  }
+}
+
+/**
+ * Accidents with their victims, one row per victim, page by page in accident id order (keyset),
+ * so memory holds one page whatever the size of the export. Identities are joined only when an
+ * identity reader is given (the caller has checked restricted.read and the request); each page's
+ * victims are logged as read before the page is given out.
+ */
+export async function* exportAccidents(db: Queryable, filter: AccidentExportFilter, identityReader: IdentityReader | null): AsyncGenerator<ExportAccidentRow> {
+  const conditions: string[] = ['x.id > $1::uuid'];
+  const params: unknown[] = [null];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (filter.bbox) conditions.push(`x.geom && ST_MakeEnvelope(${filter.bbox.map(param).join(', ')}, 4326)`);
+  if (filter.from) conditions.push(`x.occurred_on >= ${param(filter.from)}::date`);
+  if (filter.to) conditions.push(`x.occurred_on <= ${param(filter.to)}::date`);
+  if (filter.organisationId) conditions.push(`x.activity_id IN (SELECT id FROM activity WHERE organisation_id = ${param(filter.organisationId)}::uuid)`);
+  if (filter.deviceCategory) conditions.push(`x.device_category = ${param(filter.deviceCategory)}`);
+  if (filter.deminingRelated !== undefined) conditions.push(`x.demining_related = ${param(filter.deminingRelated)}`);
+  const identity = identityReader
+    ? `, i.full_name AS "fullName", to_char(i.date_of_birth, 'YYYY-MM-DD') AS "dateOfBirth", i.address, i.contact`
+    : '';
+  const sql = `SELECT x.id AS "accidentId", x.reference, to_char(x.occurred_on, 'YYYY-MM-DD') AS "occurredOn", x.location_precision_m AS "locationPrecisionM",
+      coalesce(ad.code, ad.id::text) AS "adminArea", x.device_category AS "deviceCategory", m.name AS "ordnanceModel", x.demining_related::text AS "deminingRelated",
+      act.reference AS activity, x.description, v.id AS "victimId", v.outcome, v.sex, v.age, v.victim_group AS "victimGroup",
+      v.activity_at_time AS "activityAtTime", nullif(array_to_string(v.injuries, '; '), '') AS injuries, v.displacement_status AS "displacementStatus"${identity},
+      ST_X(x.geom) AS longitude, ST_Y(x.geom) AS latitude
+    FROM (SELECT * FROM accident x WHERE ${conditions.join(' AND ')} ORDER BY x.id LIMIT ${ACCIDENT_EXPORT_PAGE}) x
+      LEFT JOIN admin_area ad ON ad.id = x.admin_area_id LEFT JOIN ordnance_model m ON m.id = x.ordnance_model_id
+      LEFT JOIN activity act ON act.id = x.activity_id LEFT JOIN victim v ON v.accident_id = x.id
+      ${identityReader ? 'LEFT JOIN victim_identity i ON i.victim_id = v.id' : ''}
+    ORDER BY x.id, v.created_at, v.id`;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    params[0] = after;
+    const rows = await db.query<ExportAccidentRow>(sql, params);
+    if (identityReader) await logIdentityRead(db, identityReader, rows.flatMap((r) => (r.victimId ? [r.victimId] : [])));
+    yield* rows;
+    const accidents = new Set(rows.map((r) => r.accidentId)).size;
+    if (accidents < ACCIDENT_EXPORT_PAGE) return;
+    after = rows.at(-1)!.accidentId;
+  }
+}
