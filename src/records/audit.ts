@@ -106,12 +106,35 @@ export interface AuditResult {
 
 const DEFAULT_CURVE = [1, 2, 5, 10, 20, 50];
 
-export function isMine(f: Find): boolean {
+export function isMine(f: { category?: string | undefined }): boolean {
   return f.category === undefined || /mine/i.test(f.category);
 }
 
 export function share(count: number, of: number): Share {
   return { count, of, share: of === 0 ? null : count / of };
+}
+
+/**
+ * Finds and accidents as columns of coordinates: what a batch audit loads and hands to workers,
+ * with no object per find. A find of several items is repeated once per item.
+ */
+export interface AuditPoints {
+  findLat: Float64Array;
+  findLon: Float64Array;
+  /** 1 where the find is a mine (see `isMine`). */
+  findIsMine: Uint8Array;
+  accidentLat: Float64Array;
+  accidentLon: Float64Array;
+}
+
+export function auditPointsOf(finds: readonly Find[], accidents: readonly Accident[]): AuditPoints {
+  return {
+    findLat: Float64Array.from(finds, (f) => f.lat),
+    findLon: Float64Array.from(finds, (f) => f.lon),
+    findIsMine: Uint8Array.from(finds, (f) => (isMine(f) ? 1 : 0)),
+    accidentLat: Float64Array.from(accidents, (a) => a.lat),
+    accidentLon: Float64Array.from(accidents, (a) => a.lon),
+  };
 }
 
 /**
@@ -126,6 +149,11 @@ export function auditRecord(
   accidents: readonly Accident[],
   options: AuditOptions = {},
 ): AuditResult {
+  return auditRecordPoints(reconstruction, auditPointsOf(finds, accidents), options);
+}
+
+/** `auditRecord` on finds and accidents given as columns. */
+export function auditRecordPoints(reconstruction: Reconstruction, points: AuditPoints, options: AuditOptions = {}): AuditResult {
   const origin = reconstruction.origin;
   if (origin === null) throw new Error(`minefield record "${reconstruction.reference}" could not be placed (no surveyed reference point), so it cannot be audited`);
   const tolerance = options.tolerance ?? 5;
@@ -136,8 +164,9 @@ export function auditRecord(
   const seed = hashSeed(reconstruction.reference);
 
   const plane = localPlane(origin);
-  const mineFinds = finds.filter(isMine);
-  const found = mineFinds.map((f) => plane.toLocal(f));
+  const findsInPlane = toPlane(plane, points.findLat, points.findLon);
+  const found = findsInPlane.filter((_, i) => points.findIsMine[i] === 1);
+  const findCount = findsInPlane.length;
   const features = recordFeatures(reconstruction, plane);
   const reach = Math.max(curve[curve.length - 1] as number, 2 * tolerance);
   const featureIndex = new GridIndex({ points: features.mines, segments: features.rows }, Math.max(tolerance, 1), reach);
@@ -162,7 +191,7 @@ export function auditRecord(
   found.forEach((f, j) => mineIndex.within(f.x, f.y, tolerance, (id) => (adjacency[id] as number[]).push(j)));
   const matched = maximumMatching(recordedPositions, found.length, adjacency).reduce((n, r) => n + (r >= 0 ? 1 : 0), 0);
 
-  const outside = features.perimeter === null ? null : outsideShares(features.perimeter, finds.map((f) => plane.toLocal(f)), accidents.map((a) => plane.toLocal(a)), tolerance);
+  const outside = features.perimeter === null ? null : outsideShares(features.perimeter, findsInPlane, toPlane(plane, points.accidentLat, points.accidentLon), tolerance);
 
   const stated = reconstruction.statedMineTotal ?? null;
   const systematic =
@@ -175,21 +204,25 @@ export function auditRecord(
     ...(reconstruction.handoverBatch !== undefined && { handoverBatch: reconstruction.handoverBatch }),
     ...(options.area !== undefined && { area: options.area }),
     toleranceM: tolerance,
-    finds: { total: finds.length, mines: mineFinds.length, notMines: finds.length - mineFinds.length },
+    finds: { total: findCount, mines: found.length, notMines: findCount - found.length },
     accuracy,
     completeness: share(matched, recordedPositions),
     outside,
     counts: {
-      found: mineFinds.length,
+      found: found.length,
       stated,
       recorded: reconstruction.recordedMineCount,
       predictedPositions: recordedPositions,
-      foundMinusStated: stated === null ? null : mineFinds.length - stated,
-      foundMinusRecorded: mineFinds.length - reconstruction.recordedMineCount,
+      foundMinusStated: stated === null ? null : found.length - stated,
+      foundMinusRecorded: found.length - reconstruction.recordedMineCount,
     },
     systematic,
     parameters: { curve, maxShiftM: maxShift, nullTrials, seed },
   };
+}
+
+function toPlane(plane: LocalPlane, lat: Float64Array, lon: Float64Array): PlanePoint[] {
+  return Array.from(lat, (_, i) => plane.toLocal({ lat: lat[i] as number, lon: lon[i] as number }));
 }
 
 interface RecordFeatures {
