@@ -227,10 +227,12 @@ export function AccidentReportPage() {
                 <option key={m.id} value={m.name} />
               ))}
             </datalist>
-            <label class="checkbox">
-              <input type="checkbox" checked={draft.deminingRelated} onChange={(event) => set({ deminingRelated: event.currentTarget.checked })} />
-              {t('field.deminingRelated')}
-            </label>
+            <div class="field">
+              <label class="checkbox">
+                <input type="checkbox" checked={draft.deminingRelated} onChange={(event) => set({ deminingRelated: event.currentTarget.checked })} />
+                {t('field.deminingRelated')}
+              </label>
+            </div>
             <Select
               label={t('field.activity')}
               value={draft.activityId}

@@ -193,22 +193,25 @@ function HazardPicker({ chosen, onChange }: { chosen: string[]; onChange(ids: st
   const hazards = register.state === 'ready' ? register.value : [];
   const byId = new Map(hazards.map((h) => [h.id, h]));
   const needle = search.trim().toLowerCase();
-  const matches = needle ? hazards.filter((h) => !chosen.includes(h.id) && h.reference.toLowerCase().includes(needle)).slice(0, 20) : [];
+  const matching = needle ? hazards.filter((h) => h.reference.toLowerCase().includes(needle)) : [];
+  const matches = matching.filter((h) => !chosen.includes(h.id)).slice(0, 20);
   return (
     <fieldset>
       <legend>{t('report.hazardsWorked')}</legend>
       <Field label={t('report.hazardSearch')} type="search" value={search} hint={t('report.hazardSearchHint')} onInput={setSearch} />
-      {needle && matches.length === 0 ? <p class="hint">{t('report.noHazardMatches')}</p> : null}
-      <Checkboxes
-        legend={t('report.hazardsChosen', { count: chosen.length })}
-        values={[...chosen, ...matches.map((h) => h.id)]}
-        chosen={chosen}
-        label={(id) => {
-          const h = byId.get(id);
-          return h ? `${h.reference} (${t(`kind.${h.kind}`)}, ${t(`status.${h.status}`)})` : id;
-        }}
-        onChange={onChange}
-      />
+      {needle && matching.length === 0 ? <p class="hint">{t('report.noHazardMatches')}</p> : null}
+      {chosen.length + matches.length > 0 ? (
+        <Checkboxes
+          legend={t('report.hazardsChosen', { count: chosen.length })}
+          values={[...chosen, ...matches.map((h) => h.id)]}
+          chosen={chosen}
+          label={(id) => {
+            const h = byId.get(id);
+            return h ? `${h.reference} (${t(`kind.${h.kind}`)}, ${t(`status.${h.status}`)})` : id;
+          }}
+          onChange={onChange}
+        />
+      ) : null}
     </fieldset>
   );
 }
