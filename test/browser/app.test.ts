@@ -6,8 +6,9 @@ import { fitMap, type Harness, PASSWORD, renderedFeatures, SCREENSHOTS, signIn, 
 
 /**
  * The web app in a real browser against the real server: sign-in (also by keyboard alone), the
- * map's layers, a hazard reported through the form by a field user, approved by the national
- * information officer, then seen on the map and the dashboard; labels on every control.
+ * map's layers, a hazard, an activity, finds and an accident reported through the forms by a
+ * field user, approved by the national information officer, then seen on the map, through the
+ * API and on the dashboard; labels on every control.
  */
 describe('web app in Chromium', () => {
   let h: Harness;
@@ -128,7 +129,7 @@ describe('web app in Chromium', () => {
     await page.getByLabel('Reference').fill(reference);
     await page.getByLabel('Type').selectOption('cha');
     await page.getByLabel('Local report').check();
-    await page.getByLabel('Outline as GeoJSON').fill(JSON.stringify({ type: 'Feature', properties: {}, geometry: outline }));
+    await page.getByLabel('Outline (GeoJSON, WKT or coordinates)').fill(JSON.stringify({ type: 'Feature', properties: {}, geometry: outline }));
     await page.getByLabel(/^Source/).fill('Browser test: survey team 3');
     await page.getByRole('button', { name: 'Submit the report' }).click();
     assert.match(await summary.innerText(), /A confirmed hazardous area needs direct evidence/);
@@ -191,6 +192,184 @@ describe('web app in Chromium', () => {
     await page.getByText('Version 1').waitFor();
     assert.match(await page.getByTestId('remaining-area').innerText(), /^1[.,]\d\d ha$/);
     await shoot(page, 'hazard');
+    await page.close();
+  });
+
+  const activityReference = 'BT-ACT-0001';
+  const accidentReference = 'BT-ACC-0001';
+  /** Two finds inside the new hazard, as a GPS shows them: latitude, longitude. */
+  const findLines = '7.3004, -75.4004\n7.3006, -75.4006';
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+
+  test('a field user reports an activity on the new hazard, its area pasted as WKT', async () => {
+    const page = await field.newPage();
+    await page.goto('/#/reports/new');
+    await page.getByRole('navigation', { name: 'What to report' }).getByRole('link', { name: 'Activity' }).click();
+    await page.getByRole('heading', { name: 'Report an activity' }).waitFor();
+    assert.deepEqual(await unnamedControls(page), []);
+    await page.getByLabel('Status').selectOption('completed');
+    await page.getByLabel('Start date').fill(tomorrow);
+    await page.getByRole('button', { name: 'Submit the report' }).click();
+    const summary = page.getByRole('alert').filter({ hasText: 'The report has' });
+    await summary.waitFor();
+    const problems = await summary.innerText();
+    assert.match(problems, /Reference: Required/);
+    assert.match(problems, /Start date: Work that is ongoing or completed cannot be dated in the future/);
+    assert.match(problems, /End date: Required/);
+    assert.match(problems, /Source: Required/);
+
+    await page.getByLabel(/^Reference/).fill(activityReference);
+    await page.getByLabel('Activity', { exact: true }).selectOption('clearance');
+    await page.getByLabel('Team').fill('Team 3');
+    await page.getByLabel('Start date').fill(yesterday);
+    await page.getByLabel('End date').fill(yesterday);
+    await page.getByLabel('Find a hazardous area by reference').fill('BT-HA');
+    await page.getByLabel(new RegExp(`^${reference} \\(SHA`)).check();
+    await page.getByLabel('Area (GeoJSON, WKT or coordinates)').fill('POLYGON ((-75.401 7.3, -75.4005 7.3, -75.4005 7.3005, -75.401 7.3005, -75.401 7.3))');
+    await page.getByLabel(/^Source/).fill('Browser test: clearance team 3 completion report');
+    await page.getByRole('button', { name: 'Check the area' }).click();
+    await page.getByText('The area has no problems.').waitFor();
+    await shoot(page, 'report-activity');
+    await page.getByRole('button', { name: 'Submit the report' }).click();
+    await page.getByRole('status').getByText(`Report on ${activityReference} submitted`).waitFor();
+    const [report] = await h.db.query<{ state: string; payload: { hazardIds: string[]; geometry: { type: string } } }>("SELECT state, payload FROM report WHERE entity_type = 'activity' AND payload->>'reference' = $1", [activityReference]);
+    assert.equal(report?.state, 'submitted');
+    assert.equal(report?.payload.hazardIds.length, 1);
+    assert.equal(report?.payload.geometry.type, 'Polygon', 'the WKT became GeoJSON');
+    await page.close();
+  });
+
+  test('a field user reports two finds at once, given as coordinates', async () => {
+    const page = await field.newPage();
+    await page.goto('/#/reports/new/finds');
+    await page.getByRole('heading', { name: 'Report explosive ordnance finds' }).waitFor();
+    assert.deepEqual(await unnamedControls(page), []);
+    await page.getByLabel('Date found').fill(tomorrow);
+    await page.getByRole('button', { name: 'Submit the report' }).click();
+    const summary = page.getByRole('alert').filter({ hasText: 'The report has' });
+    await summary.waitFor();
+    const problems = await summary.innerText();
+    assert.match(problems, /Category: Give the category or the ordnance model/);
+    assert.match(problems, /Date found: The date is in the future/);
+    assert.match(problems, /Where the finds were: Give the points/);
+
+    await page.getByLabel('Ordnance model').fill('PMN-2');
+    await page.getByLabel('Category').selectOption('at_mine');
+    await page.getByLabel('Date found').fill(yesterday);
+    await page.getByLabel('Points (GeoJSON, WKT or coordinates)').fill(findLines);
+    await page.getByRole('button', { name: 'Submit 2 finds' }).click();
+    assert.match(await summary.innerText(), /Category: PMN-2 is in the category “Anti-personnel mine”/);
+    await page.getByLabel('Category').selectOption('');
+    await page.getByLabel('Depth (cm)').fill('15');
+    await page.getByLabel('Condition').selectOption('armed');
+    await page.getByLabel('Disposal').selectOption('destroyed_in_situ');
+    await page.getByLabel(/^Source/).fill('Browser test: clearance team 3 daily report');
+    await page.getByText('Finds read: 2').waitFor();
+    await shoot(page, 'report-finds');
+    await page.getByRole('button', { name: 'Submit 2 finds' }).click();
+    await page.getByRole('status').getByText('2 find report(s) submitted').waitFor();
+    const reports = await h.db.query<{ state: string; payload: { geometry: { coordinates: number[] }; depthCm: number } }>("SELECT state, payload FROM report WHERE entity_type = 'find' ORDER BY created_at");
+    assert.deepEqual(reports.map((r) => r.state), ['submitted', 'submitted']);
+    assert.deepEqual(reports.map((r) => r.payload.geometry.coordinates), [[-75.4004, 7.3004], [-75.4006, 7.3006]], 'latitude, longitude lines became GeoJSON points');
+    await page.close();
+  });
+
+  test('a field user reports an accident with two victims, its place clicked on a map', async () => {
+    const page = await field.newPage();
+    await page.goto('/#/reports/new/accident');
+    await page.getByRole('heading', { name: 'Report an accident' }).waitFor();
+    assert.equal(await page.getByLabel('Full name').count(), 0, 'no identifying details without restricted.read');
+    await page.getByRole('button', { name: 'Submit the report' }).click();
+    const summary = page.getByRole('alert').filter({ hasText: 'The report has' });
+    await summary.waitFor();
+    const problems = await summary.innerText();
+    assert.match(problems, /Reference: Required/);
+    assert.match(problems, /Date of the accident: Required/);
+    assert.match(problems, /Victim 1, Outcome: Required/);
+    assert.match(problems, /Victim 1, Civilian or military: Required/);
+
+    await page.getByLabel('Reference').fill(accidentReference);
+    await page.getByLabel('Date of the accident').fill(yesterday);
+    await page.getByLabel('Ordnance model').fill('PMN-2');
+    await page.getByRole('button', { name: 'Draw on a map' }).click();
+    const map = page.getByRole('application', { name: /Map for placing points/ });
+    await map.locator('canvas').waitFor();
+    await page.waitForTimeout(500);
+    await map.click();
+    const place = page.getByLabel('Place (GeoJSON, WKT or coordinates)');
+    for (let tries = 0; tries < 50 && !(await place.inputValue()); tries++) await page.waitForTimeout(100);
+    assert.match(await place.inputValue(), /^\{"type":"Point","coordinates":\[-?\d/, 'the click became the place');
+    const first = page.getByRole('group', { name: 'Victim 1' });
+    await first.getByLabel('Outcome').selectOption('injured');
+    await first.getByLabel('Civilian or military').selectOption('civilian');
+    await first.getByLabel('Sex').selectOption('female');
+    await first.getByLabel('Age').fill('12');
+    await first.getByLabel('Injuries').fill('leg, eyes');
+    await page.getByRole('button', { name: 'Add a victim' }).click();
+    const second = page.getByRole('group', { name: 'Victim 2' });
+    await second.getByLabel('Outcome').selectOption('killed');
+    await second.getByLabel('Civilian or military').selectOption('military');
+    await second.getByLabel('Sex').selectOption('male');
+    await second.getByLabel('Age').fill('34');
+    await page.getByLabel(/^Source/).fill('Browser test: hospital report');
+    assert.deepEqual(await unnamedControls(page), []);
+    await shoot(page, 'report-accident');
+    await page.getByRole('button', { name: 'Submit the report' }).click();
+    await page.getByRole('status').getByText(`Report on ${accidentReference} submitted`).waitFor();
+    const [report] = await h.db.query<{ state: string; payload: { victims: { injuries: string[] }[]; geometry: { type: string } } }>("SELECT state, payload FROM report WHERE entity_type = 'accident' AND payload->>'reference' = $1", [accidentReference]);
+    assert.equal(report?.state, 'submitted');
+    assert.equal(report?.payload.geometry.type, 'Point');
+    assert.deepEqual(report?.payload.victims.map((v) => v.injuries), [['leg', 'eyes'], []]);
+    await page.close();
+  });
+
+  test('the officer approves the activity, the finds and the accident; they are on the map, in the API and on the dashboard', async () => {
+    const [counts] = await h.db.query<{ victims: number; accidents: number }>('SELECT (SELECT count(*)::int FROM victim) AS victims, (SELECT count(*)::int FROM accident) AS accidents');
+    const page = await officer.newPage();
+    await page.goto('/#/approvals');
+    const accidentCard = page.getByRole('article').filter({ hasText: accidentReference });
+    await accidentCard.getByRole('row').filter({ hasText: 'Victims' }).getByText('1. Injured, Female, 12 years, Civilian; 2. Killed, Male, 34 years, Military').waitFor();
+    await page.getByRole('article').filter({ hasText: 'PMN-2 ×1' }).first().waitFor();
+    assert.deepEqual(await unnamedControls(page), []);
+    // Each step reloads the queue: wait for it, then for its buttons or the empty queue, before the next step.
+    const empty = page.getByText('No reports are waiting.');
+    for (let steps = 0; steps < 8; steps++) {
+      const approve = page.getByRole('button', { name: /^Approve / });
+      const verify = page.getByRole('button', { name: /^Verify / });
+      await approve.or(verify).or(empty).first().waitFor();
+      const next = (await approve.count()) > 0 ? approve.first() : (await verify.count()) > 0 ? verify.first() : null;
+      if (!next) break;
+      const reloaded = page.waitForResponse((response) => response.url().includes('state=verified'));
+      await next.click();
+      await reloaded;
+    }
+    await empty.waitFor();
+    const refused = await h.db.query<{ entity_type: string; state: string }>("SELECT entity_type, state FROM report WHERE state <> 'approved'");
+    assert.deepEqual(refused, []);
+
+    const [activity] = await h.db.query<{ id: string }>('SELECT id FROM activity WHERE reference = $1', [activityReference]);
+    const [hazard] = await h.db.query<{ id: string }>('SELECT id FROM hazard WHERE reference = $1', [reference]);
+    const answer = await page.request.get(`/api/activities/${activity!.id}`);
+    const approved = (await answer.json()) as { kind: string; status: string; hazardIds: string[]; geometry: { type: string } };
+    assert.equal(approved.kind, 'clearance');
+    assert.equal(approved.status, 'completed');
+    assert.deepEqual(approved.hazardIds, [hazard!.id]);
+    assert.match(approved.geometry.type, /Polygon$/, 'the area is stored');
+
+    const finds = await h.db.query<{ id: string }>("SELECT id FROM find WHERE source = 'Browser test: clearance team 3 daily report'");
+    assert.equal(finds.length, 2);
+    await page.goto('/#/map');
+    await waitForRendered(page, ['hazards-fill']);
+    await fitMap(page, [-75.4008, 7.3002, -75.4002, 7.3008]);
+    const ids = new Set(finds.map((f) => f.id));
+    await waitForRendered(page, ['finds-points'], (p) => ids.has(String(p.id)));
+    const drawn = await renderedFeatures(page, ['finds-points']);
+    assert.equal(drawn.filter((p) => ids.has(String(p.id))).length, 2, 'both finds are drawn');
+    assert.ok(drawn.filter((p) => ids.has(String(p.id))).every((p) => p.category === 'ap_mine'), 'the category is the model’s');
+
+    await page.goto('/#/dashboards');
+    await page.getByText(`${counts!.victims + 2} casualties in ${counts!.accidents + 1} accidents`).waitFor();
     await page.close();
   });
 
