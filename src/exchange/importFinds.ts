@@ -1,14 +1,14 @@
 import { statSync } from 'node:fs';
 import type { Actor } from '../access/permissions.ts';
 import { writeAudit } from '../access/store.ts';
-import type { Db } from '../store/db.ts';
+import type { Db, Queryable } from '../store/db.ts';
 import { formatOfFile, type ImportFormat, openSource } from './formats.ts';
 import { columnFields, DEFAULT_MAPPING, type FindField, type Mapping } from './mapping.ts';
 import { describeProblem, FileProblem, type Problem, Problems } from './problems.ts';
 import type { Progress } from './progress.ts';
 import type { Source } from './source.ts';
-import { applyStaging, checkStaging, countrySetting, createStaging, analyseStaging, loadCatalogue, resolveStaging, STAGING_COLUMNS, stagingRow } from './store.ts';
-import { Catalogue, RowValidator } from './validate.ts';
+import { analyseStaging, applyStaging, checkStaging, type Country, countrySetting, createStaging, loadCatalogue, type MergeCounts, resolveStaging, STAGING_COLUMNS, stagingRow } from './store.ts';
+import { Catalogue, type FindRow, RowValidator } from './validate.ts';
 
 export interface ImportOptions {
   /** The file on disk. */
@@ -28,6 +28,8 @@ export interface ImportOptions {
   progress?: Progress;
   /** Today as YYYY-MM-DD, for the future-date check. */
   today?: string;
+  /** Given every row that passed the checks one row can make (a report keeps them to import on approval). */
+  keep?: (find: FindRow) => void;
 }
 
 export interface ImportReport {
@@ -117,41 +119,25 @@ export async function importFinds(db: Db, options: ImportOptions): Promise<Impor
   }
 
   const validator = new RowValidator(mapping, catalogue, options.today ?? new Date().toISOString().slice(0, 10));
-  let readFailed = false;
-  async function* rows(): AsyncGenerator<unknown[]> {
-    try {
-      for await (const feature of source.features) {
-        report.rows++;
-        if (report.rows % 1000 === 0) options.progress?.update(report.rows);
-        if (feature.problem) {
-          problems.add({ row: feature.row, field: null, value: undefined, message: feature.problem });
-          continue;
-        }
-        const find = validator.validate(feature, problems);
-        if (find) yield stagingRow(find);
-      }
-    } catch (error) {
-      if (!(error instanceof FileProblem)) throw error;
-      problems.add(error.problem);
-      readFailed = true;
-    }
-  }
-
   try {
     return await db.transaction(async (tx) => {
-      await createStaging(tx);
-      await tx.bulkLoad('import_find', STAGING_COLUMNS, rows());
+      const staged = await stageFinds(tx, source, validator, problems, {
+        country,
+        defaultOrganisationId: options.actor?.organisationId ?? null,
+        onRow: (row) => {
+          report.rows = row;
+          if (row % 1000 === 0) options.progress?.update(row);
+        },
+        keep: options.keep,
+      });
       options.progress?.update(report.rows, totalBytes);
-      if (!readFailed) {
-        await analyseStaging(tx);
-        await checkStaging(tx, problems, country, source.rowLabel);
-        Object.assign(report, await resolveStaging(tx, options.actor?.organisationId ?? null));
-      }
+      if (staged) Object.assign(report, staged);
       if (options.dryRun || problems.count > 0) throw new Rollback(finish());
       await applyStaging(tx, {
         actorId: options.actor?.userId ?? null,
         source: `import: ${file}`,
         reason: `import of ${file}`,
+        reportId: null,
       });
       await writeAudit(tx, options.actor, 'import', { type: 'find' }, { file, format, rows: report.rows, created: report.created, updated: report.updated, unchanged: report.unchanged });
       report.committed = true;
@@ -163,6 +149,47 @@ export async function importFinds(db: Db, options: ImportOptions): Promise<Impor
   } finally {
     options.progress?.done();
   }
+}
+
+/**
+ * Reads every row of a source, checks it, stages the good ones and runs the checks that need the
+ * whole file or the database, in the caller's transaction: afterwards `applyStaging` writes them.
+ * Gives what a commit would do, or null when the source could not be read to its end.
+ */
+export async function stageFinds(
+  tx: Queryable,
+  source: Source,
+  validator: RowValidator,
+  problems: Problems,
+  options: { country: Country | null; defaultOrganisationId: string | null; onRow?: (rows: number) => void; keep?: ((find: FindRow) => void) | undefined },
+): Promise<MergeCounts | null> {
+  let rowCount = 0;
+  let readFailed = false;
+  async function* rows(): AsyncGenerator<unknown[]> {
+    try {
+      for await (const feature of source.features) {
+        options.onRow?.(++rowCount);
+        if (feature.problem) {
+          problems.add({ row: feature.row, field: null, value: undefined, message: feature.problem });
+          continue;
+        }
+        const find = validator.validate(feature, problems);
+        if (!find) continue;
+        options.keep?.(find);
+        yield stagingRow(find);
+      }
+    } catch (error) {
+      if (!(error instanceof FileProblem)) throw error;
+      problems.add(error.problem);
+      readFailed = true;
+    }
+  }
+  await createStaging(tx);
+  await tx.bulkLoad('import_find', STAGING_COLUMNS, rows());
+  if (readFailed) return null;
+  await analyseStaging(tx);
+  await checkStaging(tx, problems, options.country, source.rowLabel);
+  return resolveStaging(tx, options.defaultOrganisationId);
 }
 
 /** The report as lines for a terminal: a summary, then every listed problem. */

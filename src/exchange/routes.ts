@@ -9,8 +9,11 @@ import { type Actor, isNational } from '../access/permissions.ts';
 import { UserError } from '../errors.ts';
 import { route } from '../http/route.ts';
 import { FIND_CATEGORIES } from '../ops/find.ts';
+import type { ReportRow } from '../reports/store.ts';
+import { reportJson } from '../reports/workflow.ts';
 import { findExportStream, geoPackageExportStream } from './exportFinds.ts';
 import { EXPORT_FORMATS, FILE_EXTENSIONS, formatOfMediaType, IMPORT_FORMATS, type ImportFormat, MEDIA_TYPES } from './formats.ts';
+import { reportFindImport } from './findImport.ts';
 import { importFinds, type ImportReport } from './importFinds.ts';
 import { AccidentMapping, DEFAULT_ACCIDENT_MAPPING, DEFAULT_MAPPING, Mapping, parseMappingWith } from './mapping.ts';
 import { accidentExportStream, accidentGeoPackageStream } from './exportAccidents.ts';
@@ -99,24 +102,31 @@ export const exchangeRoutes = [
     path: '/api/imports/finds',
     summary:
       'Import finds from the request body (CSV, GeoJSON, GeoPackage, zipped shapefile, KML or XLSX, told by Content-Type or `format`). ' +
-      'A dry run lists every problem and what would change; only national roles commit directly, all or nothing',
+      'A dry run lists every problem and what would change. National roles commit directly, all or nothing; from other roles a file ' +
+      'without problems is sent as a submitted report (202, `report`), imported when a national officer approves it',
     tag: 'exchange',
     permission: 'report.write',
     query: z.strictObject({ ...importQuery, organisation: z.string().max(200).optional() }),
-    async handler({ db, actor, query, body, request }) {
+    async handler({ db, actor, query, body, request, reply }) {
       const mapping = query.mapping ? mappingOfQuery(Mapping, query.mapping) : DEFAULT_MAPPING;
-      return withUpload(request, body, query, actor, async (path, file, format) =>
-        importFinds(db, {
-          path,
-          file,
-          format,
-          mapping,
-          dryRun: query.dryRun,
-          actor,
-          ...(query.organisation ? { organisation: query.organisation } : {}),
-          ...(query.activity ? { activity: query.activity } : {}),
-        }),
-      );
+      const options = (path: string, file: string, format: ImportFormat) => ({
+        path,
+        file,
+        format,
+        mapping,
+        ...(query.organisation ? { organisation: query.organisation } : {}),
+        ...(query.activity ? { activity: query.activity } : {}),
+      });
+      if (query.dryRun || isNational(actor)) return withUpload(request, body, query, actor, async (...file) => importFinds(db, { ...options(...file), dryRun: query.dryRun, actor }));
+      let sent: ReportRow | null = null;
+      const checked = await withUpload(request, body, { ...query, dryRun: true }, actor, async (...file) => {
+        const result = await reportFindImport(db, actor, options(...file));
+        sent = result.report;
+        return result.import;
+      });
+      if (!sent) throw new UserError(`${checked.problemCount} problem(s) in ${checked.file}; nothing was sent`, 'bad_input', checked);
+      reply.code(202);
+      return { ...checked, report: reportJson(sent, actor) };
     },
   }),
   route({

@@ -303,9 +303,10 @@ async function versionData(tx: Queryable): Promise<(alias: string) => string> {
 
 /**
  * Writes the resolved rows: new finds at version 1, changed ones as a new version, each with its
- * row in record_version (the state replaced is recorded first when the history lacked it).
+ * row in record_version (the state replaced is recorded first when the history lacked it), linked
+ * to the report that carried the file when there is one.
  */
-export async function applyStaging(tx: Queryable, change: { actorId: string | null; source: string; reason: string }): Promise<void> {
+export async function applyStaging(tx: Queryable, change: { actorId: string | null; source: string; reason: string; reportId: string | null }): Promise<void> {
   const data = await versionData(tx);
   await tx.query(
     `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by)
@@ -325,9 +326,9 @@ export async function applyStaging(tx: Queryable, change: { actorId: string | nu
          organisation_id = r.organisation_id, geom = r.geom, source = $2, version = f.version + 1, updated_at = now(), updated_by = $1
        FROM import_resolved r WHERE f.id = r.id AND r.existing AND NOT r.unchanged
        RETURNING f.*)
-     INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason)
-     SELECT 'find', c.id, c.version, now(), ${data('c')}, c.geom, $1, $3 FROM changed c`,
-    [change.actorId, change.source, change.reason],
+     INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason, report_id)
+     SELECT 'find', c.id, c.version, now(), ${data('c')}, c.geom, $1, $3, $4 FROM changed c`,
+    [change.actorId, change.source, change.reason, change.reportId],
   );
   await tx.query(
     `WITH created AS (
@@ -337,9 +338,9 @@ export async function applyStaging(tx: Queryable, change: { actorId: string | nu
          disposal_method, found_on, $2, $1, $1
        FROM import_resolved WHERE NOT existing ORDER BY seq
        RETURNING *)
-     INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason)
-     SELECT 'find', c.id, c.version, now(), ${data('c')}, c.geom, $1, $3 FROM created c`,
-    [change.actorId, change.source, change.reason],
+     INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason, report_id)
+     SELECT 'find', c.id, c.version, now(), ${data('c')}, c.geom, $1, $3, $4 FROM created c`,
+    [change.actorId, change.source, change.reason, change.reportId],
   );
 }
 

@@ -129,16 +129,21 @@ describe('operations read API and exchange routes', () => {
     assert.equal(afterList!.n, 4);
   });
 
-  test('imports: anyone who reports may dry-run; only national roles commit; problems refuse the file', async () => {
+  test('imports: anyone who reports may dry-run; national roles commit, others send the file as a report; problems refuse the file', async () => {
     const csv = 'externalId,category,ordnanceModel,foundOn,latitude,longitude,activity\nAPI-1,ap_mine,PMN-2,2024-01-25,48.15,37.15,CLR-1\n';
     const post = (query: string, who: Parameters<Actors['auth']>[0], payload = csv) =>
       app.inject({ method: 'POST', url: `/api/imports/finds?${query}`, headers: { ...actors.auth(who), 'content-type': 'text/csv' }, payload });
     const dry = await post('dryRun=true', 'field_user');
     assert.equal(dry.statusCode, 200, dry.body);
     assert.deepEqual([dry.json().created, dry.json().committed, dry.json().problemCount], [1, false, 0]);
-    const refused = await post('dryRun=false', 'field_user');
-    assert.equal(refused.statusCode, 403);
-    assert.match(refused.json().error.message, /national roles/);
+    const sent = await post('dryRun=false&name=team.csv', 'field_user');
+    assert.equal(sent.statusCode, 202, sent.body);
+    assert.deepEqual([sent.json().committed, sent.json().report.state, sent.json().report.entityType], [false, 'submitted', 'find_import']);
+    const [notYet] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM find WHERE external_id = 'API-1'");
+    assert.equal(notYet!.n, 0);
+    const badReport = await post('dryRun=false', 'field_user', csv.replace('PMN-2', 'PMN-22'));
+    assert.equal(badReport.statusCode, 400);
+    assert.match(badReport.json().error.details.problems[0].message, /not in the ordnance catalogue/);
     assert.equal((await post('dryRun=true', 'analyst')).statusCode, 403);
     const [before] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM find');
     const bad = await post('', 'national_information_officer', csv.replace('PMN-2', 'PMN-22'));
