@@ -167,6 +167,6 @@ export async function importAccidents(db: Db, options: AccidentImportOptions): P
 export function describeAccidentReport(report: AccidentImportReport): string[] {
   const [summary, ...rest] = describeReport(report);
   const v = report.victims;
-  const victims = `victims: ${v.created} new, ${v.updated} updated, ${v.deleted} removed, ${v.unchanged} unchanged${v.identities > 0 ? `; ${v.identities} identities written` : ''}`;
+  const victims = `victims: ${v.created} new, ${v.updated} updated, ${v.deleted} removed, ${v.unchanged} unchanged${v.identities > 0 ? `; identifying details of ${v.identities} victim(s) ${report.committed ? 'written' : 'to write'}` : ''}`;
   return [`${summary!.replace(/: (\d+) new,/, ': accidents: $1 new,')}; ${victims}`, ...rest];
 }
