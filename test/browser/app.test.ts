@@ -373,6 +373,49 @@ describe('web app in Chromium', () => {
     await page.close();
   });
 
+  test('a national officer may give a victim’s identifying details; the approved accident keeps them restricted', async () => {
+    const other = 'BT-ACC-0002';
+    const page = await officer.newPage();
+    await page.goto('/#/reports/new/accident');
+    await page.getByRole('heading', { name: 'Report an accident' }).waitFor();
+    await page.getByLabel('Reference').fill(other);
+    await page.getByLabel('Date of the accident').fill(yesterday);
+    await page.getByLabel('Device').selectOption('unknown');
+    await page.getByLabel('Place (GeoJSON, WKT or coordinates)').fill('7.3009, -75.4009');
+    await page.getByText('Read as latitude 7.3009, longitude -75.4009.').waitFor();
+    const victim = page.getByRole('group', { name: 'Victim 1' });
+    await victim.getByLabel('Outcome').selectOption('injured');
+    await victim.getByLabel('Civilian or military').selectOption('deminer');
+    await victim.getByLabel('Full name').fill('Test Person');
+    await victim.getByLabel('Date of birth').fill(tomorrow);
+    await page.getByLabel(/^Source/).fill('Browser test: operator incident report');
+    assert.deepEqual(await unnamedControls(page), []);
+    await page.getByRole('button', { name: 'Submit the report' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Victim 1, Date of birth: The date is in the future.' }).waitFor();
+    await victim.getByLabel('Date of birth').fill('1990-05-01');
+    await page.getByRole('button', { name: 'Submit the report' }).click();
+    await page.getByRole('status').getByText(`Report on ${other} submitted`).waitFor();
+
+    await page.goto('/#/approvals');
+    const card = page.getByRole('article').filter({ hasText: other });
+    await card.getByRole('row').filter({ hasText: 'Victims' }).getByText('1. Injured, Deminer, identifying details given').waitFor();
+    await card.getByRole('button', { name: `Verify ${other}` }).click();
+    await card.getByRole('button', { name: `Approve ${other}` }).click();
+    await page.getByText('No reports are waiting.').waitFor();
+
+    const [accident] = await h.db.query<{ id: string }>('SELECT id FROM accident WHERE reference = $1', [other]);
+    type Answer = { victims: { identity?: { fullName: string; dateOfBirth: string } | null }[] };
+    const restricted = (await (await page.request.get(`/api/accidents/${accident!.id}?include=identity`)).json()) as Answer;
+    assert.equal(restricted.victims[0]?.identity?.fullName, 'Test Person');
+    assert.equal(restricted.victims[0]?.identity?.dateOfBirth, '1990-05-01');
+    const fieldPage = await field.newPage();
+    const plain = (await (await fieldPage.request.get(`/api/accidents/${accident!.id}`)).json()) as Answer;
+    assert.equal(plain.victims[0]?.identity, undefined, 'no identity in the plain answer');
+    assert.equal((await fieldPage.request.get(`/api/accidents/${accident!.id}?include=identity`)).status(), 403, 'a field user may not ask for it');
+    await fieldPage.close();
+    await page.close();
+  });
+
   test('minefield record: reconstruction and the audit against finds', async () => {
     const [record] = await h.db.query<{ id: string; reference: string }>('SELECT id, reference FROM minefield_record ORDER BY reference LIMIT 1');
     const page = await officer.newPage();
