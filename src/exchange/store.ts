@@ -1,6 +1,6 @@
 import { UserError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
-import type { Problems } from './problems.ts';
+import { type Problems, queryProblems } from './problems.ts';
 import type { CatalogueEntry, FindRow } from './validate.ts';
 
 /**
@@ -118,24 +118,9 @@ export async function analyseStaging(tx: Queryable): Promise<void> {
   await tx.exec('ANALYZE import_find');
 }
 
-/** Runs one check query (which returns `total`, the count before LIMIT) and files its problems. */
-async function check<T extends { row_number: number; total: number }>(
-  tx: Queryable,
-  problems: Problems,
-  sql: string,
-  params: unknown[],
-  describe: (row: T) => { field: string; value: unknown; message: string },
-): Promise<void> {
-  const room = problems.room();
-  const rows = await tx.query<T>(`${sql} ORDER BY row_number LIMIT ${Math.max(1, room)}`, params);
-  const listed = rows.slice(0, room);
-  for (const row of listed) problems.add({ row: row.row_number, ...describe(row) });
-  problems.addUnlisted((rows[0]?.total ?? 0) - listed.length);
-}
-
 /** The checks that need the whole file or the database: references, repeats, duplicates, the country. */
 export async function checkStaging(tx: Queryable, problems: Problems, country: Country | null, rowLabel: string): Promise<void> {
-  await check<{ row_number: number; total: number; activity_ref: string }>(
+  await queryProblems<{ row_number: number; total: number; activity_ref: string }>(
     tx,
     problems,
     `SELECT row_number, activity_ref, count(*) OVER () AS total FROM import_find s
@@ -143,7 +128,7 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
     [],
     (r) => ({ field: 'activity', value: r.activity_ref, message: 'is not the reference of any activity' }),
   );
-  await check<{ row_number: number; total: number; organisation_name: string }>(
+  await queryProblems<{ row_number: number; total: number; organisation_name: string }>(
     tx,
     problems,
     `SELECT row_number, organisation_name, count(*) OVER () AS total FROM import_find s
@@ -151,7 +136,7 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
     [],
     (r) => ({ field: 'organisation', value: r.organisation_name, message: 'is not the name of any organisation' }),
   );
-  await check<{ row_number: number; total: number; external_id: string; first_row: number }>(
+  await queryProblems<{ row_number: number; total: number; external_id: string; first_row: number }>(
     tx,
     problems,
     `SELECT row_number, external_id, first_row, count(*) OVER () AS total FROM (
@@ -162,7 +147,7 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
   );
   // A merge join would sort five rows per row; the hash join reads each once.
   await tx.exec('SET LOCAL enable_mergejoin = off');
-  await check<{ row_number: number; total: number; first_row: number; found_on: string }>(
+  await queryProblems<{ row_number: number; total: number; first_row: number; found_on: string }>(
     tx,
     problems,
     // Rows are put in grid cells as wide as the box: two rows within the box of each other are in
@@ -184,7 +169,7 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
     (r) => ({ field: 'latitude/longitude', value: r.found_on, message: `is within ${DUPLICATE_METRES} m of the find at ${rowLabel} ${r.first_row}, found the same day: a duplicate? Report one find with a quantity, or correct the position` }),
   );
   await tx.exec('RESET enable_mergejoin');
-  await check<{ row_number: number; total: number; existing: string; found_on: string }>(
+  await queryProblems<{ row_number: number; total: number; existing: string; found_on: string }>(
     tx,
     problems,
     `SELECT s.row_number, min(coalesce(f.external_id, f.id::text)) AS existing, s.found_on::text AS found_on, count(*) OVER () AS total
@@ -195,7 +180,7 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
     (r) => ({ field: 'latitude/longitude', value: r.found_on, message: `is within ${DUPLICATE_METRES} m of find ${r.existing} already in the database, found the same day: a duplicate? Give it that find's externalId to update it` }),
   );
   if (country) {
-    await check<{ row_number: number; total: number; lon: number; lat: number; swapped: boolean; km: number }>(
+    await queryProblems<{ row_number: number; total: number; lon: number; lat: number; swapped: boolean; km: number }>(
       tx,
       problems,
       `SELECT s.row_number, s.lon, s.lat, ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) AS swapped,
