@@ -5,7 +5,6 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.ts';
-import { useLoad } from '../data.ts';
 import { areaUnitLabel, currentAreaUnit, formatArea, t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import {
@@ -18,11 +17,10 @@ import {
   type Evidence,
   HAZARD_KINDS,
   type HazardKind,
-  type Organisation,
   type Report,
 } from '../types.ts';
 import { Checkboxes, Field, Select, TextArea } from '../ui.tsx';
-import { type Errors, ErrorSummary, GeometryField, ReportKinds, Submitted, unreadableMessage, useShapeCheck, withoutErrors } from './form.tsx';
+import { type Errors, ErrorSummary, GeometryField, ReportKinds, Submitted, unreadableMessage, useOrganisations, useShapeCheck, withoutErrors } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 const AREA_FACTOR = { m2: 1, ha: 10_000, km2: 1_000_000 } as const;
@@ -62,7 +60,7 @@ function validate(draft: Draft): Errors {
 export function HazardReportPage() {
   const { actor } = useSession();
   const national = can(actor, 'report.approve');
-  const [organisations] = useLoad(() => api.get<{ organisations: Organisation[] }>('/api/organisations').then((a) => a.organisations), []);
+  const organisations = useOrganisations(actor);
   const [draft, setDraft] = useState<Draft>({
     reference: '',
     kind: 'sha',
@@ -139,7 +137,6 @@ export function HazardReportPage() {
     return <Submitted title={t('report.hazardTitle')} message={t('report.submitted', { reference: String(submitted.payload.reference) })} again="/reports/new" />;
   }
 
-  const organisationOptions = organisations.state === 'ready' ? organisations.value.filter((o) => national || o.id === actor.organisationId) : [];
 
   return (
     <section class="page">
@@ -155,7 +152,7 @@ export function HazardReportPage() {
             <Select
               label={t('field.organisation')}
               value={draft.organisationId}
-              options={[...(national ? [{ value: '', label: t('common.none') }] : []), ...organisationOptions.map((o) => ({ value: o.id, label: o.name }))]}
+              options={[...(national ? [{ value: '', label: t('common.none') }] : []), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
               onChange={(organisationId) => set({ organisationId })}
             />
             <Checkboxes legend={t('field.evidence')} values={EVIDENCE} chosen={draft.evidence} label={(e) => `${t(`evidence.${e}`)}${DIRECT_EVIDENCE.has(e) ? ` (${t('hazard.direct')})` : ''}`} error={errors.evidence} onChange={(evidence) => set({ evidence })} />
