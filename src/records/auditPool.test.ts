@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseMinefieldRecord } from './format.ts';
+import { reconstruct } from './reconstruct.ts';
+import { auditPointsOf, type Find } from './audit.ts';
+import { AuditPool, runAuditTask, type AuditTask } from './auditPool.ts';
+import { direct } from '../geodesy/geodesic.ts';
+import { mulberry32 } from '../random.ts';
+
+/** The example record with finds shifted by `shiftM` to the north, and a few strays. */
+function task(reference: string, shiftM: number, seed: number): AuditTask {
+  const json = JSON.parse(readFileSync(new URL('./fixtures/example-record.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  json.reference = reference;
+  const record = parseMinefieldRecord(json);
+  const mines = reconstruct(record).predictedMines;
+  const random = mulberry32(seed);
+  const finds: Find[] = mines.map((m, i) => ({ id: `F${i}`, ...direct(m, 0, shiftM), category: i % 7 === 0 ? 'UXO' : 'AP mine' }));
+  for (let i = 0; i < 20; i++) finds.push({ id: `S${i}`, ...direct(mines[0] ?? { lat: 0, lon: 0 }, random() * 360, random() * 150), category: 'AT mine' });
+  return { record, points: auditPointsOf(finds, [{ id: 'A1', ...direct(mines[0] ?? { lat: 0, lon: 0 }, 180, 60) }]), options: { tolerance: 5, maxShift: 200 } };
+}
+
+test('audits on worker threads are the same as in the main thread, record for record', async () => {
+  const tasks = [task('MF-W1', 0, 1), task('MF-W2', 30, 2), task('MF-W3', 12, 3), task('MF-W4', 0, 4)];
+  const pool = new AuditPool(2);
+  try {
+    const inWorkers = await Promise.all(tasks.map((t) => pool.run(t)));
+    assert.deepEqual(inWorkers, tasks.map(runAuditTask));
+    assert.ok(inWorkers.some((o) => 'audit' in o && o.audit.systematic?.significant === true));
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a record that cannot be placed is skipped, with the reason', () => {
+  const t = task('MF-W5', 0, 5);
+  const record = { ...t.record, referencePoints: t.record.referencePoints.map(({ coordinates: _, ...rp }) => rp) };
+  assert.deepEqual(runAuditTask({ ...t, record }), { skipped: 'no reference point has usable coordinates' });
+});

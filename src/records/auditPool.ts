@@ -1,0 +1,94 @@
+/**
+ * Audits of many records spread over worker threads. A record's audit is pure computation on its
+ * definition and the coordinates of its finds, and most of a batch audit's time (the significance
+ * test's refits), so workers audit while the main thread loads the next records' finds; the
+ * results are the same as auditing in the main thread, record for record.
+ */
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { auditRecordPoints, type AuditOptions, type AuditPoints, type AuditResult } from './audit.ts';
+import type { MinefieldRecord } from './format.ts';
+import { reconstruct } from './reconstruct.ts';
+
+export interface AuditTask {
+  record: MinefieldRecord;
+  points: AuditPoints;
+  options: AuditOptions;
+}
+
+/** The audit, or why the record could not be audited (it could not be placed). */
+export type AuditOutcome = { audit: AuditResult } | { skipped: string };
+
+export function runAuditTask(task: AuditTask): AuditOutcome {
+  const reconstruction = reconstruct(task.record);
+  if (reconstruction.origin === null) return { skipped: 'no reference point has usable coordinates' };
+  return { audit: auditRecordPoints(reconstruction, task.points, task.options) };
+}
+
+/** Workers worth starting for a batch: none for a few records, where starting them costs more than it saves. */
+export function auditWorkerCount(records: number): number {
+  return records < 50 ? 0 : Math.min(4, availableParallelism());
+}
+
+const ROLE = 'safeground-audit-worker';
+
+type Reply = { id: number; outcome: AuditOutcome } | { id: number; error: string };
+
+/** A fixed set of workers; each takes the next waiting task when it is done with one. */
+export class AuditPool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly waiting: Array<{ id: number; task: AuditTask }> = [];
+  private readonly pending = new Map<number, { resolve(o: AuditOutcome): void; reject(e: Error): void }>();
+  private nextId = 0;
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) {
+      // execArgv: [] so that a `--import tsx` of the parent is not registered twice.
+      const worker = new Worker(new URL('./auditWorker.js', import.meta.url), { workerData: ROLE, execArgv: [] });
+      worker.on('message', (reply: Reply) => {
+        const job = this.pending.get(reply.id);
+        this.pending.delete(reply.id);
+        if ('error' in reply) job?.reject(new Error(reply.error));
+        else job?.resolve(reply.outcome);
+        this.idle.push(worker);
+        this.pump();
+      });
+      worker.on('error', (error) => {
+        for (const job of this.pending.values()) job.reject(error);
+        this.pending.clear();
+      });
+      this.workers.push(worker);
+      this.idle.push(worker);
+    }
+  }
+
+  run(task: AuditTask): Promise<AuditOutcome> {
+    const id = this.nextId++;
+    const done = new Promise<AuditOutcome>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.waiting.push({ id, task });
+    this.pump();
+    return done;
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.waiting.length > 0) {
+      const { id, task } = this.waiting.shift()!;
+      this.idle.pop()!.postMessage({ id, task });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+if (!isMainThread && workerData === ROLE) {
+  parentPort?.on('message', ({ id, task }: { id: number; task: AuditTask }) => {
+    try {
+      parentPort?.postMessage({ id, outcome: runAuditTask(task) } satisfies Reply);
+    } catch (error) {
+      parentPort?.postMessage({ id, error: (error as Error).message } satisfies Reply);
+    }
+  });
+}
