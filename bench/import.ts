@@ -25,6 +25,7 @@ import { importFinds } from '../src/exchange/importFinds.ts';
 import { seedOrdnanceCatalogue } from '../src/ops/catalogue.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { ensurePostgis } from '../src/store/open.ts';
+import { openPglite } from '../src/store/pglite.ts';
 import { openPostgres } from '../src/store/postgres.ts';
 import { type Figure, table } from './harness.ts';
 import { mulberry32 } from '../src/random.ts';
@@ -100,10 +101,15 @@ interface Run {
   peakRssMb: number;
 }
 
-/** The child: one Safeground import, reporting its time and its own peak memory. */
+/** The child: one Safeground import, reporting its time and its own peak memory. `url` "pglite" is a fresh embedded store. */
 async function child(url: string, path: string): Promise<void> {
-  const db = await openPostgres(url, { max: 2 });
+  const db = url === 'pglite' ? await openPglite() : await openPostgres(url, { max: 2 });
   try {
+    if (url === 'pglite') {
+      await ensurePostgis(db);
+      await migrate(db);
+      await seedOrdnanceCatalogue(db);
+    }
     const start = performance.now();
     const report = await importFinds(db, { path, dryRun: false, actor: null });
     const seconds = (performance.now() - start) / 1000;
@@ -245,6 +251,27 @@ export async function importBenchmark(serverUrl: string, options: { rows: number
   } finally {
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same imports into the embedded store (PGlite), whose figures the harness sets beside
+ * PostgreSQL's at the same scale; ogr2ogr and COPY need a server, so they have no reference here.
+ */
+export async function pgliteImportBenchmark(options: { rows: number }): Promise<Figure[]> {
+  const work = mkdtempSync(join(tmpdir(), 'safeground-bench-import-'));
+  try {
+    const files = { csv: join(work, 'finds.csv'), geojson: join(work, 'finds.geojson') };
+    await write(files.csv, csv(options.rows));
+    await write(files.geojson, geojson(options.rows));
+    const n = options.rows.toLocaleString('en');
+    return (['csv', 'geojson'] as const).map((format) => {
+      const run = safegroundImport('pglite', files[format]);
+      process.stderr.write(`  ${format}: ${JSON.stringify(run)}\n`);
+      return { figure: `Import ${format === 'csv' ? 'CSV' : 'GeoJSON'}, ${n} finds`, unit: 'rows/s', safeground: rate(run.rows, run.seconds), higherIsBetter: true };
+    });
+  } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }

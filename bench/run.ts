@@ -18,7 +18,7 @@ import { openPostgres } from '../src/store/postgres.ts';
 import { apiBenchmark } from './api.ts';
 import { auditBenchmark } from './audit.ts';
 import { type Figure, machineFacts, table } from './harness.ts';
-import { importBenchmark } from './import.ts';
+import { importBenchmark, pgliteImportBenchmark } from './import.ts';
 import { landBenchmark } from './land.ts';
 import { tilesBenchmark } from './tiles.ts';
 
@@ -29,20 +29,25 @@ interface Benchmark {
   name: string;
   /**
    * `empty`: the benchmark seeds its own data in a fresh database; `demo`: it runs on the demo
-   * dataset of the scale, shared by all such benchmarks; `server`: it makes its own database on
-   * the PostgreSQL server (the import benchmark, which also runs ogr2ogr and COPY against it).
+   * dataset of the scale, shared by all such benchmarks; `server`: it makes its own databases (the
+   * import benchmark: on the PostgreSQL server, where it also runs ogr2ogr and COPY, or embedded).
    */
   data: 'empty' | 'demo' | 'server';
-  /** Backends it can run on (the tile benchmark's reference, ST_AsMVT, exists only on PostgreSQL). */
-  backends?: Backend[];
   run(db: Db | null, scale: Scale, backend: Backend): Promise<Figure[]>;
 }
 
 const BENCHMARKS: Benchmark[] = [
   { name: 'land', data: 'empty', run: (db, scale) => landBenchmark(db!, { hazards: scale === 'national' ? 12_000 : 1_000 }) },
   { name: 'audit', data: 'empty', run: (db, scale) => auditBenchmark(db!, { records: scale === 'national' ? 1_000 : 100, findsPerRecord: 1_000 }) },
-  { name: 'import', data: 'server', backends: ['postgres'], run: (_db, scale) => importBenchmark(serverUrl, { rows: scale === 'national' ? 1_000_000 : 100_000 }) },
-  { name: 'tiles', data: 'demo', backends: ['postgres'], run: (db) => tilesBenchmark(db!) },
+  {
+    name: 'import',
+    data: 'server',
+    run: (_db, scale, backend) => {
+      const rows = scale === 'national' ? 1_000_000 : 100_000;
+      return backend === 'postgres' ? importBenchmark(serverUrl, { rows }) : pgliteImportBenchmark({ rows });
+    },
+  },
+  { name: 'tiles', data: 'demo', run: (db) => tilesBenchmark(db!) },
   { name: 'api', data: 'demo', run: (db, _scale, backend) => apiBenchmark(db!, { seconds: backend === 'postgres' ? 30 : 10 }) },
 ];
 
@@ -98,7 +103,7 @@ for (const backend of backends) {
   let store: unknown = null;
   let demo: { db: Db; drop(): Promise<void> } | null = null;
   try {
-    for (const benchmark of selected.filter((b) => !b.backends || b.backends.includes(backend))) {
+    for (const benchmark of selected) {
       process.stderr.write(`\n== ${benchmark.name} on ${backend} (${backendScale})\n`);
       if (benchmark.data === 'demo' && !demo) {
         demo = await freshDatabase(backend, `demo_${backendScale}`);
