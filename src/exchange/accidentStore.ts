@@ -1,4 +1,4 @@
-import { type Actor } from '../access/permissions.ts';
+import type { Actor } from '../access/permissions.ts';
 import { logRestrictedAccess } from '../access/store.ts';
 import type { Queryable } from '../store/db.ts';
 import { type Problems, queryProblems } from './problems.ts';
@@ -130,8 +130,8 @@ const ACCIDENT_COLUMNS: readonly (readonly [string, string])[] = [
   ['description', 'description'],
 ];
 
-/** Admin areas a file may name by id or code. */
-const ADMIN_AREA_MATCH = '(a.id::text = {value} OR a.code = {value})';
+/** The condition on admin_area `a` of the areas a file's value names: by id or by code. */
+const namesAdminArea = (value: string) => `(a.id::text = ${value} OR a.code = ${value})`;
 
 /** The checks that need the whole file or the database: repeated fields, references, victims' ids, the country. */
 export async function checkAccidentStaging(tx: Queryable, problems: Problems, country: Country | null, rowLabel: string): Promise<void> {
@@ -162,7 +162,7 @@ export async function checkAccidentStaging(tx: Queryable, problems: Problems, co
     tx,
     problems,
     `SELECT * FROM (
-       SELECT row_number, admin_area, (SELECT count(*)::int FROM admin_area a WHERE ${ADMIN_AREA_MATCH.replaceAll('{value}', 's.admin_area')}) AS n, count(*) OVER () AS total
+       SELECT row_number, admin_area, (SELECT count(*)::int FROM admin_area a WHERE ${namesAdminArea('s.admin_area')}) AS n, count(*) OVER () AS total
        FROM ${FIRST_ROWS} s WHERE admin_area IS NOT NULL) t
      WHERE n <> 1`,
     [],
@@ -247,7 +247,7 @@ export async function resolveAccidentStaging(tx: Queryable): Promise<AccidentMer
      CROSS JOIN LATERAL (SELECT CASE WHEN f.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(f.lon, f.lat), 4326) END AS geom) g
      LEFT JOIN accident x ON x.reference = f.reference
      LEFT JOIN activity act ON act.reference = f.activity_ref
-     LEFT JOIN LATERAL (SELECT a.id FROM admin_area a WHERE ${ADMIN_AREA_MATCH.replaceAll('{value}', 'f.admin_area')} ORDER BY a.id LIMIT 1) ar ON true`,
+     LEFT JOIN LATERAL (SELECT a.id FROM admin_area a WHERE ${namesAdminArea('f.admin_area')} ORDER BY a.id LIMIT 1) ar ON true`,
   );
   await tx.query(
     `CREATE TEMP TABLE import_victim_resolved ON COMMIT DROP AS

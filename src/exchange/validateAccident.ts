@@ -17,7 +17,7 @@ export const DISPLACEMENT_STATUSES = ['resident', 'idp', 'returnee', 'refugee', 
 const VICTIM_FIELDS = ['victimId', 'outcome', 'sex', 'age', 'victimGroup', 'activityAtTime', 'injuries', 'displacementStatus', ...IDENTITY_FIELDS] as const satisfies readonly AccidentField[];
 
 /** Injuries are a list; in a flat file they are one cell, separated by semicolons. */
-export const INJURY_SEPARATOR = ';';
+const INJURY_SEPARATOR = ';';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
