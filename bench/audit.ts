@@ -19,7 +19,8 @@ import type { AuditResult } from '../src/records/audit.ts';
 import { mulberry32 } from '../src/random.ts';
 import { parseMinefieldRecord } from '../src/records/format.ts';
 import { reconstruct } from '../src/records/reconstruct.ts';
-import { auditBatch, coverDistanceM, createRecord, DEFAULT_MAX_SHIFT_M, loadAuditInputs } from '../src/records/store.ts';
+import { auditBatch, coverDistanceM, createRecord, DEFAULT_MAX_SHIFT_M, loadAuditPoints } from '../src/records/store.ts';
+import { auditWorkerCount } from '../src/records/auditPool.ts';
 import type { Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { ensurePostgis } from '../src/store/open.ts';
@@ -105,12 +106,16 @@ export async function auditBenchmark(db: Db, options: AuditBenchmarkOptions = {}
   process.stderr.write(`seeded ${records} records and ${records * findsPerRecord} finds in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 
   let audits: Array<{ id: string; audit: AuditResult }> = [];
+  // CPU time of this process, all threads: what the audit costs whatever else the machine runs.
+  const cpuBefore = process.cpuUsage();
   const batchMs = await medianMs(async () => {
     audits = (await auditBatch(db, { batch: BATCH, tolerance: TOLERANCE })).records;
   }, { runs: 1, warmup: 0 });
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const ids = audits.map((a) => a.id);
   const loadMs = await medianMs(async () => {
-    for (let i = 0; i < ids.length; i += 250) await loadAuditInputs(db, ids.slice(i, i + 250), coverDistanceM({ tolerance: TOLERANCE, maxShift: DEFAULT_MAX_SHIFT_M }));
+    for (let i = 0; i < ids.length; i += 100) await loadAuditPoints(db, ids.slice(i, i + 100), coverDistanceM({ tolerance: TOLERANCE, maxShift: DEFAULT_MAX_SHIFT_M }));
   }, { runs: 1, warmup: 0 });
   let matched = new Map<string, number>();
   const postgisMs = await medianMs(async () => {
@@ -122,9 +127,16 @@ export async function auditBenchmark(db: Db, options: AuditBenchmarkOptions = {}
   process.stderr.write(`${significant} of ${audits.length} records have a significant shift (every third was anchored off)\n`);
   const scale = `${records.toLocaleString('en')} records × ${(records * findsPerRecord).toLocaleString('en')} finds`;
   return [
-    { figure: `batch audit, ${scale} (load + every figure)`, unit: 'ms', safeground: batchMs, reference: { name: 'PostGIS ST_DWithin join, A(τ) counts only', value: postgisMs } },
-    { figure: `loading the finds of the land the records cover (${Math.ceil(records / 250)} × 2 set-based queries)`, unit: 'ms', safeground: loadMs, reference: { name: 'PostGIS ST_DWithin join', value: postgisMs } },
-    { figure: 'audit in memory, per record (batch minus loading)', unit: 'ms', safeground: Math.max(0, batchMs - loadMs) / records },
+    {
+      figure: `batch audit, ${scale} (load + every figure, ${auditWorkerCount(records)} worker threads)`,
+      unit: 'ms',
+      safeground: batchMs,
+      reference: { name: 'PostGIS ST_DWithin join, A(τ) counts only', value: postgisMs },
+      target: { text: 'no slower than the PostGIS join', met: batchMs <= postgisMs },
+    },
+    { figure: `loading the finds of the land the records cover (${Math.ceil(records / 100)} set-based queries)`, unit: 'ms', safeground: loadMs, reference: { name: 'PostGIS ST_DWithin join', value: postgisMs } },
+    { figure: 'batch minus loading, per record (the audits overlap the loading, so this is what it does not hide)', unit: 'ms', safeground: Math.max(0, batchMs - loadMs) / records },
+    { figure: 'CPU time of the batch audit in Node (main thread and workers, not the database), per record', unit: 'ms', safeground: cpuMs / records },
     { figure: `records whose A(${TOLERANCE} m) count differs from PostGIS`, unit: 'records', safeground: disagreeing, target: { text: '0', met: disagreeing === 0 } },
   ];
 }
