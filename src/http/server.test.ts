@@ -1,5 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../store/db.ts';
@@ -113,5 +115,48 @@ describe('HTTP server', () => {
     const response = await app.inject({ method: 'GET', url: '/' });
     assert.equal(response.statusCode, 200);
     assert.match(response.body, /<title>Safeground<\/title>/);
+  });
+});
+
+describe('closing the server', () => {
+  test('close waits for a handler whose client hung up, so the store can be closed after it', async () => {
+    const db = await pglite!.open();
+    let started!: () => void;
+    const handlerStarted = new Promise<void>((resolve) => (started = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let answered = false;
+    const slow = route({
+      method: 'GET',
+      path: '/api/test/slow',
+      summary: 'Wait for the test, then read the store (test only)',
+      tag: 'test',
+      permission: 'public.read',
+      async handler({ db }) {
+        started();
+        await gate;
+        await db.query('SELECT 1');
+        answered = true;
+        return {};
+      },
+    });
+    const app = await buildServer({ db, routes: [slow] });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const request = http.get({ host: '127.0.0.1', port, path: '/api/test/slow' });
+    request.on('error', () => {});
+    await handlerStarted;
+    request.destroy();
+    let closed = false;
+    const closing = app.close().then(() => (closed = true));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(closed, false, 'close returned while the handler was still running');
+    } finally {
+      release();
+    }
+    await closing;
+    assert.equal(answered, true);
+    await db.close();
   });
 });

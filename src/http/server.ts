@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { authenticate } from '../access/authenticate.ts';
 import { writeAudit } from '../access/store.ts';
@@ -49,6 +49,26 @@ function validate(r: Route, request: { params: unknown; query: unknown; body: un
   return valid as { params: unknown; query: unknown; body: unknown };
 }
 
+/** Checks permission and input, runs the handler, and audits every write. */
+async function answer(db: Db, r: Route, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const { actor } = request;
+  if (!actor.permissions.has(r.permission)) {
+    throw actor.userId
+      ? new UserError(`You need the ${r.permission} permission for ${r.method} ${r.path}`, 'forbidden')
+      : new UserError(`Sign in to use ${r.method} ${r.path}`, 'unauthorised');
+  }
+  if (r.body && isStream(request.body)) {
+    throw new UserError(`${r.method} ${r.path} takes application/json, not ${request.headers['content-type'] ?? 'a body without a content type'}`, 'unsupported_media_type');
+  }
+  const input = validate(r, request);
+  const result = await r.handler({ db, actor, ...input, request, reply });
+  if (r.method !== 'GET') {
+    await writeAudit(db, actor, `${r.method} ${r.path}`, { id: (input.params as { id?: string } | undefined)?.id ?? null }, { status: reply.statusCode });
+  }
+  if (r.produces) reply.type(r.produces);
+  return result;
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { db } = options;
   const routes = options.routes ?? allRoutes;
@@ -67,7 +87,30 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(fastifyCookie);
   app.decorateRequest('actor', null as never);
   app.decorateRequest('sessionId', null);
-  app.addHook('onRequest', (request, reply) => authenticate(db, request, reply));
+
+  /**
+   * Store work of requests still being answered. A client that hangs up does not stop its
+   * handler, but the HTTP server forgets the request with its connection, so `close()` would
+   * return while handlers still query the store, and the caller would close the store under them
+   * (postgres.js even reconnects for the queries left in its queue, after its pool has ended).
+   */
+  const running = new Set<Promise<unknown>>();
+  function track<T>(work: Promise<T>): Promise<T> {
+    running.add(work);
+    const done = () => running.delete(work);
+    work.then(done, done);
+    return work;
+  }
+  app.addHook('onClose', async () => {
+    // A request between its authentication and its handler has no work tracked for a moment; a
+    // turn of the event loop lets it reach the handler before the set is found empty.
+    do {
+      await Promise.allSettled(running);
+      await new Promise((resolve) => setImmediate(resolve));
+    } while (running.size > 0);
+  });
+
+  app.addHook('onRequest', (request, reply) => track(authenticate(db, request, reply)));
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(apiError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
@@ -79,24 +122,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     app.route({
       method: r.method,
       url: r.path.replace(/\{(\w+)\}/g, ':$1'),
-      handler: async (request, reply) => {
-        const { actor } = request;
-        if (!actor.permissions.has(r.permission)) {
-          throw actor.userId
-            ? new UserError(`You need the ${r.permission} permission for ${r.method} ${r.path}`, 'forbidden')
-            : new UserError(`Sign in to use ${r.method} ${r.path}`, 'unauthorised');
-        }
-        if (r.body && isStream(request.body)) {
-          throw new UserError(`${r.method} ${r.path} takes application/json, not ${request.headers['content-type'] ?? 'a body without a content type'}`, 'unsupported_media_type');
-        }
-        const input = validate(r, request);
-        const result = await r.handler({ db, actor, ...input, request, reply });
-        if (r.method !== 'GET') {
-          await writeAudit(db, actor, `${r.method} ${r.path}`, { id: (input.params as { id?: string } | undefined)?.id ?? null }, { status: reply.statusCode });
-        }
-        if (r.produces) reply.type(r.produces);
-        return result;
-      },
+      handler: (request, reply) => track(answer(db, r, request, reply)),
     });
   }
 
