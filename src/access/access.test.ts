@@ -102,6 +102,22 @@ describe('accounts and sessions', () => {
     assert.equal((await app.inject({ method: 'GET', url: '/api/organisations', headers })).statusCode, 401);
   });
 
+  test("a token's last use is recorded, at most once a minute", async () => {
+    const made = await app.inject({ method: 'POST', url: '/api/tokens', headers: actors.auth('analyst'), payload: { name: 'poller', scopes: ['data.read'] } });
+    const { id, token } = made.json();
+    const headers = { authorization: `Bearer ${token}` };
+    const lastUsed = async () => (await db.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_token WHERE id = $1', [id]))[0]!.last_used_at;
+    assert.equal(await lastUsed(), null);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/organisations', headers })).statusCode, 200);
+    const first = await lastUsed();
+    assert.ok(first);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/organisations', headers })).statusCode, 200);
+    assert.deepEqual(await lastUsed(), first);
+    await db.query("UPDATE api_token SET last_used_at = now() - interval '2 minutes' WHERE id = $1", [id]);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/organisations', headers })).statusCode, 200);
+    assert.ok((await lastUsed())!.getTime() > Date.now() - 60_000);
+  });
+
   test('a token carries only its scopes, and never more than its user has', async () => {
     const made = await app.inject({ method: 'POST', url: '/api/tokens', headers: actors.auth('national_information_officer'), payload: { name: 'read only', scopes: ['data.read'] } });
     const headers = { authorization: `Bearer ${made.json().token}` };

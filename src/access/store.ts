@@ -95,16 +95,33 @@ export async function createApiToken(
   return { id: row!.id, token };
 }
 
-/** A token works only while it, and its user, are neither revoked, expired nor deactivated. */
+/** How stale a token's last_used_at may get: it tells an administrator whether a token is still in use. */
+const TOKEN_USE_RESOLUTION = '1 minute';
+
+/**
+ * A token works only while it, and its user, are neither revoked, expired nor deactivated; every
+ * request reads that afresh, so a revocation takes effect at once. The read writes nothing:
+ * writing last_used_at on every request queued all clients of a token on its row and on a WAL
+ * flush each, so it is written at most once per TOKEN_USE_RESOLUTION, and a request that finds
+ * another writing it does not wait.
+ */
 export async function actorForToken(db: Queryable, token: string): Promise<Actor | null> {
-  const [row] = await db.query<{ user_id: string; username: string; organisation_id: string | null; roles: Role[]; scopes: string[] }>(
-    `UPDATE api_token t SET last_used_at = now()
-     FROM app_user u
-     WHERE t.token_hash = $1 AND u.id = t.user_id AND u.active AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
-     RETURNING u.id AS user_id, u.username, u.organisation_id, u.roles, t.scopes`,
-    [hashSecret(token)],
+  const [row] = await db.query<{ token_id: string; stale: boolean; user_id: string; username: string; organisation_id: string | null; roles: Role[]; scopes: string[] }>(
+    `SELECT t.id AS token_id, t.last_used_at IS NULL OR t.last_used_at < now() - $2::interval AS stale,
+       u.id AS user_id, u.username, u.organisation_id, u.roles, t.scopes
+     FROM api_token t JOIN app_user u ON u.id = t.user_id
+     WHERE t.token_hash = $1 AND u.active AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`,
+    [hashSecret(token), TOKEN_USE_RESOLUTION],
   );
-  return row ? actorOf(row, 'token', row.scopes) : null;
+  if (!row) return null;
+  if (row.stale) {
+    await db.query(
+      `UPDATE api_token SET last_used_at = now()
+       WHERE id = (SELECT id FROM api_token WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - $2::interval) FOR UPDATE SKIP LOCKED)`,
+      [row.token_id, TOKEN_USE_RESOLUTION],
+    );
+  }
+  return actorOf(row, 'token', row.scopes);
 }
 
 export async function revokeApiToken(db: Queryable, tokenId: string, userId: string | null): Promise<boolean> {
