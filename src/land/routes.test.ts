@@ -97,6 +97,7 @@ for (const backend of testBackends()) {
       assert.ok(version.validFrom);
       const accounting = (await call('analyst', 'GET', `/api/hazards/${entityId}/accounting`)).json();
       assert.ok(Math.abs(accounting.remainingM2 - accounting.areaM2) < 1e-6);
+      assert.equal(hazard.areaM2, accounting.areaM2, 'the area the register stores is the one the accounting measures');
       assert.equal((await call(null, 'GET', `/api/hazards/${entityId}`)).statusCode, 401, 'the register is not public');
     });
 

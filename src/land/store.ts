@@ -770,10 +770,10 @@ export interface HazardListing {
   areaM2: number;
 }
 
-/** The register now, from the hazard table. */
+/** The register now, from the hazard table; its area is stored with the row (migration 0020), as AREA measures it. */
 export async function listHazards(tx: Queryable, filter: { id?: string; status?: string; kind?: string; limit: number; offset: number }): Promise<HazardListing[]> {
   const rows = await tx.query<{ id: string; version: number; payload: Record<string, unknown>; area_m2: number }>(
-    `SELECT h.id, h.version, ${HAZARD_PAYLOAD} || jsonb_build_object('geometry', ST_AsGeoJSON(h.geom, 15)::jsonb) AS payload, ${AREA('h.geom')} AS area_m2
+    `SELECT h.id, h.version, ${HAZARD_PAYLOAD} || jsonb_build_object('geometry', ST_AsGeoJSON(h.geom, 15)::jsonb) AS payload, h.area_m2
      FROM hazard h WHERE ($1::text IS NULL OR h.status = $1) AND ($2::text IS NULL OR h.kind = $2) AND ($5::uuid IS NULL OR h.id = $5)
      ORDER BY h.reference LIMIT $3 OFFSET $4`,
     [filter.status ?? null, filter.kind ?? null, filter.limit, filter.offset, filter.id ?? null],
