@@ -9,7 +9,7 @@ import { EXPORT_FORMATS, type ExportFormat, IMPORT_FORMATS, type ImportFormat } 
 import { describeReport, importFinds, type ImportReport } from './importFinds.ts';
 import { describeAccidentReport, importAccidents } from './importAccidents.ts';
 import { exportAccidentsToFile } from './exportAccidents.ts';
-import { DEVICE_CATEGORIES } from './validateAccident.ts';
+import { DEVICE_CATEGORIES } from '../ops/accident.ts';
 import { AccidentMapping, DEFAULT_ACCIDENT_MAPPING, DEFAULT_MAPPING, readMapping, readMappingWith } from './mapping.ts';
 import { Progress } from './progress.ts';
 

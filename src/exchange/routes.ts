@@ -19,7 +19,7 @@ import { AccidentMapping, DEFAULT_ACCIDENT_MAPPING, DEFAULT_MAPPING, Mapping, pa
 import { accidentExportStream, accidentGeoPackageStream } from './exportAccidents.ts';
 import { importAccidents } from './importAccidents.ts';
 import type { IdentityReader } from './accidentStore.ts';
-import { DEVICE_CATEGORIES } from './validateAccident.ts';
+import { DEVICE_CATEGORIES } from '../ops/accident.ts';
 
 /** Uploads larger than this are refused while streaming to disk. */
 export const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;

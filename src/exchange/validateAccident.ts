@@ -1,17 +1,8 @@
-import { FIND_CATEGORIES } from '../ops/find.ts';
+import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, VICTIM_GROUPS, VICTIM_OUTCOMES, VICTIM_SEXES } from '../ops/accident.ts';
 import { type AccidentField, type AccidentMapping, ACCIDENT_ALIASES, fieldByName, IDENTITY_FIELDS, mapValue } from './mapping.ts';
 import type { Problems } from './problems.ts';
 import { type Catalogue, type CatalogueEntry, codeOf, parseNumber, pastDate, pointOf, type ProblemSink, type SourceFeature } from './validate.ts';
 
-/**
- * The code values of accidents and victims, as the schema (migrations/0001_foundation.sql) and
- * the reports API (src/ops/handlers.ts) have them.
- */
-export const DEVICE_CATEGORIES = [...FIND_CATEGORIES, 'unknown'] as const;
-export const VICTIM_OUTCOMES = ['killed', 'injured'] as const;
-export const VICTIM_SEXES = ['female', 'male', 'unknown'] as const;
-export const VICTIM_GROUPS = ['civilian', 'military', 'deminer', 'unknown'] as const;
-export const DISPLACEMENT_STATUSES = ['resident', 'idp', 'returnee', 'refugee', 'unknown'] as const;
 
 /** The fields that describe a victim; a row with none of them is an accident without victims. */
 const VICTIM_FIELDS = ['victimId', 'outcome', 'sex', 'age', 'victimGroup', 'activityAtTime', 'injuries', 'displacementStatus', ...IDENTITY_FIELDS] as const satisfies readonly AccidentField[];

@@ -21,6 +21,7 @@ import { loadCatalogue } from '../exchange/store.ts';
 import { type EntityHandler, type EntityState, registerEntityHandler } from '../reports/handlers.ts';
 import type { Queryable } from '../store/db.ts';
 import { DISPOSAL_METHODS, FIND_CATEGORIES, FIND_CONDITIONS } from './find.ts';
+import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, VICTIM_GROUPS, VICTIM_OUTCOMES, VICTIM_SEXES } from './accident.ts';
 
 // Field rules, each naming the value it refuses --------------------------------------------------
 
@@ -208,7 +209,6 @@ export const findHandler: EntityHandler<FindPayload> = {
 
 // Accidents and victims ---------------------------------------------------------------------------
 
-const ACCIDENT_DEVICE_CATEGORIES = [...FIND_CATEGORIES, 'unknown'] as const;
 
 /** Restricted: written to victim_identity only, never read back by the handler. */
 export const VictimIdentityPayload = z.strictObject({
@@ -221,16 +221,16 @@ export const VictimIdentityPayload = z.strictObject({
 export const VictimPayload = z.strictObject({
   /** A victim already recorded for this accident; a victim without an id is new. */
   id: z.uuid().optional(),
-  outcome: z.enum(['killed', 'injured']),
-  sex: z.enum(['female', 'male', 'unknown']).nullable().optional(),
+  outcome: z.enum(VICTIM_OUTCOMES),
+  sex: z.enum(VICTIM_SEXES).nullable().optional(),
   age: count(0)
     .refine((a) => a <= 120, { error: (issue) => `${JSON.stringify(issue.input)} is not an age (0 to 120)` })
     .nullable()
     .optional(),
-  victimGroup: z.enum(['civilian', 'military', 'deminer', 'unknown']),
+  victimGroup: z.enum(VICTIM_GROUPS),
   activityAtTime: z.string().trim().max(500).nullable().optional(),
   injuries: z.array(z.string().trim().min(1).max(200)).max(50).default([]),
-  displacementStatus: z.enum(['resident', 'idp', 'returnee', 'refugee', 'unknown']).nullable().optional(),
+  displacementStatus: z.enum(DISPLACEMENT_STATUSES).nullable().optional(),
   /** Left out: the recorded identity stays as it is; null: it is removed; an object: it replaces it. */
   identity: VictimIdentityPayload.nullable().optional(),
 });
@@ -242,7 +242,7 @@ export const AccidentPayload = z.strictObject({
   locationPrecisionM: z.number().min(0, { error: (issue) => `${JSON.stringify(issue.input)} is negative` }).nullable().optional(),
   adminAreaId: z.uuid().nullable().optional(),
   /** May be left out when the model is given: it is then the model's. */
-  deviceCategory: z.enum(ACCIDENT_DEVICE_CATEGORIES).nullable().optional(),
+  deviceCategory: z.enum(DEVICE_CATEGORIES).nullable().optional(),
   ordnanceModel: z.string().trim().min(1).max(200).nullable().optional(),
   deminingRelated: z.boolean().default(false),
   /** The activity of a demining accident; its operator owns the record. */

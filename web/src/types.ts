@@ -25,6 +25,7 @@ export type ReleaseMethod = (typeof RELEASE_METHODS)[number];
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 export type ActivityStatus = (typeof ACTIVITY_STATUSES)[number];
 export { DISPOSAL_METHODS, FIND_CATEGORIES, FIND_CONDITIONS };
+export { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, VICTIM_GROUPS, VICTIM_OUTCOMES, VICTIM_SEXES } from '../../src/ops/accident.ts';
 export type FindCategory = (typeof FIND_CATEGORIES)[number];
 export type FindCondition = (typeof FIND_CONDITIONS)[number];
 export type DisposalMethod = (typeof DISPOSAL_METHODS)[number];

@@ -3,9 +3,7 @@ import type { Accident } from '../types.ts';
 
 export const AGE_GROUPS = ['child', 'adult', 'unknown'] as const;
 export type AgeGroup = (typeof AGE_GROUPS)[number];
-export const SEXES = ['female', 'male', 'unknown'] as const;
-export const VICTIM_GROUPS = ['civilian', 'military', 'deminer', 'unknown'] as const;
-export const OUTCOMES = ['killed', 'injured'] as const;
+export { VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
 
 /** Children are under 18, as in the Mine Ban Treaty's reporting on victims. */
 export function ageGroup(age: number | null): AgeGroup {

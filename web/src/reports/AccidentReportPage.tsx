@@ -10,15 +10,11 @@ import { ApiError, api } from '../api.ts';
 import { useLoad } from '../data.ts';
 import { t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
-import { OUTCOMES, SEXES, VICTIM_GROUPS } from '../dashboards/casualties.ts';
-import { FIND_CATEGORIES, type OrdnanceModel, type Page, type Report } from '../types.ts';
+import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, type OrdnanceModel, type Page, type Report, VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
 import { Field, Select, TextArea } from '../ui.tsx';
 import { activityLabel, type Errors, ErrorSummary, GeometryField, modelKey, pastDateProblem, ReportKinds, Submitted, todayUtc, unreadableMessage, useActivities, wholeNumberProblem, withoutErrors } from './form.tsx';
 import { readPoints } from './geometryInput.ts';
 
-/** The API's displacement statuses (VictimPayload in src/ops/handlers.ts, which has no list of them apart). */
-const DISPLACEMENT_STATUSES = ['resident', 'idp', 'returnee', 'refugee', 'unknown'] as const;
-const DEVICE_CATEGORIES = [...FIND_CATEGORIES, 'unknown'] as const;
 
 type Outcome = (typeof OUTCOMES)[number];
 type Sex = (typeof SEXES)[number];
