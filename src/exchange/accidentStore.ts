@@ -2,7 +2,7 @@ import type { Actor } from '../access/permissions.ts';
 import { logRestrictedAccess } from '../access/store.ts';
 import type { Queryable } from '../store/db.ts';
 import { type Problems, queryProblems } from './problems.ts';
-import { COUNTRY_MARGIN_METRES, type Country } from './store.ts';
+import { checkCountry, type Country } from './store.ts';
 import type { AccidentRow } from './validateAccident.ts';
 
 /**
@@ -190,25 +190,7 @@ export async function checkAccidentStaging(tx: Queryable, problems: Problems, co
     [],
     (r) => ({ field: 'victimId', value: r.victim_id, message: `is a victim of accident ${JSON.stringify(r.other)}, not of this one` }),
   );
-  if (country) {
-    await queryProblems<{ row_number: number; total: number; lon: number; lat: number; swapped: boolean; km: number }>(
-      tx,
-      problems,
-      `SELECT s.row_number, s.lon, s.lat, ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) AS swapped,
-         round(ST_Distance(c.geom::geography, s.geom::geography) / 1000)::float8 AS km, count(*) OVER () AS total
-       FROM (SELECT row_number, lon, lat, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom FROM ${FIRST_ROWS} f WHERE lon IS NOT NULL) s, admin_area c
-       WHERE c.id = $1 AND NOT ST_Intersects(c.geom, s.geom)
-         AND (ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) OR NOT ST_DWithin(c.geom::geography, s.geom::geography, $2))`,
-      [country.id, COUNTRY_MARGIN_METRES],
-      (r) => ({
-        field: 'latitude/longitude',
-        value: `${r.lat}, ${r.lon}`,
-        message: r.swapped
-          ? `lies ${r.km} km outside ${country.name}, but inside it with latitude and longitude swapped: they look swapped`
-          : `lies ${r.km} km outside ${country.name}, the instance's country`,
-      }),
-    );
-  }
+  if (country) await checkCountry(tx, problems, country, `SELECT row_number, lon, lat FROM ${FIRST_ROWS} f WHERE lon IS NOT NULL`);
 }
 
 export interface AccidentMergeCounts {

@@ -13,7 +13,7 @@ import type { CatalogueEntry, FindRow } from './validate.ts';
 /** Finds closer than this, found the same day, are taken for one find reported twice. */
 export const DUPLICATE_METRES = 0.5;
 /** Points farther than this outside the instance's country are refused as misplaced. */
-export const COUNTRY_MARGIN_METRES = 50_000;
+const COUNTRY_MARGIN_METRES = 50_000;
 /**
  * A bounding-box margin in degrees that contains DUPLICATE_METRES everywhere below 84° of
  * latitude, so the spatial index narrows candidates before the exact geodesic test.
@@ -179,25 +179,31 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
     [DUPLICATE_BOX_DEGREES, DUPLICATE_METRES],
     (r) => ({ field: 'latitude/longitude', value: r.found_on, message: `is within ${DUPLICATE_METRES} m of find ${r.existing} already in the database, found the same day: a duplicate? Give it that find's externalId to update it` }),
   );
-  if (country) {
-    await queryProblems<{ row_number: number; total: number; lon: number; lat: number; swapped: boolean; km: number }>(
-      tx,
-      problems,
-      `SELECT s.row_number, s.lon, s.lat, ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) AS swapped,
-         round(ST_Distance(c.geom::geography, s.geom::geography) / 1000)::float8 AS km, count(*) OVER () AS total
-       FROM (SELECT row_number, lon, lat, ${staged('import_find')} AS geom FROM import_find) s, admin_area c
-       WHERE c.id = $1 AND NOT ST_Intersects(c.geom, s.geom)
-         AND (ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) OR NOT ST_DWithin(c.geom::geography, s.geom::geography, $2))`,
-      [country.id, COUNTRY_MARGIN_METRES],
-      (r) => ({
-        field: 'latitude/longitude',
-        value: `${r.lat}, ${r.lon}`,
-        message: r.swapped
-          ? `lies ${r.km} km outside ${country.name}, but inside it with latitude and longitude swapped: they look swapped`
-          : `lies ${r.km} km outside ${country.name}, the instance's country`,
-      }),
-    );
-  }
+  if (country) await checkCountry(tx, problems, country, 'SELECT row_number, lon, lat FROM import_find');
+}
+
+/**
+ * Points far outside the instance's country, and those inside it once latitude and longitude are
+ * swapped. `points` is a query giving row_number, lon and lat of the staged rows to check.
+ */
+export async function checkCountry(tx: Queryable, problems: Problems, country: Country, points: string): Promise<void> {
+  await queryProblems<{ row_number: number; total: number; lon: number; lat: number; swapped: boolean; km: number }>(
+    tx,
+    problems,
+    `SELECT s.row_number, s.lon, s.lat, ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) AS swapped,
+       round(ST_Distance(c.geom::geography, s.geom::geography) / 1000)::float8 AS km, count(*) OVER () AS total
+     FROM (SELECT row_number, lon, lat, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom FROM (${points}) p) s, admin_area c
+     WHERE c.id = $1 AND NOT ST_Intersects(c.geom, s.geom)
+       AND (ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) OR NOT ST_DWithin(c.geom::geography, s.geom::geography, $2))`,
+    [country.id, COUNTRY_MARGIN_METRES],
+    (r) => ({
+      field: 'latitude/longitude',
+      value: `${r.lat}, ${r.lon}`,
+      message: r.swapped
+        ? `lies ${r.km} km outside ${country.name}, but inside it with latitude and longitude swapped: they look swapped`
+        : `lies ${r.km} km outside ${country.name}, the instance's country`,
+    }),
+  );
 }
 
 export interface MergeCounts {
