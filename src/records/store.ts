@@ -289,6 +289,10 @@ export interface RecordSummary {
   updatedAt: Date;
 }
 
+/**
+ * One page of records. The page is picked first: counted and measured in the same query level,
+ * PostgreSQL would count the mines and rows of every record OFFSET skips as well.
+ */
 export async function listRecords(db: Queryable, filter: { batch?: string | undefined; limit: number; offset: number }): Promise<{ total: number; records: RecordSummary[] }> {
   const records = await db.query<RecordSummary>(
     `SELECT r.id, r.reference, r.handover_batch AS "handoverBatch", to_char(r.handover_date, 'YYYY-MM-DD') AS "handoverDate", r.version,
@@ -296,9 +300,10 @@ export async function listRecords(db: Queryable, filter: { batch?: string | unde
        (SELECT count(*) FROM minefield_record_row w WHERE w.record_id = r.id)::int AS "rowCount",
        (SELECT count(*) FROM minefield_record_mine m WHERE m.record_id = r.id)::int AS "minePositions",
        ST_Area(r.perimeter::geography) AS "perimeterAreaM2", r.updated_at AS "updatedAt"
-     FROM minefield_record r
-     WHERE $1::text IS NULL OR r.handover_batch = $1
-     ORDER BY r.reference LIMIT $2 OFFSET $3`,
+     FROM (
+       SELECT * FROM minefield_record WHERE $1::text IS NULL OR handover_batch = $1 ORDER BY reference LIMIT $2 OFFSET $3
+     ) r
+     ORDER BY r.reference`,
     [filter.batch ?? null, filter.limit, filter.offset],
   );
   const [count] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM minefield_record WHERE $1::text IS NULL OR handover_batch = $1', [filter.batch ?? null]);
