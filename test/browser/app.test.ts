@@ -416,6 +416,30 @@ describe('web app in Chromium', () => {
     await page.close();
   });
 
+  test("a field user's file of finds is one report: the officer reads a sample of its rows and approving imports them all", async () => {
+    const fieldPage = await field.newPage();
+    await fieldPage.goto('/#/map');
+    const csrf = await fieldPage.evaluate<string | null>("localStorage.getItem('safeground.csrf')");
+    const csv = ['externalId,category,ordnanceModel,foundOn,latitude,longitude', `BT-F-1,ap_mine,PMN-2,${yesterday},7.3031,-75.3931`, `BT-F-2,uxo,,${yesterday},7.3032,-75.3932`].join('\n');
+    const sent = await fieldPage.request.post('/api/imports/finds?name=team-7.csv', { headers: { 'content-type': 'text/csv', 'x-csrf-token': csrf ?? '' }, data: csv });
+    assert.equal(sent.status(), 202, await sent.text());
+    await fieldPage.close();
+    const [before] = await h.db.query<{ n: number }>("SELECT count(*)::int AS n FROM find WHERE external_id LIKE 'BT-F-%'");
+    assert.equal(before!.n, 0, 'nothing is written before approval');
+
+    const page = await officer.newPage();
+    await page.goto('/#/approvals');
+    const card = page.getByRole('article').filter({ hasText: 'team-7.csv: 2 finds' });
+    await card.getByRole('row').filter({ hasText: 'Finds (the first rows)' }).getByText(/row 2: PMN-2 ×1, .*; row 3: Unexploded ordnance \(UXO\) ×1/).waitFor();
+    assert.deepEqual(await unnamedControls(page), []);
+    await card.getByRole('button', { name: /^Verify / }).click();
+    await card.getByRole('button', { name: /^Approve / }).click();
+    await page.getByText('No reports are waiting.').waitFor();
+    const finds = await h.db.query<{ external_id: string }>("SELECT external_id FROM find WHERE external_id LIKE 'BT-F-%' ORDER BY external_id");
+    assert.deepEqual(finds.map((f) => f.external_id), ['BT-F-1', 'BT-F-2']);
+    await page.close();
+  });
+
   test('minefield record: reconstruction and the audit against finds', async () => {
     const [record] = await h.db.query<{ id: string; reference: string }>('SELECT id, reference FROM minefield_record ORDER BY reference LIMIT 1');
     const page = await officer.newPage();

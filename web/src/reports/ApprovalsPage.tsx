@@ -14,7 +14,7 @@ import { Badge, ErrorMessage, Show, Sketch, TextArea } from '../ui.tsx';
 import { fieldLabel, fieldValue, inReadingOrder, reportTitle } from './fields.ts';
 
 /** Entity types with a name of their own in the queue; the others are "record". */
-const ENTITY_TYPES = ['hazard', 'activity', 'find', 'accident'] as const;
+const ENTITY_TYPES = ['hazard', 'activity', 'find', 'accident', 'find_import'] as const;
 
 async function queue(): Promise<Report[]> {
   const [submitted, verified] = await Promise.all(

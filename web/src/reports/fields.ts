@@ -1,6 +1,6 @@
 /** A report's payload as a reviewer reads it: each field labelled and its value in words. */
 import type { Geometry } from '../geojson.ts';
-import { formatArea, formatDate, type MessageKey, t } from '../i18n/index.ts';
+import { formatArea, formatDate, formatNumber, type MessageKey, t } from '../i18n/index.ts';
 
 const LABELS: Record<string, MessageKey> = {
   reference: 'field.reference',
@@ -34,6 +34,9 @@ const LABELS: Record<string, MessageKey> = {
   releaseDate: 'field.releaseDate',
   minefieldRecordIds: 'nav.records',
   geometry: 'report.geometry',
+  file: 'field.file',
+  rowCount: 'field.rowCount',
+  rows: 'report.findRows',
 };
 
 /** Fields whose values are codes with a message of their own (evidence.detonation, …), by entity type where they differ. */
@@ -75,6 +78,13 @@ function victimSummary(victim: Record<string, unknown>): string {
   return parts.filter(Boolean).join(', ');
 }
 
+/** One row of a file of finds in a line: its row in the file, what was found, how many, when and where. */
+function findRowSummary(row: Record<string, unknown>): string {
+  const what = typeof row.ordnanceModel === 'string' ? row.ordnanceModel : t(`findCategory.${String(row.category)}` as MessageKey);
+  const date = formatDate(typeof row.foundOn === 'string' ? row.foundOn : null);
+  return `${t('report.findRow', { row: String(row.row) })}: ${what} ×${String(row.quantity ?? 1)}, ${date}, ${String(row.latitude)}, ${String(row.longitude)}`;
+}
+
 export function fieldValue(key: string, value: unknown, organisations: ReadonlyMap<string, string>, entityType = 'hazard'): string {
   if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) return '—';
   const prefix = (entityType === 'activity' ? ACTIVITY_CODE_PREFIX[key] : undefined) ?? CODE_PREFIX[key];
@@ -87,6 +97,7 @@ export function fieldValue(key: string, value: unknown, organisations: ReadonlyM
   if (['releaseDate', 'startDate', 'endDate', 'foundOn', 'occurredOn'].includes(key) && typeof value === 'string') return formatDate(value);
   if (key === 'deminingRelated' && typeof value === 'boolean') return value ? t('common.yes') : t('common.no');
   if (key === 'victims' && Array.isArray(value)) return value.map((v, i) => `${i + 1}. ${victimSummary(v as Record<string, unknown>)}`).join('; ');
+  if (key === 'rows' && entityType === 'find_import' && Array.isArray(value)) return value.map((row) => findRowSummary(row as Record<string, unknown>)).join('; ');
   if (key === 'geometry') {
     const g = value as Geometry;
     return g.type;
@@ -95,11 +106,15 @@ export function fieldValue(key: string, value: unknown, organisations: ReadonlyM
 }
 
 /**
- * What names a report in the queue: a record's reference, or for a find (which has none) what
- * was found and when.
+ * What names a report in the queue: a record's reference, a file of finds by its name and size,
+ * or for a find (which has none) what was found and when.
  */
 export function reportTitle(entityType: string, payload: Record<string, unknown>): string | null {
   if (typeof payload.reference === 'string') return payload.reference;
+  if (entityType === 'find_import' && typeof payload.file === 'string') {
+    const count = typeof payload.rowCount === 'number' ? payload.rowCount : Array.isArray(payload.rows) ? payload.rows.length : 0;
+    return t('report.findImportTitle', { file: payload.file, count: formatNumber(count) });
+  }
   if (entityType === 'find') {
     const what = typeof payload.ordnanceModel === 'string' ? payload.ordnanceModel : payload.category ? t(`findCategory.${String(payload.category)}` as MessageKey) : '';
     return `${what} ×${String(payload.quantity ?? 1)}, ${formatDate(typeof payload.foundOn === 'string' ? payload.foundOn : null)}`;
