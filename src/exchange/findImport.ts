@@ -3,7 +3,7 @@ import { type Actor, isNational } from '../access/permissions.ts';
 import { UserError } from '../errors.ts';
 import { type EntityHandler, registerEntityHandler } from '../reports/handlers.ts';
 import type { ReportRow } from '../reports/store.ts';
-import { createReport, submitReport } from '../reports/workflow.ts';
+import { createReport } from '../reports/workflow.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { type ImportOptions, type ImportReport, importFinds, stageFinds } from './importFinds.ts';
 import { DEFAULT_MAPPING } from './mapping.ts';
@@ -137,11 +137,11 @@ export async function reportFindImport(db: Db, actor: Actor, options: Omit<Impor
   }
   if (rows.length === 0) throw new UserError(`${checked.file} has no finds to import`, 'bad_input');
   const organisationId = isNational(actor) ? null : actor.organisationId;
-  const created = await createReport(db, actor, {
-    entityType: 'find_import',
-    action: 'create',
-    payload: { file: checked.file, organisationId, rows },
-    reason: `import of ${checked.file}`,
-  });
-  return { import: checked, report: await submitReport(db, actor, created.id) };
+  const report = await createReport(
+    db,
+    actor,
+    { entityType: 'find_import', action: 'create', payload: { file: checked.file, organisationId, rows }, reason: `import of ${checked.file}` },
+    { submit: true },
+  );
+  return { import: checked, report };
 }

@@ -27,8 +27,7 @@ export const reportRoutes = [
     }),
     async handler({ db, actor, body, reply }) {
       const { submit, ...input } = body;
-      let report = await workflow.createReport(db, actor, input);
-      if (submit) report = await workflow.submitReport(db, actor, report.id);
+      const report = await workflow.createReport(db, actor, input, { submit: Boolean(submit) });
       reply.status(201);
       return workflow.reportJson(report, actor);
     },

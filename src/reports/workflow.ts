@@ -150,7 +150,8 @@ async function applyChange(tx: Queryable, handler: EntityHandler, change: Change
   await handler.afterApply?.(tx, change);
 }
 
-export async function createReport(db: Db, actor: Actor, input: ReportInput): Promise<ReportRow> {
+/** Stores a draft, or with `submit` a submitted report: checked once, in one transaction. */
+export async function createReport(db: Db, actor: Actor, input: ReportInput, options: { submit?: boolean } = {}): Promise<ReportRow> {
   const handler = requireHandler(input.entityType);
   const organisationId = input.organisationId ?? actor.organisationId;
   assertMayWrite(actor, organisationId);
@@ -166,7 +167,7 @@ export async function createReport(db: Db, actor: Actor, input: ReportInput): Pr
       createdBy: actor.userId,
     });
     await prepare(tx, handler, report, actor, { lock: false, writer: actor });
-    return report;
+    return options.submit ? store.setReportState(tx, report.id, { state: nextState(report.state, 'submit'), by: actor.userId }) : report;
   });
 }
 
