@@ -95,6 +95,22 @@ export function normaliseName(name: string): string {
   return name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
 }
 
+/** How files name a position, for every record type that has one. */
+const POSITION_ALIASES = {
+  latitude: 'latitude',
+  lat: 'latitude',
+  y: 'latitude',
+  longitude: 'longitude',
+  lon: 'longitude',
+  lng: 'longitude',
+  long: 'longitude',
+  x: 'longitude',
+  wkt: 'wkt',
+  geometry: 'wkt',
+  geom: 'wkt',
+  thegeom: 'wkt',
+} as const;
+
 const ALIASES: Record<string, FindField> = {
   externalid: 'externalId',
   uuid: 'externalId',
@@ -120,18 +136,7 @@ const ALIASES: Record<string, FindField> = {
   activityreference: 'activity',
   organisation: 'organisation',
   organization: 'organisation',
-  latitude: 'latitude',
-  lat: 'latitude',
-  y: 'latitude',
-  longitude: 'longitude',
-  lon: 'longitude',
-  lng: 'longitude',
-  long: 'longitude',
-  x: 'longitude',
-  wkt: 'wkt',
-  geometry: 'wkt',
-  geom: 'wkt',
-  thegeom: 'wkt',
+  ...POSITION_ALIASES,
 };
 
 /** What a mapping needs to name a column's field: its own `fields`, and the aliases of the record type. */
@@ -252,18 +257,7 @@ export const ACCIDENT_ALIASES: Readonly<Record<string, AccidentField>> = {
   date: 'occurredOn',
   accidentdate: 'occurredOn',
   dateofaccident: 'occurredOn',
-  latitude: 'latitude',
-  lat: 'latitude',
-  y: 'latitude',
-  longitude: 'longitude',
-  lon: 'longitude',
-  lng: 'longitude',
-  long: 'longitude',
-  x: 'longitude',
-  wkt: 'wkt',
-  geometry: 'wkt',
-  geom: 'wkt',
-  thegeom: 'wkt',
+  ...POSITION_ALIASES,
   locationprecisionm: 'locationPrecisionM',
   locationprecision: 'locationPrecisionM',
   locationaccuracy: 'locationPrecisionM',
