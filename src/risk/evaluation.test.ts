@@ -75,7 +75,7 @@ function simulate(seed: number, truth: Truth) {
 
 function sampleAt(events: RiskEvent[], layers: CellLayers, rasters: CellRasters, year: number, options: ReturnType<typeof featureOptions>): Sample {
   const asOf = `${year - 1}-12-31`;
-  const labels = labelsFor(GRID, events, dayOf(asOf), dayOf(`${year}-12-31`));
+  const labels = labelsFor(GRID, events, dayOf(`${year}-01-01`), dayOf(`${year}-12-31`));
   return { featuresAsOf: asOf, labelsFrom: `${year}-01-01`, labelsTo: `${year}-12-31`, features: cellFeatures(GRID, events, dayOf(asOf), layers, rasters, options), labels };
 }
 

@@ -155,11 +155,14 @@ export function knownBy(events: readonly RiskEvent[], day: Day): RiskEvent[] {
   return events.filter((e) => e.to <= day);
 }
 
-/** Cells with an event not yet known at the end of `after` that may have happened by the end of `until`. */
-export function labelsFor(grid: Grid, events: readonly RiskEvent[], after: Day, until: Day): Uint8Array {
+/**
+ * Cells with an event that may have happened from `from` to `until` (inclusive): its last possible
+ * day on or after `from` (so it was not known the day before) and its first on or before `until`.
+ */
+export function labelsFor(grid: Grid, events: readonly RiskEvent[], from: Day, until: Day): Uint8Array {
   const labels = new Uint8Array(cellsOf(grid));
   for (const e of events) {
-    if (!(e.to > after && e.from <= until)) continue;
+    if (!(e.to >= from && e.from <= until)) continue;
     const i = Math.floor((e.lon - grid.west) / grid.cellLon);
     const j = Math.floor((e.lat - grid.south) / grid.cellLat);
     if (i >= 0 && i < grid.columns && j >= 0 && j < grid.rows) labels[j * grid.columns + i] = 1;

@@ -195,10 +195,6 @@ export function logOddsOf(model: LogisticModel, columns: Columns, length: number
   return out;
 }
 
-export function probabilities(logOdds: Float64Array): Float64Array {
-  return logOdds.map(sigmoid);
-}
-
 /** Mean log-loss of each row given its log-odds (natural log). */
 export function logLoss(logOdds: number, label: number): number {
   return label ? Math.log1p(Math.exp(-logOdds)) : Math.log1p(Math.exp(logOdds));
@@ -304,6 +300,14 @@ export function calibration(logOdds: Float64Array, labels: Uint8Array, weights?:
     a -= d;
     if (Math.abs(d) < 1e-8) break;
   }
+  const slopeLoss = (c0: number, c1: number) => {
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      const w = weights ? weights[i]! : 1;
+      if (w !== 0) loss += w * logLoss(c0 + c1 * logOdds[i]!, labels[i]!);
+    }
+    return loss;
+  };
   let c0 = start?.slopeIntercept ?? 0;
   let c1 = start?.slope ?? 1;
   for (let step = 0; step < 50; step++) {
@@ -327,8 +331,14 @@ export function calibration(logOdds: Float64Array, labels: Uint8Array, weights?:
     }
     const det = h00 * h11 - h01 * h01;
     if (!(det > 1e-15)) break;
-    const d0 = (h11 * g0 - h01 * g1) / det;
-    const d1 = (h00 * g1 - h01 * g0) / det;
+    let d0 = (h11 * g0 - h01 * g1) / det;
+    let d1 = (h00 * g1 - h01 * g0) / det;
+    // Newton's step can overshoot from a poor start; halve it until the loss falls.
+    const before = slopeLoss(c0, c1);
+    while (slopeLoss(c0 - d0, c1 - d1) > before && Math.abs(d0) + Math.abs(d1) > 1e-12) {
+      d0 /= 2;
+      d1 /= 2;
+    }
     c0 -= d0;
     c1 -= d1;
     if (Math.abs(d0) + Math.abs(d1) < 1e-8) break;
