@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 } from '../random.ts';
-import { evaluateSplit, type Sample } from './evaluation.ts';
+import { evaluateSplit, formatInterval, type Sample } from './evaluation.ts';
 import { type CellLayers, type CellRasters, cellCentre, cellFeatures, dayOf, featureOptions, labelsFor, type RiskEvent } from './features.ts';
 import { gridOver } from './grid.ts';
 import { calibration, prAuc, rocAuc } from './model.ts';
@@ -107,7 +107,7 @@ test('synthetic truth: the model keeps the true signals, recovers their coeffici
   const oraclePr = prAuc(oracle, testSample.labels);
   const roc = e.temporal.comparisons.find((c) => c.metric === 'rocAuc')!;
   const pr = e.temporal.comparisons.find((c) => c.metric === 'prAuc')!;
-  process.stdout.write(`synthetic truth: oracle ROC-AUC ${oracleRoc.toFixed(3)} PR-AUC ${oraclePr.toFixed(3)}; ${e.verdict}; kept ${e.selection.groups.join(', ')}\n`);
+  process.stdout.write(`synthetic truth: oracle ROC-AUC ${oracleRoc.toFixed(3)} PR-AUC ${oraclePr.toFixed(3)}; model ROC-AUC ${formatInterval(roc.model)}, baseline ${formatInterval(roc.baseline)}; ${e.verdict}; kept ${e.selection.groups.join(', ')}; road ${raw('roadDistance').toFixed(2)}, elevation slope ${elevationSlope.toFixed(2)}\n`);
   assert.ok(oracleRoc >= roc.model.low - 0.01 && oracleRoc - roc.model.estimate < 0.02, `ROC-AUC ${roc.model.estimate} vs oracle ${oracleRoc}`);
   assert.ok(oraclePr - pr.model.estimate < 0.03, `PR-AUC ${pr.model.estimate} vs oracle ${oraclePr}`);
   assert.ok(e.beatsBaseline, e.verdict);
@@ -126,9 +126,9 @@ test('synthetic distance-only truth: the model equals the baseline within the in
   const { events, layers, rasters } = simulate(12, truth);
   const options = featureOptions(events, dayOf(`${LAST_YEAR - 2}-12-31`), rasters);
   const e = evaluateSplit(GRID, sampleAt(events, layers, rasters, LAST_YEAR - 1, options), sampleAt(events, layers, rasters, LAST_YEAR, options), OPTIONS);
-  process.stdout.write(`synthetic distance only: ${e.verdict}; kept ${e.selection.groups.join(', ')}\n`);
   const pr = e.temporal.comparisons.find((c) => c.metric === 'prAuc')!;
   const roc = e.temporal.comparisons.find((c) => c.metric === 'rocAuc')!;
+  process.stdout.write(`synthetic distance only: ${e.verdict}; ROC-AUC ${formatInterval(roc.model)} vs ${formatInterval(roc.baseline)}; kept ${e.selection.groups.join(', ')}\n`);
   for (const c of [pr, roc]) assert.ok(c.difference.low <= 0 && c.difference.high >= 0, `${c.metric} difference ${c.difference.estimate} [${c.difference.low}, ${c.difference.high}] holds 0`);
   assert.equal(e.beatsBaseline, false);
   assert.match(e.verdict, /the map shows the baseline$/);
