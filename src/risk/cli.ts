@@ -44,7 +44,7 @@ const pad = (text: string, width: number) => text.padEnd(width);
 function testTable(t: TestResult): string[] {
   const rows = t.comparisons.map((c) => {
     const ideal = c.metric === 'calibrationSlope' ? ' (ideal 1)' : c.metric === 'calibrationIntercept' ? ' (ideal 0)' : c.metric === 'brier' ? ' (lower is better)' : '';
-    return `  ${pad(METRICS[c.metric].label + ideal, 40)}${pad(formatInterval(c.model), 25)}${pad(formatInterval(c.baseline), 25)}${pad(formatDifference(c.difference), 28)}${c.verdict ?? ''}`;
+    return `  ${pad(METRICS[c.metric].label + ideal, 40)}${pad(formatInterval(c.model), 25)}${pad(formatInterval(c.baseline), 25)}${pad(formatDifference(c.difference), 28)}${c.verdict ?? ''}`.trimEnd();
   });
   return [`  ${pad('measure', 40)}${pad('model', 25)}${pad('baseline', 25)}${pad('difference', 28)}model is`, ...rows];
 }
