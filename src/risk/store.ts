@@ -82,17 +82,21 @@ export async function cellLayers(db: Queryable, grid: Grid, asOf: string): Promi
 
 /** Reference features the risk map leaves out for want of a date, by layer. */
 export async function undatedFeatures(db: Queryable): Promise<Array<{ layer: string; features: number }>> {
-  return db.query(
+  return layerRows(db.query(
     `SELECT layer, count(*)::int AS features FROM reference_feature WHERE valid_from IS NULL AND layer IN ('roads', 'corridors', 'rivers', 'settlements') GROUP BY layer ORDER BY layer`,
-  );
+  ));
 }
 
 /** Features of each risk layer known at the end of `asOf`. */
 export async function layerCounts(db: Queryable, asOf: string): Promise<Array<{ layer: string; features: number }>> {
-  return db.query(
+  return layerRows(db.query(
     `SELECT layer, count(*)::int AS features FROM reference_feature WHERE valid_from <= $1::date AND layer IN ('roads', 'corridors', 'rivers', 'settlements') GROUP BY layer ORDER BY layer`,
     [asOf],
-  );
+  ));
+}
+
+async function layerRows(rows: Promise<Array<{ layer: string; features: number }>>): Promise<Array<{ layer: string; features: number }>> {
+  return (await rows).map((r) => ({ layer: r.layer, features: r.features }));
 }
 
 /** Every event within `marginDeg` of the box, with its type and the period it may have happened in. */
