@@ -32,7 +32,7 @@ export const DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'MM/DD/YYYY', 'DD.MM.YY
 export type DateFormat = (typeof DATE_FORMATS)[number];
 
 /** The keys every mapping file has, over one record type's fields and value-mapped fields. */
-function mappingShape<F extends string, V extends F>(fields: readonly [F, ...F[]], valueMapped: readonly [V, ...V[]]) {
+export function mappingShape<F extends string, V extends F>(fields: readonly [F, ...F[]], valueMapped: readonly [V, ...V[]]) {
   return {
     /** Source column -> field; columns not named here are matched by name, the rest ignored. */
     fields: z.record(z.string(), z.enum(fields)).default({}),

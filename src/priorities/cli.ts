@@ -22,6 +22,11 @@ function isoDate(value: string): string {
   return value;
 }
 
+function dayOrYear(value: string): string {
+  if (/^\d{4}$/.test(value)) return `${value}-01-01`;
+  return isoDate(value);
+}
+
 const formatOption = () => new Option('--format <format>', 'output format').choices(FORMATS).default('table');
 
 function csvField(value: unknown): string {
@@ -130,7 +135,7 @@ export function prioritiesCommand(): Command {
 }
 
 export function layersCommand(): Command {
-  const command = new Command('layers').description('Reference layers for prioritisation: roads, corridors, utilities, reconstruction, farmland, water');
+  const command = new Command('layers').description('Reference layers for prioritisation and the risk map: roads, corridors, utilities, reconstruction, farmland, water, rivers, settlements');
   storeOptions(command.command('import'))
     .description('Import a reference layer from GeoJSON, a zipped shapefile, or CSV (wkt or latitude/longitude columns); all or nothing')
     .argument('<file>', 'the file to import')
@@ -140,7 +145,9 @@ export function layersCommand(): Command {
     .option('--name-column <column>', 'the column holding names', 'name')
     .option('--source <text>', 'where the data comes from (default: the file name)')
     .option('--replace', 'replace the features already in the layer')
-    .action(async (file: string, options: StoreOptions & { layer: ReferenceLayer; kind?: string; kindColumn?: string; nameColumn: string; source?: string; replace?: boolean }) => {
+    .option('--valid-from <date>', 'the day (or year) from which the features existed; the risk map uses undated features in no evaluation', dayOrYear)
+    .option('--valid-from-column <column>', 'the column giving each feature’s day or year, instead of --valid-from')
+    .action(async (file: string, options: StoreOptions & { layer: ReferenceLayer; kind?: string; kindColumn?: string; nameColumn: string; source?: string; replace?: boolean; validFrom?: string; validFromColumn?: string }) => {
       if (!options.kind && !options.kindColumn) throw new UserError('give --kind or --kind-column');
       await withStore(options, async (db) => {
         const result = await importLayer(db, file, {
@@ -150,6 +157,8 @@ export function layersCommand(): Command {
           nameColumn: options.nameColumn,
           replace: Boolean(options.replace),
           source: options.source,
+          validFrom: options.validFrom,
+          validFromColumn: options.validFromColumn,
           actorId: null,
         });
         process.stdout.write(`Imported ${result.imported} features into ${options.layer}${result.replaced > 0 ? ` (replacing ${result.replaced})` : ''}\n`);

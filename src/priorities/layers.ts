@@ -10,7 +10,8 @@ import { basename } from 'node:path';
 import { writeAudit } from '../access/store.ts';
 import { UserError } from '../errors.ts';
 import { formatOfFile, type ImportFormat, openSource } from '../exchange/formats.ts';
-import { DEFAULT_MAPPING } from '../exchange/mapping.ts';
+import { parseDate } from '../exchange/validate.ts';
+import { DEFAULT_MAPPING, type Mapping } from '../exchange/mapping.ts';
 import type { Db } from '../store/db.ts';
 import { deleteLayer, insertReferenceFeatures, invalidFeatures, type ReferenceFeatureInput, type ReferenceLayer } from './store.ts';
 
@@ -30,7 +31,7 @@ function column(properties: Record<string, unknown>, names: readonly string[]): 
 }
 
 /** Reads every feature of a file with its geometry, or says on which row and why it cannot. */
-export async function* readFileFeatures(path: string, options: { file?: string; format?: ImportFormat } = {}): AsyncGenerator<FileFeature> {
+export async function* readFileFeatures(path: string, options: { file?: string; format?: ImportFormat; mapping?: Pick<Mapping, 'encoding' | 'layer'> } = {}): AsyncGenerator<FileFeature> {
   const file = options.file ?? basename(path);
   try {
     statSync(path);
@@ -38,7 +39,7 @@ export async function* readFileFeatures(path: string, options: { file?: string; 
     throw new UserError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
   const format = options.format ?? formatOfFile(path);
-  const source = await openSource(format, path, { file, mapping: DEFAULT_MAPPING });
+  const source = await openSource(format, path, { file, mapping: options.mapping ?? DEFAULT_MAPPING });
   try {
     for await (const feature of source.features) {
       const where = `${file} ${source.rowLabel} ${feature.row}`;
@@ -76,7 +77,19 @@ export interface LayerImport {
   /** Replace the features already in the layer rather than add to them. */
   replace: boolean;
   source?: string | undefined;
+  /** The day from which every feature existed (YYYY-MM-DD); or the column giving each feature's day or year. */
+  validFrom?: string | undefined;
+  validFromColumn?: string | undefined;
   actorId: string | null;
+}
+
+/** A feature's day from a column: a date, or a year standing for its first day. */
+function validFromOf(value: unknown, file: string, row: number, column: string): string | null {
+  if (value === null || value === undefined || String(value).trim() === '') return null;
+  const text = String(value).trim();
+  const day = /^\d{4}$/.test(text) ? `${text}-01-01` : parseDate(text, 'YYYY-MM-DD');
+  if (!day) throw new UserError(`${file} row ${row}: ${column} ${JSON.stringify(value)} is not a date (YYYY-MM-DD) or a year`);
+  return day;
 }
 
 /**
@@ -102,7 +115,8 @@ export async function importLayer(db: Db, path: string, options: LayerImport): P
         const kind = options.kindColumn ? String(f.properties[options.kindColumn] ?? '').trim() : options.kind;
         if (kind === '') throw new UserError(`${file} row ${f.row}: column ${JSON.stringify(options.kindColumn)} is empty; each feature needs a kind`);
         const name = f.properties[options.nameColumn ?? 'name'];
-        batch.push({ row: f.row, kind, name: name === undefined || name === null || name === '' ? null : String(name), geometry: f.geometry, properties: f.properties });
+        const validFrom = options.validFromColumn ? validFromOf(f.properties[options.validFromColumn], file, f.row, options.validFromColumn) : (options.validFrom ?? null);
+        batch.push({ row: f.row, kind, name: name === undefined || name === null || name === '' ? null : String(name), geometry: f.geometry, properties: f.properties, validFrom });
         if (batch.length >= BATCH) await flush();
       }
       await flush();

@@ -8,7 +8,8 @@ import { DENSIFY_DEG } from '../land/store.ts';
 import type { Queryable } from '../store/db.ts';
 import type { HazardFacts } from './criteria.ts';
 
-export const REFERENCE_LAYERS = ['roads', 'corridors', 'utilities', 'reconstruction', 'farmland', 'water'] as const;
+/** Rivers and settlements are for the risk map (docs/risk-map.md); prioritisation uses the gazetteer's settlements. */
+export const REFERENCE_LAYERS = ['roads', 'corridors', 'utilities', 'reconstruction', 'farmland', 'water', 'rivers', 'settlements'] as const;
 export type ReferenceLayer = (typeof REFERENCE_LAYERS)[number];
 
 // Reference layers ---------------------------------------------------------------------------
@@ -21,9 +22,11 @@ export interface ReferenceFeatureInput {
   /** A GeoJSON geometry, or WKT text. */
   geometry: unknown;
   properties: Record<string, unknown>;
+  /** The day from which the feature existed (YYYY-MM-DD), when known: the risk map uses a feature only from then on. */
+  validFrom?: string | null | undefined;
 }
 
-const FEATURE_ROWS = `jsonb_to_recordset($1::text::jsonb) AS t("row" int, kind text, name text, geometry jsonb, wkt text, properties jsonb)`;
+const FEATURE_ROWS = `jsonb_to_recordset($1::text::jsonb) AS t("row" int, kind text, name text, geometry jsonb, wkt text, properties jsonb, valid_from date)`;
 const FEATURE_GEOM = `ST_SetSRID(CASE WHEN t.wkt IS NOT NULL THEN ST_GeomFromText(t.wkt) ELSE ST_GeomFromGeoJSON(t.geometry::text) END, 4326)`;
 
 function featureJson(features: readonly ReferenceFeatureInput[]): string {
@@ -35,6 +38,7 @@ function featureJson(features: readonly ReferenceFeatureInput[]): string {
       geometry: typeof f.geometry === 'string' ? null : f.geometry,
       wkt: typeof f.geometry === 'string' ? f.geometry : null,
       properties: f.properties,
+      valid_from: f.validFrom ?? null,
     })),
   );
 }
@@ -48,8 +52,8 @@ export async function invalidFeatures(tx: Queryable, features: readonly Referenc
 
 export async function insertReferenceFeatures(tx: Queryable, layer: ReferenceLayer, source: string, features: readonly ReferenceFeatureInput[], actorId: string | null): Promise<number> {
   const rows = await tx.query(
-    `INSERT INTO reference_feature (layer, kind, name, geom, properties, source, created_by, updated_by)
-     SELECT $2, t.kind, t.name, ${FEATURE_GEOM}, COALESCE(t.properties, '{}'::jsonb), $3, $4, $4 FROM ${FEATURE_ROWS} RETURNING id`,
+    `INSERT INTO reference_feature (layer, kind, name, geom, properties, source, created_by, updated_by, valid_from)
+     SELECT $2, t.kind, t.name, ${FEATURE_GEOM}, COALESCE(t.properties, '{}'::jsonb), $3, $4, $4, t.valid_from FROM ${FEATURE_ROWS} RETURNING id`,
     [featureJson(features), layer, source, actorId],
   );
   return rows.length;

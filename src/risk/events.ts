@@ -1,68 +1,183 @@
 /**
- * Events for the risk map from a file of points with a type and a date (or a year): a national
- * database export, a casualty list, a survey's finds. Read with the exchange module's readers
- * (CSV with latitude/longitude or wkt columns, GeoJSON, shapefile, GeoPackage, KML), kept as one
- * dataset named after the file, replaced whole when the file is imported again.
+ * Events for the risk map from a file of points with a type and a date: a national database
+ * export, a casualty list, a survey's finds, in any language. Read with the exchange module's
+ * readers (CSV, GeoJSON, shapefile, GeoPackage, KML, XLSX) and a mapping file of the exchange
+ * module's kind: `fields` names the columns, `values.type` maps the file's types onto the code
+ * list (features.ts), `defaults.type` gives a type to a file that has none, `dateFormat` and
+ * `encoding` as for finds. Kept as one dataset named after the file, replaced whole when the file
+ * is imported again; a file with any bad row is refused whole, naming every type it cannot map.
+ *
+ * Dates may be a day, a month (YYYY-MM) or a year alone: an event is stored with the first and
+ * last day it may have happened, and the risk map never places a year-only event on a day.
  */
 import { basename } from 'node:path';
+import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { readFileFeatures } from '../priorities/layers.ts';
+import { formatOfFile, openSource } from '../exchange/formats.ts';
+import { columnFieldsByName, mapValue, mappingShape, readMappingWith } from '../exchange/mapping.ts';
+import { codeOf, parseDate, parseNumber, parseWkt } from '../exchange/validate.ts';
 import type { Db } from '../store/db.ts';
-import { deleteEvents, type EventInput, insertEvents, nonPointEvents } from './store.ts';
+import { EVENT_TYPE_CODES, type EventType } from './features.ts';
+import { deleteEvents, type EventInput, insertEvents } from './store.ts';
 
-/** Words that mark an accident; anything naming ordnance or a find is a find. */
-const ACCIDENT = /accident|casualt|victim|incident|injur|kill/i;
-const FIND = /find|found|mine|uxo|erw|ordnance|item|eo\b|submunition|ied|bomb|shell|grenade|clearance/i;
+export const EVENT_FIELDS = ['type', 'occurredOn', 'latitude', 'longitude', 'wkt'] as const;
+type EventField = (typeof EVENT_FIELDS)[number];
 
-export function eventKind(value: unknown): 'find' | 'accident' | null {
-  const text = String(value ?? '');
-  if (ACCIDENT.test(text)) return 'accident';
-  if (FIND.test(text)) return 'find';
-  return null;
+export const EventMapping = z.strictObject(mappingShape(EVENT_FIELDS, ['type']));
+export type EventMapping = z.infer<typeof EventMapping>;
+
+const ALIASES: Readonly<Record<string, EventField>> = {
+  type: 'type',
+  eventtype: 'type',
+  kind: 'type',
+  occurredon: 'occurredOn',
+  date: 'occurredOn',
+  eventdate: 'occurredOn',
+  year: 'occurredOn',
+  latitude: 'latitude',
+  lat: 'latitude',
+  y: 'latitude',
+  longitude: 'longitude',
+  lon: 'longitude',
+  lng: 'longitude',
+  long: 'longitude',
+  x: 'longitude',
+  wkt: 'wkt',
+  geometry: 'wkt',
+  geom: 'wkt',
+};
+
+export async function readEventMapping(path: string | undefined): Promise<EventMapping> {
+  return path ? readMappingWith(EventMapping, path) : EventMapping.parse({});
+}
+
+/** The type code of a value after the mapping, or null. "Accident" and " ACCIDENT " are accident. */
+export function eventType(value: unknown, mapping: EventMapping): EventType | null {
+  const text = value === null || value === undefined ? '' : String(value).trim();
+  if (text === '') return null;
+  const code = codeOf(mapValue(mapping, 'type', text));
+  return (EVENT_TYPE_CODES as string[]).includes(code) ? (code as EventType) : null;
 }
 
 /**
- * A date (YYYY-MM-DD, or an ISO date-time) or a year alone, which stands for 1 July: evaluation
- * periods are whole years, so any day of the year gives the same result.
+ * The first and last day an event may have happened: a date (ISO, or the mapping's format) is
+ * one day, YYYY-MM a month, a year alone (text or number) the whole year.
  */
-export function eventDate(value: unknown): string | null {
-  const text = value instanceof Date ? value.toISOString() : String(value ?? '').trim();
-  if (/^\d{4}$/.test(text)) return `${text}-07-01`;
-  const match = /^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
-  if (!match) return null;
-  const day = match[1]!;
-  return new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) === day ? day : null;
+export function eventPeriod(value: unknown, mapping: Pick<EventMapping, 'dateFormat'>): { from: string; to: string } | null {
+  const text = value instanceof Date ? null : typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : null;
+  if (text !== null && /^\d{4}$/.test(text)) return { from: `${text}-01-01`, to: `${text}-12-31` };
+  const month = text === null ? null : /^(\d{4})-(\d{2})$/.exec(text);
+  if (month) {
+    const m = Number(month[2]);
+    if (m < 1 || m > 12) return null;
+    const last = new Date(Date.UTC(Number(month[1]), m, 0)).toISOString().slice(0, 10);
+    return { from: `${text}-01`, to: last };
+  }
+  const day = parseDate(value, mapping.dateFormat);
+  return day ? { from: day, to: day } : null;
 }
 
 const BATCH = 1000;
 
-export async function importEvents(db: Db, path: string, options: { typeColumn: string; dateColumn: string; dataset?: string | undefined }): Promise<{ dataset: string; finds: number; accidents: number; replaced: number }> {
+export interface EventImport {
+  dataset: string;
+  events: number;
+  byType: Partial<Record<EventType, number>>;
+  /** Events dated to the day, to the month, to the year only. */
+  byPrecision: { day: number; month: number; year: number };
+  replaced: number;
+}
+
+function precision(p: { from: string; to: string }): 'day' | 'month' | 'year' {
+  if (p.from === p.to) return 'day';
+  return p.from.slice(5) === '01-01' && p.to.slice(5) === '12-31' ? 'year' : 'month';
+}
+
+export async function importEvents(db: Db, path: string, options: { mapping?: EventMapping | undefined; dataset?: string | undefined } = {}): Promise<EventImport> {
   const file = basename(path);
   const dataset = options.dataset ?? file;
+  const mapping = options.mapping ?? EventMapping.parse({});
+  const source = await openSource(formatOfFile(path), path, { file, mapping });
   return db.transaction(async (tx) => {
     const replaced = await deleteEvents(tx, dataset);
-    const counts = { find: 0, accident: 0 };
+    const byType: Partial<Record<EventType, number>> = {};
+    const byPrecision = { day: 0, month: 0, year: 0 };
+    const unknownTypes = new Map<string, { row: number; rows: number }>();
+    let columns: Map<string, EventField> | null = null;
     let batch: EventInput[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const wrong = await nonPointEvents(tx, batch);
-      if (wrong.length > 0) throw new UserError(`${file} row ${wrong[0]!.row} is a ${wrong[0]!.type.toLowerCase()}; events are points`);
-      await insertEvents(tx, dataset, batch);
-      batch = [];
-    };
-    for await (const f of readFileFeatures(path)) {
-      if (!(options.typeColumn in f.properties)) throw new UserError(`${file} row ${f.row} has no column ${JSON.stringify(options.typeColumn)}; name the type column with --type-column`);
-      if (!(options.dateColumn in f.properties)) throw new UserError(`${file} row ${f.row} has no column ${JSON.stringify(options.dateColumn)}; name the date column with --date-column`);
-      const kind = eventKind(f.properties[options.typeColumn]);
-      if (!kind) throw new UserError(`${file} row ${f.row}: type ${JSON.stringify(f.properties[options.typeColumn])} is neither a find nor an accident`);
-      const occurredOn = eventDate(f.properties[options.dateColumn]);
-      if (!occurredOn) throw new UserError(`${file} row ${f.row}: ${JSON.stringify(f.properties[options.dateColumn])} is not a date (YYYY-MM-DD) or a year`);
-      counts[kind]++;
-      batch.push({ row: f.row, kind, occurredOn, geometry: f.geometry });
-      if (batch.length >= BATCH) await flush();
+    let events = 0;
+    for await (const feature of source.features) {
+      const where = `${file} ${source.rowLabel} ${feature.row}`;
+      if (feature.problem) throw new UserError(`${where} ${feature.problem}`);
+      if (!columns) {
+        const naming = columnFieldsByName(Object.keys(feature.properties), mapping, ALIASES);
+        if (naming.clashes.length > 0) throw new UserError(`${file}: ${naming.clashes.join('; ')}; name one in the mapping file's fields`);
+        columns = naming.fields;
+        for (const field of ['type', 'occurredOn'] as const) {
+          if (![...columns.values()].includes(field) && mapping.defaults[field] === undefined) {
+            throw new UserError(`${file} has no ${field === 'type' ? 'type' : 'date'} column (columns: ${Object.keys(feature.properties).join(', ')}); name it in the mapping file's fields, e.g. {"fields": {"TIPO_EVENTO": "type", "AÑO": "occurredOn"}}`);
+          }
+        }
+      }
+      const values = new Map<EventField, unknown>();
+      for (const [column, field] of columns) values.set(field, feature.properties[column]);
+      const value = (field: EventField) => {
+        const v = values.get(field);
+        return v === undefined || v === null || v === '' ? mapping.defaults[field] : v;
+      };
+      const rawType = value('type');
+      const type = eventType(rawType, mapping);
+      if (!type) {
+        const key = String(rawType ?? '').trim();
+        const seen = unknownTypes.get(key);
+        if (seen) seen.rows++;
+        else unknownTypes.set(key, { row: feature.row, rows: 1 });
+        continue;
+      }
+      const period = eventPeriod(value('occurredOn'), mapping);
+      if (!period) throw new UserError(`${where}: occurredOn ${JSON.stringify(value('occurredOn'))} is not a date (YYYY-MM-DD${mapping.dateFormat === 'YYYY-MM-DD' ? '' : ` or ${mapping.dateFormat}`}), a month (YYYY-MM) or a year`);
+      const point = pointOf(feature.geometry, value('latitude'), value('longitude'), value('wkt'));
+      if ('problem' in point) throw new UserError(`${where} ${point.problem}`);
+      byType[type] = (byType[type] ?? 0) + 1;
+      byPrecision[precision(period)]++;
+      events++;
+      batch.push({ type, occurredOn: period.from, occurredTo: period.to, lon: point.lon, lat: point.lat });
+      if (batch.length >= BATCH) {
+        await insertEvents(tx, dataset, batch);
+        batch = [];
+      }
     }
-    await flush();
-    if (counts.find + counts.accident === 0) throw new UserError(`${file} holds no events`);
-    return { dataset, finds: counts.find, accidents: counts.accident, replaced };
+    if (unknownTypes.size > 0) {
+      const listed = [...unknownTypes].slice(0, 10).map(([value, seen]) => `${JSON.stringify(value)} (row ${seen.row}${seen.rows > 1 ? ` and ${seen.rows - 1} more` : ''})`);
+      throw new UserError(
+        `${file}: ${unknownTypes.size} event type${unknownTypes.size > 1 ? 's are' : ' is'} not in the code list (${EVENT_TYPE_CODES.join(', ')}): ${listed.join(', ')}${unknownTypes.size > 10 ? ` and ${unknownTypes.size - 10} more` : ''}; map ${unknownTypes.size > 1 ? 'them' : 'it'} in the mapping file's values.type, e.g. {"values": {"type": {${JSON.stringify([...unknownTypes.keys()][0])}: "accident"}}}`,
+      );
+    }
+    await insertEvents(tx, dataset, batch);
+    if (events === 0) throw new UserError(`${file} holds no events`);
+    return { dataset, events, byType, byPrecision, replaced };
   });
+}
+
+/** The event's point: the feature's geometry, or a WKT column, or latitude and longitude columns. */
+function pointOf(geometry: unknown, latitude: unknown, longitude: unknown, wkt: unknown): { lon: number; lat: number } | { problem: string } {
+  let lon: number;
+  let lat: number;
+  if (geometry && typeof geometry === 'object') {
+    const g = geometry as { type?: string; coordinates?: unknown };
+    if (g.type !== 'Point' || !Array.isArray(g.coordinates)) return { problem: `is a ${String(g.type).toLowerCase()}; events are points` };
+    [lon, lat] = g.coordinates as [number, number];
+  } else if (typeof wkt === 'string' && wkt.trim() !== '') {
+    const parsed = parseWkt(wkt, 'event');
+    if ('problem' in parsed) return { problem: `wkt ${parsed.problem}` };
+    [lon, lat] = parsed.point;
+  } else {
+    const y = parseNumber(latitude);
+    const x = parseNumber(longitude);
+    if (y === null || x === null) return { problem: 'has no position: give latitude and longitude columns or a wkt column (or name them in the mapping file)' };
+    if (!Number.isFinite(y) || !Number.isFinite(x)) return { problem: `has latitude ${JSON.stringify(latitude)} and longitude ${JSON.stringify(longitude)}, which are not both numbers` };
+    [lon, lat] = [x, y];
+  }
+  if (!(Math.abs(lat) <= 90 && Math.abs(lon) <= 180)) return { problem: `has position ${lat}, ${lon}, outside latitude ±90 and longitude ±180` };
+  return { lon, lat };
 }

@@ -1,52 +1,21 @@
 /**
  * The risk map learnt from history (docs/risk-map.md): where is explosive ordnance likely to be
- * found, or to hurt someone, next? Each grid cell is described by what was known at a date
- * (distances to past events, hazards, records, roads and settlements; counts of past events
- * nearby); a logistic regression learns from one period which cells then had events, and is
- * judged on later years it never saw, next to the simplest rival: "nearest to a past event first".
+ * found, or to hurt someone, in the coming years? Each grid cell is described by what was known
+ * at a date (past events by type, distance and density, reference layers dated on or before it,
+ * rasters); a logistic regression learns from one period which cells then had events, with the
+ * features chosen by spatially blocked validation, and is judged on later years it never saw next
+ * to the simplest rival: "nearest to a past event first". This module gathers the data from the
+ * store and hands it to the pure functions (features.ts, selection.ts, evaluation.ts).
  */
 import { UserError } from '../errors.ts';
-import type { Db, Queryable } from '../store/db.ts';
+import type { Queryable } from '../store/db.ts';
+import { type EvaluationOptions as SplitOptions, DEFAULT_BLOCK_CELLS, DEFAULT_FOLDS, DEFAULT_RESAMPLES, DEFAULT_SEED, evaluateSplit, type Sample, type SplitEvaluation } from './evaluation.ts';
+import { type CellRasters, cellFeatures, dateOf, dayOf, type EventType, FAR_M, type FeatureOptions, featureOptions, labelsFor, type RiskEvent } from './features.ts';
 import { type Bbox, cellCount, cellPolygon, type Grid, gridOver } from './grid.ts';
-import { type Contribution, explain, type LogisticModel, prAuc, rocAuc, trainLogistic } from './model.ts';
-import { PointIndex } from './points.ts';
-import { type CellSurroundings, cellSurroundings, cellsWithEvents, eventExtent, eventPoints, FAR_M } from './store.ts';
-
-export interface CellFeatures extends CellSurroundings {
-  eventDistanceM: number;
-  eventsWithin1Km: number;
-  eventsWithin5Km: number;
-}
-
-/**
- * Every cell's features as known at the end of `asOf`: distances to hazards, records, roads and
- * settlements from the database, distances to and counts of past events from the events of the
- * period in memory.
- */
-export async function cellFeatures(db: Queryable, grid: Grid, asOf: string, dataset: string | null): Promise<CellFeatures[]> {
-  const surroundings = await cellSurroundings(db, grid, asOf);
-  const north = grid.south + grid.rows * grid.cellLat;
-  const maxAbsLat = Math.max(Math.abs(grid.south), Math.abs(north));
-  const marginDeg = FAR_M / (111_320 * Math.cos(Math.min(maxAbsLat + 1, 89) * (Math.PI / 180)));
-  const bbox: Bbox = [grid.west, grid.south, grid.west + grid.columns * grid.cellLon, north];
-  const index = new PointIndex(await eventPoints(db, bbox, marginDeg, asOf, dataset), grid.cellLon, grid.cellLat, maxAbsLat);
-  return surroundings.map((s) => {
-    const centre = { lon: grid.west + ((s.cell % grid.columns) + 0.5) * grid.cellLon, lat: grid.south + (Math.floor(s.cell / grid.columns) + 0.5) * grid.cellLat };
-    const [near, far] = index.countWithin(centre, [1000, 5000]);
-    return { ...s, eventDistanceM: index.nearestM(centre, FAR_M), eventsWithin1Km: near!, eventsWithin5Km: far! };
-  });
-}
-
-/** The model's features, each a transform of a store figure chosen so equal steps mean similar change. */
-export const FEATURES: ReadonlyArray<{ name: string; description: string; value(c: CellFeatures): number }> = [
-  { name: 'eventDistance', description: 'ln(1 + km to the nearest past find or accident)', value: (c) => Math.log1p(c.eventDistanceM / 1000) },
-  { name: 'events1km', description: 'ln(1 + past finds and accidents within 1 km)', value: (c) => Math.log1p(c.eventsWithin1Km) },
-  { name: 'events5km', description: 'ln(1 + past finds and accidents within 5 km)', value: (c) => Math.log1p(c.eventsWithin5Km) },
-  { name: 'hazardDistance', description: 'ln(1 + km to the nearest hazard then recorded)', value: (c) => Math.log1p(c.hazardDistanceM / 1000) },
-  { name: 'recordDistance', description: 'ln(1 + km to the nearest minefield record then handed over)', value: (c) => Math.log1p(c.recordDistanceM / 1000) },
-  { name: 'roadDistance', description: 'ln(1 + km to the nearest road or corridor)', value: (c) => Math.log1p(c.roadDistanceM / 1000) },
-  { name: 'settlementDistance', description: 'ln(1 + km to the nearest settlement)', value: (c) => Math.log1p(c.settlementDistanceM / 1000) },
-];
+import { type Contribution, explain, type LogisticModel } from './model.ts';
+import { cellMajority, cellMeans, type Raster, readRaster, slopeDegrees } from './raster.ts';
+import { BASELINE_GROUP, fitSelected, selectFeatures, spatialBlocks, blockFolds } from './selection.ts';
+import { cellLayers, eventExtent, layerCounts, type RasterKind, rasterFor, riskEvents, undatedFeatures } from './store.ts';
 
 /** More cells than this would take minutes of spatial queries per request. */
 export const MAX_CELLS = 250_000;
@@ -60,118 +29,207 @@ export interface GridOptions {
   dataset?: string | null | undefined;
 }
 
-export interface Sample {
-  /** Features as known at the end of this day. */
-  featuresAsOf: string;
-  /** Cells are positive when an event happened in this period. */
-  labelsFrom: string;
-  labelsTo: string;
-  cells: CellFeatures[];
-  rows: number[][];
-  labels: (0 | 1)[];
+export interface ValidationOptions {
+  blockCells?: number | undefined;
+  resamples?: number | undefined;
+  seed?: number | undefined;
 }
 
-async function gridFor(db: Queryable, options: GridOptions, maxCells: number): Promise<{ grid: Grid; firstYear: number; lastYear: number }> {
-  const extent = await eventExtent(db, options.dataset ?? null);
-  if (!extent) throw new UserError(options.dataset ? `dataset ${JSON.stringify(options.dataset)} holds no events` : 'there are no finds or accidents to learn from', 'no_data');
+interface Inputs {
+  grid: Grid;
+  events: RiskEvent[];
+  firstYear: number;
+  lastYear: number;
+  dataset: string | null;
+  /** Decoded rasters by id, so that each is read once per request. */
+  rasters: Map<number, { raster: Raster; slope?: Float64Array }>;
+}
+
+async function inputsFor(db: Queryable, options: GridOptions, maxCells: number): Promise<Inputs> {
+  const dataset = options.dataset ?? null;
+  const extent = await eventExtent(db, dataset);
+  if (!extent) throw new UserError(dataset ? `dataset ${JSON.stringify(dataset)} holds no events` : 'there are no finds or accidents to learn from', 'no_data');
   const cellSizeM = options.cellSizeM ?? DEFAULT_CELL_SIZE_M;
   const [west, south, east, north] = options.bbox ?? extent.bbox;
   // A margin of one cell, so that events on the edge of the data are inside a cell.
   const dLat = options.bbox ? 0 : cellSizeM / 111_320;
   const dLon = options.bbox ? 0 : dLat / Math.cos((((south + north) / 2) * Math.PI) / 180);
   const grid = gridOver([Math.max(west - dLon, -180), Math.max(south - dLat, -90), Math.min(east + dLon, 180), Math.min(north + dLat, 90)], cellSizeM, maxCells);
-  return { grid, firstYear: extent.firstYear, lastYear: extent.lastYear };
+  const top = grid.south + grid.rows * grid.cellLat;
+  const maxAbsLat = Math.max(Math.abs(grid.south), Math.abs(top));
+  const marginDeg = FAR_M / (111_320 * Math.cos(Math.min(maxAbsLat + 1, 89) * (Math.PI / 180)));
+  const events = await riskEvents(db, [grid.west, grid.south, grid.west + grid.columns * grid.cellLon, top], marginDeg, dataset);
+  return { grid, events, firstYear: extent.firstYear, lastYear: extent.lastYear, dataset, rasters: new Map() };
 }
 
-async function sample(db: Queryable, grid: Grid, dataset: string | null, featuresAsOf: string, labelsFrom: string, labelsTo: string): Promise<Sample> {
+async function decoded(db: Queryable, inputs: Inputs, kind: RasterKind, asOf: string): Promise<{ entry: { raster: Raster; slope?: Float64Array }; file: string; validFrom: string | null } | null> {
+  const stored = await rasterFor(db, kind, asOf);
+  if (!stored) return null;
+  let entry = inputs.rasters.get(stored.id);
+  if (!entry) inputs.rasters.set(stored.id, (entry = { raster: await readRaster(stored.content, stored.file) }));
+  return { entry, file: stored.file, validFrom: stored.validFrom };
+}
+
+/** Elevation, slope and land cover of every cell as known at the end of `asOf`, and which files gave them. */
+async function cellRasters(db: Queryable, inputs: Inputs, asOf: string): Promise<{ rasters: CellRasters; files: string[] }> {
+  const files: string[] = [];
+  const rasters: CellRasters = { elevationM: null, slopeDeg: null, landCover: null };
+  const dem = await decoded(db, inputs, 'elevation', asOf);
+  if (dem) {
+    const { raster } = dem.entry;
+    dem.entry.slope ??= slopeDegrees(raster);
+    rasters.elevationM = cellMeans(raster, raster.values, inputs.grid);
+    rasters.slopeDeg = cellMeans(raster, dem.entry.slope, inputs.grid);
+    files.push(`elevation and slope: ${dem.file}${dem.validFrom ? ` (from ${dem.validFrom})` : ' (undated: terrain taken as unchanging)'}`);
+  }
+  const cover = await decoded(db, inputs, 'land_cover', asOf);
+  if (cover) {
+    rasters.landCover = cellMajority(cover.entry.raster, inputs.grid);
+    files.push(`land cover: ${cover.file} (from ${cover.validFrom})`);
+  }
+  return { rasters, files };
+}
+
+function nextDay(date: string): string {
+  return dateOf(dayOf(date) + 1);
+}
+
+function yearsBefore(date: string, years: number): string {
+  const year = Number(date.slice(0, 4)) - years;
+  const candidate = `${String(year).padStart(4, '0')}${date.slice(4)}`;
+  return candidate.endsWith('-02-29') && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? `${candidate.slice(0, 8)}28` : candidate;
+}
+
+export interface RiskSample extends Sample {
+  /** What each layer and raster was, as of the features' day. */
+  layers: string[];
+}
+
+async function sampleAt(db: Queryable, inputs: Inputs, featuresAsOf: string, labelsFrom: string, labelsTo: string, options: FeatureOptions | null): Promise<RiskSample & { options: FeatureOptions }> {
   if (featuresAsOf >= labelsFrom) throw new Error(`features as of ${featuresAsOf} would see the labels from ${labelsFrom}`);
-  const cells = await cellFeatures(db, grid, featuresAsOf, dataset);
-  const positive = await cellsWithEvents(db, grid, labelsFrom, labelsTo, dataset);
-  return { featuresAsOf, labelsFrom, labelsTo, cells, rows: cells.map((c) => FEATURES.map((f) => f.value(c))), labels: cells.map((c) => (positive.has(c.cell) ? 1 : 0)) };
+  const layers = await cellLayers(db, inputs.grid, featuresAsOf);
+  const { rasters, files } = await cellRasters(db, inputs, featuresAsOf);
+  const day = dayOf(featuresAsOf);
+  const chosen = options ?? featureOptions(inputs.events, day, rasters);
+  const counts = await layerCounts(db, featuresAsOf);
+  return {
+    featuresAsOf,
+    labelsFrom,
+    labelsTo,
+    features: cellFeatures(inputs.grid, inputs.events, day, layers, rasters, chosen),
+    labels: labelsFor(inputs.grid, inputs.events, dayOf(labelsFrom), dayOf(labelsTo)),
+    layers: [...counts.map((c) => `${c.layer}: ${c.features} features`), ...files],
+    options: chosen,
+  };
 }
 
-export interface EvaluationOptions extends GridOptions {
+function positives(s: Sample): number {
+  return s.labels.reduce((n, l) => n + l, 0);
+}
+
+function requireBothClasses(s: Sample, what: string): void {
+  const count = positives(s);
+  if (count === 0 || count === s.labels.length) {
+    throw new UserError(`no ${what} cell ${count === 0 ? 'had' : 'lacked'} events from ${s.labelsFrom} to ${s.labelsTo}, so there is nothing to ${what === 'training' ? 'learn' : 'test'}; choose other years or a longer window`, 'no_data');
+  }
+}
+
+function splitOptions(options: ValidationOptions): SplitOptions {
+  return { blockCells: options.blockCells ?? DEFAULT_BLOCK_CELLS, folds: DEFAULT_FOLDS, resamples: options.resamples ?? DEFAULT_RESAMPLES, seed: options.seed ?? DEFAULT_SEED };
+}
+
+export interface EvaluationOptions extends GridOptions, ValidationOptions {
   /** Last year whose events the model may see. */
   trainUntil: number;
   /** First year of the held-out test period. */
   testFrom: number;
-  /** Last test year (default: the last year with events). */
+  /** Last test year (default: testFrom + window − 1, or the last year with events if earlier). */
   testTo?: number | undefined;
-  /** Years of events the model is trained to predict, ending with trainUntil. */
+  /** Years the model predicts: the length of the test period, and of the training labels' period. */
   windowYears?: number | undefined;
-  l2?: number | undefined;
+}
+
+export interface CoefficientSummary {
+  feature: string;
+  description: string;
+  coefficient: number;
+  mean: number;
+  sd: number;
+}
+
+export interface Evaluation extends Omit<SplitEvaluation, 'model' | 'baselineModel'> {
+  dataset: string | null;
+  events: { total: number; byType: Partial<Record<EventType, number>> };
+  grid: { cellSizeM: number; columns: number; rows: number; cells: number; bbox: Bbox };
+  windowYears: number;
+  train: { featuresAsOf: string; labelsFrom: string; labelsTo: string; positiveCells: number; layers: string[] };
+  test: { featuresAsOf: string; labelsFrom: string; labelsTo: string; positiveCells: number; layers: string[] };
+  /** Reference features left out for want of a date. */
+  undated: Array<{ layer: string; features: number }>;
+  intercept: number;
+  coefficients: CoefficientSummary[];
+  /** The baseline's distance as a logistic model, whose probabilities its calibration is measured on. */
+  baselineCoefficient: CoefficientSummary & { intercept: number };
+}
+
+function summary(model: LogisticModel, sample: Sample): CoefficientSummary[] {
+  const descriptions = new Map(sample.features.groups.flatMap((g) => g.features.map((f) => [f.name, f.description])));
+  return model.features.map((feature, j) => ({ feature, description: descriptions.get(feature)!, coefficient: model.coefficients[j]!, mean: model.means[j]!, sd: model.sds[j]! }));
+}
+
+function byType(events: readonly RiskEvent[]): Partial<Record<EventType, number>> {
+  const counts: Partial<Record<EventType, number>> = {};
+  for (const e of events) counts[e.type] = (counts[e.type] ?? 0) + 1;
+  return counts;
 }
 
 /**
- * The training and test samples. Training: features known at the end of year trainUntil −
- * window, labels from the window's years up to trainUntil. Test: features known at the end of
- * trainUntil, labels from testFrom to testTo. Nothing dated after trainUntil reaches a feature.
+ * The training and test samples. Test: features known at the end of trainUntil, labels from
+ * testFrom to testTo (L = testTo − testFrom + 1 years). Training: the same shape one test-length
+ * earlier: features known at the end of trainUntil − L − gap, labels over the L years ending with
+ * trainUntil (gap = years between trainUntil and testFrom). So the model predicts what it is
+ * tested on (events over L years, after the same gap), and its probabilities can be checked.
+ * Nothing dated after trainUntil reaches a feature or a training label.
  */
-export async function evaluationSamples(db: Queryable, options: EvaluationOptions): Promise<{ grid: Grid; train: Sample; test: Sample; testTo: number }> {
-  const window = options.windowYears ?? DEFAULT_WINDOW_YEARS;
-  if (!Number.isInteger(window) || window < 1) throw new UserError(`the window must be a whole number of years ≥ 1 (got ${window})`);
+export async function evaluationSamples(db: Queryable, options: EvaluationOptions): Promise<{ inputs: Inputs; train: RiskSample; test: RiskSample; windowYears: number }> {
   if (!(options.trainUntil < options.testFrom)) throw new UserError(`--train-until (${options.trainUntil}) must come before --test-from (${options.testFrom})`);
-  const { grid, lastYear } = await gridFor(db, options, MAX_CELLS);
-  const testTo = options.testTo ?? lastYear;
-  if (testTo < options.testFrom) throw new UserError(`no test years: the last year with events is ${lastYear}, before ${options.testFrom}`);
-  const dataset = options.dataset ?? null;
-  const trainFeatureYear = options.trainUntil - window;
-  const train = await sample(db, grid, dataset, `${trainFeatureYear}-12-31`, `${trainFeatureYear + 1}-01-01`, `${options.trainUntil}-12-31`);
-  const test = await sample(db, grid, dataset, `${options.trainUntil}-12-31`, `${options.testFrom}-01-01`, `${testTo}-12-31`);
-  return { grid, train, test, testTo };
-}
-
-export interface Scores {
-  rocAuc: number;
-  prAuc: number;
-}
-
-export interface Evaluation {
-  dataset: string | null;
-  grid: { cellSizeM: number; columns: number; rows: number; cells: number; bbox: Bbox };
-  train: { featuresAsOf: string; labelsFrom: string; labelsTo: string; positiveCells: number };
-  test: { featuresAsOf: string; labelsFrom: string; labelsTo: string; positiveCells: number };
-  model: Scores;
-  baseline: Scores & { description: string };
-  /** PR-AUC of a random ranking: the share of positive cells. */
-  chancePrAuc: number;
-  coefficients: Array<{ feature: string; description: string; coefficient: number; mean: number; sd: number }>;
-  intercept: number;
-}
-
-function summary(model: LogisticModel) {
-  return FEATURES.map((f, j) => ({ feature: f.name, description: f.description, coefficient: model.coefficients[j]!, mean: model.standardiser.means[j]!, sd: model.standardiser.sds[j]! }));
-}
-
-function positives(s: Sample): number {
-  return s.labels.reduce<number>((n, l) => n + l, 0);
-}
-
-function train(s: Sample, l2: number | undefined): LogisticModel {
-  const count = positives(s);
-  if (count === 0 || count === s.labels.length) {
-    throw new UserError(`no cell ${count === 0 ? 'had' : 'lacked'} events from ${s.labelsFrom} to ${s.labelsTo}, so there is nothing to learn; choose other years or a longer window`, 'no_data');
+  if (options.windowYears !== undefined && (!Number.isInteger(options.windowYears) || options.windowYears < 1)) throw new UserError(`the window must be a whole number of years ≥ 1 (got ${options.windowYears})`);
+  const inputs = await inputsFor(db, options, MAX_CELLS);
+  if (inputs.lastYear < options.testFrom) throw new UserError(`no test years: the last year with events is ${inputs.lastYear}, before ${options.testFrom}`);
+  let testTo = options.testTo ?? Math.min(options.testFrom + (options.windowYears ?? DEFAULT_WINDOW_YEARS) - 1, inputs.lastYear);
+  if (testTo < options.testFrom) throw new UserError(`--test-to (${testTo}) comes before --test-from (${options.testFrom})`);
+  const window = testTo - options.testFrom + 1;
+  if (options.testTo !== undefined && options.windowYears !== undefined && options.windowYears !== window) {
+    throw new UserError(`--window ${options.windowYears} disagrees with the test period ${options.testFrom}–${testTo} (${window} years); give one or the other`);
   }
-  return trainLogistic(s.rows, s.labels, { features: FEATURES.map((f) => f.name), ...(l2 === undefined ? {} : { l2 }) });
+  testTo = options.testFrom + window - 1;
+  const gap = options.testFrom - options.trainUntil - 1;
+  const trainFeatureYear = options.trainUntil - window - gap;
+  const train = await sampleAt(db, inputs, `${trainFeatureYear}-12-31`, `${options.trainUntil - window + 1}-01-01`, `${options.trainUntil}-12-31`, null);
+  const test = await sampleAt(db, inputs, `${options.trainUntil}-12-31`, `${options.testFrom}-01-01`, `${testTo}-12-31`, train.options);
+  return { inputs, train, test, windowYears: window };
 }
 
-/** ROC-AUC and PR-AUC on the held-out years, for the model and for "nearest to a past event first". */
+/** Features chosen on the training years, then the model against the baseline on the test years. */
 export async function evaluateRisk(db: Queryable, options: EvaluationOptions): Promise<Evaluation> {
-  const { grid, train: trainSample, test } = await evaluationSamples(db, options);
-  const model = train(trainSample, options.l2);
-  if (positives(test) === 0 || positives(test) === test.labels.length) throw new UserError(`no test cell ${positives(test) === 0 ? 'had' : 'lacked'} events from ${test.labelsFrom} to ${test.labelsTo}`, 'no_data');
-  const modelScores = test.rows.map((r) => explain(model, r).logOdds);
-  const baselineScores = test.cells.map((c) => -c.eventDistanceM);
+  const { inputs, train, test, windowYears } = await evaluationSamples(db, options);
+  requireBothClasses(train, 'training');
+  requireBothClasses(test, 'test');
+  const split = evaluateSplit(inputs.grid, train, test, splitOptions(options));
+  const { model, baselineModel, ...rest } = split;
+  const grid = inputs.grid;
   return {
-    dataset: options.dataset ?? null,
+    ...rest,
+    dataset: inputs.dataset,
+    events: { total: inputs.events.length, byType: byType(inputs.events) },
     grid: { cellSizeM: grid.cellSizeM, columns: grid.columns, rows: grid.rows, cells: cellCount(grid), bbox: [grid.west, grid.south, grid.west + grid.columns * grid.cellLon, grid.south + grid.rows * grid.cellLat] },
-    train: { featuresAsOf: trainSample.featuresAsOf, labelsFrom: trainSample.labelsFrom, labelsTo: trainSample.labelsTo, positiveCells: positives(trainSample) },
-    test: { featuresAsOf: test.featuresAsOf, labelsFrom: test.labelsFrom, labelsTo: test.labelsTo, positiveCells: positives(test) },
-    model: { rocAuc: rocAuc(modelScores, test.labels), prAuc: prAuc(modelScores, test.labels) },
-    baseline: { description: 'distance to the nearest past find or accident, nearest first', rocAuc: rocAuc(baselineScores, test.labels), prAuc: prAuc(baselineScores, test.labels) },
-    chancePrAuc: positives(test) / test.labels.length,
-    coefficients: summary(model),
+    windowYears,
+    train: { featuresAsOf: train.featuresAsOf, labelsFrom: train.labelsFrom, labelsTo: train.labelsTo, positiveCells: positives(train), layers: train.layers },
+    test: { featuresAsOf: test.featuresAsOf, labelsFrom: test.labelsFrom, labelsTo: test.labelsTo, positiveCells: positives(test), layers: test.layers },
+    undated: await undatedFeatures(db),
     intercept: model.intercept,
+    coefficients: summary(model, train),
+    baselineCoefficient: { intercept: baselineModel.intercept, ...summary(baselineModel, train)[0]! },
   };
 }
 
@@ -185,38 +243,87 @@ export interface RiskCell {
 /** Cells a map request may ask for. */
 export const MAX_MAP_CELLS = 40_000;
 
-function yearsBefore(date: string, years: number): string {
-  const year = Number(date.slice(0, 4)) - years;
-  const candidate = `${String(year).padStart(4, '0')}${date.slice(4)}`;
-  return candidate.endsWith('-02-29') && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? `${candidate.slice(0, 8)}28` : candidate;
-}
-
-function nextDay(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+export interface RiskMap {
+  asOf: string;
+  /** What the map shows: the model, or the baseline when the model did not beat it in the backtest. */
+  shows: 'model' | 'baseline';
+  verdict: string;
+  /** The backtest behind the verdict: the same procedure one window earlier, judged on the last window's events. */
+  backtest: { trainedOn: { featuresAsOf: string; labelsTo: string }; testedOn: { featuresAsOf: string; labelsTo: string }; prAuc: { model: number; baseline: number; difference: [number, number] } } | null;
+  trainedOn: { featuresAsOf: string; labelsFrom: string; labelsTo: string; positiveCells: number };
+  grid: { cellSizeM: number; columns: number; rows: number };
+  intercept: number;
+  coefficients: CoefficientSummary[];
+  cells: RiskCell[];
 }
 
 /**
- * The map as of a day: trained on the window of years before it (features known at its start,
- * events during it), then applied to what is known at the day itself.
+ * The map as of a day, for the `window` years after it. First a backtest: the whole procedure run
+ * two windows back and judged on the last window's events, model against baseline. Then the
+ * procedure on the last window (features known at its start, events during it) gives the model
+ * applied to what is known at the day, or, when the backtest did not show the model beating the
+ * baseline, the baseline's distance alone, and the map says which.
  */
-export async function riskMap(db: Db, options: GridOptions & { asOf: string; windowYears?: number | undefined; l2?: number | undefined }) {
+export async function riskMap(db: Queryable, options: GridOptions & ValidationOptions & { asOf: string; windowYears?: number | undefined }): Promise<RiskMap> {
   const window = options.windowYears ?? DEFAULT_WINDOW_YEARS;
-  const { grid } = await gridFor(db, options, MAX_MAP_CELLS);
-  const dataset = options.dataset ?? null;
+  const inputs = await inputsFor(db, options, MAX_MAP_CELLS);
+  const validation = splitOptions(options);
   const start = yearsBefore(options.asOf, window);
-  const trainSample = await sample(db, grid, dataset, start, nextDay(start), options.asOf);
-  const model = train(trainSample, options.l2);
-  const now = await cellFeatures(db, grid, options.asOf, dataset);
-  const cells: RiskCell[] = now.map((c) => {
-    const { probability, contributions } = explain(model, FEATURES.map((f) => f.value(c)));
-    return { cell: c.cell, polygon: cellPolygon(grid, c.cell), probability, contributions };
+  const earlier = yearsBefore(options.asOf, 2 * window);
+  const oldTrain = await sampleAt(db, inputs, earlier, nextDay(earlier), start, null);
+  const recent = await sampleAt(db, inputs, start, nextDay(start), options.asOf, oldTrain.options);
+  let backtest: RiskMap['backtest'] = null;
+  let verdict: string;
+  let beats = false;
+  const enough = (s: Sample) => positives(s) > 0 && positives(s) < s.labels.length;
+  if (enough(oldTrain) && enough(recent)) {
+    const split = evaluateSplit(inputs.grid, oldTrain, recent, validation);
+    const pr = split.temporal.comparisons.find((c) => c.metric === 'prAuc')!;
+    backtest = {
+      trainedOn: { featuresAsOf: oldTrain.featuresAsOf, labelsTo: oldTrain.labelsTo },
+      testedOn: { featuresAsOf: recent.featuresAsOf, labelsTo: recent.labelsTo },
+      prAuc: { model: pr.model.estimate, baseline: pr.baseline.estimate, difference: [pr.difference.low, pr.difference.high] },
+    };
+    beats = split.beatsBaseline;
+    verdict = `backtest (trained to ${oldTrain.labelsTo}, tested ${recent.labelsFrom} to ${recent.labelsTo}): ${split.verdict}`;
+  } else {
+    verdict = `not enough history before ${start} to test the model against the baseline (events are needed in the ${window} years before ${start} and after it); the map shows the baseline`;
+  }
+  requireBothClasses(recent, 'training');
+  let model: LogisticModel;
+  const data = { columns: recent.features.columns, labels: recent.labels };
+  if (beats) {
+    const blocks = spatialBlocks(inputs.grid, validation.blockCells);
+    const selection = selectFeatures(data, recent.features.groups, {
+      blockOfCell: blocks.ofCell,
+      blockCount: blocks.count,
+      foldOfBlock: blockFolds(blocks.count, validation.folds, validation.seed),
+      folds: validation.folds,
+      seed: validation.seed,
+    });
+    model = fitSelected(data, selection.features, selection.l2);
+  } else {
+    model = fitSelected(data, recent.features.groups.find((g) => g.name === BASELINE_GROUP)!.features.map((f) => f.name), 1e-4);
+  }
+  const now = await sampleAt(db, inputs, options.asOf, nextDay(options.asOf), nextDay(options.asOf), oldTrain.options);
+  const columns = model.features.map((f) => now.features.columns.get(f)!);
+  const cells: RiskCell[] = Array.from({ length: cellCount(inputs.grid) }, (_, cell) => {
+    const { probability, contributions } = explain(
+      model,
+      columns.map((c) => c[cell]!),
+    );
+    return { cell, polygon: cellPolygon(inputs.grid, cell), probability, contributions };
   });
   return {
     asOf: options.asOf,
-    trainedOn: { featuresAsOf: trainSample.featuresAsOf, labelsFrom: trainSample.labelsFrom, labelsTo: trainSample.labelsTo, positiveCells: positives(trainSample) },
-    grid: { cellSizeM: grid.cellSizeM, columns: grid.columns, rows: grid.rows },
+    shows: beats ? 'model' : 'baseline',
+    verdict,
+    backtest,
+    trainedOn: { featuresAsOf: recent.featuresAsOf, labelsFrom: recent.labelsFrom, labelsTo: recent.labelsTo, positiveCells: positives(recent) },
+    grid: { cellSizeM: inputs.grid.cellSizeM, columns: inputs.grid.columns, rows: inputs.grid.rows },
     intercept: model.intercept,
-    coefficients: summary(model),
+    coefficients: summary(model, recent),
     cells,
   };
 }
+

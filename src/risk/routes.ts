@@ -1,7 +1,8 @@
 /**
  * The risk map API: cells with the chance that explosive ordnance is found or hurts someone
- * there, each with the features and the contribution of each to its log-odds. `data.read`: the
- * map is derived from operational data and is not a published product.
+ * there, each with the features and the contribution of each to its log-odds, and whether the map
+ * shows the model or, when the model did not beat it in a backtest, the baseline (`shows`,
+ * `verdict`). `data.read`: the map is derived from operational data and is not a published product.
  */
 import { z } from 'zod';
 import { type Route, route } from '../http/route.ts';
@@ -21,7 +22,7 @@ export const riskRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/api/risk/grid',
-    summary: 'Risk map: GeoJSON grid cells with the modelled probability of a find or accident, the model’s coefficients and each feature’s contribution per cell',
+    summary: 'Risk map: GeoJSON grid cells with the probability of an event in the coming window, the coefficients and each feature’s contribution per cell; `shows` says whether the model or the baseline is shown, `verdict` why',
     tag: 'risk',
     permission: 'data.read',
     query: z.strictObject({

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -11,8 +12,11 @@ import { buildServer } from '../http/server.ts';
 import { importLayer } from '../priorities/layers.ts';
 import type { Db } from '../store/db.ts';
 import { describeEvaluation } from './cli.ts';
-import { importEvents } from './events.ts';
+import { importEvents, readEventMapping } from './events.ts';
+import { gridOver } from './grid.ts';
+import { cellMajority, cellMeans, rasterBbox, readRaster, slopeDegrees } from './raster.ts';
 import { evaluateRisk, evaluationSamples } from './risk.ts';
+import { putRaster, rasterFor } from './store.ts';
 
 const fixtures = new URL('../../test/fixtures/risk/', import.meta.url);
 const BOX = [30, 45, 30.2, 45.1] as const;
@@ -27,6 +31,13 @@ async function addFinds(db: Db, points: Array<{ lon: number; lat: number; on: st
     `INSERT INTO find (category, geom, found_on, source)
      SELECT 'ap_mine', ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326), t.on_date, 'test' FROM jsonb_to_recordset($1::text::jsonb) AS t(lon float8, lat float8, on_date date)`,
     [JSON.stringify(points.map((p) => ({ lon: p.lon, lat: p.lat, on_date: p.on })))],
+  );
+}
+
+async function addRoad(db: Db, validFrom: string | null, w: number, s: number, e: number, n: number): Promise<void> {
+  await db.query(
+    `INSERT INTO reference_feature (layer, kind, geom, source, valid_from) VALUES ('roads', 'road', ST_SetSRID(ST_MakeLine(ST_MakePoint($1, $2), ST_MakePoint($3, $4)), 4326), 'test', $5::date)`,
+    [w, s, e, n, validFrom],
   );
 }
 
@@ -55,51 +66,146 @@ for (const backend of testBackends()) {
       await addFinds(db, Array.from({ length: 10 }, (_, i) => ({ lon: 30 + random() * 0.2, lat: 45 + random() * 0.1, on: year(2015 + (i % 5)) })));
       await db.query(`INSERT INTO accident (reference, occurred_on, geom, source) VALUES ('RISK-A1', '2012-03-01', ST_SetSRID(ST_MakePoint(30.1, 45.05), 4326), 'test')`);
       await addHazardVersion(db, '2011-05-01T00:00:00Z', 30.05, 45.02);
-      const options = { trainUntil: 2014, testFrom: 2015, testTo: 2019, windowYears: 3, cellSizeM: 1000, bbox: BOX };
+      await addRoad(db, '2009-01-01', 30.0, 45.03, 30.2, 45.04);
+      const options = { trainUntil: 2014, testFrom: 2015, testTo: 2019, cellSizeM: 1000, bbox: BOX, resamples: 20 };
       const before = await evaluationSamples(db, options);
       const evaluation = await evaluateRisk(db, options);
 
-      // The future: finds and an accident in the test years, a hazard recorded in 2016, and one
-      // recorded on the first day of the test period.
+      // The future: finds and an accident in the test years, a hazard recorded in 2016 and one on
+      // the first day of the test period, a road built in 2016, and a road with no date.
       await addFinds(db, Array.from({ length: 60 }, () => ({ lon: 30 + random() * 0.2, lat: 45 + random() * 0.1, on: year(2015 + Math.floor(random() * 5)) })));
       await db.query(`INSERT INTO accident (reference, occurred_on, geom, source) VALUES ('RISK-A2', '2017-03-01', ST_SetSRID(ST_MakePoint(30.15, 45.08), 4326), 'test')`);
       await addHazardVersion(db, '2016-05-01T00:00:00Z', 30.12, 45.06);
       await addHazardVersion(db, '2015-01-01T00:00:00Z', 30.02, 45.07);
+      await addRoad(db, '2016-01-01', 30.0, 45.08, 30.2, 45.09);
+      await addRoad(db, null, 30.1, 45.0, 30.1, 45.1);
       const afterwards = await evaluationSamples(db, options);
 
-      assert.deepEqual(afterwards.train.rows, before.train.rows, 'training features');
+      for (const sample of ['train', 'test'] as const) {
+        assert.deepEqual([...afterwards[sample].features.columns.keys()], [...before[sample].features.columns.keys()], `${sample} features`);
+        for (const [name, values] of before[sample].features.columns) assert.deepEqual(afterwards[sample].features.columns.get(name), values, `${sample} feature ${name}`);
+      }
       assert.deepEqual(afterwards.train.labels, before.train.labels, 'training labels');
-      assert.deepEqual(afterwards.test.rows, before.test.rows, 'test features');
       assert.notDeepEqual(afterwards.test.labels, before.test.labels, 'the new events are test positives');
       const again = await evaluateRisk(db, options);
       assert.deepEqual(again.coefficients, evaluation.coefficients, 'the model is the same');
-      assert.equal(before.train.featuresAsOf, '2011-12-31');
+      assert.deepEqual(again.undated, [{ layer: 'roads', features: 1 }], 'the undated road is named, not used');
+      assert.equal(before.train.featuresAsOf, '2009-12-31');
+      assert.equal(before.train.labelsFrom, '2010-01-01');
       assert.equal(before.test.featuresAsOf, '2014-12-31');
       assert.equal(before.test.labelsFrom, '2015-01-01');
+      assert.ok(before.test.features.columns.has('roadDistance') && before.test.features.columns.has('hazardDistance'));
       await assert.rejects(evaluateRisk(db, { ...options, trainUntil: 2015 }), /must come before --test-from/);
+      await assert.rejects(evaluateRisk(db, { ...options, windowYears: 3 }), /--window 3 disagrees with the test period 2015–2019 \(5 years\)/);
     });
 
-    test('an events file clustered along roads: imported, evaluated, model against the distance baseline', async () => {
-      const imported = await importEvents(db, new URL('events.csv', fixtures).pathname, { typeColumn: 'type', dateColumn: 'date' });
-      assert.deepEqual([imported.finds + imported.accidents, imported.dataset], [900, 'events.csv']);
-      await importLayer(db, new URL('roads.geojson', fixtures).pathname, { layer: 'roads', kind: 'road', replace: false, actorId: null });
-      const evaluation = await evaluateRisk(db, { trainUntil: 2014, testFrom: 2015, windowYears: 5, cellSizeM: 1000, dataset: imported.dataset });
+    test('an events file clustered along roads: imported, evaluated, the model beats the baseline through the roads', async () => {
+      const imported = await importEvents(db, new URL('events.csv', fixtures).pathname);
+      assert.deepEqual([imported.events, imported.dataset, imported.byType], [900, 'events.csv', { find: 720, accident: 180 }]);
+      await importLayer(db, new URL('roads.geojson', fixtures).pathname, { layer: 'roads', kind: 'road', replace: true, validFrom: '1990-01-01', actorId: null });
+      const evaluation = await evaluateRisk(db, { trainUntil: 2014, testFrom: 2015, windowYears: 10, cellSizeM: 1000, dataset: imported.dataset });
       process.stdout.write(`\nRisk map evaluation on test/fixtures/risk/events.csv (${backend.name}):\n${describeEvaluation(evaluation)}`);
       assert.equal(evaluation.test.labelsTo, '2024-12-31');
-      assert.ok(evaluation.model.rocAuc > evaluation.baseline.rocAuc, `model ROC-AUC ${evaluation.model.rocAuc} ≤ baseline ${evaluation.baseline.rocAuc}`);
-      assert.ok(evaluation.model.prAuc > evaluation.baseline.prAuc, `model PR-AUC ${evaluation.model.prAuc} ≤ baseline ${evaluation.baseline.prAuc}`);
+      assert.equal(evaluation.train.featuresAsOf, '2004-12-31');
+      assert.ok(evaluation.selection.groups.includes('roadDistance'), `roads kept (kept: ${evaluation.selection.groups.join(', ')})`);
+      assert.ok(evaluation.beatsBaseline, evaluation.verdict);
+      assert.match(evaluation.verdict, /^the model beats the baseline on PR-AUC: 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\] vs 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\] \(difference \+0\.\d{3} \[\+0\.\d{3}, [+−]0\.\d{3}\]\); the map shows the model$/);
       const road = evaluation.coefficients.find((c) => c.feature === 'roadDistance')!;
       assert.ok(road.coefficient < 0, 'nearer a road, more likely');
+      assert.match(describeEvaluation(evaluation), /Spatially blocked test/);
     });
 
-    test('an events file with a type that is neither find nor accident is refused whole', async () => {
+    test('an events file in Spanish with year-only dates, read through a mapping file', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'safeground-risk-'));
       try {
-        const file = join(dir, 'bad-events.csv');
-        writeFileSync(file, 'type,date,latitude,longitude\nfind,2010-01-01,45.01,30.01\nrumour,2011,45.02,30.02\n');
-        await assert.rejects(importEvents(db, file, { typeColumn: 'type', dateColumn: 'date' }), /bad-events\.csv row 3: type "rumour" is neither a find nor an accident/);
-        const [row] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM risk_event WHERE dataset = 'bad-events.csv'");
-        assert.equal(row!.n, 0);
+        const file = join(dir, 'eventos.csv');
+        writeFileSync(
+          file,
+          [
+            'TIPO_EVENTO,AÑO,LATITUD,LONGITUD',
+            'Accidente por MAP,2010,45.01,30.01',
+            'Desminado militar en operación,2010,45.02,30.02',
+            'Incidente por MUSE,2011-03,45.03,30.03',
+            'Accidente por MAP,2012-07-15,45.04,30.04',
+          ].join('\n') + '\n',
+        );
+        const mappingFile = join(dir, 'eventos.json');
+        writeFileSync(
+          mappingFile,
+          JSON.stringify({
+            fields: { TIPO_EVENTO: 'type', AÑO: 'occurredOn', LATITUD: 'latitude', LONGITUD: 'longitude' },
+            values: { type: { 'Accidente por MAP': 'accident', 'Desminado militar en operación': 'demining', 'Incidente por MUSE': 'incident' } },
+          }),
+        );
+        const imported = await importEvents(db, file, { mapping: await readEventMapping(mappingFile) });
+        assert.deepEqual(imported.byType, { accident: 2, demining: 1, incident: 1 });
+        assert.deepEqual(imported.byPrecision, { day: 1, month: 1, year: 2 });
+        const rows = await db.query<{ event_type: string; occurred_on: string; occurred_to: string }>(
+          "SELECT event_type, occurred_on::text, occurred_to::text FROM risk_event WHERE dataset = 'eventos.csv' ORDER BY occurred_on, event_type",
+        );
+        assert.deepEqual(rows.map((r) => [r.event_type, r.occurred_on, r.occurred_to]), [
+          ['accident', '2010-01-01', '2010-12-31'],
+          ['demining', '2010-01-01', '2010-12-31'],
+          ['incident', '2011-03-01', '2011-03-31'],
+          ['accident', '2012-07-15', '2012-07-15'],
+        ]);
+
+        // Without the mapping's values, the Spanish types are named, all at once, and nothing is kept.
+        const bare = join(dir, 'bare.json');
+        writeFileSync(bare, JSON.stringify({ fields: { TIPO_EVENTO: 'type', AÑO: 'occurredOn', LATITUD: 'latitude', LONGITUD: 'longitude' } }));
+        await assert.rejects(
+          importEvents(db, file, { mapping: await readEventMapping(bare), dataset: 'bare' }),
+          /eventos\.csv: 3 event types are not in the code list \(accident, incident, find, demining, seizure, suspected, other\): "Accidente por MAP" \(row 2 and 1 more\), "Desminado militar en operación" \(row 3\), "Incidente por MUSE" \(row 4\); map them in the mapping file's values\.type/,
+        );
+        const [kept] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM risk_event WHERE dataset = 'bare'");
+        assert.equal(kept!.n, 0);
+        writeFileSync(file, 'type,date,latitude,longitude\nfind,2010-01-01,45.01,30.01\nfind,around 2011,45.02,30.02\n');
+        await assert.rejects(importEvents(db, file, { dataset: 'bad-date' }), /eventos\.csv row 3: occurredOn "around 2011" is not a date \(YYYY-MM-DD\), a month \(YYYY-MM\) or a year/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('a DEM and a land-cover map written by GDAL: read in process, summarised per cell, refused when projected', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'safeground-risk-'));
+      try {
+        // A 40 × 20 DEM of 0.005° pixels over 30–30.2°E, 45–45.1°N rising 10 m per pixel eastwards,
+        // and a land cover of two classes split at 30.1°E.
+        const header = (nodata: string) => `ncols 40\nnrows 20\nxllcorner 30\nyllcorner 45\ncellsize 0.005\nNODATA_value ${nodata}\n`;
+        const dem = Array.from({ length: 20 }, () => Array.from({ length: 40 }, (_, i) => 100 + 10 * i).join(' ')).join('\n');
+        const cover = Array.from({ length: 20 }, () => Array.from({ length: 40 }, (_, i) => (i < 20 ? 10 : 40)).join(' ')).join('\n');
+        writeFileSync(join(dir, 'dem.asc'), header('-9999') + dem + '\n');
+        writeFileSync(join(dir, 'cover.asc'), header('0') + cover + '\n');
+        const gdal = (args: string[]) => execFileSync('gdal_translate', ['-q', ...args], { cwd: dir });
+        gdal(['-a_srs', 'EPSG:4326', '-co', 'COMPRESS=DEFLATE', '-co', 'TILED=YES', '-co', 'BLOCKXSIZE=16', '-co', 'BLOCKYSIZE=16', 'dem.asc', 'dem.tif']);
+        gdal(['-a_srs', 'EPSG:4326', '-ot', 'Byte', '-co', 'COMPRESS=LZW', 'cover.asc', 'cover.tif']);
+        gdal(['-a_srs', 'EPSG:32635', 'dem.asc', 'projected.tif']);
+        const raster = await readRaster(readFileSync(join(dir, 'dem.tif')), 'dem.tif');
+        // The value GDAL itself gives at a point is the one read in process.
+        const at = (lon: number, lat: number) => Number(execFileSync('gdallocationinfo', ['-valonly', '-wgs84', 'dem.tif', String(lon), String(lat)], { cwd: dir }).toString().trim());
+        for (const [lon, lat] of [[30.0123, 45.0456], [30.1987, 45.0011]] as const) {
+          const i = Math.floor((lon - raster.west) / raster.pixelLon);
+          const j = Math.floor((raster.north - lat) / raster.pixelLat);
+          assert.equal(raster.values[j * raster.width + i], at(lon, lat), `${lon}, ${lat}`);
+        }
+        // Slope of a ramp rising 10 m per 0.005° of longitude at about 45.05°N.
+        const expected = (Math.atan(10 / (0.005 * 111_320 * Math.cos((45.05 * Math.PI) / 180))) * 180) / Math.PI;
+        const slope = slopeDegrees(raster);
+        assert.ok(Math.abs(slope[10 * 40 + 20]! - expected) < 0.01, `slope ${slope[10 * 40 + 20]} vs ${expected}`);
+        await assert.rejects(readRaster(readFileSync(join(dir, 'projected.tif')), 'projected.tif'), /projected\.tif is in EPSG:32635; the risk map reads rasters in WGS84 longitude\/latitude \(EPSG:4326\): gdalwarp -t_srs EPSG:4326/);
+
+        const grid = gridOver([30, 45, 30.2, 45.1], 1000, 10_000);
+        const means = cellMeans(raster, raster.values, grid);
+        // A cell's mean is the mean of the pixels whose centres fall in it: elevation at its centre, on a ramp.
+        const centre = grid.west + 0.5 * grid.cellLon;
+        assert.ok(Math.abs(means[0]! - (100 + 10 * ((centre - 30) / 0.005 - 0.5))) < 10, `first cell ${means[0]}`);
+        const classes = cellMajority(await readRaster(readFileSync(join(dir, 'cover.tif')), 'cover.tif'), grid);
+        assert.equal(classes[0], 10);
+        assert.equal(classes[grid.columns - 1], 40);
+        await db.transaction((tx) => putRaster(tx, { kind: 'elevation', validFrom: null, file: 'dem.tif', width: raster.width, height: raster.height, bbox: rasterBbox(raster), content: readFileSync(join(dir, 'dem.tif')) }));
+        const stored = await rasterFor(db, 'elevation', '1990-12-31');
+        assert.deepEqual((await readRaster(stored!.content, stored!.file)).values, raster.values, 'stored and read back unchanged');
+        assert.equal(await rasterFor(db, 'land_cover', '2030-01-01'), null);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -121,11 +227,13 @@ for (const backend of testBackends()) {
       await db.close();
     });
 
-    test('evaluation on the small demo: both rankings beat chance; figures printed', async () => {
+    test('evaluation on the small demo: model and baseline beat chance; the verdict is printed with the figures', async () => {
       const evaluation = await evaluateRisk(db, { trainUntil: 2017, testFrom: 2018, windowYears: 5, cellSizeM: 1000 });
       process.stdout.write(`\nRisk map evaluation on the small demo (${backend.name}):\n${describeEvaluation(evaluation)}`);
-      assert.ok(evaluation.model.rocAuc > 0.6 && evaluation.baseline.rocAuc > 0.6);
-      assert.ok(evaluation.model.prAuc > evaluation.chancePrAuc);
+      const measure = (metric: string) => evaluation.temporal.comparisons.find((c) => c.metric === metric)!;
+      assert.ok(measure('rocAuc').model.estimate > 0.6 && measure('rocAuc').baseline.estimate > 0.6);
+      assert.ok(measure('prAuc').model.low > evaluation.chancePrAuc);
+      assert.match(describeEvaluation(evaluation), /^Verdict: (the model beats the baseline|the model does not beat the baseline|validation kept only the baseline’s distance)/);
     });
 
     test('the grid API gives cells whose probability is the intercept plus the contributions', async () => {
@@ -133,6 +241,9 @@ for (const backend of testBackends()) {
       assert.equal(response.statusCode, 200, response.body);
       const map = response.json();
       assert.equal(map.features.length, map.grid.columns * map.grid.rows);
+      assert.ok(['model', 'baseline'].includes(map.shows));
+      assert.match(map.verdict, map.shows === 'model' ? /the map shows the model$/ : /the map shows the baseline$/);
+      if (map.shows === 'baseline') assert.deepEqual(map.coefficients.map((c: { feature: string }) => c.feature), ['eventDistance']);
       for (const cell of map.features.slice(0, 50)) {
         const logOdds = map.intercept + Object.values(cell.properties.contributions as Record<string, { contribution: number }>).reduce((s, c) => s + c.contribution, 0);
         assert.ok(Math.abs(1 / (1 + Math.exp(-logOdds)) - cell.properties.probability) < 1e-12);
