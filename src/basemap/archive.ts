@@ -121,7 +121,7 @@ export async function openPmtiles(path: string): Promise<BasemapArchive> {
     if (!format) throw new UserError(`${path} holds tiles of type ${TileType[header.tileType] ?? header.tileType}; Safeground serves MVT, PNG, JPEG and WebP`, 'bad_basemap');
     const encoding = ENCODING[header.tileCompression];
     if (encoding === undefined) throw new UserError(`${path} compresses its tiles with ${Compression[header.tileCompression]}, which browsers cannot take; convert it with gzip`, 'bad_basemap');
-    const metadata = ((await archive.getMetadata()) ?? {}) as Record<string, unknown>;
+    const metadata = ((await new PMTiles(source).getMetadata()) ?? {}) as Record<string, unknown>;
     const vectorLayers = Array.isArray(metadata.vector_layers) ? (metadata.vector_layers as VectorLayer[]) : [];
     return {
       path,
