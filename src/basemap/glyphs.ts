@@ -5,6 +5,7 @@
  * (glyphs/OFL.txt). Every font stack is answered from this one font, so styles written for other
  * fonts (the Protomaps layers ask for Noto Sans Medium and Italic) still get their labels.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { PbfWriter } from 'pbf';
@@ -27,15 +28,22 @@ function emptyRange(start: number): Uint8Array {
   return pbf.finish();
 }
 
-const cache = new Map<number, Promise<Uint8Array>>();
+export interface GlyphRange {
+  bytes: Uint8Array;
+  /** A hash of the bytes, for HTTP. */
+  etag: string;
+}
+
+const cache = new Map<number, Promise<GlyphRange>>();
 
 /** The glyph PBF of the range starting at `start` (a multiple of 256 below 65536). */
-export function glyphRange(start: number): Promise<Uint8Array> {
+export function glyphRange(start: number): Promise<GlyphRange> {
   let range = cache.get(start);
   if (!range) {
-    range = (GLYPH_RANGES as readonly number[]).includes(start)
+    const bytes = (GLYPH_RANGES as readonly number[]).includes(start)
       ? readFile(fileURLToPath(new URL(`${start}-${start + 255}.pbf`, DIRECTORY))).then((b) => new Uint8Array(b))
       : Promise.resolve(emptyRange(start));
+    range = bytes.then((b) => ({ bytes: b, etag: `"${createHash('sha256').update(b).digest('base64url').slice(0, 22)}"` }));
     cache.set(start, range);
   }
   return range;

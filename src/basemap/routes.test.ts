@@ -160,6 +160,7 @@ for (const backend of testBackends()) {
         assert.equal(response.headers['content-type'], 'application/x-protobuf');
         const ids = glyphIds(response.rawPayload);
         for (const cp of wanted) assert.ok(ids.includes(cp), `U+${cp.toString(16)} in ${range}`);
+        assert.equal((await get(`/tiles/fonts/Noto%20Sans%20Regular/${range}.pbf`, { 'if-none-match': String(response.headers.etag) })).statusCode, 304);
       }
       const cjk = await get('/tiles/fonts/Noto%20Sans%20Regular/19968-20223.pbf');
       assert.equal(cjk.statusCode, 200);

@@ -2,7 +2,6 @@
  * Basemap tiles, their TileJSON, the gazetteer's background tiles, glyphs and the background
  * style: all public (`public.read`), since they hold geography, not the register.
  */
-import { createHash } from 'node:crypto';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -135,8 +134,6 @@ const ZxyParams = z.object({
   y: z.coerce.number().int().min(0),
 });
 
-let glyphTags = new Map<number, string>();
-
 export const basemapRoutes: readonly Route[] = [
   route({
     method: 'GET',
@@ -228,9 +225,7 @@ export const basemapRoutes: readonly Route[] = [
     async handler({ params, request, reply }) {
       const [start, end] = params.range.split('-').map(Number) as [number, number];
       if (start % 256 !== 0 || end !== start + 255 || end > 65535) throw new UserError(`No glyph range ${params.range}: ranges are 256 code points from a multiple of 256, e.g. 0-255`, 'not_found');
-      const bytes = await glyphRange(start);
-      let etag = glyphTags.get(start);
-      if (!etag) glyphTags = new Map(glyphTags).set(start, (etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 22)}"`));
+      const { bytes, etag } = await glyphRange(start);
       reply.header('Cache-Control', 'public, max-age=604800');
       if (notModified(request, reply, etag)) return Buffer.alloc(0);
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
