@@ -151,6 +151,8 @@ function gazetteerLayers(lang: string, withLand: boolean): LayerSpecification[] 
     ...(withLand
       ? ([
           { id: 'gazetteer-land', type: 'fill', ...on('countries'), paint: { 'fill-color': LAND } },
+          // The gazetteer's own areas are land too, where no country outline was seeded.
+          { id: 'gazetteer-land-areas', type: 'fill', ...on('admin_areas'), paint: { 'fill-color': LAND } },
           { id: 'gazetteer-country-borders', type: 'line', ...on('countries'), paint: { 'line-color': '#9c8ea3', 'line-width': ['interpolate', ['linear'], ['zoom'], 2, 0.6, 10, 1.6] } },
         ] satisfies LayerSpecification[])
       : []),
