@@ -181,6 +181,8 @@ for (const backend of testBackends()) {
       assert.deepEqual(places.layout['text-field'].slice(0, 2), ['coalesce', ['get', 'name:hy']]);
       assert.ok(JSON.stringify(background.layers.find((l: { id: string }) => l.id === 'basemap-national-places_locality').layout['text-field']).includes('name:hy'));
       assert.equal((await get('/tiles/basemap/style.json?lang=xx')).statusCode, 400);
+      const national = background.layers.filter((l: { source?: string }) => l.source === 'basemap-national');
+      assert.ok(national.length > 10 && national.every((l: { 'source-layer': string }) => ['earth', 'water', 'roads', 'places', 'boundaries'].includes(l['source-layer'])), 'only layers of source layers the file has');
 
       const full = (await get('/tiles/style.json?lang=ru', actors.auth('analyst'))).json();
       assert.deepEqual(validateStyleMin(full).map((e) => e.message), []);

@@ -44,13 +44,22 @@ function textLayout(lang: string, size: unknown, fallback?: string[]): Record<st
 
 const halo = (colour = INK) => ({ 'text-color': colour, 'text-halo-color': HALO, 'text-halo-width': 1.4 });
 
-/** The Protomaps basemap layers, as the `@protomaps/basemaps` package draws them, without POI icons (no sprite is served). */
-function protomapsStyle(source: string, lang: string): LayerSpecification[] {
-  return protomapsLayers(source, { ...namedFlavor('light'), pois: undefined }, { lang }) as LayerSpecification[];
+/** Only the style layers whose source layer the archive has: MapLibre reports every other one as an error. */
+function present(layers: LayerSpecification[], vectorLayers: ReadonlySet<string>): LayerSpecification[] {
+  return layers.filter((layer) => !('source-layer' in layer) || vectorLayers.has(layer['source-layer'] as string));
+}
+
+/**
+ * The Protomaps basemap layers, as the `@protomaps/basemaps` package draws them, without POI icons
+ * (no sprite is served), and without the layers of any source layer an extract or a partial
+ * build left out.
+ */
+function protomapsStyle(source: string, lang: string, vectorLayers: ReadonlySet<string>): LayerSpecification[] {
+  return present(protomapsLayers(source, { ...namedFlavor('light'), pois: undefined }, { lang }) as LayerSpecification[], vectorLayers);
 }
 
 /** A small style for the OpenMapTiles schema: land cover, water, roads, boundaries and place names. */
-function openMapTilesStyle(source: string, lang: string, present: ReadonlySet<string>): LayerSpecification[] {
+function openMapTilesStyle(source: string, lang: string, vectorLayers: ReadonlySet<string>): LayerSpecification[] {
   const on = (layer: string) => ({ source, 'source-layer': layer });
   const layers: LayerSpecification[] = [
     {
@@ -98,7 +107,7 @@ function openMapTilesStyle(source: string, lang: string, present: ReadonlySet<st
       paint: halo(),
     },
   ];
-  return layers.filter((layer) => 'source-layer' in layer && present.has(layer['source-layer'] as string));
+  return present(layers, vectorLayers);
 }
 
 /** A vector archive of another schema: each layer drawn plainly by its geometry, named features labelled. */
@@ -123,7 +132,7 @@ function archiveLayers(basemap: ServedBasemap, lang: string): LayerSpecification
       layers = [{ id: 'raster', type: 'raster', source }];
       break;
     case 'protomaps':
-      layers = protomapsStyle(source, lang);
+      layers = protomapsStyle(source, lang, new Set(archive.vectorLayers.map((l) => l.id)));
       break;
     case 'openmaptiles':
       layers = openMapTilesStyle(source, lang, new Set(archive.vectorLayers.map((l) => l.id)));

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { closeBasemaps, openBasemaps, serveBasemaps } from '../../src/basemap/served.ts';
 import type { ServedBasemap } from '../../src/basemap/style.ts';
-import { openMapTilesFixture, VILLAGES } from '../../src/basemap/test-fixtures.ts';
+import { openBasemap } from '../../src/basemap/archive.ts';
+import { extractBasemap } from '../../src/basemap/extract.ts';
+import { openMapTilesFixture, protomapsFixture, VILLAGES } from '../../src/basemap/test-fixtures.ts';
 import { fitMap, type Harness, SCREENSHOTS, signIn, startHarness, waitForRendered } from './harness.ts';
 
 /** What these tests read of the map on `window` (MapPage exposes it as `safegroundMap`). */
@@ -115,6 +117,7 @@ describe('the map over basemaps in Chromium', () => {
     const order = opened.layers;
     assert.ok(order.indexOf('basemap-omt-roads') < order.indexOf('gazetteer-admin-areas') && order.indexOf('gazetteer-labels-settlement') < order.indexOf('hazards-fill'), 'basemap, then gazetteer, then the register');
     assert.ok(!order.includes('gazetteer-land'), 'a vector basemap draws the land itself');
+    assert.equal(await page.locator('.map-main [role="alert"]').count(), 0, 'no map error shown');
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(SCREENSHOTS, 'map-basemap.png') });
     await page.close();
@@ -176,5 +179,36 @@ describe('the map over basemaps in Chromium', () => {
     assert.ok(found.zoom > other.zoom + 2, `zoomed in to the place found (z${found.zoom})`);
     assert.ok(Math.abs(found.center[0] - settlement!.lon) < 0.01 && Math.abs(found.center[1] - settlement!.lat) < 0.01, `centred on it: ${found.center}`);
     await page.close();
+  });
+
+  test('a Protomaps PMTiles extract is drawn with the Protomaps basemap layers, labelled in Russian', async () => {
+    const mbtiles = await openBasemap(protomapsFixture(dir, 12));
+    const pmtiles = join(dir, 'national.pmtiles');
+    await extractBasemap(mbtiles, pmtiles, { area: { bbox: [-76.5, 6, -74.3, 8], label: 'the demo region' }, maxzoom: 12 });
+    await mbtiles.close();
+    const protomaps = await openBasemaps([pmtiles]);
+    serveBasemaps(h.app, protomaps);
+    try {
+      const page = await context.newPage();
+      await page.goto('/#/map');
+      await page.locator('header select').first().selectOption('ru');
+      await page.waitForFunction(() => {
+        const map = (globalThis as unknown as { safegroundMap?: MapView & { loaded(): boolean; getLayer(id: string): unknown } }).safegroundMap;
+        return map !== undefined && map.loaded() && map.getLayer('basemap-national-places_locality') !== undefined;
+      });
+      assert.match(await textField(page, 'basemap-national-places_locality'), /"name:ru"/);
+      await fitMap(page, [VILLAGES[0].at[0] - 0.08, VILLAGES[0].at[1] - 0.06, VILLAGES[0].at[0] + 0.08, VILLAGES[0].at[1] + 0.06]);
+      await waitForRendered(page, ['basemap-national-places_locality'], (p) => p['name:ru'] === 'Ривербенд');
+      await waitForRendered(page, ['basemap-national-roads_major', 'basemap-national-roads_minor']);
+      await waitForRendered(page, ['basemap-national-earth']);
+      assert.equal(await page.locator('.map-main [role="alert"]').count(), 0, 'no map error shown');
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: join(SCREENSHOTS, 'map-basemap-protomaps-ru.png') });
+      await page.locator('header select').first().selectOption('en');
+      await page.close();
+    } finally {
+      serveBasemaps(h.app, basemaps);
+      await closeBasemaps(protomaps);
+    }
   });
 });
