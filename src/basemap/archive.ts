@@ -60,7 +60,7 @@ export interface BasemapArchive {
 
 const WORLD: [number, number, number, number] = [-180, -85.0511287798066, 180, 85.0511287798066];
 
-export function schemaOf(format: TileFormat, layers: readonly VectorLayer[]): BasemapSchema {
+function schemaOf(format: TileFormat, layers: readonly VectorLayer[]): BasemapSchema {
   if (format !== 'mvt') return 'raster';
   const ids = new Set(layers.map((l) => l.id));
   if (ids.has('earth') && (ids.has('roads') || ids.has('places') || ids.has('water'))) return 'protomaps';
