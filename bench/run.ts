@@ -4,7 +4,7 @@
  * targets of the performance issue marked met or not. Prints one table per backend and writes
  * bench/results/<date>-<scale>-<backends>[-<only>].json with the machine's facts.
  *
- *   npm run bench -- [--scale region|national] [--backend postgres|pglite|both] [--only land,audit,api]
+ *   npm run bench -- [--scale region|national] [--backend postgres|pglite|both] [--only land,audit,import,tiles,api,basemap]
  *                    [--database-url postgres://postgres@127.0.0.1:5432/postgres]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { openPglite } from '../src/store/pglite.ts';
 import { openPostgres } from '../src/store/postgres.ts';
 import { apiBenchmark } from './api.ts';
 import { auditBenchmark } from './audit.ts';
+import { basemapBenchmark } from './basemap.ts';
 import { type Figure, machineFacts, table } from './harness.ts';
 import { importBenchmark, pgliteImportBenchmark } from './import.ts';
 import { landBenchmark } from './land.ts';
@@ -49,6 +50,8 @@ const BENCHMARKS: Benchmark[] = [
   },
   { name: 'tiles', data: 'demo', run: (db) => tilesBenchmark(db!) },
   { name: 'api', data: 'demo', run: (db, _scale, backend) => apiBenchmark(db!, { seconds: backend === 'postgres' ? 30 : 10 }) },
+  // Serving basemap files does not touch the store: measured once, with the first backend.
+  { name: 'basemap', data: 'server', run: (_db, scale, backend) => (backend === backends[0] ? basemapBenchmark({ megabytes: scale === 'national' ? 800 : 400 }) : Promise.resolve([])) },
 ];
 
 const { values: args } = parseArgs({

@@ -12,6 +12,8 @@ import { exportCommand, importCommand } from '../exchange/cli.ts';
 import { openStore, storeInfo } from '../store/open.ts';
 import { auditCommand, ensureFirstAdministrator, tokensCommand, usersCommand } from '../access/cli.ts';
 import { demoCommand, loadDemo } from '../demo/cli.ts';
+import { basemapCommand } from '../basemap/cli.ts';
+import { basemapPaths, closeBasemaps, openBasemaps, serveBasemaps } from '../basemap/served.ts';
 import type { Db } from '../store/db.ts';
 import { prepareStore, type StoreOptions, storeOptions, withStore } from './store.ts';
 
@@ -61,10 +63,15 @@ export function program(): Command {
     .addOption(new Option('--port <port>', 'port to listen on').env('PORT').default(8080).argParser(parsePort))
     .addOption(new Option('--host <host>', 'address to listen on').env('HOST').default('127.0.0.1'))
     .option('--no-demo', 'do not load the small synthetic demo into an empty embedded store')
-    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean }) => {
+    .option('--basemap <file>', 'a PMTiles or MBTiles basemap to draw under the register (repeat for several, the first at the bottom; also $SAFEGROUND_BASEMAP)', (file: string, files: string[]) => [...files, file], [] as string[])
+    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean; basemap: string[] }) => {
       await assertPortFree(options.port, options.host);
+      const basemaps = await openBasemaps(basemapPaths(options.basemap));
       const db = await openStore(storeConfig(options));
-      const closeDb = async () => db.close();
+      const closeDb = async () => {
+        await db.close();
+        await closeBasemaps(basemaps);
+      };
       try {
         await prepareStore(db);
         if (options.demo && db.backend === 'pglite' && (await isEmpty(db))) await loadDemo(db, 'small');
@@ -72,6 +79,7 @@ export function program(): Command {
         if (firstPassword) process.stdout.write(`First administrator: admin, one-time password ${firstPassword} (shown once; change it at first sign-in)\n`);
         if (!existsSync(webDist)) process.stderr.write('The web app is not built (npm run build:web); serving the API only\n');
         const app = await buildServer({ db, logger: true });
+        serveBasemaps(app, basemaps);
         try {
           await app.listen({ port: options.port, host: options.host });
         } catch (error) {
@@ -115,6 +123,7 @@ export function program(): Command {
   cli.addCommand(layersCommand());
   cli.addCommand(prioritiesCommand());
   cli.addCommand(riskCommand());
+  cli.addCommand(basemapCommand());
   inheritSettings(cli);
   return cli;
 }

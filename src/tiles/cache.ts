@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.ts';
 import { searchBox, type TileId } from './grid.ts';
-import { TILE_LAYER, type TileLayerName } from './layers.ts';
+import { TILE_LAYER, type TileLayerName, type TileSource } from './layers.ts';
 import { renderTile } from './render.ts';
 
 export interface CachedTile {
@@ -41,7 +41,7 @@ function union(a: Box | null, b: Box | null): Box | null {
 }
 
 /** Whether a change the snapshot could not see meets the box (west, south, east, north). */
-async function changedSince(db: Db, layerName: TileLayerName, snapshot: string, box: Box): Promise<boolean> {
+async function changedSince(db: Db, layerName: string, snapshot: string, box: Box): Promise<boolean> {
   const [row] = await db.query<{ changed: boolean }>(
     `SELECT EXISTS (
        SELECT 1 FROM tile_change
@@ -51,6 +51,12 @@ async function changedSince(db: Db, layerName: TileLayerName, snapshot: string, 
     [layerName, snapshot, ...box],
   );
   return row!.changed;
+}
+
+function sourceOf(layer: TileLayerName | TileSource): TileSource {
+  if (typeof layer !== 'string') return layer;
+  const { name, extent } = TILE_LAYER[layer];
+  return { name, extent, layers: [TILE_LAYER[layer]] };
 }
 
 function etagOf(mvt: Uint8Array): string {
@@ -64,23 +70,25 @@ export class TileCache {
   /** In least-recently-used order: a hit moves its entry to the end. */
   private readonly tiles = new Map<string, CachedTile>();
   private bytes = 0;
-  private readonly bounds = new Map<TileLayerName, Bounds>();
+  private readonly bounds = new Map<string, Bounds>();
 
   constructor(
     private readonly db: Db,
     private readonly maxBytes = MAX_BYTES,
   ) {}
 
-  async tile(layerName: TileLayerName, tile: TileId): Promise<CachedTile> {
-    const key = `${layerName}/${tile.z}/${tile.x}/${tile.y}`;
+  /** A tile of one register layer, or of a source of several layers (the gazetteer's background). */
+  async tile(layer: TileLayerName | TileSource, tile: TileId): Promise<CachedTile> {
+    const source = sourceOf(layer);
+    const key = `${source.name}/${tile.z}/${tile.x}/${tile.y}`;
     const cached = this.tiles.get(key);
-    const box = searchBox(tile, TILE_LAYER[layerName].query(tile.z).margin);
-    if (cached && !(await changedSince(this.db, layerName, cached.snapshot, box))) {
+    const box = searchBox(tile, Math.max(...source.layers.map((l) => l.query(tile.z).margin)));
+    if (cached && !(await changedSince(this.db, source.name, cached.snapshot, box))) {
       this.tiles.delete(key);
       this.tiles.set(key, cached);
       return cached;
     }
-    const { mvt, snapshot } = await renderTile(this.db, layerName, tile);
+    const { mvt, snapshot } = await renderTile(this.db, source, tile);
     const fresh: CachedTile = { mvt, etag: etagOf(mvt), snapshot };
     this.remember(key, fresh);
     return fresh;
@@ -91,7 +99,8 @@ export class TileCache {
    * the table); after that the boxes of changes are added to it, so it may outgrow the data after
    * deletions but never misses any, which is what clients need of it.
    */
-  async layerBounds(layerName: TileLayerName): Promise<Box | null> {
+  async layerBounds(layer: TileLayerName | TileSource): Promise<Box | null> {
+    const { name: layerName, extent } = sourceOf(layer);
     const known = this.bounds.get(layerName);
     const select = 'pg_current_snapshot()::text AS snapshot, ST_XMin(e) AS west, ST_YMin(e) AS south, ST_XMax(e) AS east, ST_YMax(e) AS north';
     const [row] = known
@@ -102,7 +111,7 @@ export class TileCache {
            ) changes`,
           [layerName, known.snapshot],
         )
-      : await this.db.query<BoxRow>(`SELECT ${select} FROM (${TILE_LAYER[layerName].extent}) everything`);
+      : await this.db.query<BoxRow>(`SELECT ${select} FROM (${extent}) everything`);
     const bounds = { box: union(known?.box ?? null, boxOf(row!)), snapshot: row!.snapshot };
     this.bounds.set(layerName, bounds);
     return bounds.box;

@@ -25,7 +25,23 @@ export interface LayerQuery {
   margin: number;
 }
 
-export interface TileLayer {
+/** What a renderer needs of a layer: its name in the tile, and its query at a zoom. */
+export interface RenderedLayer {
+  name: string;
+  query(z: number): LayerQuery;
+}
+
+/**
+ * Layers served together in one tile, cached and invalidated as one: `name` is what the
+ * tile_change log calls it, `extent` the SQL giving `e`, the box2d of all its data.
+ */
+export interface TileSource {
+  name: string;
+  layers: readonly RenderedLayer[];
+  extent: string;
+}
+
+export interface TileLayer extends RenderedLayer {
   name: TileLayerName;
   title: string;
   description: string;

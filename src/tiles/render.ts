@@ -6,7 +6,7 @@
 import type { Geometry } from 'geojson';
 import type { Db } from '../store/db.ts';
 import { assertTile, BUFFER, EXTENT, searchBox, tileEnvelope, type TileId } from './grid.ts';
-import { TILE_LAYER, type LayerQuery, type TileLayerName } from './layers.ts';
+import { TILE_LAYER, type LayerQuery, type RenderedLayer, type TileLayerName, type TileSource } from './layers.ts';
 import { encodeTile, type AttributeValue } from './mvt.ts';
 
 export interface RenderedTile {
@@ -23,27 +23,36 @@ function featuresCte(query: LayerQuery, boxParam: number): string {
     features AS (${query.sql})`;
 }
 
+/** Attribute names as SQL identifiers: some carry a colon (`name:hy`). */
+function columns(query: LayerQuery): string {
+  return query.fields.map((field) => `"${field.replaceAll('"', '""')}"`).join(', ');
+}
+
+function layerOf(layer: TileLayerName | RenderedLayer): RenderedLayer {
+  return typeof layer === 'string' ? TILE_LAYER[layer] : layer;
+}
+
 /**
  * The plain PostGIS query of a layer's tile at zoom z: parameters z, x, y and the search box
  * (west, south, east, north). The benchmark runs it as the reference.
  */
-export function postgisTileSql(layerName: TileLayerName, z: number): string {
-  const layer = TILE_LAYER[layerName];
+export function postgisTileSql(layerName: TileLayerName | RenderedLayer, z: number): string {
+  const layer = layerOf(layerName);
   const query = layer.query(z);
   return `${featuresCte(query, 4)}
     SELECT ST_AsMVT(t, '${layer.name}', ${EXTENT}, 'geom') AS mvt
-    FROM (SELECT ${query.fields.join(', ')}, ST_AsMVTGeom(geom, ST_TileEnvelope($1, $2, $3), ${EXTENT}, ${BUFFER}, true) AS geom FROM features) t
+    FROM (SELECT ${columns(query)}, ST_AsMVTGeom(geom, ST_TileEnvelope($1, $2, $3), ${EXTENT}, ${BUFFER}, true) AS geom FROM features) t
     WHERE t.geom IS NOT NULL`;
 }
 
-export function postgisTileParams(layerName: TileLayerName, tile: TileId): unknown[] {
-  return [tile.z, tile.x, tile.y, ...searchBox(tile, TILE_LAYER[layerName].query(tile.z).margin)];
+export function postgisTileParams(layerName: TileLayerName | RenderedLayer, tile: TileId): unknown[] {
+  return [tile.z, tile.x, tile.y, ...searchBox(tile, layerOf(layerName).query(tile.z).margin)];
 }
 
-async function renderPostgis(db: Db, layerName: TileLayerName, tile: TileId): Promise<RenderedTile> {
+async function renderPostgis(db: Db, layer: RenderedLayer, tile: TileId): Promise<RenderedTile> {
   const [row] = await db.query<{ snapshot: string; mvt: Uint8Array | null }>(
-    `SELECT pg_current_snapshot()::text AS snapshot, (${postgisTileSql(layerName, tile.z)}) AS mvt`,
-    postgisTileParams(layerName, tile),
+    `SELECT pg_current_snapshot()::text AS snapshot, (${postgisTileSql(layer, tile.z)}) AS mvt`,
+    postgisTileParams(layer, tile),
   );
   return { mvt: row!.mvt ?? new Uint8Array(0), snapshot: row!.snapshot };
 }
@@ -64,15 +73,14 @@ function clipBox(extra: number): string {
  * drop repeated points. The snapshot is taken first, so a change the render might have missed
  * counts as unseen.
  */
-async function renderPglite(db: Db, layerName: TileLayerName, tile: TileId): Promise<RenderedTile> {
-  const layer = TILE_LAYER[layerName];
+async function renderPglite(db: Db, layer: RenderedLayer, tile: TileId): Promise<RenderedTile> {
   const query = layer.query(tile.z);
   const envelope = tileEnvelope(tile);
   const scale = EXTENT / (envelope.xmax - envelope.xmin);
   const [taken] = await db.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
   const rows = await db.query<Record<string, AttributeValue> & { geometry: string }>(
     `${featuresCte(query, 1)}
-     SELECT ${query.fields.join(', ')}, ST_AsGeoJSON(g, 0) AS geometry FROM (
+     SELECT ${columns(query)}, ST_AsGeoJSON(g, 0) AS geometry FROM (
        SELECT *, ST_RemoveRepeatedPoints(ST_SnapToGrid(ST_ClipByBox2D(s, CASE WHEN ST_Dimension(s) = 0 THEN $10 ELSE $9 END::box2d), 1)) AS g
        FROM (SELECT *, ST_SnapToGrid(ST_TransScale(geom, $5, $6, $7, $8), 1) AS s FROM features) snapped) f
      WHERE NOT ST_IsEmpty(g)`,
@@ -85,9 +93,23 @@ async function renderPglite(db: Db, layerName: TileLayerName, tile: TileId): Pro
   return { mvt: encodeTile(layer.name, features, EXTENT), snapshot: taken!.snapshot };
 }
 
-export function renderTile(db: Db, layerName: TileLayerName, tile: TileId): Promise<RenderedTile> {
+function renderLayer(db: Db, layer: RenderedLayer, tile: TileId): Promise<RenderedTile> {
+  return db.backend === 'postgres' ? renderPostgis(db, layer, tile) : renderPglite(db, layer, tile);
+}
+
+/**
+ * One tile of a source: each of its layers rendered in turn, the tiles joined (a vector tile is a
+ * sequence of layers, so the bytes of one-layer tiles concatenate into one). The snapshot is the
+ * first layer's: a change committed between the layers' reads counts as unseen, which can only
+ * render the tile again when it need not.
+ */
+export async function renderTile(db: Db, source: TileLayerName | TileSource, tile: TileId): Promise<RenderedTile> {
   assertTile(tile);
-  return db.backend === 'postgres' ? renderPostgis(db, layerName, tile) : renderPglite(db, layerName, tile);
+  const layers = typeof source === 'string' ? [TILE_LAYER[source]] : source.layers;
+  const parts: RenderedTile[] = [];
+  for (const layer of layers) parts.push(await renderLayer(db, layer, tile));
+  if (parts.length === 1) return parts[0]!;
+  return { mvt: Buffer.concat(parts.map((p) => p.mvt)), snapshot: parts[0]!.snapshot };
 }
 
 /** The Mapbox Vector Tile of one layer at z/x/y, the same features on either backend. */

@@ -11,6 +11,7 @@ import type { TileId } from './grid.ts';
 import { TILE_LAYER, TILE_LAYERS, type TileLayerName } from './layers.ts';
 import { MVT_MEDIA_TYPE } from './routes.ts';
 import { decodeTile, tileOf } from './test-helpers.ts';
+import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 
 const url = (layer: TileLayerName, t: TileId) => `/tiles/${layer}/${t.z}/${t.x}/${t.y}.mvt`;
 
@@ -127,7 +128,8 @@ for (const backend of testBackends()) {
       assert.equal((await get('/tiles/hazards.json', anonymous)).statusCode, 404);
       assert.equal((await get(url('finds', here), anonymous)).statusCode, 401);
       assert.equal((await get(url('finds', here), actors.auth('public'))).statusCode, 403);
-      assert.deepEqual((await get('/tiles/style.json', anonymous)).json().layers, []);
+      const registerLayers = (style: { layers: { source?: string }[] }) => style.layers.filter((l) => (TILE_LAYERS as readonly string[]).includes(l.source ?? ''));
+      assert.deepEqual(registerLayers((await get('/tiles/style.json', anonymous)).json()), [], 'only the background');
 
       await db.query(`INSERT INTO setting (key, value) VALUES ('publish', '{"hazards": true, "releaseProducts": false}')`);
       const published = await get(url('hazards', here), anonymous);
@@ -135,7 +137,7 @@ for (const backend of testBackends()) {
       assert.equal(published.headers['cache-control'], 'public, no-cache');
       assert.equal((await get(url('release-products', here), anonymous)).statusCode, 404);
       assert.equal((await get(url('release-products', here))).headers['cache-control'], 'private, no-cache');
-      assert.deepEqual(Object.keys((await get('/tiles/style.json', anonymous)).json().sources), ['hazards']);
+      assert.deepEqual(Object.keys((await get('/tiles/style.json', anonymous)).json().sources), ['gazetteer', 'hazards']);
       await db.query("DELETE FROM setting WHERE key = 'publish'");
       assert.equal((await get(url('hazards', here), anonymous)).statusCode, 404);
     });
@@ -148,9 +150,13 @@ for (const backend of testBackends()) {
     test('the style and every TileJSON validate, and every URL in them resolves', async () => {
       const style = (await get('/tiles/style.json')).json();
       assert.equal(style.version, 8);
-      assert.deepEqual(Object.keys(style.sources).sort(), [...TILE_LAYERS].sort());
+      assert.deepEqual(validateStyleMin(style).map((e) => e.message), []);
+      const registerSources = Object.keys(style.sources).filter((name) => (TILE_LAYERS as readonly string[]).includes(name));
+      assert.deepEqual(registerSources.sort(), [...TILE_LAYERS].sort());
+      assert.deepEqual(Object.keys(style.sources).filter((name) => !registerSources.includes(name)), ['gazetteer'], 'the background of a server without basemap files');
       const fieldsOf = new Map<string, Record<string, string>>();
       for (const [name, source] of Object.entries(style.sources as Record<string, { type: string; url: string }>)) {
+        if (!registerSources.includes(name)) continue;
         assert.equal(source.type, 'vector');
         const { origin, pathname } = new URL(source.url);
         assert.equal(origin, 'http://localhost');
@@ -174,17 +180,23 @@ for (const backend of testBackends()) {
         for (const layer of Object.keys(decodeTile(tile.rawPayload))) assert.equal(layer, name);
       }
       const ids = new Set<string>();
-      for (const layer of style.layers as { id: string; type: string; source: string; 'source-layer': string; paint: Record<string, unknown>; filter?: unknown }[]) {
+      const layers = style.layers as { id: string; type: string; source: string; 'source-layer': string; paint: Record<string, unknown>; filter?: unknown }[];
+      const firstRegister = layers.findIndex((layer) => registerSources.includes(layer.source));
+      assert.ok(layers.slice(0, firstRegister).every((layer) => !registerSources.includes(layer.source)) && firstRegister > 0, 'the background lies under the register');
+      for (const layer of layers.slice(firstRegister)) {
         assert.ok(!ids.has(layer.id), `duplicate style layer ${layer.id}`);
         ids.add(layer.id);
-        assert.ok(['fill', 'line', 'circle'].includes(layer.type), `${layer.id}: ${layer.type}`);
+        assert.ok(['fill', 'line', 'circle', 'symbol'].includes(layer.type), `${layer.id}: ${layer.type}`);
         assert.ok(layer.source in style.sources, `${layer.id}: source ${layer.source}`);
         assert.equal(layer['source-layer'], layer.source);
-        for (const property of Object.keys(layer.paint)) assert.ok(property.startsWith(`${layer.type}-`), `${layer.id}: ${property}`);
+        for (const property of Object.keys(layer.paint)) assert.ok(property.startsWith(`${layer.type === 'symbol' ? 'text' : layer.type}-`), `${layer.id}: ${property}`);
         const used = JSON.stringify([layer.paint, layer.filter ?? null]).matchAll(/\["(?:get|has)","(\w+)"\]/g);
         for (const [, field] of used) assert.ok(field! in fieldsOf.get(layer.source)!, `${layer.id} uses ${field}, not a field of ${layer.source}`);
       }
-      assert.ok(ids.has('hazards-sha-outline') && ids.has('hazards-cha-outline') && ids.has('finds-clusters'));
+      assert.ok(ids.has('hazards-sha-outline') && ids.has('hazards-cha-outline') && ids.has('finds-clusters') && ids.has('finds-cluster-counts'));
+      const [west, south, east, north] = style.metadata['safeground:bounds'];
+      assert.ok(west >= -76 && east <= -74.8 && south >= 6.5 && north <= 7.5, `the style opens at the data: ${style.metadata['safeground:bounds']}`);
+      assert.ok(style.zoom >= 7 && style.zoom <= 10 && Math.abs(style.center[0] - (west + east) / 2) < 1e-9, `centre ${style.center} zoom ${style.zoom}`);
     });
 
     test('TileJSON bounds grow to take in new data', async () => {

@@ -11,6 +11,9 @@ import { assertTile, MAX_ZOOM } from './grid.ts';
 import { TILE_LAYER, TILE_LAYERS, type TileLayerName } from './layers.ts';
 import { layerAudience, readableLayers } from './publish.ts';
 import { defaultStyle, tileJson } from './tilejson.ts';
+import { basemapRoutes, LanguageQuery, startBounds } from '../basemap/routes.ts';
+import { basemapsOf } from '../basemap/served.ts';
+import { backgroundStyle } from '../basemap/style.ts';
 
 export const MVT_MEDIA_TYPE = 'application/vnd.mapbox-vector-tile';
 
@@ -85,11 +88,14 @@ export const tileRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/tiles/style.json',
-    summary: 'Default MapLibre style of the tile layers the caller may read',
+    summary: 'Default MapLibre style: the tile layers the caller may read over the basemaps and the gazetteer background, labels in the language asked for, opening at the data',
     tag: 'tiles',
     permission: 'public.read',
-    async handler({ db, actor, request }) {
-      return defaultStyle(await readableLayers(db, actor), baseUrl(request));
+    query: LanguageQuery,
+    async handler({ db, actor, query, request }) {
+      const base = baseUrl(request);
+      return defaultStyle(await readableLayers(db, actor), base, backgroundStyle(basemapsOf(request.server), base, query.lang), await startBounds(db, actor));
     },
   }),
+  ...basemapRoutes,
 ];

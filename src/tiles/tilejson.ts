@@ -4,6 +4,8 @@
  * URL alone. Colours are from the Okabe–Ito palette, told apart with colour-blindness; where a
  * difference matters most (SHA vs CHA) it is also drawn as dashed vs solid.
  */
+import type { BackgroundStyle } from '../basemap/style.ts';
+import { FONT } from '../basemap/glyphs.ts';
 import type { Box } from './cache.ts';
 import { CLUSTER_BELOW_ZOOM, TILE_LAYER, type TileLayerName } from './layers.ts';
 
@@ -64,6 +66,13 @@ const COLOUR = {
 
 type StyleLayer = Record<string, unknown> & { id: string; type: string; source: TileLayerName; 'source-layer': TileLayerName };
 
+/** Where a style opens on a box: its centre, at the zoom that fits it in a 1024-pixel view. */
+function viewOf(box: Box): { center: [number, number]; zoom: number } {
+  const mercatorY = (lat: number) => Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
+  const width = Math.max((box[2] - box[0]) / 360, (mercatorY(box[3]) - mercatorY(box[1])) / (2 * Math.PI), 1e-9);
+  return { center: [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2], zoom: Math.max(0, Math.min(16, Math.floor(Math.log2(1024 / 512 / width)))) };
+}
+
 function styleLayers(name: TileLayerName): StyleLayer[] {
   const on = { source: name, 'source-layer': name };
   switch (name) {
@@ -103,6 +112,11 @@ function styleLayers(name: TileLayerName): StyleLayer[] {
           },
         },
         {
+          id: 'finds-cluster-counts', type: 'symbol', ...on, maxzoom: CLUSTER_BELOW_ZOOM, filter: ['has', 'count'],
+          layout: { 'text-field': ['to-string', ['get', 'count']], 'text-font': [FONT], 'text-size': 11, 'text-allow-overlap': true, 'text-ignore-placement': true },
+          paint: { 'text-color': '#FFFFFF' },
+        },
+        {
           id: 'finds', type: 'circle', ...on, minzoom: CLUSTER_BELOW_ZOOM, filter: ['!', ['has', 'count']],
           paint: {
             'circle-color': ['match', ['get', 'category'], 'ap_mine', COLOUR.vermillion, 'at_mine', COLOUR.reddishPurple, 'submunition', COLOUR.orange, 'ied', COLOUR.black, COLOUR.blue],
@@ -131,15 +145,18 @@ function styleLayers(name: TileLayerName): StyleLayer[] {
 const DRAW_ORDER: readonly TileLayerName[] = ['hazards', 'release-products', 'minefield-records', 'finds', 'accidents'];
 
 /**
- * A MapLibre style (version 8) drawing the given layers, without a background, so that it can lie
- * over any base map.
+ * A MapLibre style (version 8) drawing the given layers over the background (basemap files and
+ * the gazetteer's), opening at `start` (the data's extent) when there is one.
  */
-export function defaultStyle(layerNames: readonly TileLayerName[], baseUrl: string): Record<string, unknown> {
+export function defaultStyle(layerNames: readonly TileLayerName[], baseUrl: string, background: BackgroundStyle, start: Box | null): Record<string, unknown> {
   const drawn = DRAW_ORDER.filter((name) => layerNames.includes(name));
   return {
     version: 8,
     name: 'Safeground',
-    sources: Object.fromEntries(drawn.map((name) => [name, { type: 'vector', url: tileJsonUrl(baseUrl, name) }])),
-    layers: drawn.flatMap(styleLayers),
+    ...(start ? viewOf(start) : {}),
+    metadata: { 'safeground:bounds': start },
+    glyphs: background.glyphs,
+    sources: { ...background.sources, ...Object.fromEntries(drawn.map((name) => [name, { type: 'vector', url: tileJsonUrl(baseUrl, name) }])) },
+    layers: [...background.layers, ...drawn.flatMap(styleLayers)],
   };
 }

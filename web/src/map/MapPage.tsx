@@ -9,8 +9,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
 import { useLoad } from '../data.ts';
 import type { FeatureCollection } from '../geojson.ts';
-import { bbox } from '../geojson.ts';
-import { formatDate, t } from '../i18n/index.ts';
+import { currentLanguage, formatDate, t } from '../i18n/index.ts';
+import { useSession } from '../session.ts';
+import { rememberView, savedView, startBox, unionBox } from './view.ts';
 import { PlaceSearch } from '../places/PlaceSearch.tsx';
 import { loadMapLibre } from './maplibre.ts';
 import { href, navigate } from '../router.ts';
@@ -45,6 +46,14 @@ interface TileJson {
   bounds?: [number, number, number, number];
 }
 
+/** What the server draws under the register (GET /tiles/basemap/style.json), and where the map should open. */
+interface Background {
+  glyphs: string;
+  sources: StyleSpecification['sources'];
+  layers: LayerSpecification[];
+  metadata: { 'safeground:bounds': [number, number, number, number] | null };
+}
+
 const FIRST_DAY = Date.UTC(2000, 0, 1);
 const DAY_MS = 86_400_000;
 const today = () => new Date().toISOString().slice(0, 10);
@@ -76,16 +85,13 @@ function layersFor(tiles: Partial<Record<MapLayer, TileJson>>, filters: MapFilte
   ];
 }
 
-function initialStyle(tiles: Partial<Record<MapLayer, TileJson>>, filters: MapFilters): StyleSpecification {
-  const sources: StyleSpecification['sources'] = { [HAZARDS_AS_OF_SOURCE]: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } } };
+/** The background (basemaps, gazetteer, glyphs) with the register's layers over it. */
+function initialStyle(background: Background, tiles: Partial<Record<MapLayer, TileJson>>, filters: MapFilters): StyleSpecification {
+  const sources: StyleSpecification['sources'] = { ...background.sources, [HAZARDS_AS_OF_SOURCE]: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } } };
   for (const layer of MAP_LAYERS) {
     if (tiles[layer]) sources[layer] = { type: 'vector', url: new URL(`/tiles/${layer}.json`, location.href).href };
   }
-  return {
-    version: 8,
-    sources,
-    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef2ee' } }, ...layersFor(tiles, filters)],
-  };
+  return { version: 8, glyphs: background.glyphs, sources, layers: [...background.layers, ...layersFor(tiles, filters)] };
 }
 
 /** The register as GeoJSON with the tiles' attribute names, so one style draws both. */
@@ -108,9 +114,9 @@ interface InView {
 }
 
 export function MapPage() {
+  const { actor } = useSession();
   const container = useRef<HTMLDivElement>(null);
   const mapRef = useRef<MapLibreMap | null>(null);
-  const fitted = useRef(false);
   const [tiles, setTiles] = useState<Partial<Record<MapLayer, TileJson>> | null>(null);
   const [ready, setReady] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -125,18 +131,24 @@ export function MapPage() {
     let map: MapLibreMap | null = null;
     let cancelled = false;
     void (async () => {
-      const [maplibre, available] = await Promise.all([loadMapLibre(), probeTiles()]);
+      const [maplibre, available, background] = await Promise.all([
+        loadMapLibre(),
+        probeTiles(),
+        api.get<Background>(`/tiles/basemap/style.json${query({ lang: currentLanguage() })}`),
+      ]);
       if (cancelled || !container.current) return;
       setTiles(available);
-      const bounds = available.hazards?.bounds;
+      const saved = savedView(actor.userId);
+      const dataBox = startBox(background.metadata['safeground:bounds'] ?? unionBox(Object.values(available).flatMap((tj) => (tj.bounds ? [tj.bounds] : []))));
       map = new maplibre.Map({
         container: container.current,
-        style: initialStyle(available, filters),
-        bounds: bounds && bounds[2] - bounds[0] < 180 ? bounds : undefined,
-        center: [0, 20],
-        zoom: 1,
-        attributionControl: false,
+        style: initialStyle(background, available, filters),
+        ...(saved ? { center: saved.center, zoom: saved.zoom } : dataBox ? { bounds: dataBox, fitBoundsOptions: { padding: 30, maxZoom: 15 } } : { center: [0, 20], zoom: 1 }),
+        attributionControl: { compact: true },
       });
+      rememberView(map, actor.userId);
+      // Styles written for sprites (the Protomaps layers' town and shield icons) draw their text without the icon.
+      map.on('styleimagemissing', (event) => map?.addImage(event.id, { width: 1, height: 1, data: new Uint8Array(4) }));
       map.addControl(new maplibre.NavigationControl({ showCompass: false }), 'top-right');
       map.addControl(new maplibre.ScaleControl({ unit: 'metric' }), 'bottom-left');
       mapRef.current = map;
@@ -197,11 +209,6 @@ export function MapPage() {
         if (!current) return;
         const data = registerAsGeoJson(hazards);
         (map.getSource(HAZARDS_AS_OF_SOURCE) as GeoJSONSource).setData(data as Parameters<GeoJSONSource['setData']>[0]);
-        const box = bbox(hazards.map((h) => h.geometry));
-        if (!fitted.current && box) {
-          fitted.current = true;
-          map.fitBounds(box, { padding: 30, animate: false });
-        }
       })
       .catch((caught: unknown) => current && setError(caught instanceof Error ? caught.message : String(caught)));
     return () => {
@@ -216,7 +223,13 @@ export function MapPage() {
     <div class="map-page">
       <aside class="map-panel" aria-label={t('map.controls')}>
         <h1>{t('map.title')}</h1>
-        <PlaceSearch onChoose={(place) => mapRef.current?.fitBounds(place.bbox, { padding: 40, maxZoom: 15 })} />
+        <PlaceSearch
+          onResults={(places) => {
+            const box = unionBox(places.map((p) => p.bbox));
+            if (box) mapRef.current?.fitBounds(box, { padding: 40, maxZoom: 13 });
+          }}
+          onChoose={(place) => mapRef.current?.fitBounds(place.bbox, { padding: 40, maxZoom: 15 })}
+        />
         <fieldset>
           <legend>{t('map.layers')}</legend>
           {MAP_LAYERS.map((layer) => {

@@ -71,9 +71,12 @@ export function releaseProductLayers(filters: MapFilters): LayerSpecification[] 
   ];
 }
 
+/** The font the server's glyphs are made from (GET /tiles/fonts/...), so labels need no font server. */
+export const LABEL_FONT = 'Noto Sans Regular';
+
 /**
  * Below the tiles' cluster zoom a feature is a cluster with a `count`; each cluster is a circle
- * whose size grows with its count. Text needs glyphs, which an offline server has none of.
+ * whose size grows with its count, with the count written on it.
  */
 export function findLayers(filters: MapFilters): LayerSpecification[] {
   const clusterPeriod: ExpressionSpecification[] = [];
@@ -89,10 +92,19 @@ export function findLayers(filters: MapFilters): LayerSpecification[] {
       paint: {
         'circle-color': FIND_COLOUR,
         'circle-opacity': 0.75,
-        'circle-radius': ['interpolate', ['linear'], ['get', 'count'], 1, 4, 10, 8, 100, 14, 1000, 22],
+        'circle-radius': ['interpolate', ['linear'], ['get', 'count'], 1, 6, 10, 9, 100, 14, 1000, 22],
         'circle-stroke-color': '#ffffff',
         'circle-stroke-width': 1,
       },
+    },
+    {
+      id: 'finds-cluster-counts',
+      type: 'symbol',
+      source: 'finds',
+      'source-layer': 'finds',
+      filter: all([['has', 'count'], ...clusterPeriod]),
+      layout: { 'text-field': ['to-string', ['get', 'count']], 'text-font': [LABEL_FONT], 'text-size': 11, 'text-allow-overlap': true, 'text-ignore-placement': true },
+      paint: { 'text-color': '#ffffff' },
     },
     {
       id: 'finds-points',
@@ -148,7 +160,7 @@ export function layerIds(layer: MapLayer): string[] {
     case 'release-products':
       return ['release-products-fill', 'release-products-line'];
     case 'finds':
-      return ['finds-clusters', 'finds-points'];
+      return ['finds-clusters', 'finds-cluster-counts', 'finds-points'];
     case 'minefield-records':
       return ['minefield-records-perimeter', 'minefield-records-rows'];
     case 'accidents':

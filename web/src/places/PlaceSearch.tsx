@@ -5,7 +5,8 @@ import { t } from '../i18n/index.ts';
 import type { Place } from '../types.ts';
 import { ErrorMessage } from '../ui.tsx';
 
-export function PlaceSearch({ onChoose }: { onChoose(place: Place): void }) {
+/** `onResults` gets every place found (the map zooms to them all); `onChoose` the one picked from the list. */
+export function PlaceSearch({ onChoose, onResults }: { onChoose(place: Place): void; onResults?(places: Place[]): void }) {
   const id = useId();
   const [text, setText] = useState('');
   const [places, setPlaces] = useState<Place[] | null>(null);
@@ -16,7 +17,9 @@ export function PlaceSearch({ onChoose }: { onChoose(place: Place): void }) {
     if (!text.trim()) return;
     setError(null);
     try {
-      setPlaces((await api.get<{ places: Place[] }>(`/api/places${query({ q: text.trim(), limit: 10 })}`)).places);
+      const found = (await api.get<{ places: Place[] }>(`/api/places${query({ q: text.trim(), limit: 10 })}`)).places;
+      setPlaces(found);
+      onResults?.(found);
     } catch (caught) {
       setError(caught instanceof Error ? caught.message : String(caught));
     }
