@@ -61,21 +61,21 @@ function at(curve: ReadonlyArray<{ toleranceM: number; share: number | null }>, 
 test('finds exactly on the predicted mines: A = 100%, complete, nothing outside, no shift', () => {
   const r = field();
   const a = auditRecord(r, findsAt(r.predictedMines), []);
-  for (const p of a.accuracy) assert.equal(p.share, 1, `A(${p.toleranceM})`);
+  for (const p of a.positionalAccuracy) assert.equal(p.share, 1, `A(${p.toleranceM})`);
   assert.deepEqual(a.completeness, { count: 84, of: 84, share: 1 });
-  assert.equal(a.outside?.finds.share, 0);
-  assert.equal(a.outside?.accidents.share, null);
-  assert.deepEqual(a.counts, { found: 84, stated: 84, recorded: 84, predictedPositions: 84, foundMinusStated: 0, foundMinusRecorded: 0 });
-  assert.ok(a.systematic !== null);
-  assert.ok(a.systematic.shiftM < 0.01, `shift ${a.systematic.shiftM}`);
-  assert.equal(a.systematic.significant, false);
+  assert.equal(a.outsideShare?.finds.share, 0);
+  assert.equal(a.outsideShare?.accidents.share, null);
+  assert.deepEqual(a.countDiscrepancy, { found: 84, stated: 84, recorded: 84, predictedPositions: 84, foundMinusStated: 0, foundMinusRecorded: 0 });
+  assert.ok(a.systematicError !== null);
+  assert.ok(a.systematicError.shiftM < 0.01, `shift ${a.systematicError.shiftM}`);
+  assert.equal(a.systematicError.significant, false);
 });
 
 test('finds on the row lines between predicted mines count for A but not for completeness', () => {
   const r = field();
   const between = r.predictedMines.filter((m) => !m.id.endsWith('#21')).map((m) => direct(m, 90, 2.5));
   const a = auditRecord(r, findsAt(between), []);
-  assert.equal(at(a.accuracy, 1), 1);
+  assert.equal(at(a.positionalAccuracy, 1), 1);
   assert.equal(a.completeness.count, 80);
   const strict = auditRecord(r, findsAt(between), [], { tolerance: 2 });
   assert.equal(strict.completeness.count, 0);
@@ -85,13 +85,13 @@ test('finds moved 30 m north: low A before, a 30 m shift towards 0°, and A ~100
   const r = field();
   const moved = r.predictedMines.map((m) => direct(m, 0, 30));
   const a = auditRecord(r, findsAt(moved), []);
-  assert.ok(at(a.accuracy, 5) < 0.3, `A(5) before ${at(a.accuracy, 5)}`);
-  const s = a.systematic;
+  assert.ok(at(a.positionalAccuracy, 5) < 0.3, `A(5) before ${at(a.positionalAccuracy, 5)}`);
+  const s = a.systematicError;
   assert.ok(s !== null);
   assert.ok(Math.abs(s.shiftM - 30) < 1, `shift ${s.shiftM}`);
   assert.ok(Math.abs(((s.bearingDeg + 180) % 360) - 180) < 2, `bearing ${s.bearingDeg}`);
   assert.ok(Math.abs(s.rotationDeg) < 0.5, `rotation ${s.rotationDeg}`);
-  assert.ok(at(s.accuracyAfter, 5) > 0.98, `A(5) after ${at(s.accuracyAfter, 5)}`);
+  assert.ok(at(s.positionalAccuracyAfter, 5) > 0.98, `A(5) after ${at(s.positionalAccuracyAfter, 5)}`);
   assert.equal(s.significant, true, s.verdict);
   assert.equal(s.nullTrialsRun, 19);
   assert.ok(Math.abs(inverse(s.correctedOrigin, direct(RP, 0, 30)).distanceM) < 1);
@@ -105,12 +105,12 @@ test('a record turned 4° about its reference point and shifted 12 m east is rec
     return direct(direct(RP, g.azimuth1Deg + 4, g.distanceM), 90, 12);
   });
   const a = auditRecord(r, findsAt(moved), []);
-  const s = a.systematic;
+  const s = a.systematicError;
   assert.ok(s !== null);
   assert.ok(Math.abs(s.rotationDeg - 4) < 0.2, `rotation ${s.rotationDeg}`);
   assert.ok(Math.abs(s.shiftM - 12) < 1, `shift ${s.shiftM}`);
   assert.ok(Math.abs(s.bearingDeg - 90) < 3, `bearing ${s.bearingDeg}`);
-  assert.ok(at(s.accuracyAfter, 2) > 0.98);
+  assert.ok(at(s.positionalAccuracyAfter, 2) > 0.98);
   assert.equal(s.significant, true, s.verdict);
 });
 
@@ -120,7 +120,7 @@ test('the shift is found robustly when a third of the finds are stray', () => {
   const moved = r.predictedMines.map((m) => direct(m, 0, 30));
   const strays = Array.from({ length: 40 }, () => direct(direct(RP, 180, random() * 200), 90, random() * 200));
   const a = auditRecord(r, findsAt([...moved, ...strays]), []);
-  const s = a.systematic;
+  const s = a.systematicError;
   assert.ok(s !== null);
   assert.ok(Math.abs(s.shiftM - 30) < 1, `shift ${s.shiftM}`);
   assert.ok(Math.abs(((s.bearingDeg + 180) % 360) - 180) < 2, `bearing ${s.bearingDeg}`);
@@ -137,10 +137,10 @@ test('finds half outside the perimeter: outside share 50%, accidents counted sep
     { id: 'A3', ...direct(direct(RP, 180, 8), 90, 50) },
   ];
   const a = auditRecord(r, findsAt([...inside, ...outside]), accidents);
-  assert.deepEqual(a.outside?.finds, { count: 40, of: 80, share: 0.5 });
+  assert.deepEqual(a.outsideShare?.finds, { count: 40, of: 80, share: 0.5 });
   // A3 is 2 m beyond the perimeter's north edge: inside the 5 m buffer.
-  assert.deepEqual(a.outside?.accidents, { count: 1, of: 3, share: 1 / 3 });
-  assert.deepEqual(a.outside?.combined, { count: 41, of: 83, share: 41 / 83 });
+  assert.deepEqual(a.outsideShare?.accidents, { count: 1, of: 3, share: 1 / 3 });
+  assert.deepEqual(a.outsideShare?.combined, { count: 41, of: 83, share: 41 / 83 });
 });
 
 test('pure noise over the area gives no significant shift', () => {
@@ -149,8 +149,8 @@ test('pure noise over the area gives no significant shift', () => {
     const random = mulberry32(seed);
     const noise = Array.from({ length: 120 }, () => direct(direct(RP, 180, 10 + random() * 160), 90, random() * 150));
     const a = auditRecord(r, findsAt(noise), []);
-    assert.ok(a.systematic !== null);
-    assert.equal(a.systematic.significant, false, `seed ${seed}: ${a.systematic.verdict}`);
+    assert.ok(a.systematicError !== null);
+    assert.equal(a.systematicError.significant, false, `seed ${seed}: ${a.systematicError.verdict}`);
   }
 });
 
@@ -163,9 +163,9 @@ test('finds that are not mines are left out of the mine figures but counted as o
   ];
   const a = auditRecord(r, finds, []);
   assert.deepEqual(a.finds, { total: 12, mines: 10, notMines: 2 });
-  assert.equal(at(a.accuracy, 5), 1);
-  assert.deepEqual(a.outside?.finds, { count: 1, of: 12, share: 1 / 12 });
-  assert.equal(a.counts.foundMinusStated, -74);
+  assert.equal(at(a.positionalAccuracy, 5), 1);
+  assert.deepEqual(a.outsideShare?.finds, { count: 1, of: 12, share: 1 / 12 });
+  assert.equal(a.countDiscrepancy.foundMinusStated, -74);
 });
 
 test('aggregates pool counts rather than averaging ratios', () => {
@@ -179,12 +179,12 @@ test('aggregates pool counts rather than averaging ratios', () => {
   assert.deepEqual(groups.map((g) => g.key), ['HB-1', 'HB-2']);
   const hb1 = groups[0];
   assert.ok(hb1);
-  assert.equal(hb1.records, 2);
-  assert.deepEqual(hb1.accuracy.find((p) => p.toleranceM === 5), { toleranceM: 5, count: 1, of: 10, share: 0.1 });
+  assert.equal(hb1.audited, 2);
+  assert.deepEqual(hb1.positionalAccuracy.find((p) => p.toleranceM === 5), { toleranceM: 5, count: 1, of: 10, share: 0.1 });
   assert.deepEqual(hb1.completeness, { count: 1, of: 168, share: 1 / 168 });
-  assert.deepEqual(hb1.foundVersusStated, { found: 10, stated: 168, records: 2 });
+  assert.deepEqual(hb1.countDiscrepancy, { found: 10, stated: 168, records: 2 });
   const byArea = aggregateAudits([a1, a3], 'area');
-  assert.deepEqual(byArea.map((g) => [g.key, g.records]), [['(none)', 1], ['North', 1]]);
+  assert.deepEqual(byArea.map((g) => [g.key, g.audited]), [['(none)', 1], ['North', 1]]);
   assert.throws(() => aggregateAudits([a1, auditRecord(r2, [], [], { tolerance: 2 })], 'area'), /"MF-B" was audited with τ = 2 m/);
 });
 

@@ -208,33 +208,33 @@ for (const backend of testBackends()) {
       const onMines = await get(`/api/minefield-records/${exact.id}/audit?tolerance=5`);
       assert.equal(onMines.statusCode, 200, onMines.body);
       const a = onMines.json();
-      assert.deepEqual(a.accuracy.find((p: { toleranceM: number }) => p.toleranceM === 5), { toleranceM: 5, count: 84, of: 84, share: 1 });
+      assert.deepEqual(a.positionalAccuracy.find((p: { toleranceM: number }) => p.toleranceM === 5), { toleranceM: 5, count: 84, of: 84, share: 1 });
       assert.deepEqual(a.completeness, { count: 84, of: 84, share: 1 });
-      assert.equal(a.systematic.significant, false);
+      assert.equal(a.systematicError.significant, false);
       assert.match(a.method, /maximum shift \+ τ/);
 
       const moved = (await get(`/api/minefield-records/${shifted.id}/audit?tolerance=5`)).json();
       assert.equal(moved.finds.mines, 84);
-      assert.equal(moved.systematic.significant, true, moved.systematic.verdict);
-      assert.ok(Math.abs(moved.systematic.shiftM - 30) < 1, `shift ${moved.systematic.shiftM}`);
-      assert.ok(Math.abs(((moved.systematic.bearingDeg + 180) % 360) - 180) < 2, `bearing ${moved.systematic.bearingDeg}`);
+      assert.equal(moved.systematicError.significant, true, moved.systematicError.verdict);
+      assert.ok(Math.abs(moved.systematicError.shiftM - 30) < 1, `shift ${moved.systematicError.shiftM}`);
+      assert.ok(Math.abs(((moved.systematicError.bearingDeg + 180) % 360) - 180) < 2, `bearing ${moved.systematicError.bearingDeg}`);
 
       const batch = await get('/api/minefield-records/audit?batch=HB-AUDIT&tolerance=5');
       assert.equal(batch.statusCode, 200, batch.body);
       const b = batch.json();
       assert.deepEqual(b.records.map((r: { reference: string }) => r.reference), ['MF-AUDIT-EXACT', 'MF-AUDIT-SHIFTED']);
       const at5 = (curve: Array<{ toleranceM: number; count: number; of: number }>) => curve.find((p) => p.toleranceM === 5)!;
-      const movedAt5 = at5(moved.accuracy);
+      const movedAt5 = at5(moved.positionalAccuracy);
       assert.ok(movedAt5.count < 84 * 0.3);
       assert.equal(b.batches.length, 1);
       const pooled = b.batches[0];
       assert.equal(pooled.key, 'HB-AUDIT');
-      assert.equal(pooled.records, 2);
-      assert.deepEqual(at5(pooled.accuracy), { toleranceM: 5, count: 84 + movedAt5.count, of: 168, share: (84 + movedAt5.count) / 168 });
+      assert.equal(pooled.audited, 2);
+      assert.deepEqual(at5(pooled.positionalAccuracy), { toleranceM: 5, count: 84 + movedAt5.count, of: 168, share: (84 + movedAt5.count) / 168 });
       assert.deepEqual(pooled.completeness.of, 168);
-      assert.deepEqual(pooled.foundVersusStated, { found: 168, stated: 168, records: 2 });
+      assert.deepEqual(pooled.countDiscrepancy, { found: 168, stated: 168, records: 2 });
       assert.equal(pooled.significantShifts, 1);
-      assert.ok(pooled.accuracyAfterCorrection.count > 160, `after correction ${pooled.accuracyAfterCorrection.count}`);
+      assert.ok(pooled.positionalAccuracyAfterCorrection.count > 160, `after correction ${pooled.positionalAccuracyAfterCorrection.count}`);
     });
 
     test('the printable report is HTML with the record reference escaped', async () => {
