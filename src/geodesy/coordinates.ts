@@ -136,8 +136,14 @@ export function formatPosition(p: LatLon, zone: UtmZone = utmZoneOf(p)): { latLo
   const compact = latLonToMgrs(p, 5);
   const parts = /^(\d{1,2}[C-X])([A-Z]{2})(\d{5})(\d{5})$/.exec(compact);
   return {
-    latLon: `${Math.abs(p.lat).toFixed(7)}° ${p.lat < 0 ? 'S' : 'N'}, ${Math.abs(p.lon).toFixed(7)}° ${p.lon < 0 ? 'W' : 'E'}`,
+    latLon: `${hemisphere(p.lat, 'N', 'S')}, ${hemisphere(p.lon, 'E', 'W')}`,
     utm: `zone ${u.zone}${u.hemisphere}, E ${u.easting.toFixed(1)} m, N ${u.northing.toFixed(1)} m`,
     mgrs: parts === null ? compact : parts.slice(1).join(' '),
   };
+}
+
+/** Degrees to 7 decimals with a hemisphere letter; what rounds to 0 takes the positive letter. */
+function hemisphere(degrees: number, positive: string, negative: string): string {
+  const rounded = Number(degrees.toFixed(7));
+  return `${Math.abs(rounded).toFixed(7)}° ${rounded < 0 ? negative : positive}`;
 }
