@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { parseMinefieldRecord } from './format.ts';
 import { reconstruct, type Reconstruction } from './reconstruct.ts';
 import { mulberry32 } from '../random.ts';
-import { aggregateAudits, auditRecord, type Find } from './audit.ts';
+import { aggregateAudits, auditRecord, coverage, type AuditResult, type Find, type Share } from './audit.ts';
 import { direct, inverse, type LatLon } from '../geodesy/geodesic.ts';
 import { normalizeAzimuthDeg } from '../geodesy/angles.ts';
 
@@ -191,4 +192,97 @@ test('aggregates pool counts rather than averaging ratios', () => {
 test('a record that could not be placed cannot be audited', () => {
   const r = { ...field(), origin: null };
   assert.throws(() => auditRecord(r, [], []), /minefield record "MF-AUDIT-1" could not be placed/);
+});
+
+/** The text after `<!-- example: name` in docs/minefield-records.md, up to the next blank line after its block. */
+function docExample(name: string): string {
+  const doc = readFileSync(new URL('../../docs/minefield-records.md', import.meta.url), 'utf8');
+  const at = doc.indexOf(`<!-- example: ${name} `);
+  assert.ok(at >= 0, `docs/minefield-records.md has no example ${name}`);
+  const body = doc.slice(doc.indexOf('\n', at) + 1);
+  return body.slice(0, body.search(/\n\n|$/));
+}
+
+test('positional accuracy and completeness differ as the worked example in docs/minefield-records.md says', () => {
+  const json = docExample('completeness-record').replace(/^```json\n|\n```$/g, '');
+  const r = reconstruct(parseMinefieldRecord(JSON.parse(json)));
+  assert.deepEqual(r.problems, []);
+  const mine = (row: number, k: number): LatLon => {
+    const m = r.predictedMines.find((p) => p.id === `Row ${row}#${k}`);
+    assert.ok(m, `Row ${row}#${k}`);
+    return m;
+  };
+  const cases: LatLon[][] = [
+    [mine(1, 1), mine(1, 3), mine(1, 5), mine(2, 2), mine(2, 4)],
+    [...[1, 2, 3, 4, 5].map((k) => mine(1, k)), ...[1, 2, 3, 4].map((k) => direct(mine(1, k), 90, 5))],
+    [...r.predictedMines, ...r.predictedMines.map((m) => direct(m, 180, 30))],
+  ];
+  const percent = (s: Share | undefined): string => `${Math.round((s?.share ?? Number.NaN) * 100)}% (${s?.count} of ${s?.of})`;
+  const cells = (a: AuditResult): string[] => [
+    percent(a.positionalAccuracy.find((p) => p.toleranceM === 5)),
+    percent(a.completeness),
+    percent(a.outsideShare?.finds),
+    (a.countDiscrepancy.foundMinusStated ?? 0) > 0 ? `+${a.countDiscrepancy.foundMinusStated}` : `−${-(a.countDiscrepancy.foundMinusStated ?? 0)}`,
+  ];
+  const documented = docExample('completeness-figures')
+    .split('\n')
+    .slice(2)
+    .map((line) => line.split('|').slice(2, -1).map((c) => c.trim()));
+  assert.deepEqual(
+    cases.map((finds) => cells(auditRecord(r, findsAt(finds), [], { tolerance: 5 }))),
+    documented,
+  );
+  // By hand, independently of the document: the three cases' (A(5 m), completeness) counts.
+  assert.deepEqual(
+    cases.map((finds) => {
+      const a = auditRecord(r, findsAt(finds), [], { tolerance: 5 });
+      return [a.positionalAccuracy.find((p) => p.toleranceM === 5)?.count, a.finds.mines, a.completeness.count, a.completeness.of];
+    }),
+    [[5, 5, 5, 10], [9, 9, 5, 10], [10, 20, 10, 10]],
+  );
+});
+
+test("a batch's pooled figures say which records they leave out, and a batch of skipped records still appears", () => {
+  const a1 = auditRecord(field('MF-A', 'HB-1'), findsAt(field('MF-A', 'HB-1').predictedMines), []);
+  const skipped = [
+    { reference: 'MF-12', handoverBatch: 'HB-1', reason: 'legs[3].distance: distance must be greater than 0 m (got 0)' },
+    { reference: 'MF-13', handoverBatch: 'HB-2', reason: 'referencePoints: no reference point has usable coordinates, so nothing can be placed' },
+  ];
+  const [hb1, hb2] = aggregateAudits([a1], 'handoverBatch', skipped);
+  assert.ok(hb1 && hb2);
+  assert.equal(hb1.coverage, 'pooled over 1 of 2 records; 1 skipped: MF-12 (legs[3].distance: distance must be greater than 0 m (got 0))');
+  assert.deepEqual([hb1.audited, hb1.skipped.map((s) => s.reference)], [1, ['MF-12']]);
+  assert.deepEqual(hb1.positionalAccuracy.find((p) => p.toleranceM === 5), { toleranceM: 5, count: 84, of: 84, share: 1 });
+  assert.equal(hb2.coverage, 'pooled over 0 of 1 record; 1 skipped: MF-13 (referencePoints: no reference point has usable coordinates, so nothing can be placed)');
+  assert.deepEqual(hb2.completeness, { count: 0, of: 0, share: null });
+  assert.equal(coverage(3, []), 'pooled over 3 of 3 records');
+});
+
+test('pooled A(τ) after correction applies only significant corrections', () => {
+  const r1 = field('MF-S', 'HB-C');
+  const r2 = field('MF-N', 'HB-C');
+  const shifted = auditRecord(r1, findsAt(r1.predictedMines.map((m) => direct(m, 0, 30))), []);
+  assert.equal(shifted.systematicError?.significant, true);
+  // Finds scattered at random over the field: the best fit gains a few, but no more than on jittered copies.
+  const random = mulberry32(1);
+  const noise = auditRecord(r2, findsAt(Array.from({ length: 120 }, () => direct(direct(RP, 180, 10 + random() * 160), 90, random() * 150))), []);
+  assert.equal(noise.systematicError?.significant, false);
+  const atFive = (curve: ReadonlyArray<{ toleranceM: number; count: number }> | undefined) => curve?.find((p) => p.toleranceM === 5)?.count ?? -1;
+  const [pooled] = aggregateAudits([shifted, noise], 'handoverBatch');
+  assert.ok(pooled);
+  assert.deepEqual(pooled.positionalAccuracyAfterCorrection, {
+    count: atFive(shifted.systematicError?.positionalAccuracyAfter) + atFive(noise.positionalAccuracy),
+    of: 84 + 120,
+    share: (atFive(shifted.systematicError?.positionalAccuracyAfter) + atFive(noise.positionalAccuracy)) / 204,
+  });
+  assert.ok(atFive(noise.systematicError?.positionalAccuracyAfter) > atFive(noise.positionalAccuracy), 'the unapplied correction would have raised the figure');
+});
+
+test('the p-value is 1/20 when all 19 null trials fall short, and the verdict gives it', () => {
+  const r = field();
+  const a = auditRecord(r, findsAt(r.predictedMines.map((m) => direct(m, 0, 30))), []);
+  assert.equal(a.systematicError?.pValue, 0.05);
+  assert.match(a.systematicError?.verdict ?? '', /towards 0° and turning it 0\.0° about its reference point .* \(p = 0\.05\)$/);
+  const exact = auditRecord(r, findsAt(r.predictedMines), []);
+  assert.equal(exact.systematicError?.pValue, null);
 });
