@@ -93,7 +93,7 @@ svg { border: 1px solid #ccc; background: #fff; } figure { margin: 1em 0; } figc
 <body>
 <h1>Accuracy audit of minefield record ${e(record.reference)}</h1>
 <p class="stamp">Audited on ${auditedAt.slice(0, 10)} at ${auditedAt.slice(11, 16)} UTC by Safeground ${e(context.version)}.</p>
-<p>Tolerance τ = ${tau} m. ${audit.finds.mines} found mines${audit.finds.notMines > 0 ? ` (and ${audit.finds.notMines} other finds)` : ''}, ${accidents.length} accidents, ${reconstruction.predictedMines.length} recorded or predicted mine positions, ${reconstruction.rows.length} rows.</p>
+<p>Tolerance τ = ${tau} m. ${counted(audit.finds.mines, 'found mine')}${audit.finds.notMines > 0 ? ` (and ${counted(audit.finds.notMines, 'other find')})` : ''}, ${counted(accidents.length, 'accident')}, ${counted(reconstruction.predictedMines.length, 'recorded or predicted mine position')}, ${counted(reconstruction.rows.length, 'row')}.</p>
 ${
   input.errors.length === 0
     ? ''
@@ -250,6 +250,10 @@ function findsLeftOut(input: AuditReportInput): string {
 <table class="finds"><tr><th>find</th><th>category, model</th><th>items</th><th>position</th><th>distance from the record's hull</th></tr>
 ${leftOut.map((f) => `<tr><td>${e(f.id)}</td><td>${e([f.category, f.model].filter(Boolean).join(', '))}</td><td class="n">${f.quantity}</td><td>${e(formatPosition(f).latLon)}</td><td class="n">${f.distanceM.toFixed(1)} m</td></tr>`).join('\n')}
 </table>`;
+}
+
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function signed(n: number): string {
