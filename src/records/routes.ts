@@ -123,7 +123,7 @@ export const recordRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/api/minefield-records/audit',
-    summary: 'Accuracy audit of every record of a handover batch (or of all): per-record figures and pooled batch figures, with the method',
+    summary: 'Accuracy audit of every record of a handover batch (or of all): per-record figures, the records left out for reconstruction errors with why, and pooled batch figures saying what they cover, with the method',
     tag: 'minefield records',
     permission: 'data.read',
     query: z.strictObject({ batch: z.string().min(1).optional(), tolerance: Tolerance, maxShift: MaxShift }),
