@@ -122,8 +122,8 @@ export async function auditBenchmark(db: Db, options: AuditBenchmarkOptions = {}
     matched = await postgisMatching(db);
   }, { runs: 3, warmup: 1 });
 
-  const disagreeing = audits.filter((a) => (a.audit.accuracy.find((p) => p.toleranceM === TOLERANCE)?.count ?? 0) !== (matched.get(a.id) ?? 0)).length;
-  const significant = audits.filter((a) => a.audit.systematic?.significant === true).length;
+  const disagreeing = audits.filter((a) => (a.audit.positionalAccuracy.find((p) => p.toleranceM === TOLERANCE)?.count ?? 0) !== (matched.get(a.id) ?? 0)).length;
+  const significant = audits.filter((a) => a.audit.systematicError?.significant === true).length;
   process.stderr.write(`${significant} of ${audits.length} records have a significant shift (every third was anchored off)\n`);
   const scale = `${records.toLocaleString('en')} records × ${(records * findsPerRecord).toLocaleString('en')} finds`;
   return [

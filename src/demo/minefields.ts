@@ -20,7 +20,7 @@
  * leg, row and mine tables hold the same record in queryable form, and `perimeter`, `row_lines`
  * and the predicted mines are its reconstruction.
  */
-import { fromDegrees, normalizeAzimuthDeg, toDegrees, type AngleUnit } from '../geodesy/angles.ts';
+import { formatDeg, fromDegrees, normalizeAzimuthDeg, toDegrees, type AngleUnit } from '../geodesy/angles.ts';
 import { gridConvergenceDeg } from '../geodesy/coordinates.ts';
 import { direct, inverse } from '../geodesy/geodesic.ts';
 import type { NorthReference } from '../geodesy/north.ts';
@@ -281,7 +281,7 @@ function truthNote(plan: RecordPlan): string {
   if (t.kind === 'accurate') return `${prefix} accurate record.`;
   if (t.kind === 'misanchored') {
     const shift = Math.hypot(t.shift[0], t.shift[1]);
-    return `${prefix} anchored wrongly; the mines lie shifted ${shift.toFixed(1)} m and rotated ${t.rotationDeg.toFixed(2)}° (clockwise, about RP) from the record.`;
+    return `${prefix} anchored wrongly; the mines lie shifted ${shift.toFixed(1)} m and rotated ${formatDeg(t.rotationDeg, { decimals: 2, kind: 'signed' })} (clockwise, about RP) from the record.`;
   }
   return `${prefix} poor record; about ${Math.round(t.missingRate * 100)}% of recorded mines absent, ${t.extraRow?.count ?? 0} unrecorded mines in a row beyond the perimeter.`;
 }

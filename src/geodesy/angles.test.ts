@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { angleDifferenceDeg, fromDegrees, isAzimuthInRange, normalizeAzimuthDeg, toDegrees } from './angles.ts';
+import { angleDifferenceDeg, displayedDeg, formatDeg, fromDegrees, isAzimuthInRange, normalizeAzimuthDeg, toDegrees } from './angles.ts';
 import { trueFromGridDeg, trueFromMagneticDeg } from './north.ts';
 import { gridConvergenceDeg, latLonToUtm, utmToLatLon, utmZoneOf } from './coordinates.ts';
 import { inverse } from './geodesic.ts';
@@ -67,4 +67,31 @@ test('grid to true: a line due grid north on the map runs at true azimuth = 0 + 
   assert.ok(Math.abs(trueAzimuth - predicted) < 1e-3, `true ${trueAzimuth} vs grid+γ ${predicted}`);
   // A stated zone: the same point on zone 35's grid (central meridian 27°E) has negative γ.
   assert.ok(gridConvergenceDeg(p, { zone: 35, hemisphere: 'N' }) < 0);
+});
+
+test('bearings read 0°, never 360° or -0°, whatever rounding does', () => {
+  assert.equal(formatDeg(359.9996), '0°');
+  assert.equal(formatDeg(359.9996, { decimals: 3 }), '0.000°');
+  assert.equal(formatDeg(359.9996, { decimals: 4 }), '359.9996°');
+  assert.equal(formatDeg(-0.0001), '0°');
+  assert.equal(formatDeg(-0.0001, { decimals: 1 }), '0.0°');
+  assert.equal(formatDeg(360), '0°');
+  assert.equal(formatDeg(360, { decimals: 2 }), '0.00°');
+  assert.equal(formatDeg(359.5), '0°');
+  assert.equal(formatDeg(359.4), '359°');
+  assert.equal(formatDeg(-0.6), '359°');
+  assert.equal(formatDeg(725.25, { decimals: 1 }), '5.3°');
+});
+
+test('signed angles (rotations, declinations) have no negative zero and wrap into (-180°, 180°]', () => {
+  assert.equal(formatDeg(-0.0001, { decimals: 1, kind: 'signed' }), '0.0°');
+  assert.equal(formatDeg(-0.04, { decimals: 1, kind: 'signed' }), '0.0°');
+  assert.equal(formatDeg(-0.06, { decimals: 1, kind: 'signed' }), '-0.1°');
+  assert.equal(formatDeg(359.9996, { decimals: 2, kind: 'signed' }), '0.00°');
+  assert.equal(formatDeg(360, { kind: 'signed' }), '0°');
+  assert.equal(formatDeg(350.25, { decimals: 2, kind: 'signed' }), '-9.75°');
+  assert.equal(formatDeg(-180, { kind: 'signed' }), '180°');
+  assert.ok(Object.is(displayedDeg(-0.0001, 1, 'signed'), 0), 'a positive zero');
+  assert.ok(Object.is(displayedDeg(-0.0001, 0, 'bearing'), 0), 'a positive zero');
+  assert.throws(() => formatDeg(Number.NaN), /finite number of degrees, got NaN/);
 });

@@ -40,3 +40,31 @@ export function angleDifferenceDeg(a: number, b: number): number {
   const d = normalizeAzimuthDeg(a - b);
   return d > 180 ? d - 360 : d;
 }
+
+/**
+ * An angle as it is shown, rounded to `decimals`. Bearings are wrapped into [0, 360) after
+ * rounding, because wrapping first lets 359.9996° round up to "360°"; signed angles (rotations,
+ * declinations, convergences) into (−180, 180]. Neither is ever a negative zero, which would
+ * print as "-0.0°". Every text and every page shows angles through this, so they agree.
+ *
+ * @example displayedDeg(359.9996, 0, 'bearing') // 0
+ * @example displayedDeg(-0.0001, 1, 'signed') // 0 (not -0)
+ */
+export function displayedDeg(degrees: number, decimals: number, kind: 'bearing' | 'signed'): number {
+  if (!Number.isFinite(degrees)) throw new Error(`an angle must be a finite number of degrees, got ${degrees}`);
+  if (!Number.isInteger(decimals) || decimals < 0 || decimals > 10) throw new Error(`decimals must be an integer 0-10, got ${decimals}`);
+  const factor = 10 ** decimals;
+  const rounded = Math.round(degrees * factor) / factor;
+  const bearing = normalizeAzimuthDeg(rounded);
+  const wrapped = kind === 'bearing' ? bearing : bearing > 180 ? bearing - DEGREES_PER_CIRCLE : bearing;
+  return Math.round(wrapped * factor) / factor + 0;
+}
+
+/**
+ * An angle as text in degrees: `formatDeg(359.9996)` is "0°", `formatDeg(-0.0001, { decimals: 1, kind: 'signed' })` "0.0°".
+ * Bearings by default; see `displayedDeg`.
+ */
+export function formatDeg(degrees: number, options: { decimals?: number; kind?: 'bearing' | 'signed' } = {}): string {
+  const decimals = options.decimals ?? 0;
+  return `${displayedDeg(degrees, decimals, options.kind ?? 'bearing').toFixed(decimals)}°`;
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { latLonToMgrs, latLonToUtm, mgrsToLatLon, utmToLatLon, utmZoneOf } from './coordinates.ts';
+import { formatPosition, latLonToMgrs, latLonToUtm, mgrsToLatLon, utmToLatLon, utmZoneOf } from './coordinates.ts';
 import { inverse } from './geodesic.ts';
 
 const places = [
@@ -59,4 +59,17 @@ test('bad coordinates are refused with the value in the message', () => {
   assert.throws(() => utmToLatLon({ zone: 61, hemisphere: 'N', easting: 500000, northing: 0 }), /zone.*61/);
   assert.throws(() => utmToLatLon({ zone: 34, hemisphere: 'N', easting: 50, northing: 0 }), /easting.*50/);
   assert.throws(() => utmZoneOf({ lat: 85, lon: 0 }), /85.*UPS/);
+});
+
+test('a position as text: hemisphere letters, UTM in the given zone, MGRS grouped; the MGRS of a square centre is that square', () => {
+  // 34TCQ 61360 31130: zone 34 lies in 100 km column set 1 (A-H), so C is the third column (E 300 km);
+  // even zones count rows from F, so Q is row 9 (N 900 km in the 2000 km cycle; band T puts it at 4 900 km).
+  const centre = mgrsToLatLon('34TCQ 61360 31130');
+  const f = formatPosition(centre);
+  assert.equal(f.mgrs, '34T CQ 61360 31130');
+  assert.equal(f.utm, 'zone 34N, E 361360.5 m, N 4931130.5 m');
+  assert.match(f.latLon, /^44\.\d{7}° N, 19\.\d{7}° E$/);
+  assert.equal(formatPosition(centre, { zone: 33, hemisphere: 'N' }).utm.slice(0, 9), 'zone 33N,');
+  assert.equal(formatPosition({ lat: -13.25, lon: -34.3 }).latLon, '13.2500000° S, 34.3000000° W');
+  assert.equal(formatPosition({ lat: -0.00000001, lon: -0.00000004 }).latLon, '0.0000000° N, 0.0000000° E');
 });

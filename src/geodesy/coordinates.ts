@@ -123,3 +123,27 @@ export function gridConvergenceDeg(p: LatLon, zone: UtmZone = utmZoneOf(p)): num
   const gridAzimuthOfTrueNorth = (Math.atan2(north.easting - south.easting, north.northing - south.northing) * 180) / Math.PI;
   return -gridAzimuthOfTrueNorth;
 }
+
+/**
+ * A position in the three forms a survey team may carry, as text: latitude and longitude with
+ * hemisphere letters (a sign is easily lost in transcription; 7 decimals is about a centimetre),
+ * UTM in the point's own zone unless one is given, and MGRS to 1 m, grouped as it is written.
+ *
+ * @example formatPosition({ lat: 44.5346, lon: 18.6701 }).mgrs // "34T CQ 14886 33892"
+ */
+export function formatPosition(p: LatLon, zone: UtmZone = utmZoneOf(p)): { latLon: string; utm: string; mgrs: string } {
+  const u = latLonToUtm(p, zone);
+  const compact = latLonToMgrs(p, 5);
+  const parts = /^(\d{1,2}[C-X])([A-Z]{2})(\d{5})(\d{5})$/.exec(compact);
+  return {
+    latLon: `${hemisphere(p.lat, 'N', 'S')}, ${hemisphere(p.lon, 'E', 'W')}`,
+    utm: `zone ${u.zone}${u.hemisphere}, E ${u.easting.toFixed(1)} m, N ${u.northing.toFixed(1)} m`,
+    mgrs: parts === null ? compact : parts.slice(1).join(' '),
+  };
+}
+
+/** Degrees to 7 decimals with a hemisphere letter; what rounds to 0 takes the positive letter. */
+function hemisphere(degrees: number, positive: string, negative: string): string {
+  const rounded = Number(degrees.toFixed(7));
+  return `${Math.abs(rounded).toFixed(7)}° ${rounded < 0 ? negative : positive}`;
+}

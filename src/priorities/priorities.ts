@@ -104,8 +104,8 @@ function contextOf(settings: PrioritySettings): PriorityContext {
 async function recordReliabilities(db: Queryable, toleranceM: number): Promise<Map<string, number | null>> {
   const audits = await auditBatch(db, { tolerance: toleranceM });
   const atTolerance = (curve: ReadonlyArray<{ toleranceM: number; share: number | null }>) => curve.find((p) => p.toleranceM === toleranceM)?.share ?? null;
-  const byBatch = new Map(audits.batches.map((b) => [b.key, atTolerance(b.accuracy)]));
-  return new Map(audits.records.map((r) => [r.id, atTolerance(r.audit.accuracy) ?? byBatch.get(r.audit.handoverBatch ?? '(none)') ?? null]));
+  const byBatch = new Map(audits.batches.map((b) => [b.key, atTolerance(b.positionalAccuracy)]));
+  return new Map(audits.records.map((r) => [r.id, atTolerance(r.audit.positionalAccuracy) ?? byBatch.get(r.audit.handoverBatch ?? '(none)') ?? null]));
 }
 
 /** Every active hazard's criteria as of a day. */

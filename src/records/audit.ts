@@ -10,8 +10,8 @@
  */
 import { localPlane, type LocalPlane, type PlanePoint } from '../geodesy/localPlane.ts';
 import { direct, type LatLon } from '../geodesy/geodesic.ts';
-import { normalizeAzimuthDeg } from '../geodesy/angles.ts';
-import type { Reconstruction } from './reconstruct.ts';
+import { formatDeg, normalizeAzimuthDeg } from '../geodesy/angles.ts';
+import type { Problem, Reconstruction } from './reconstruct.ts';
 import { GridIndex } from './gridIndex.ts';
 import { maximumMatching } from './matching.ts';
 import { evenSample, fitRigidMotion, IDENTITY, sumOverNearest, type FitTargets, type RigidMotion } from './systematic.ts';
@@ -64,8 +64,8 @@ export interface SystematicError {
   rotationDeg: number;
   /** Where the reference point would have to be for the record to fit. */
   correctedOrigin: LatLon;
-  /** A(τ) after the correction. */
-  accuracyAfter: CurvePoint[];
+  /** Positional accuracy A(τ) after the correction (whether or not the correction is significant). */
+  positionalAccuracyAfter: CurvePoint[];
   /** Finds within τ before and after the correction. */
   withinBefore: number;
   withinAfter: number;
@@ -75,6 +75,12 @@ export interface SystematicError {
   nullTrialsRun: number;
   /** Largest share of finds gained by fitting a jittered copy of the finds. */
   nullMaxGainShare: number | null;
+  /**
+   * Monte Carlo p-value of the gain (Besag and Clifford's sequential form, stopping at the first
+   * null trial that gains as much): 1/L when trial L was the first to gain as much, else
+   * 1/(trials + 1). Null when the gain is below `minimumGain`, so no trials were run.
+   */
+  pValue: number | null;
   significant: boolean;
   verdict: string;
 }
@@ -85,13 +91,14 @@ export interface AuditResult {
   area?: string;
   toleranceM: number;
   finds: { total: number; mines: number; notMines: number };
-  /** A(τ): share of found mines within τ of a recorded row line or mine position. */
-  accuracy: CurvePoint[];
-  /** Recorded and predicted mine positions matched one-to-one by a found mine within τ. */
+  /** Positional accuracy A(τ): share of found mines within τ of a recorded row line or mine position. */
+  positionalAccuracy: CurvePoint[];
+  /** Completeness: share of recorded and predicted mine positions matched one-to-one by a found mine within τ. */
   completeness: Share;
-  /** Outside the perimeter buffered by τ; null when the record has no perimeter. */
-  outside: { finds: Share; accidents: Share; combined: Share } | null;
-  counts: {
+  /** Outside share: finds and accidents outside the perimeter buffered by τ; null when the record has no perimeter. */
+  outsideShare: { finds: Share; accidents: Share; combined: Share } | null;
+  /** Count discrepancy: mines found versus mines the record states and implies. */
+  countDiscrepancy: {
     found: number;
     stated: number | null;
     recorded: number;
@@ -99,8 +106,8 @@ export interface AuditResult {
     foundMinusStated: number | null;
     foundMinusRecorded: number;
   };
-  /** Null when there is nothing to fit (no found mines or no mine positions or rows). */
-  systematic: SystematicError | null;
+  /** Systematic error; null when there is nothing to fit (no found mines or no mine positions or rows). */
+  systematicError: SystematicError | null;
   parameters: { curve: number[]; maxShiftM: number; nullTrials: number; seed: number };
 }
 
@@ -141,7 +148,7 @@ export function auditPointsOf(finds: readonly Find[], accidents: readonly Accide
  * Audit a reconstructed record against the finds and accidents in the land it covers.
  * Throws if the record could not be placed at all (no origin).
  *
- * @example auditRecord(reconstruct(record), finds, accidents, { tolerance: 5 }).accuracy
+ * @example auditRecord(reconstruct(record), finds, accidents, { tolerance: 5 }).positionalAccuracy
  */
 export function auditRecord(
   reconstruction: Reconstruction,
@@ -149,11 +156,66 @@ export function auditRecord(
   accidents: readonly Accident[],
   options: AuditOptions = {},
 ): AuditResult {
-  return auditRecordPoints(reconstruction, auditPointsOf(finds, accidents), options);
+  return measure(reconstruction, auditPointsOf(finds, accidents), options).audit;
 }
 
 /** `auditRecord` on finds and accidents given as columns. */
 export function auditRecordPoints(reconstruction: Reconstruction, points: AuditPoints, options: AuditOptions = {}): AuditResult {
+  return measure(reconstruction, points, options).audit;
+}
+
+/** How the audit used one find: what a printed audit lists so that every figure can be checked by hand. */
+export interface FindUse {
+  id: string;
+  /** Counted as a found mine (A(τ), completeness, counts); other finds count only for the outside share. */
+  mine: boolean;
+  /** Distance to the nearest recorded row line or mine position, metres; null for finds that are not mines and beyond `reachM`. */
+  distanceM: number | null;
+  /** Within τ of a row line or mine position (counted in A(τ)). */
+  withinTolerance: boolean;
+  /** Paired one-to-one with a recorded or predicted mine position within τ (counted in completeness). */
+  matched: boolean;
+  /** Outside the perimeter widened by τ; null when the record has no perimeter. */
+  outside: boolean | null;
+}
+
+/** A find beyond the search radius but within twice it: one the radius left out, listed so that a reader sees what it excluded. */
+export interface LeftOutFind extends Find {
+  quantity: number;
+  /** Geodesic distance from the hull of what the record places, metres. */
+  distanceM: number;
+}
+
+/** `auditRecord`, with how each find was used; for one record's printed report. */
+export function auditRecordWithFinds(
+  reconstruction: Reconstruction,
+  finds: readonly Find[],
+  accidents: readonly Accident[],
+  options: AuditOptions = {},
+): { audit: AuditResult; findUse: FindUse[]; reachM: number } {
+  const { audit, perFind, reach } = measure(reconstruction, auditPointsOf(finds, accidents), options);
+  const findUse = finds.map((f, i) => {
+    const d = perFind.distance[i] as number;
+    return {
+      id: f.id,
+      mine: isMine(f),
+      distanceM: Number.isFinite(d) ? d : null,
+      withinTolerance: d <= audit.toleranceM,
+      matched: perFind.matched[i] === 1,
+      outside: perFind.outside === null ? null : perFind.outside[i] === 1,
+    };
+  });
+  return { audit, findUse, reachM: reach };
+}
+
+/** Per find (in the order given): distance to the record (NaN for finds that are not mines, Infinity beyond reach), matched, outside. */
+interface PerFind {
+  distance: Float64Array;
+  matched: Uint8Array;
+  outside: Uint8Array | null;
+}
+
+function measure(reconstruction: Reconstruction, points: AuditPoints, options: AuditOptions): { audit: AuditResult; perFind: PerFind; reach: number } {
   const origin = reconstruction.origin;
   if (origin === null) throw new Error(`minefield record "${reconstruction.reference}" could not be placed (no surveyed reference point), so it cannot be audited`);
   const tolerance = options.tolerance ?? 5;
@@ -165,7 +227,8 @@ export function auditRecordPoints(reconstruction: Reconstruction, points: AuditP
 
   const plane = localPlane(origin);
   const findsInPlane = toPlane(plane, points.findLat, points.findLon);
-  const found = findsInPlane.filter((_, i) => points.findIsMine[i] === 1);
+  const mineFinds = findsInPlane.flatMap((_, i) => (points.findIsMine[i] === 1 ? [i] : []));
+  const found = mineFinds.map((i) => findsInPlane[i] as PlanePoint);
   const findCount = findsInPlane.length;
   const features = recordFeatures(reconstruction, plane);
   const reach = Math.max(curve[curve.length - 1] as number, 2 * tolerance);
@@ -183,32 +246,51 @@ export function auditRecordPoints(reconstruction: Reconstruction, points: AuditP
     curve.map((t) => ({ toleranceM: t, ...share(d.reduce((n, v) => n + (v <= t ? 1 : 0), 0), d.length) }));
 
   const before = distances(found, IDENTITY);
-  const accuracy = accuracyOf(before);
+  const positionalAccuracy = accuracyOf(before);
 
   const recordedPositions = features.mines.length;
   const mineIndex = new GridIndex({ points: features.mines }, Math.max(tolerance, 1), tolerance);
   const adjacency: number[][] = Array.from({ length: recordedPositions }, () => []);
   found.forEach((f, j) => mineIndex.within(f.x, f.y, tolerance, (id) => (adjacency[id] as number[]).push(j)));
-  const matched = maximumMatching(recordedPositions, found.length, adjacency).reduce((n, r) => n + (r >= 0 ? 1 : 0), 0);
+  const matching = maximumMatching(recordedPositions, found.length, adjacency);
+  const matched = matching.reduce((n, r) => n + (r >= 0 ? 1 : 0), 0);
 
-  const outside = features.perimeter === null ? null : outsideShares(features.perimeter, findsInPlane, toPlane(plane, points.accidentLat, points.accidentLon), tolerance);
+  const accidentsInPlane = toPlane(plane, points.accidentLat, points.accidentLon);
+  const isOutside = features.perimeter === null ? null : outsideTest(features.perimeter, tolerance);
+  const findOutside = isOutside === null ? null : Uint8Array.from(findsInPlane, (p) => (isOutside(p) ? 1 : 0));
+  const outsideShare =
+    isOutside === null || findOutside === null
+      ? null
+      : (() => {
+          const findsOutside = findOutside.reduce((n, v) => n + v, 0);
+          const accidentsOutside = accidentsInPlane.filter(isOutside).length;
+          return {
+            finds: share(findsOutside, findsInPlane.length),
+            accidents: share(accidentsOutside, accidentsInPlane.length),
+            combined: share(findsOutside + accidentsOutside, findsInPlane.length + accidentsInPlane.length),
+          };
+        })();
 
   const stated = reconstruction.statedMineTotal ?? null;
-  const systematic =
+  const systematicError =
     found.length === 0 || featureIndex.size === 0
       ? null
-      : systematicError(found, before, features, { tolerance, maxShift, nullTrials, seed, reach, origin, featureIndex, accuracyOf, distances });
+      : fitSystematicError(found, before, features, { tolerance, maxShift, nullTrials, seed, reach, origin, featureIndex, accuracyOf, distances });
 
-  return {
+  const perFind: PerFind = { distance: new Float64Array(findCount).fill(Number.NaN), matched: new Uint8Array(findCount), outside: findOutside };
+  mineFinds.forEach((i, j) => (perFind.distance[i] = before[j] as number));
+  for (const j of matching) if (j >= 0) perFind.matched[mineFinds[j] as number] = 1;
+
+  const audit: AuditResult = {
     reference: reconstruction.reference,
     ...(reconstruction.handoverBatch !== undefined && { handoverBatch: reconstruction.handoverBatch }),
     ...(options.area !== undefined && { area: options.area }),
     toleranceM: tolerance,
     finds: { total: findCount, mines: found.length, notMines: findCount - found.length },
-    accuracy,
+    positionalAccuracy,
     completeness: share(matched, recordedPositions),
-    outside,
-    counts: {
+    outsideShare,
+    countDiscrepancy: {
       found: found.length,
       stated,
       recorded: reconstruction.recordedMineCount,
@@ -216,9 +298,10 @@ export function auditRecordPoints(reconstruction: Reconstruction, points: AuditP
       foundMinusStated: stated === null ? null : found.length - stated,
       foundMinusRecorded: found.length - reconstruction.recordedMineCount,
     },
-    systematic,
+    systematicError,
     parameters: { curve, maxShiftM: maxShift, nullTrials, seed },
   };
+  return { audit, perFind, reach };
 }
 
 function toPlane(plane: LocalPlane, lat: Float64Array, lon: Float64Array): PlanePoint[] {
@@ -242,12 +325,8 @@ function recordFeatures(r: Reconstruction, plane: LocalPlane): RecordFeatures {
   return { mines, rows, unpredictedRows, perimeter };
 }
 
-function outsideShares(
-  polygon: PlanePoint[],
-  finds: PlanePoint[],
-  accidents: PlanePoint[],
-  tolerance: number,
-): { finds: Share; accidents: Share; combined: Share } {
+/** Whether a point lies outside the polygon widened by `tolerance`. */
+function outsideTest(polygon: PlanePoint[], tolerance: number): (p: PlanePoint) => boolean {
   let minX = Infinity;
   let minY = Infinity;
   let maxX = -Infinity;
@@ -258,16 +337,9 @@ function outsideShares(
     maxX = Math.max(maxX, p.x);
     maxY = Math.max(maxY, p.y);
   }
-  const isOutside = (p: PlanePoint): boolean => {
+  return (p) => {
     if (p.x < minX - tolerance || p.x > maxX + tolerance || p.y < minY - tolerance || p.y > maxY + tolerance) return true;
     return !insideOrNear(polygon, p, tolerance);
-  };
-  const findsOutside = finds.filter(isOutside).length;
-  const accidentsOutside = accidents.filter(isOutside).length;
-  return {
-    finds: share(findsOutside, finds.length),
-    accidents: share(accidentsOutside, accidents.length),
-    combined: share(findsOutside + accidentsOutside, finds.length + accidents.length),
   };
 }
 
@@ -325,7 +397,12 @@ interface SystematicContext {
  */
 const NULL_SAMPLE = 100;
 
-function systematicError(
+/** How far each find of a null copy is moved at random: enough to destroy alignment at τ, not where the finds are. */
+export function nullJitterM(tolerance: number): number {
+  return Math.max(25, 5 * tolerance);
+}
+
+function fitSystematicError(
   found: readonly PlanePoint[],
   before: Float64Array,
   features: RecordFeatures,
@@ -360,7 +437,7 @@ function systematicError(
   if (gain >= minimumGain) {
     const sample = evenSample(found, NULL_SAMPLE);
     const random = mulberry32(ctx.seed);
-    const jitter = Math.max(25, 5 * tolerance);
+    const jitter = nullJitterM(tolerance);
     for (let t = 0; t < ctx.nullTrials; t++) {
       const jittered = sample.map((p) => {
         const r = jitter * Math.sqrt(random());
@@ -378,15 +455,16 @@ function systematicError(
     }
   }
   const significant = gain >= minimumGain && beatsNull;
+  const pValue = gain < minimumGain ? null : beatsNull ? 1 / (ctx.nullTrials + 1) : 1 / nullTrialsRun;
 
   const shiftM = Math.hypot(motion.tx, motion.ty);
   const bearingDeg = normalizeAzimuthDeg((Math.atan2(motion.tx, motion.ty) * 180) / Math.PI);
   const rotationDeg = (-motion.theta * 180) / Math.PI;
   const verdict = significant
-    ? `significant: moving the record ${shiftM.toFixed(1)} m towards ${bearingDeg.toFixed(0)}° and turning it ${rotationDeg.toFixed(1)}° about its reference point brings ${gain} more of ${found.length} found mines within ${tolerance} m, more than any of ${nullTrialsRun} jittered null trials`
+    ? `significant: moving the record ${shiftM.toFixed(1)} m towards ${formatDeg(bearingDeg)} and turning it ${formatDeg(rotationDeg, { decimals: 1, kind: 'signed' })} about its reference point brings ${gain} more of ${found.length} found mines within ${tolerance} m, more than any of ${nullTrialsRun} jittered null trials (p = ${formatPValue(pValue)})`
     : gain < minimumGain
       ? `not significant: the best correction brings ${gain} more of ${found.length} found mines within ${tolerance} m, fewer than the ${minimumGain} required`
-      : `not significant: a jittered null trial gained as much (${((nullMaxGainShare ?? 0) * 100).toFixed(1)}% of finds) as the correction (${((gain / found.length) * 100).toFixed(1)}%)`;
+      : `not significant: jittered null trial ${nullTrialsRun} gained as much (${((nullMaxGainShare ?? 0) * 100).toFixed(1)}% of finds) as the correction (${((gain / found.length) * 100).toFixed(1)}%), p = ${formatPValue(pValue)}`;
   return {
     shiftM,
     bearingDeg,
@@ -394,15 +472,21 @@ function systematicError(
     northM: motion.ty,
     rotationDeg,
     correctedOrigin: shiftM === 0 ? { ...ctx.origin } : (({ lat, lon }) => ({ lat, lon }))(direct(ctx.origin, bearingDeg, shiftM)),
-    accuracyAfter: ctx.accuracyOf(after),
+    positionalAccuracyAfter: ctx.accuracyOf(after),
     withinBefore,
     withinAfter,
     minimumGain,
     nullTrialsRun,
     nullMaxGainShare,
+    pValue,
     significant,
     verdict,
   };
+}
+
+/** A p-value as the test can give it: 1/L or 1/(trials + 1), to three significant digits. */
+export function formatPValue(p: number | null): string {
+  return p === null ? 'not computed' : String(Number(p.toPrecision(3)));
 }
 
 /** FNV-1a of the reference: the same record always draws the same null trials. */
@@ -415,17 +499,62 @@ function hashSeed(text: string): number {
   return h >>> 0;
 }
 
+/** A record left out of an audit, with why. */
+export interface SkippedRecord {
+  reference: string;
+  handoverBatch?: string | undefined;
+  area?: string | undefined;
+  reason: string;
+}
+
+/**
+ * Errors that keep a record out of an audit. A record with a reconstruction error is placed in
+ * part or not at all (a leg that cannot be walked leaves every point behind it unplaced), so its
+ * figures would measure the transcription, not the record, and must not be pooled into figures
+ * that are published.
+ */
+export function auditBlockers(reconstruction: Reconstruction): Problem[] {
+  return reconstruction.problems.filter((p) => p.severity === 'error');
+}
+
+/** A problem's message without the record's name that starts it, for where the record is named beside it. */
+export function problemText(reconstruction: Reconstruction, problem: Problem): string {
+  const prefix = `minefield record "${reconstruction.reference}": `;
+  return problem.message.startsWith(prefix) ? problem.message.slice(prefix.length) : problem.message;
+}
+
+/**
+ * Why a record was left out, short enough for a sentence naming every skipped record: its first
+ * error (reconstruction reports causes before their consequences: an unplaced anchor before the
+ * points behind it) and how many more there are; the full list goes with it.
+ */
+export function skipReason(reconstruction: Reconstruction, errors: readonly Problem[]): string {
+  const [first] = errors;
+  if (first === undefined) return 'the record could not be placed';
+  const more = errors.length - 1;
+  return `${problemText(reconstruction, first)}${more === 0 ? '' : ` (and ${more} more error${more === 1 ? '' : 's'})`}`;
+}
+
 export interface AuditAggregate {
   key: string;
-  records: number;
-  /** Pooled A(τ): all found mines within τ over all found mines, across the group's records. */
-  accuracy: CurvePoint[];
+  /** Records audited and pooled. */
+  audited: number;
+  /** Records of the group left out, with why (their reconstruction has errors). */
+  skipped: SkippedRecord[];
+  /** What the pooled figures cover, in words: "pooled over 97 of 100 records; 3 skipped: MF-12 (…), …". */
+  coverage: string;
+  /** Pooled positional accuracy A(τ): all found mines within τ over all found mines, across the group's audited records. */
+  positionalAccuracy: CurvePoint[];
   completeness: Share;
-  outside: { finds: Share; accidents: Share; combined: Share };
-  /** Found versus stated, summed over the records that state a total. */
-  foundVersusStated: { found: number; stated: number; records: number };
-  /** Pooled A(τ) at the audit tolerance after each record's own correction (records without a fit count as uncorrected). */
-  accuracyAfterCorrection: Share;
+  outsideShare: { finds: Share; accidents: Share; combined: Share };
+  /** Count discrepancy: found versus stated, summed over the records that state a total. */
+  countDiscrepancy: { found: number; stated: number; records: number };
+  /**
+   * Pooled A(τ) at the audit tolerance after each record's own correction where that correction
+   * is significant; every other record counts as recorded, since a correction that does not beat
+   * chance only fits noise and would flatter the figure.
+   */
+  positionalAccuracyAfterCorrection: Share;
   significantShifts: number;
 }
 
@@ -433,41 +562,50 @@ export interface AuditAggregate {
  * Pool audits per handover batch or per area. Shares are pooled (sum of counts over sum of
  * denominators), not averages of per-record ratios: a record with 3 finds must not weigh as much
  * as one with 300, and pooled figures are what "x% of found mines lay within 5 m of a recorded
- * position" means. Audits must share one tolerance and curve.
+ * position" means. Audits must share one tolerance and curve. Skipped records are listed in
+ * their group and named in its `coverage`, so a pooled figure never silently covers fewer
+ * records than the group holds.
  */
-export function aggregateAudits(results: readonly AuditResult[], by: 'handoverBatch' | 'area'): AuditAggregate[] {
-  const groups = new Map<string, AuditResult[]>();
-  for (const r of results) {
-    const key = (by === 'handoverBatch' ? r.handoverBatch : r.area) ?? '(none)';
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
+export function aggregateAudits(results: readonly AuditResult[], by: 'handoverBatch' | 'area', skipped: readonly SkippedRecord[] = []): AuditAggregate[] {
+  const keyOf = (r: { handoverBatch?: string | undefined; area?: string | undefined }): string => (by === 'handoverBatch' ? r.handoverBatch : r.area) ?? '(none)';
+  const groups = new Map<string, { audited: AuditResult[]; skipped: SkippedRecord[] }>();
+  const group = (key: string) => groups.get(key) ?? groups.set(key, { audited: [], skipped: [] }).get(key)!;
+  for (const r of results) group(keyOf(r)).audited.push(r);
+  for (const s of skipped) group(keyOf(s)).skipped.push(s);
   const first = results[0];
   for (const r of results) {
     if (first !== undefined && (r.toleranceM !== first.toleranceM || r.parameters.curve.join() !== first.parameters.curve.join())) {
       throw new Error(`aggregateAudits: record "${r.reference}" was audited with τ = ${r.toleranceM} m and curve ${r.parameters.curve.join(', ')}, unlike "${first.reference}"`);
     }
   }
+  const curve = first?.parameters.curve ?? [];
   const sum = (rs: AuditResult[], f: (r: AuditResult) => number): number => rs.reduce((n, r) => n + f(r), 0);
+  const atTolerance = (points: CurvePoint[]): CurvePoint | undefined => points.find((p) => p.toleranceM === first?.toleranceM);
   return [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, rs]) => {
-      const curve = rs[0]?.parameters.curve ?? [];
-      const withStated = rs.filter((r) => r.counts.stated !== null);
-      const pooled = (pick: (o: NonNullable<AuditResult['outside']>) => Share): Share =>
-        share(sum(rs, (r) => (r.outside ? pick(r.outside).count : 0)), sum(rs, (r) => (r.outside ? pick(r.outside).of : 0)));
-      const atTolerance = (points: CurvePoint[]): CurvePoint | undefined => points.find((p) => p.toleranceM === rs[0]?.toleranceM);
+    .map(([key, { audited: rs, skipped: left }]) => {
+      const withStated = rs.filter((r) => r.countDiscrepancy.stated !== null);
+      const pooled = (pick: (o: NonNullable<AuditResult['outsideShare']>) => Share): Share =>
+        share(sum(rs, (r) => (r.outsideShare ? pick(r.outsideShare).count : 0)), sum(rs, (r) => (r.outsideShare ? pick(r.outsideShare).of : 0)));
+      const corrected = (r: AuditResult): CurvePoint[] => (r.systematicError?.significant === true ? r.systematicError.positionalAccuracyAfter : r.positionalAccuracy);
       return {
         key,
-        records: rs.length,
-        accuracy: curve.map((t, i) => ({ toleranceM: t, ...share(sum(rs, (r) => r.accuracy[i]?.count ?? 0), sum(rs, (r) => r.accuracy[i]?.of ?? 0)) })),
+        audited: rs.length,
+        skipped: left,
+        coverage: coverage(rs.length, left),
+        positionalAccuracy: curve.map((t, i) => ({ toleranceM: t, ...share(sum(rs, (r) => r.positionalAccuracy[i]?.count ?? 0), sum(rs, (r) => r.positionalAccuracy[i]?.of ?? 0)) })),
         completeness: share(sum(rs, (r) => r.completeness.count), sum(rs, (r) => r.completeness.of)),
-        outside: { finds: pooled((o) => o.finds), accidents: pooled((o) => o.accidents), combined: pooled((o) => o.combined) },
-        foundVersusStated: { found: sum(withStated, (r) => r.counts.found), stated: sum(withStated, (r) => r.counts.stated ?? 0), records: withStated.length },
-        accuracyAfterCorrection: share(
-          sum(rs, (r) => atTolerance(r.systematic?.accuracyAfter ?? r.accuracy)?.count ?? 0),
-          sum(rs, (r) => atTolerance(r.accuracy)?.of ?? 0),
-        ),
-        significantShifts: rs.filter((r) => r.systematic?.significant === true).length,
+        outsideShare: { finds: pooled((o) => o.finds), accidents: pooled((o) => o.accidents), combined: pooled((o) => o.combined) },
+        countDiscrepancy: { found: sum(withStated, (r) => r.countDiscrepancy.found), stated: sum(withStated, (r) => r.countDiscrepancy.stated ?? 0), records: withStated.length },
+        positionalAccuracyAfterCorrection: share(sum(rs, (r) => atTolerance(corrected(r))?.count ?? 0), sum(rs, (r) => atTolerance(r.positionalAccuracy)?.of ?? 0)),
+        significantShifts: rs.filter((r) => r.systematicError?.significant === true).length,
       };
     });
+}
+
+/** @example coverage(2, [{ reference: 'MF-9', reason: 'legs[3].distance: …' }]) // "pooled over 2 of 3 records; 1 skipped: MF-9 (legs[3].distance: …)" */
+export function coverage(audited: number, skipped: readonly SkippedRecord[]): string {
+  const total = audited + skipped.length;
+  const head = `pooled over ${audited} of ${total} record${total === 1 ? '' : 's'}`;
+  return skipped.length === 0 ? head : `${head}; ${skipped.length} skipped: ${skipped.map((s) => `${s.reference} (${s.reason})`).join(', ')}`;
 }

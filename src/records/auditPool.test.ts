@@ -26,14 +26,28 @@ test('audits on worker threads are the same as in the main thread, record for re
   try {
     const inWorkers = await Promise.all(tasks.map((t) => pool.run(t)));
     assert.deepEqual(inWorkers, tasks.map(runAuditTask));
-    assert.ok(inWorkers.some((o) => 'audit' in o && o.audit.systematic?.significant === true));
+    assert.ok(inWorkers.some((o) => 'audit' in o && o.audit.systematicError?.significant === true));
   } finally {
     await pool.close();
   }
 });
 
-test('a record that cannot be placed is skipped, with the reason', () => {
+test('a record that cannot be placed is skipped, with the first error as the reason and every error listed', () => {
   const t = task('MF-W5', 0, 5);
   const record = { ...t.record, referencePoints: t.record.referencePoints.map(({ coordinates: _, ...rp }) => rp) };
-  assert.deepEqual(runAuditTask({ ...t, record }), { skipped: 'no reference point has usable coordinates' });
+  const outcome = runAuditTask({ ...t, record });
+  assert.ok('skipped' in outcome);
+  const { errors } = outcome.skipped;
+  assert.deepEqual(errors.map((p) => p.code).slice(0, 2), ['no_anchor', 'unlocated_point']);
+  assert.ok(errors.length > 2 && errors.every((p) => p.severity === 'error'));
+  assert.equal(outcome.skipped.reason, `referencePoints: no reference point has usable coordinates, so nothing can be placed (and ${errors.length - 1} more errors)`);
+});
+
+test('a record placed in part (a leg of distance 0 leaves the points behind it unplaced) is skipped, with its errors', () => {
+  const t = task('MF-W6', 0, 6);
+  const record = { ...t.record, legs: t.record.legs.map((leg, i) => (i === 2 ? { ...leg, distance: 0 } : leg)) };
+  const outcome = runAuditTask({ ...t, record });
+  assert.ok('skipped' in outcome);
+  assert.match(outcome.skipped.reason, /^legs\[2\]\.distance: distance must be greater than 0 m \(got 0\) \(and \d+ more errors?\)$/);
+  assert.ok(outcome.skipped.errors.every((p) => p.severity === 'error'));
 });

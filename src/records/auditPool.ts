@@ -6,9 +6,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { auditRecordPoints, type AuditOptions, type AuditPoints, type AuditResult } from './audit.ts';
+import { auditBlockers, auditRecordPoints, skipReason, type AuditOptions, type AuditPoints, type AuditResult } from './audit.ts';
 import type { MinefieldRecord } from './format.ts';
-import { reconstruct } from './reconstruct.ts';
+import { reconstruct, type Problem } from './reconstruct.ts';
 
 export interface AuditTask {
   record: MinefieldRecord;
@@ -16,12 +16,13 @@ export interface AuditTask {
   options: AuditOptions;
 }
 
-/** The audit, or why the record could not be audited (it could not be placed). */
-export type AuditOutcome = { audit: AuditResult } | { skipped: string };
+/** The audit, or why the record was left out: the errors of its reconstruction (see `auditBlockers`). */
+export type AuditOutcome = { audit: AuditResult } | { skipped: { reason: string; errors: Problem[] } };
 
 export function runAuditTask(task: AuditTask): AuditOutcome {
   const reconstruction = reconstruct(task.record);
-  if (reconstruction.origin === null) return { skipped: 'no reference point has usable coordinates' };
+  const errors = auditBlockers(reconstruction);
+  if (errors.length > 0 || reconstruction.origin === null) return { skipped: { reason: skipReason(reconstruction, errors), errors } };
   return { audit: auditRecordPoints(reconstruction, task.points, task.options) };
 }
 

@@ -6,9 +6,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../errors.ts';
 import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
-import type { AuditAggregate, AuditResult, CurvePoint, Share } from './audit.ts';
+import { formatDeg } from '../geodesy/angles.ts';
+import { auditBlockers, formatPValue, type AuditAggregate, type AuditResult, type CurvePoint, type Share } from './audit.ts';
 import { parseLegsCsv } from './format.ts';
+import { reconstruct } from './reconstruct.ts';
 import { renderAuditReport } from './report.ts';
+import { safegroundVersion } from '../version.ts';
 import * as records from './store.ts';
 
 function positiveNumber(name: string): (value: string) => number {
@@ -32,7 +35,7 @@ function percent(s: Share | CurvePoint | undefined): string {
 }
 
 function atTolerance(audit: AuditResult): CurvePoint | undefined {
-  return audit.accuracy.find((p) => p.toleranceM === audit.toleranceM);
+  return audit.positionalAccuracy.find((p) => p.toleranceM === audit.toleranceM);
 }
 
 /** Progress on stderr, only when a person is watching it. */
@@ -41,35 +44,39 @@ function progress(label: string): ((done: number, total: number) => void) | unde
   return (done, total) => process.stderr.write(`\r${label} ${done}/${total}${done === total ? '\n' : ''}`);
 }
 
-const RECORD_COLUMNS = ['reference', 'batch', 'found mines', 'A(τ)', 'completeness', 'outside', 'found − stated', 'shift', 'significant'] as const;
+function counted(s: Share | CurvePoint | undefined): string {
+  return `${percent(s)} (${s?.count ?? 0}/${s?.of ?? 0})`;
+}
+
+const RECORD_COLUMNS = ['reference', 'batch', 'found mines', 'positional accuracy A(τ)', 'completeness', 'outside share', 'found − stated', 'systematic error', 'significant', 'p'] as const;
 
 function recordCells(a: AuditResult): string[] {
-  const s = a.systematic;
+  const s = a.systematicError;
   return [
     a.reference,
     a.handoverBatch ?? '',
-    String(a.counts.found),
-    `${percent(atTolerance(a))} (${atTolerance(a)?.count ?? 0}/${atTolerance(a)?.of ?? 0})`,
-    `${percent(a.completeness)} (${a.completeness.count}/${a.completeness.of})`,
-    a.outside ? `${percent(a.outside.combined)} (${a.outside.combined.count}/${a.outside.combined.of})` : '-',
-    a.counts.foundMinusStated === null ? '-' : String(a.counts.foundMinusStated),
-    s ? `${s.shiftM.toFixed(1)} m @ ${s.bearingDeg.toFixed(0)}°, ${s.rotationDeg.toFixed(1)}°` : '-',
+    String(a.countDiscrepancy.found),
+    counted(atTolerance(a)),
+    counted(a.completeness),
+    a.outsideShare ? counted(a.outsideShare.combined) : '-',
+    a.countDiscrepancy.foundMinusStated === null ? '-' : String(a.countDiscrepancy.foundMinusStated),
+    s ? `${s.shiftM.toFixed(1)} m @ ${formatDeg(s.bearingDeg)}, ${formatDeg(s.rotationDeg, { decimals: 1, kind: 'signed' })}` : '-',
     s ? (s.significant ? 'yes' : 'no') : '-',
+    s ? formatPValue(s.pValue) : '-',
   ];
 }
 
-const BATCH_COLUMNS = ['batch', 'records', 'A(τ) pooled', 'completeness', 'outside', 'found / stated', 'A(τ) after correction', 'significant shifts'] as const;
+const BATCH_COLUMNS = ['batch', 'records audited', 'positional accuracy A(τ)', 'completeness', 'outside share', 'found / stated', 'A(τ) after significant corrections', 'significant shifts'] as const;
 
 function batchCells(g: AuditAggregate, tolerance: number): string[] {
-  const a = g.accuracy.find((p) => p.toleranceM === tolerance);
   return [
     g.key,
-    String(g.records),
-    `${percent(a)} (${a?.count ?? 0}/${a?.of ?? 0})`,
-    `${percent(g.completeness)} (${g.completeness.count}/${g.completeness.of})`,
-    `${percent(g.outside.combined)} (${g.outside.combined.count}/${g.outside.combined.of})`,
-    `${g.foundVersusStated.found} / ${g.foundVersusStated.stated} (${g.foundVersusStated.records} records)`,
-    `${percent(g.accuracyAfterCorrection)} (${g.accuracyAfterCorrection.count}/${g.accuracyAfterCorrection.of})`,
+    `${g.audited} of ${g.audited + g.skipped.length}`,
+    counted(g.positionalAccuracy.find((p) => p.toleranceM === tolerance)),
+    counted(g.completeness),
+    counted(g.outsideShare.combined),
+    `${g.countDiscrepancy.found} / ${g.countDiscrepancy.stated} (${g.countDiscrepancy.records} records)`,
+    counted(g.positionalAccuracyAfterCorrection),
     String(g.significantShifts),
   ];
 }
@@ -93,13 +100,17 @@ export function formatBatchAudit(result: records.BatchAudit, format: 'table' | '
   if (format === 'csv') {
     const lines = [['kind', 'id', ...RECORD_COLUMNS].map(csvCell).join(',')];
     for (const [i, row] of recordRows.entries()) lines.push(['record', result.records[i]?.id ?? '', ...row].map(csvCell).join(','));
-    lines.push('', ['kind', ...BATCH_COLUMNS].map(csvCell).join(','));
-    for (const row of batchRows) lines.push(['batch', ...row].map(csvCell).join(','));
+    lines.push('', ['kind', ...BATCH_COLUMNS, 'coverage'].map(csvCell).join(','));
+    for (const [i, row] of batchRows.entries()) lines.push(['batch', ...row, result.batches[i]?.coverage ?? ''].map(csvCell).join(','));
+    if (result.skipped.length > 0) {
+      lines.push('', ['kind', 'id', 'reference', 'batch', 'reason'].map(csvCell).join(','));
+      for (const s of result.skipped) lines.push(['skipped', s.id, s.reference, s.handoverBatch ?? '', s.reason].map(csvCell).join(','));
+    }
     lines.push('', csvCell(method));
     return `${lines.join('\n')}\n`;
   }
-  const skipped = result.skipped.map((s) => `Not audited: "${s.reference}" (${s.reason})`);
-  return `${[textTable(RECORD_COLUMNS, recordRows), '', textTable(BATCH_COLUMNS, batchRows), '', ...skipped, method].join('\n')}\n`;
+  const coverage = result.batches.map((g) => `${g.key}: ${g.coverage}`);
+  return `${[textTable(RECORD_COLUMNS, recordRows), '', textTable(BATCH_COLUMNS, batchRows), '', ...coverage, method].join('\n')}\n`;
 }
 
 export function recordsCommand(): Command {
@@ -112,7 +123,8 @@ export function recordsCommand(): Command {
     .option('--hazard <id...>', 'hazards the record backs')
     .option('--replace', 'replace the stored record with the same reference (a new version)')
     .option('--reason <text>', 'why the record is stored or changed, kept in its history')
-    .action(async (file: string, options: StoreOptions & { legs?: string; hazard?: string[]; replace?: boolean; reason?: string }) => {
+    .option('--keep-with-errors', 'store the record even though its reconstruction has errors; it is flagged and left out of audits')
+    .action(async (file: string, options: StoreOptions & { legs?: string; hazard?: string[]; replace?: boolean; reason?: string; keepWithErrors?: boolean }) => {
       let json: unknown;
       try {
         json = JSON.parse(await readText(file, 'record file'));
@@ -133,17 +145,26 @@ export function recordsCommand(): Command {
         json = { ...json, legs };
       }
       const record = records.recordFromInput(json);
+      const reconstruction = reconstruct(record);
+      for (const p of reconstruction.problems) process.stderr.write(`${p.severity}: ${p.message}\n`);
+      const errors = auditBlockers(reconstruction).length;
+      if (errors > 0 && options.keepWithErrors !== true) {
+        throw new UserError(
+          `minefield record "${record.reference}" was not stored: its reconstruction has ${errors} error${errors === 1 ? '' : 's'} (listed above); fix the record, or store it flagged with --keep-with-errors (it is then left out of audits)`,
+          'reconstruction_errors',
+        );
+      }
       await withStore(options, async (db) => {
-        const saveOptions = { hazardIds: options.hazard, reason: options.reason ?? `imported from ${file}` };
+        const saveOptions = { hazardIds: options.hazard, reason: options.reason ?? `imported from ${file}`, keepWithErrors: options.keepWithErrors };
         const existing = await records.findRecord(db, record.reference);
         if (existing && !options.replace) throw new UserError(`minefield record "${record.reference}" is already stored (id ${existing.id}); use --replace to store a new version`, 'conflict');
         const saved = existing
           ? await records.replaceRecord(db, existing.id, existing.version, record, null, saveOptions)
           : await records.createRecord(db, record, null, saveOptions);
-        for (const p of saved.reconstruction.problems) process.stderr.write(`${p.severity}: ${p.message}\n`);
         const r = saved.reconstruction;
+        const flag = errors > 0 ? `, flagged: kept with ${errors} reconstruction error${errors === 1 ? '' : 's'}, left out of audits` : '';
         process.stdout.write(
-          `Stored "${record.reference}" as ${saved.id}, version ${saved.version}: ${r.points.length} points placed, ${r.rows.length} rows, ${r.predictedMines.length} mine positions, ${r.problems.length} problem(s)\n`,
+          `Stored "${record.reference}" as ${saved.id}, version ${saved.version}: ${r.points.length} points placed, ${r.rows.length} rows, ${r.predictedMines.length} mine positions, ${r.problems.length} problem(s)${flag}\n`,
         );
       });
     });
@@ -176,7 +197,7 @@ export function recordsCommand(): Command {
         if (!stored) throw new UserError(`No minefield record with id or reference ${JSON.stringify(idOrReference)}`, 'not_found');
         const result = await records.auditStoredRecord(db, stored.id, { tolerance: options.tolerance });
         if (!result) throw new UserError(`No minefield record ${stored.id}`, 'not_found');
-        await writeFile(options.out, renderAuditReport(result.stored.record, result.reconstruction, result.audit, result.finds, result.accidents));
+        await writeFile(options.out, renderAuditReport({ ...result, record: result.stored.record }, { auditedAt: new Date(), version: safegroundVersion() }));
         process.stdout.write(`Wrote the audit report of "${stored.record.reference}" to ${options.out}\n`);
       });
     });

@@ -1,5 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { testBackends } from '../../test/support/backends.ts';
 import { type Actors, seedActors } from '../../test/support/actors.ts';
@@ -50,6 +52,39 @@ async function insertFinds(db: Db, points: readonly LatLon[]): Promise<void> {
      SELECT 'ap_mine', ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326), DATE '2021-06-01', 'test' FROM jsonb_to_recordset($1::text::jsonb) AS t(lon float8, lat float8)`,
     [JSON.stringify(points.map((p) => ({ lon: p.lon, lat: p.lat })))],
   );
+}
+
+/** A field record with a fifth row ending at a point nothing defines: one reconstruction error, the rest placed. */
+function recordWithError(reference: string, batch: string, rp: LatLon): Record<string, unknown> {
+  const definition = fieldRecord(reference, batch, rp);
+  return { ...definition, rows: [...(definition.rows as unknown[]), { name: 'Row 5', start: 'S0', end: 'NOPE', mineCount: 3, spacing: 5 }] };
+}
+
+/**
+ * MGRS to 1 m from a UTM position, by the letter scheme of the standard (NGA): the oracle for the
+ * report's MGRS, independent of the `mgrs` library. Northern hemisphere.
+ */
+function mgrsFromUtm(zone: number, lat: number, easting: number, northing: number): string {
+  const band = 'CDEFGHJKLMNPQRSTUVWX'[Math.floor((lat + 80) / 8)];
+  const columns = ['STUVWXYZ', 'ABCDEFGH', 'JKLMNPQR'][zone % 3]!;
+  const rows = 'ABCDEFGHJKLMNPQRSTUV';
+  const column = columns[Math.floor(easting / 100_000) - 1];
+  const row = rows[(Math.floor(northing / 100_000) + (zone % 2 === 0 ? 5 : 0)) % 20];
+  const digits = (v: number) => String(Math.floor(v % 100_000)).padStart(5, '0');
+  return `${zone}${band} ${column}${row} ${digits(easting)} ${digits(northing)}`;
+}
+
+/** PostGIS's answer for a point: UTM zone 34N (EPSG:32634) easting and northing. */
+async function utm34(db: Db, p: LatLon): Promise<{ e: number; n: number }> {
+  const [row] = await db.query<{ e: number; n: number }>('SELECT ST_X(g) AS e, ST_Y(g) AS n FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint($1, $2), 4326), 32634) AS g) t', [p.lon, p.lat]);
+  return row!;
+}
+
+/** The numbers of a report's position cells: "45.1000000° N, 19.1000000° E" and "zone 34N, E 1.5 m, N 2.5 m". */
+function positionCells(html: string, label: RegExp): { lat: number; lon: number; e: number; n: number; mgrs: string } {
+  const row = html.match(new RegExp(`<tr><th>${label.source}</th><td>([\\d.]+)° N, ([\\d.]+)° E</td><td>zone 34N, E ([\\d.]+) m, N ([\\d.]+) m</td><td>([^<]+)</td></tr>`));
+  assert.ok(row, `no position row ${label}`);
+  return { lat: Number(row[1]), lon: Number(row[2]), e: Number(row[3]), n: Number(row[4]), mgrs: row[5]! };
 }
 
 const RP_EXACT = { lat: 44.53461, lon: 18.67012 };
@@ -208,33 +243,33 @@ for (const backend of testBackends()) {
       const onMines = await get(`/api/minefield-records/${exact.id}/audit?tolerance=5`);
       assert.equal(onMines.statusCode, 200, onMines.body);
       const a = onMines.json();
-      assert.deepEqual(a.accuracy.find((p: { toleranceM: number }) => p.toleranceM === 5), { toleranceM: 5, count: 84, of: 84, share: 1 });
+      assert.deepEqual(a.positionalAccuracy.find((p: { toleranceM: number }) => p.toleranceM === 5), { toleranceM: 5, count: 84, of: 84, share: 1 });
       assert.deepEqual(a.completeness, { count: 84, of: 84, share: 1 });
-      assert.equal(a.systematic.significant, false);
+      assert.equal(a.systematicError.significant, false);
       assert.match(a.method, /maximum shift \+ τ/);
 
       const moved = (await get(`/api/minefield-records/${shifted.id}/audit?tolerance=5`)).json();
       assert.equal(moved.finds.mines, 84);
-      assert.equal(moved.systematic.significant, true, moved.systematic.verdict);
-      assert.ok(Math.abs(moved.systematic.shiftM - 30) < 1, `shift ${moved.systematic.shiftM}`);
-      assert.ok(Math.abs(((moved.systematic.bearingDeg + 180) % 360) - 180) < 2, `bearing ${moved.systematic.bearingDeg}`);
+      assert.equal(moved.systematicError.significant, true, moved.systematicError.verdict);
+      assert.ok(Math.abs(moved.systematicError.shiftM - 30) < 1, `shift ${moved.systematicError.shiftM}`);
+      assert.ok(Math.abs(((moved.systematicError.bearingDeg + 180) % 360) - 180) < 2, `bearing ${moved.systematicError.bearingDeg}`);
 
       const batch = await get('/api/minefield-records/audit?batch=HB-AUDIT&tolerance=5');
       assert.equal(batch.statusCode, 200, batch.body);
       const b = batch.json();
       assert.deepEqual(b.records.map((r: { reference: string }) => r.reference), ['MF-AUDIT-EXACT', 'MF-AUDIT-SHIFTED']);
       const at5 = (curve: Array<{ toleranceM: number; count: number; of: number }>) => curve.find((p) => p.toleranceM === 5)!;
-      const movedAt5 = at5(moved.accuracy);
+      const movedAt5 = at5(moved.positionalAccuracy);
       assert.ok(movedAt5.count < 84 * 0.3);
       assert.equal(b.batches.length, 1);
       const pooled = b.batches[0];
       assert.equal(pooled.key, 'HB-AUDIT');
-      assert.equal(pooled.records, 2);
-      assert.deepEqual(at5(pooled.accuracy), { toleranceM: 5, count: 84 + movedAt5.count, of: 168, share: (84 + movedAt5.count) / 168 });
+      assert.equal(pooled.audited, 2);
+      assert.deepEqual(at5(pooled.positionalAccuracy), { toleranceM: 5, count: 84 + movedAt5.count, of: 168, share: (84 + movedAt5.count) / 168 });
       assert.deepEqual(pooled.completeness.of, 168);
-      assert.deepEqual(pooled.foundVersusStated, { found: 168, stated: 168, records: 2 });
+      assert.deepEqual(pooled.countDiscrepancy, { found: 168, stated: 168, records: 2 });
       assert.equal(pooled.significantShifts, 1);
-      assert.ok(pooled.accuracyAfterCorrection.count > 160, `after correction ${pooled.accuracyAfterCorrection.count}`);
+      assert.ok(pooled.positionalAccuracyAfterCorrection.count > 160, `after correction ${pooled.positionalAccuracyAfterCorrection.count}`);
     });
 
     test('the printable report is HTML with the record reference escaped', async () => {
@@ -244,6 +279,122 @@ for (const backend of testBackends()) {
       assert.match(String(response.headers['content-type']), /^text\/html/);
       assert.match(response.body, /MF &lt;script&gt;&amp;&quot;7&quot;/);
       assert.doesNotMatch(response.body, /<script>/);
+    });
+
+    test('a record with reconstruction errors is refused with every error named, unless kept; kept, it is flagged', async () => {
+      const definition = recordWithError('MF-ERR-1', 'HB-ERR', { lat: 45.0, lon: 19.0 });
+      const refused = await post('/api/minefield-records', { record: definition });
+      assert.equal(refused.statusCode, 400, refused.body);
+      const { error } = refused.json();
+      assert.equal(error.code, 'reconstruction_errors');
+      assert.equal(
+        error.message,
+        'minefield record "MF-ERR-1" was not stored: its reconstruction has 1 error: rows[4].end: point "NOPE" is not defined by any reference point or leg. Fix the record, or keep it with its errors (it is then stored flagged and left out of audits)',
+      );
+      assert.deepEqual(error.details.problems.map((p: { path: string; code: string }) => [p.path, p.code]), [['rows[4].end', 'unknown_point']]);
+      const none = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM minefield_record WHERE reference = 'MF-ERR-1'");
+      assert.equal(none[0]?.n, 0);
+
+      const kept = await post('/api/minefield-records', { record: definition, keepWithErrors: true, reason: 'row 5 is illegible on the scan' });
+      assert.equal(kept.statusCode, 201, kept.body);
+      const { id } = kept.json();
+      assert.equal((await get(`/api/minefield-records/${id}`)).json().reconstructionErrors, 1);
+      const listed = (await get('/api/minefield-records?batch=HB-ERR')).json();
+      assert.deepEqual(listed.records.map((r: { reference: string; reconstructionErrors: number }) => [r.reference, r.reconstructionErrors]), [['MF-ERR-1', 1]]);
+      const [history] = await db.query<{ reason: string }>("SELECT change_reason AS reason FROM record_version WHERE entity_type = 'minefield_record' AND entity_id = $1", [id]);
+      assert.equal(history?.reason, 'row 5 is illegible on the scan; kept with 1 reconstruction error');
+
+      const fixed = await app.inject({ method: 'PUT', url: `/api/minefield-records/${id}`, payload: { record: fieldRecord('MF-ERR-1', 'HB-ERR', { lat: 45.0, lon: 19.0 }), version: 1 }, headers: actors.auth('field_user') });
+      assert.equal(fixed.statusCode, 200, fixed.body);
+      assert.equal((await get('/api/minefield-records?batch=HB-ERR')).json().records[0].reconstructionErrors, 0);
+    });
+
+    test('a batch audit leaves out a record with reconstruction errors, lists it with the reason, and pools the rest', async () => {
+      const good = [
+        (await post('/api/minefield-records', { record: fieldRecord('MF-SKIP-A', 'HB-SKIP', { lat: 45.2, lon: 19.2 }) })).json(),
+        (await post('/api/minefield-records', { record: fieldRecord('MF-SKIP-B', 'HB-SKIP', { lat: 45.25, lon: 19.25 }) })).json(),
+      ];
+      const bad = (await post('/api/minefield-records', { record: recordWithError('MF-SKIP-C', 'HB-SKIP', { lat: 45.3, lon: 19.3 }), keepWithErrors: true })).json();
+      for (const g of good) {
+        await insertFinds(db, g.reconstruction.features.filter((f: { properties: { kind: string } }) => f.properties.kind === 'predicted_mine').map((f: { geometry: { coordinates: number[] } }) => ({ lon: f.geometry.coordinates[0]!, lat: f.geometry.coordinates[1]! })));
+      }
+      const response = await get('/api/minefield-records/audit?batch=HB-SKIP&tolerance=5');
+      assert.equal(response.statusCode, 200, response.body);
+      const b = response.json();
+      assert.deepEqual(b.records.map((r: { reference: string }) => r.reference), ['MF-SKIP-A', 'MF-SKIP-B']);
+      assert.equal(b.skipped.length, 1);
+      assert.deepEqual(
+        { ...b.skipped[0], errors: b.skipped[0].errors.map((p: { path: string }) => p.path) },
+        { id: bad.id, reference: 'MF-SKIP-C', handoverBatch: 'HB-SKIP', reason: 'rows[4].end: point "NOPE" is not defined by any reference point or leg', errors: ['rows[4].end'] },
+      );
+      const [pooled] = b.batches;
+      assert.equal(pooled.coverage, 'pooled over 2 of 3 records; 1 skipped: MF-SKIP-C (rows[4].end: point "NOPE" is not defined by any reference point or leg)');
+      assert.equal(pooled.audited, 2);
+      // 84 finds exactly on the 84 predicted mines of each good record; the skipped record's mines count nowhere.
+      assert.deepEqual(pooled.positionalAccuracy.find((p: { toleranceM: number }) => p.toleranceM === 5), { toleranceM: 5, count: 168, of: 168, share: 1 });
+      assert.deepEqual(pooled.completeness, { count: 168, of: 168, share: 1 });
+      assert.deepEqual(pooled.countDiscrepancy, { found: 168, stated: 168, records: 2 });
+    });
+
+    test('the printable report: date, version, reference point and corrected point in lat/lon, UTM and MGRS against PostGIS, finds used and left out', async () => {
+      const rp = { lat: 45.1, lon: 19.1 };
+      const created = (await post('/api/minefield-records', { record: fieldRecord('MF-REPORT', 'HB-REPORT', rp) })).json();
+      const mines = created.reconstruction.features
+        .filter((f: { properties: { kind: string } }) => f.properties.kind === 'predicted_mine')
+        .map((f: { geometry: { coordinates: number[] } }) => ({ lon: f.geometry.coordinates[0]!, lat: f.geometry.coordinates[1]! }));
+      await insertFinds(db, mines.map((m: LatLon) => direct(m, 0, 30)));
+      // Due north of the middle of the perimeter's north edge (10 m south of RP1, 150 m long): 150 m
+      // out is used, 300 m out (2 items) is left out, 500 m out is beyond twice the 205 m radius.
+      const northEdge = direct(direct(rp, 180, 10), 90, 75);
+      for (const [distance, quantity] of [[150, 1], [300, 2], [500, 1]] as const) {
+        const p = direct(northEdge, 0, distance);
+        await db.query(`INSERT INTO find (category, quantity, geom, found_on, source) VALUES ('uxo', $3, ST_SetSRID(ST_MakePoint($1, $2), 4326), DATE '2021-06-01', 'test')`, [p.lon, p.lat, quantity]);
+      }
+      const before = new Date();
+      const response = await get(`/api/minefield-records/${created.id}/report?tolerance=5`);
+      const after = new Date();
+      assert.equal(response.statusCode, 200, response.body);
+      const html = response.body;
+
+      const stamps = [before, after].map((d) => `Audited on ${d.toISOString().slice(0, 10)} at ${d.toISOString().slice(11, 16)} UTC`);
+      assert.ok(stamps.some((stamp) => html.includes(stamp)), `no audit date like ${stamps[0]}`);
+      const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+      let commit: string | null = null;
+      try {
+        commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: new URL('../..', import.meta.url), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      } catch {
+        commit = null;
+      }
+      assert.match(html, new RegExp(`by Safeground ${version.replace(/\./g, '\\.')}${commit === null ? '' : ` \\(commit ${commit}( with local changes)?\\)`}\\.</p>`));
+
+      const audit = (await get(`/api/minefield-records/${created.id}/audit?tolerance=5`)).json();
+      const s = audit.systematicError;
+      assert.equal(s.significant, true, s.verdict);
+
+      const recorded = positionCells(html, /Reference point RP1 as recorded/);
+      assert.deepEqual([recorded.lat, recorded.lon], [45.1, 19.1]);
+      const rpUtm = await utm34(db, rp);
+      assert.ok(Math.abs(recorded.e - rpUtm.e) <= 0.05 + 1e-6 && Math.abs(recorded.n - rpUtm.n) <= 0.05 + 1e-6, `UTM ${recorded.e} ${recorded.n} vs PostGIS ${rpUtm.e} ${rpUtm.n}`);
+      assert.equal(recorded.mgrs, mgrsFromUtm(34, rp.lat, rpUtm.e, rpUtm.n));
+
+      // PostGIS walks the same geodesic (ST_Project on the spheroid) and projects with PROJ.
+      const [projected] = await db.query<{ lat: number; lon: number }>(
+        'SELECT ST_Y(g::geometry) AS lat, ST_X(g::geometry) AS lon FROM (SELECT ST_Project(ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography, $3::float8, radians($4::float8)) AS g) t',
+        [rp.lon, rp.lat, s.shiftM, s.bearingDeg],
+      );
+      const corrected = positionCells(html, /Corrected reference point \(after the significant shift and rotation\)/);
+      assert.ok(Math.abs(corrected.lat - projected!.lat) <= 1e-7 && Math.abs(corrected.lon - projected!.lon) <= 1e-7, `corrected ${corrected.lat} ${corrected.lon} vs PostGIS ${projected!.lat} ${projected!.lon}`);
+      const correctedUtm = await utm34(db, projected!);
+      assert.ok(Math.abs(corrected.e - correctedUtm.e) <= 0.06 && Math.abs(corrected.n - correctedUtm.n) <= 0.06, `UTM ${corrected.e} ${corrected.n} vs PostGIS ${correctedUtm.e} ${correctedUtm.n}`);
+      assert.equal(corrected.mgrs, mgrsFromUtm(34, projected!.lat, correctedUtm.e, correctedUtm.n));
+      // The finds lie 30 m north of the mines, so the reference point moves about 30 m north.
+      assert.ok(Math.abs(corrected.n - recorded.n - 30) < 1 && Math.abs(corrected.e - recorded.e) < 1);
+
+      assert.match(html, /<p>85 finds within the search radius, 84 of them mines\./);
+      assert.ok(html.includes('Finds and accidents are used when they lie within 205 m of the record'));
+      const leftOut = [...html.matchAll(/<tr><td>[0-9a-f-]{36}<\/td><td>uxo<\/td><td class="n">(\d+)<\/td><td>[^<]+<\/td><td class="n">([\d.]+) m<\/td><\/tr>/g)].map((m) => [Number(m[1]), m[2]]);
+      assert.deepEqual(leftOut, [[2, '300.0']]);
+      assert.doesNotMatch(html, /(?<![\d.])(360(\.0+)?|[-−]0(\.0+)?)°/);
     });
 
     test('reading needs data.read and writing report.write: anonymous 401, analyst cannot write', async () => {

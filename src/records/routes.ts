@@ -15,14 +15,17 @@ import { z } from 'zod';
 import type { FeatureCollection, Geometry } from 'geojson';
 import { UserError } from '../errors.ts';
 import { type Route, route } from '../http/route.ts';
+import { auditBlockers } from './audit.ts';
 import { parseLegsCsv } from './format.ts';
 import { reconstruct, toGeoJSON, type Reconstruction } from './reconstruct.ts';
 import { renderAuditReport } from './report.ts';
+import { safegroundVersion } from '../version.ts';
 import * as records from './store.ts';
 
 const Id = z.object({ id: z.uuid() });
 const RecordBody = z.record(z.string(), z.unknown()).describe('a minefield record in the safeground/minefield-record@1 format (docs/minefield-record-format.md)');
 const Tolerance = z.coerce.number().positive().max(100).default(5).describe('τ in metres');
+const KeepWithErrors = z.boolean().optional().describe('store the record even though its reconstruction has errors (it is flagged and left out of audits); without it such a record is refused with 400 reconstruction_errors');
 const MaxShift = z.coerce.number().positive().max(1000).default(records.DEFAULT_MAX_SHIFT_M).describe('largest systematic shift searched for, metres');
 
 /**
@@ -82,9 +85,9 @@ export const recordRoutes: readonly Route[] = [
     summary: 'Store a new minefield record with its reconstruction',
     tag: 'minefield records',
     permission: 'report.write',
-    body: z.strictObject({ record: RecordBody, hazards: z.array(z.uuid()).optional(), reason: z.string().max(2000).optional() }),
+    body: z.strictObject({ record: RecordBody, hazards: z.array(z.uuid()).optional(), reason: z.string().max(2000).optional(), keepWithErrors: KeepWithErrors }),
     async handler({ db, actor, body, reply }) {
-      const saved = await records.createRecord(db, records.recordFromInput(body.record), actor, { hazardIds: body.hazards, reason: body.reason });
+      const saved = await records.createRecord(db, records.recordFromInput(body.record), actor, { hazardIds: body.hazards, reason: body.reason, keepWithErrors: body.keepWithErrors });
       reply.status(201);
       return { id: saved.id, version: saved.version, reconstruction: reconstructionJson(saved.reconstruction) };
     },
@@ -96,9 +99,9 @@ export const recordRoutes: readonly Route[] = [
     tag: 'minefield records',
     permission: 'report.write',
     params: Id,
-    body: z.strictObject({ record: RecordBody, version: z.number().int().min(1), hazards: z.array(z.uuid()).optional(), reason: z.string().max(2000).optional() }),
+    body: z.strictObject({ record: RecordBody, version: z.number().int().min(1), hazards: z.array(z.uuid()).optional(), reason: z.string().max(2000).optional(), keepWithErrors: KeepWithErrors }),
     async handler({ db, actor, params, body }) {
-      const saved = await records.replaceRecord(db, params.id, body.version, records.recordFromInput(body.record), actor, { hazardIds: body.hazards, reason: body.reason });
+      const saved = await records.replaceRecord(db, params.id, body.version, records.recordFromInput(body.record), actor, { hazardIds: body.hazards, reason: body.reason, keepWithErrors: body.keepWithErrors });
       return { id: saved.id, version: saved.version, reconstruction: reconstructionJson(saved.reconstruction) };
     },
   }),
@@ -120,7 +123,7 @@ export const recordRoutes: readonly Route[] = [
   route({
     method: 'GET',
     path: '/api/minefield-records/audit',
-    summary: 'Accuracy audit of every record of a handover batch (or of all): per-record figures and pooled batch figures, with the method',
+    summary: 'Accuracy audit of every record of a handover batch (or of all): per-record figures, the records left out for reconstruction errors with why, and pooled batch figures saying what they cover, with the method',
     tag: 'minefield records',
     permission: 'data.read',
     query: z.strictObject({ batch: z.string().min(1).optional(), tolerance: Tolerance, maxShift: MaxShift }),
@@ -139,7 +142,17 @@ export const recordRoutes: readonly Route[] = [
     async handler({ db, params }) {
       const stored = await records.getRecord(db, params.id);
       if (!stored) throw notFound(params.id);
-      return { id: stored.id, version: stored.version, hazards: stored.hazardIds, createdAt: stored.createdAt, updatedAt: stored.updatedAt, record: stored.record, reconstruction: reconstructionJson(reconstruct(stored.record)) };
+      const reconstruction = reconstruct(stored.record);
+      return {
+        id: stored.id,
+        version: stored.version,
+        hazards: stored.hazardIds,
+        createdAt: stored.createdAt,
+        updatedAt: stored.updatedAt,
+        record: stored.record,
+        reconstructionErrors: auditBlockers(reconstruction).length,
+        reconstruction: reconstructionJson(reconstruction),
+      };
     },
   }),
   route({
@@ -153,7 +166,7 @@ export const recordRoutes: readonly Route[] = [
     async handler({ db, params, query }) {
       const result = await records.auditStoredRecord(db, params.id, query);
       if (!result) throw notFound(params.id);
-      return { id: params.id, method: records.AUDIT_METHOD, ...result.audit };
+      return { id: params.id, method: records.AUDIT_METHOD, reconstructionErrors: result.errors, ...result.audit };
     },
   }),
   route({
@@ -168,7 +181,7 @@ export const recordRoutes: readonly Route[] = [
     async handler({ db, params, query }) {
       const result = await records.auditStoredRecord(db, params.id, query);
       if (!result) throw notFound(params.id);
-      return renderAuditReport(result.stored.record, result.reconstruction, result.audit, result.finds, result.accidents);
+      return renderAuditReport({ ...result, record: result.stored.record }, { auditedAt: new Date(), version: safegroundVersion() });
     },
   }),
 ];

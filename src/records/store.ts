@@ -12,10 +12,25 @@ import type { Actor } from '../access/permissions.ts';
 import { writeAudit } from '../access/store.ts';
 import { UserError } from '../errors.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { aggregateAudits, auditRecord, auditPointsOf, auditRecordPoints, isMine, type Accident, type AuditPoints, type AuditAggregate, type AuditOptions, type AuditResult, type Find } from './audit.ts';
+import {
+  aggregateAudits,
+  auditBlockers,
+  auditPointsOf,
+  auditRecordWithFinds,
+  isMine,
+  problemText,
+  type Accident,
+  type AuditAggregate,
+  type AuditPoints,
+  type AuditResult,
+  type Find,
+  type FindUse,
+  type LeftOutFind,
+  type SkippedRecord,
+} from './audit.ts';
 import { AuditPool, auditWorkerCount, runAuditTask, type AuditOutcome, type AuditTask } from './auditPool.ts';
 import { recordLabel, validateMinefieldRecord, type MinefieldRecord } from './format.ts';
-import { reconstruct, type Reconstruction } from './reconstruct.ts';
+import { reconstruct, type Problem, type Reconstruction } from './reconstruct.ts';
 
 export const ENTITY_TYPE = 'minefield_record';
 
@@ -36,7 +51,7 @@ export function coverDistanceM(options: { tolerance: number; maxShift: number })
 }
 
 export const AUDIT_METHOD =
-  'finds and accidents within the record\'s maximum shift + τ (geodesic) of the hull of its perimeter, rows and mines; A(τ) = found mines within τ of a row line or mine position; shares pooled over records (sum of counts over sum of totals)';
+  'finds and accidents within the record\'s maximum shift + τ (geodesic) of the hull of its perimeter, rows and mines; positional accuracy A(τ) = found mines within τ of a row line or mine position; completeness = recorded or predicted mine positions paired one-to-one with a found mine within τ; records whose reconstruction has errors are left out and listed; shares pooled over records (sum of counts over sum of totals); A(τ) after correction applies only significant corrections';
 
 export interface StoredRecord {
   id: string;
@@ -51,6 +66,31 @@ export interface SaveOptions {
   /** Hazards the record backs (links replace the previous ones when given). */
   hazardIds?: readonly string[] | undefined;
   reason?: string | null | undefined;
+  /**
+   * Store the record even though its reconstruction has errors. It is then flagged: its history
+   * says it was kept with them, listings count them, and audits leave it out. Without this, a
+   * record with errors is refused with every error listed.
+   */
+  keepWithErrors?: boolean | undefined;
+}
+
+/**
+ * The reconstruction, refused if it has errors unless the caller keeps them; and the reason for
+ * the history, which says when a record was kept with errors.
+ */
+function checkedReconstruction(record: MinefieldRecord, options: SaveOptions): { reconstruction: Reconstruction; errors: Problem[]; reason: string | null } {
+  const reconstruction = reconstruct(record);
+  const errors = auditBlockers(reconstruction);
+  if (errors.length > 0 && options.keepWithErrors !== true) {
+    throw new UserError(
+      `minefield record "${record.reference}" was not stored: its reconstruction has ${errors.length} error${errors.length === 1 ? '' : 's'}: ${errors.map((p) => problemText(reconstruction, p)).join('; ')}. Fix the record, or keep it with its errors (it is then stored flagged and left out of audits)`,
+      'reconstruction_errors',
+      { reference: record.reference, problems: errors },
+    );
+  }
+  const flag = errors.length === 0 ? null : `kept with ${errors.length} reconstruction error${errors.length === 1 ? '' : 's'}`;
+  const reason = [options.reason ?? null, flag].filter((r) => r !== null).join('; ') || null;
+  return { reconstruction, errors, reason };
 }
 
 /**
@@ -83,15 +123,15 @@ export async function createRecord(db: Db, input: MinefieldRecord, actor: Actor 
     const [row] = await tx.query<{ id: string }>('SELECT gen_random_uuid() AS id');
     const id = row!.id;
     const record = { ...input, id };
-    const reconstruction = reconstruct(record);
+    const { reconstruction, errors, reason } = checkedReconstruction(record, options);
     await tx.query(
       `INSERT INTO minefield_record (id, reference, angle_unit, north_reference, definition, source, created_by, updated_by)
        VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $7)`,
       [id, record.reference, record.angleUnit, record.north.reference, JSON.stringify(record), record.provenance.source, actor?.userId ?? null],
     );
     await writeDerived(tx, id, record, reconstruction, options.hazardIds ?? []);
-    await writeVersion(tx, id, 1, record, actor, options.reason ?? null);
-    await writeAudit(tx, actor, 'minefield_record.create', { type: ENTITY_TYPE, id }, { reference: record.reference, version: 1 });
+    await writeVersion(tx, id, 1, record, actor, reason);
+    await writeAudit(tx, actor, 'minefield_record.create', { type: ENTITY_TYPE, id }, { reference: record.reference, version: 1, reconstructionErrors: errors.length });
     return { id, version: 1, reconstruction };
   });
 }
@@ -124,7 +164,7 @@ export async function replaceRecord(
     const [taken] = await tx.query<{ id: string }>('SELECT id FROM minefield_record WHERE reference = $1 AND id <> $2', [input.reference, id]);
     if (taken) throw new UserError(`minefield record "${input.reference}": that reference is already used by record ${taken.id}`, 'conflict', { id: taken.id });
     const record = { ...input, id };
-    const reconstruction = reconstruct(record);
+    const { reconstruction, errors, reason } = checkedReconstruction(record, options);
     const next = version + 1;
     await tx.query(
       `UPDATE minefield_record SET reference = $2, angle_unit = $3, north_reference = $4, definition = $5::text::jsonb, source = $6,
@@ -136,8 +176,8 @@ export async function replaceRecord(
     }
     if (options.hazardIds !== undefined) await tx.query('DELETE FROM minefield_record_hazard WHERE record_id = $1', [id]);
     await writeDerived(tx, id, record, reconstruction, options.hazardIds ?? []);
-    await writeVersion(tx, id, next, record, actor, options.reason ?? null);
-    await writeAudit(tx, actor, 'minefield_record.replace', { type: ENTITY_TYPE, id }, { reference: record.reference, version: next });
+    await writeVersion(tx, id, next, record, actor, reason);
+    await writeAudit(tx, actor, 'minefield_record.replace', { type: ENTITY_TYPE, id }, { reference: record.reference, version: next, reconstructionErrors: errors.length });
     return { id, version: next, reconstruction };
   });
 }
@@ -286,20 +326,24 @@ export interface RecordSummary {
   rowCount: number;
   minePositions: number;
   perimeterAreaM2: number | null;
+  /** Errors of its reconstruction: a record stored with errors (kept with them) is flagged by this, and left out of audits. */
+  reconstructionErrors: number;
   updatedAt: Date;
 }
 
 /**
  * One page of records. The page is picked first: counted and measured in the same query level,
- * PostgreSQL would count the mines and rows of every record OFFSET skips as well.
+ * PostgreSQL would count the mines and rows of every record OFFSET skips as well. Errors are
+ * counted on the reconstruction of each listed definition, like every read, so the flag is
+ * always what the definition says.
  */
 export async function listRecords(db: Queryable, filter: { batch?: string | undefined; limit: number; offset: number }): Promise<{ total: number; records: RecordSummary[] }> {
-  const records = await db.query<RecordSummary>(
+  const rows = await db.query<Omit<RecordSummary, 'reconstructionErrors'> & { definition: MinefieldRecord }>(
     `SELECT r.id, r.reference, r.handover_batch AS "handoverBatch", to_char(r.handover_date, 'YYYY-MM-DD') AS "handoverDate", r.version,
        r.stated_mine_total AS "statedMineTotal",
        (SELECT count(*) FROM minefield_record_row w WHERE w.record_id = r.id)::int AS "rowCount",
        (SELECT count(*) FROM minefield_record_mine m WHERE m.record_id = r.id)::int AS "minePositions",
-       ST_Area(r.perimeter::geography) AS "perimeterAreaM2", r.updated_at AS "updatedAt"
+       ST_Area(r.perimeter::geography) AS "perimeterAreaM2", r.updated_at AS "updatedAt", r.definition
      FROM (
        SELECT * FROM minefield_record WHERE $1::text IS NULL OR handover_batch = $1 ORDER BY reference LIMIT $2 OFFSET $3
      ) r
@@ -307,6 +351,7 @@ export async function listRecords(db: Queryable, filter: { batch?: string | unde
     [filter.batch ?? null, filter.limit, filter.offset],
   );
   const [count] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM minefield_record WHERE $1::text IS NULL OR handover_batch = $1', [filter.batch ?? null]);
+  const records = rows.map(({ definition, ...summary }) => ({ ...summary, reconstructionErrors: auditBlockers(reconstruct(definition)).length }));
   return { total: count?.n ?? 0, records };
 }
 
@@ -459,28 +504,52 @@ export async function loadAuditPoints(db: Queryable, recordIds: readonly string[
   return points;
 }
 
+/**
+ * Finds the search radius `distanceM` leaves out, up to twice that distance, nearest first. The
+ * radius test is geography's `ST_DWithin`, the one `loadAuditInputs` gives the same answers as,
+ * so a find is either used or listed here, never both.
+ */
+export async function loadLeftOutFinds(db: Queryable, recordId: string, distanceM: number): Promise<LeftOutFind[]> {
+  const rows = await db.query<{ id: string; category: string; model: string | null; quantity: number; lat: number; lon: number; distance_m: number }>(
+    `WITH ${SEARCH_CTE}
+     SELECT f.id, f.category, o.name AS model, f.quantity, ST_Y(f.geom) AS lat, ST_X(f.geom) AS lon, ST_Distance(f.geom::geography, s.geog) AS distance_m
+     FROM search s JOIN find f ON ${inCover('f.geom')} AND NOT ST_DWithin(f.geom::geography, s.geog, $3)
+     LEFT JOIN ordnance_model o ON o.id = f.ordnance_model_id
+     ORDER BY distance_m, f.id`,
+    [JSON.stringify([recordId]), 2 * distanceM, distanceM],
+  );
+  return rows.map((f) => ({ id: f.id, lat: f.lat, lon: f.lon, category: f.category, ...(f.model !== null && { model: f.model }), quantity: f.quantity, distanceM: f.distance_m }));
+}
+
 export interface RecordAudit extends AuditInputs {
   stored: StoredRecord;
   reconstruction: Reconstruction;
   audit: AuditResult;
-}
-
-function auditOf(reference: string, reconstruction: Reconstruction, inputs: AuditInputs, options: AuditOptions): AuditResult {
-  if (reconstruction.origin === null) {
-    throw new UserError(`minefield record "${reference}" cannot be audited: no reference point has usable coordinates, so nothing is placed`, 'not_auditable');
-  }
-  return auditRecord(reconstruction, inputs.finds, inputs.accidents, options);
+  /** How each find was used, in the order of `finds`. */
+  findUse: FindUse[];
+  /** Distances to the record are measured up to this, metres. */
+  reachM: number;
+  /** The search radius: finds and accidents within it of the record's hull are used. */
+  searchRadiusM: number;
+  leftOut: LeftOutFind[];
+  /** Errors of the reconstruction: a record kept with errors is audited on its own for diagnosis, never pooled. */
+  errors: Problem[];
 }
 
 /** One stored record audited against the finds and accidents in the land it covers. */
 export async function auditStoredRecord(db: Queryable, id: string, options: { tolerance: number; maxShift?: number }): Promise<RecordAudit | undefined> {
   const stored = await getRecord(db, id);
   if (!stored) return undefined;
-  const maxShift = options.maxShift ?? DEFAULT_MAX_SHIFT_M;
-  const inputs = (await loadAuditInputs(db, [id], coverDistanceM({ tolerance: options.tolerance, maxShift }))).get(id) ?? { finds: [], accidents: [] };
   const reconstruction = reconstruct(stored.record);
-  const audit = auditOf(stored.record.reference, reconstruction, inputs, { tolerance: options.tolerance, maxShift });
-  return { stored, reconstruction, audit, ...inputs };
+  if (reconstruction.origin === null) {
+    throw new UserError(`minefield record "${stored.record.reference}" cannot be audited: no reference point has usable coordinates, so nothing is placed`, 'not_auditable');
+  }
+  const maxShift = options.maxShift ?? DEFAULT_MAX_SHIFT_M;
+  const searchRadiusM = coverDistanceM({ tolerance: options.tolerance, maxShift });
+  const inputs = (await loadAuditInputs(db, [id], searchRadiusM)).get(id) ?? { finds: [], accidents: [] };
+  const leftOut = await loadLeftOutFinds(db, id, searchRadiusM);
+  const { audit, findUse, reachM } = auditRecordWithFinds(reconstruction, inputs.finds, inputs.accidents, { tolerance: options.tolerance, maxShift });
+  return { stored, reconstruction, audit, findUse, reachM, searchRadiusM, leftOut, errors: auditBlockers(reconstruction), ...inputs };
 }
 
 export interface BatchAudit {
@@ -488,9 +557,9 @@ export interface BatchAudit {
   maxShiftM: number;
   method: string;
   records: Array<{ id: string; audit: AuditResult }>;
-  /** Records that could not be placed, so not audited. */
-  skipped: Array<{ id: string; reference: string; reason: string }>;
-  /** Pooled figures per handover batch. */
+  /** Records left out because their reconstruction has errors (the reason lists them). */
+  skipped: Array<SkippedRecord & { id: string; errors: Problem[] }>;
+  /** Pooled figures per handover batch, each naming the records it leaves out. */
   batches: AuditAggregate[];
 }
 
@@ -544,7 +613,7 @@ export async function auditBatch(
   chunks.flat().forEach((stored, i) => {
     const outcome = flat[i]!;
     if ('audit' in outcome) records.push({ id: stored.id, audit: outcome.audit });
-    else skipped.push({ id: stored.id, reference: stored.record.reference, reason: outcome.skipped });
+    else skipped.push({ id: stored.id, reference: stored.record.reference, handoverBatch: stored.record.provenance.handoverBatch, ...outcome.skipped });
   });
   return {
     toleranceM: options.tolerance,
@@ -552,6 +621,10 @@ export async function auditBatch(
     method: AUDIT_METHOD,
     records,
     skipped,
-    batches: aggregateAudits(records.map((r) => r.audit), 'handoverBatch'),
+    batches: aggregateAudits(
+      records.map((r) => r.audit),
+      'handoverBatch',
+      skipped,
+    ),
   };
 }

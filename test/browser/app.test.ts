@@ -444,10 +444,24 @@ describe('web app in Chromium', () => {
     const [record] = await h.db.query<{ id: string; reference: string }>('SELECT id, reference FROM minefield_record ORDER BY reference LIMIT 1');
     const page = await officer.newPage();
     await page.goto('/#/records');
+    await page.getByRole('table', { name: 'Pooled figures per handover batch' }).getByRole('cell', { name: /^\d+ of \d+$/ }).first().waitFor();
     await page.getByRole('link', { name: record!.reference }).click();
     await page.getByRole('heading', { name: `Minefield record ${record!.reference}` }).waitFor();
     await page.getByRole('table', { name: /found mines within τ/ }).waitFor();
     await page.locator('.sketch-finds circle').first().waitFor();
+    // Both figures with the counts they are made of, as the API gives them.
+    type Count = { count: number; of: number };
+    const audit = (await page.evaluate(async (id) => (await fetch(`/api/minefield-records/${id}/audit`)).json(), record!.id)) as {
+      positionalAccuracy: Array<Count & { toleranceM: number }>;
+      completeness: Count;
+      systematicError: { significant: boolean } | null;
+    };
+    const at5 = audit.positionalAccuracy.find((p) => p.toleranceM === 5)!;
+    const completeness = page.locator('dt', { hasText: /^Completeness$/ }).locator('xpath=following-sibling::dd[1]');
+    assert.match((await completeness.textContent()) ?? '', new RegExp(`\\(${audit.completeness.count} of ${audit.completeness.of}\\)$`));
+    const accuracy = page.locator('dt', { hasText: 'Positional accuracy A(5 m)' }).locator('xpath=following-sibling::dd[1]');
+    assert.match((await accuracy.textContent()) ?? '', new RegExp(`\\(${at5.count} of ${at5.of}\\)$`));
+    assert.equal(await page.getByRole('columnheader', { name: 'After the shift' }).count(), audit.systematicError?.significant ? 1 : 0);
     await shoot(page, 'minefield-record');
     await page.close();
   });

@@ -3,6 +3,7 @@
  * browser's Intl for the chosen language. Every catalogue has every key of the English one (the
  * type checker refuses a missing key), so navigation and forms are complete in each language.
  */
+import { displayedDeg } from '../../../src/geodesy/angles.ts';
 import { az } from './az.ts';
 import { en, type MessageKey, type Messages } from './en.ts';
 import { es } from './es.ts';
@@ -75,6 +76,14 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
 
 export function formatNumber(value: number, maximumFractionDigits = 0): string {
   return new Intl.NumberFormat(language, { maximumFractionDigits }).format(value);
+}
+
+/**
+ * An angle's number in the current language, by the one rule for shown angles (displayedDeg in
+ * src/geodesy/angles.ts): a bearing never reads 360, no angle reads -0.
+ */
+export function formatDegrees(degrees: number, decimals: number, kind: 'bearing' | 'signed'): string {
+  return formatNumber(displayedDeg(degrees, decimals, kind), decimals);
 }
 
 export function formatPercent(share: number): string {

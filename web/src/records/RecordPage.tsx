@@ -5,7 +5,7 @@
 import { api, query } from '../api.ts';
 import { useLoad } from '../data.ts';
 import { bbox, type Feature, type FeatureCollection, type Geometry, type Position } from '../geojson.ts';
-import { formatArea, formatDate, formatNumber, formatPercent, t } from '../i18n/index.ts';
+import { formatArea, formatDate, formatDegrees, formatNumber, formatPercent, t } from '../i18n/index.ts';
 import { href } from '../router.ts';
 import type { Find, Page } from '../types.ts';
 import { Show, Sketch, type SketchLayer } from '../ui.tsx';
@@ -15,6 +15,7 @@ interface StoredRecord {
   version: number;
   hazards: string[];
   record: { reference: string; angleUnit: string; north: { reference: string }; provenance: { source: string; handoverBatch?: string; handoverDate?: string; layingDate?: string; statedMineTotal?: number } };
+  reconstructionErrors: number;
   reconstruction: FeatureCollection & { problems: { code: string; severity: string; message: string }[]; perimeterAreaM2: number | null; predictedMineCount: number; statedMineTotal: number | null };
 }
 
@@ -25,16 +26,33 @@ interface Share {
   share: number | null;
 }
 
+type Count = Omit<Share, 'toleranceM'>;
+
 interface Audit {
   method: string;
   toleranceM: number;
   finds: { total: number; mines: number };
-  accuracy: Share[];
-  completeness: { count: number; of: number; share: number | null };
-  outside: { combined: { count: number; of: number; share: number | null } };
-  counts: { found: number; stated: number | null; foundMinusStated: number | null };
-  systematic: { shiftM: number; bearingDeg: number; eastM: number; northM: number; rotationDeg: number; accuracyAfter: Share[]; significant: boolean; verdict: string; correctedOrigin: { lat: number; lon: number } } | null;
+  positionalAccuracy: Share[];
+  completeness: Count;
+  outsideShare: { combined: Count } | null;
+  countDiscrepancy: { found: number; stated: number | null; foundMinusStated: number | null };
+  systematicError: {
+    shiftM: number;
+    bearingDeg: number;
+    eastM: number;
+    northM: number;
+    rotationDeg: number;
+    positionalAccuracyAfter: Share[];
+    significant: boolean;
+    verdict: string;
+    correctedOrigin: { lat: number; lon: number };
+  } | null;
   parameters: { maxShiftM: number };
+}
+
+/** A share with the counts it is made of, so that the figure can be checked. */
+function shareOf(s: Count | undefined): string {
+  return s === undefined || s.share === null ? '—' : t('records.shareOf', { share: formatPercent(s.share), count: formatNumber(s.count), of: formatNumber(s.of) });
 }
 
 const METRES_PER_DEGREE = 111_320;
@@ -124,6 +142,7 @@ export function RecordPage({ id }: { id: string }) {
                   <dt>{t('records.azimuths')}</dt>
                   <dd>{t('records.azimuthsValue', { unit: r.record.angleUnit, north: r.record.north.reference })}</dd>
                 </dl>
+                {r.reconstructionErrors > 0 ? <p class="error">{t('records.withErrors', { count: r.reconstructionErrors })}</p> : null}
                 {r.reconstruction.problems.length > 0 ? (
                   <ul class="problems">
                     {r.reconstruction.problems.map((problem, i) => (
@@ -153,7 +172,9 @@ export function RecordPage({ id }: { id: string }) {
                 <h2 id="record-audit">{t('records.audit')}</h2>
                 <Show loaded={audit}>
                   {(a) => {
-                    const s = a.systematic;
+                    const s = a.systematicError;
+                    // Figures after a correction that does not beat chance would only show a fit to noise.
+                    const corrected = s?.significant ? s : null;
                     const findGeometry: Geometry | null = finds.state === 'ready' && finds.value.length > 0 ? { type: 'MultiPoint', coordinates: finds.value.map((f) => f.geometry.coordinates) } : null;
                     const layers: SketchLayer[] = [
                       { geometry: perimeter, className: 'sketch-record' },
@@ -161,16 +182,16 @@ export function RecordPage({ id }: { id: string }) {
                       { geometry: mines, className: 'sketch-mines' },
                       { geometry: findGeometry, className: 'sketch-finds' },
                     ];
-                    if (s?.significant) {
-                      if (perimeter) layers.push({ geometry: shifted(perimeter, s.eastM, s.northM), className: 'sketch-shifted' });
-                      if (rows) layers.push({ geometry: shifted(rows, s.eastM, s.northM), className: 'sketch-shifted' });
+                    if (corrected) {
+                      if (perimeter) layers.push({ geometry: shifted(perimeter, corrected.eastM, corrected.northM), className: 'sketch-shifted' });
+                      if (rows) layers.push({ geometry: shifted(rows, corrected.eastM, corrected.northM), className: 'sketch-shifted' });
                     }
                     return (
                       <>
                         <Sketch label={t('records.sketchLabel', { reference: r.record.reference })} layers={layers} />
                         <p class="hint">
                           <span class="swatch sketch-record-swatch" /> {t('records.legendRecord')} <span class="swatch sketch-finds-swatch" /> {t('records.legendFinds')}{' '}
-                          {s?.significant ? (
+                          {corrected ? (
                             <>
                               <span class="swatch sketch-shifted-swatch" /> {t('records.legendShifted')}
                             </>
@@ -182,31 +203,36 @@ export function RecordPage({ id }: { id: string }) {
                             <tr>
                               <th scope="col">τ</th>
                               <th scope="col">{t('records.asRecorded')}</th>
-                              <th scope="col">{t('records.afterShift')}</th>
+                              {corrected ? <th scope="col">{t('records.afterShift')}</th> : null}
                             </tr>
                           </thead>
                           <tbody>
-                            {a.accuracy.map((row) => (
+                            {a.positionalAccuracy.map((row) => (
                               <tr key={row.toleranceM}>
                                 <th scope="row">{formatNumber(row.toleranceM)} m</th>
-                                <td>{row.share === null ? '—' : formatPercent(row.share)}</td>
-                                <td>{s ? formatPercent(s.accuracyAfter.find((x) => x.toleranceM === row.toleranceM)?.share ?? 0) : '—'}</td>
+                                <td>{shareOf(row)}</td>
+                                {corrected ? <td>{shareOf(corrected.positionalAccuracyAfter.find((x) => x.toleranceM === row.toleranceM))}</td> : null}
                               </tr>
                             ))}
                           </tbody>
                         </table>
                         <dl class="facts">
+                          <dt>{t('records.accuracyAt', { tolerance: formatNumber(a.toleranceM) })}</dt>
+                          <dd>{shareOf(a.positionalAccuracy.find((x) => x.toleranceM === a.toleranceM))}</dd>
                           <dt>{t('records.completeness')}</dt>
-                          <dd>{a.completeness.share === null ? '—' : formatPercent(a.completeness.share)}</dd>
+                          <dd>{shareOf(a.completeness)}</dd>
                           <dt>{t('records.outside')}</dt>
-                          <dd>{a.outside.combined.share === null ? '—' : formatPercent(a.outside.combined.share)}</dd>
+                          <dd>{shareOf(a.outsideShare?.combined)}</dd>
                           <dt>{t('records.foundVsStated')}</dt>
                           <dd>
-                            {formatNumber(a.counts.found)} / {a.counts.stated === null ? '—' : formatNumber(a.counts.stated)}
+                            {formatNumber(a.countDiscrepancy.found)} / {a.countDiscrepancy.stated === null ? '—' : formatNumber(a.countDiscrepancy.stated)}
                           </dd>
                           <dt>{t('records.shift')}</dt>
-                          <dd>{s ? t('records.shiftValue', { metres: formatNumber(s.shiftM, 1), bearing: formatNumber(s.bearingDeg, 0), rotation: formatNumber(s.rotationDeg, 2) }) : '—'}</dd>
+                          <dd>
+                            {s ? t('records.shiftValue', { metres: formatNumber(s.shiftM, 1), bearing: formatDegrees(s.bearingDeg, 0, 'bearing'), rotation: formatDegrees(s.rotationDeg, 2, 'signed') }) : '—'}
+                          </dd>
                         </dl>
+                        <p class="hint">{t('records.completenessHint')}</p>
                         {s ? <p>{s.significant ? t('records.significant') : t('records.notSignificant')}</p> : null}
                         <details>
                           <summary>{t('records.method')}</summary>

@@ -14,19 +14,44 @@ interface RecordListing {
   rowCount: number;
   minePositions: number;
   perimeterAreaM2: number | null;
+  reconstructionErrors: number;
+}
+
+interface Count {
+  count: number;
+  of: number;
+  share: number | null;
 }
 
 interface AuditSummary {
   id: string;
   reference: string;
-  accuracy: { toleranceM: number; share: number | null }[];
-  systematic: { shiftM: number; significant: boolean } | null;
-  counts: { found: number; stated: number | null };
+  positionalAccuracy: Array<Count & { toleranceM: number }>;
+  systematicError: { shiftM: number; significant: boolean } | null;
+}
+
+interface BatchSummary {
+  key: string;
+  audited: number;
+  skipped: Array<{ reference: string; reason: string }>;
+  positionalAccuracy: Array<Count & { toleranceM: number }>;
+  completeness: Count;
+}
+
+interface BatchAudit {
+  toleranceM: number;
+  records: AuditSummary[];
+  batches: BatchSummary[];
+}
+
+function shareOf(s: Count | undefined): string {
+  return s === undefined || s.share === null ? '—' : t('records.shareOf', { share: formatPercent(s.share), count: formatNumber(s.count), of: formatNumber(s.of) });
 }
 
 export function RecordsPage() {
   const [records] = useLoad(() => api.get<{ total: number; records: RecordListing[] }>('/api/minefield-records?limit=1000'), []);
-  const [audits] = useLoad(() => api.get<{ records: AuditSummary[] }>('/api/minefield-records/audit').then((a) => new Map(a.records.map((r) => [r.id, r]))), []);
+  const [audit] = useLoad(() => api.get<BatchAudit>('/api/minefield-records/audit'), []);
+  const audits = audit.state === 'ready' ? new Map(audit.value.records.map((r) => [r.id, r])) : new Map<string, AuditSummary>();
   return (
     <section class="page">
       <h1>{t('records.title')}</h1>
@@ -47,22 +72,50 @@ export function RecordsPage() {
             </thead>
             <tbody>
               {list.map((r) => {
-                const audit = audits.state === 'ready' ? audits.value.get(r.id) : undefined;
-                const at5 = audit?.accuracy.find((a) => a.toleranceM === 5)?.share;
+                const found = audits.get(r.id);
+                const at5 = found?.positionalAccuracy.find((a) => a.toleranceM === 5);
                 return (
                   <tr key={r.id}>
                     <th scope="row">
                       <a href={href(`/records/${r.id}`)}>{r.reference}</a>
+                      {r.reconstructionErrors > 0 ? <div class="error">{t('records.withErrors', { count: r.reconstructionErrors })}</div> : null}
                     </th>
                     <td>{r.handoverBatch ?? '—'}</td>
                     <td>{formatDate(r.handoverDate)}</td>
                     <td>{r.statedMineTotal === null ? '—' : formatNumber(r.statedMineTotal)}</td>
                     <td>{formatArea(r.perimeterAreaM2)}</td>
-                    <td>{at5 === undefined || at5 === null ? '—' : formatPercent(at5)}</td>
-                    <td>{audit?.systematic?.significant ? t('records.shiftBy', { metres: formatNumber(audit.systematic.shiftM, 1) }) : '—'}</td>
+                    <td>{shareOf(at5)}</td>
+                    <td>{found?.systematicError?.significant ? t('records.shiftBy', { metres: formatNumber(found.systematicError.shiftM, 1) }) : '—'}</td>
                   </tr>
                 );
               })}
+            </tbody>
+          </table>
+        )}
+      </Show>
+      <Show loaded={audit}>
+        {(a) => (
+          <table>
+            <caption>{t('records.batches')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('records.batch')}</th>
+                <th scope="col">{t('records.audited')}</th>
+                <th scope="col">{t('records.accuracyAt', { tolerance: formatNumber(a.toleranceM) })}</th>
+                <th scope="col">{t('records.completeness')}</th>
+                <th scope="col">{t('records.skipped')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {a.batches.map((b) => (
+                <tr key={b.key}>
+                  <th scope="row">{b.key}</th>
+                  <td>{t('records.auditedOf', { audited: formatNumber(b.audited), total: formatNumber(b.audited + b.skipped.length) })}</td>
+                  <td>{shareOf(b.positionalAccuracy.find((p) => p.toleranceM === a.toleranceM))}</td>
+                  <td>{shareOf(b.completeness)}</td>
+                  <td>{b.skipped.length === 0 ? '—' : b.skipped.map((s) => `${s.reference} (${s.reason})`).join(', ')}</td>
+                </tr>
+              ))}
             </tbody>
           </table>
         )}
