@@ -12,7 +12,9 @@ import { exportCommand, importCommand } from '../exchange/cli.ts';
 import { openStore, storeInfo } from '../store/open.ts';
 import { auditCommand, ensureFirstAdministrator, tokensCommand, usersCommand } from '../access/cli.ts';
 import { demoCommand, loadDemo } from '../demo/cli.ts';
+import { gisRoleCommand, startGisSocket } from '../ogc/gis.ts';
 import type { Db } from '../store/db.ts';
+import type { PgliteDb } from '../store/pglite.ts';
 import { prepareStore, type StoreOptions, storeOptions, withStore } from './store.ts';
 
 const output = { outputError: (message: string, write: (s: string) => void) => write(`safeground: ${message.trim().replace(/^error: /, '')} (see safeground --help)\n`) };
@@ -41,6 +43,12 @@ function assertPortFree(port: number, host: string): Promise<void> {
   });
 }
 
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`want a positive number of seconds, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 function parsePort(value: string): number {
   try {
     return portFrom(value);
@@ -61,9 +69,17 @@ export function program(): Command {
     .addOption(new Option('--port <port>', 'port to listen on').env('PORT').default(8080).argParser(parsePort))
     .addOption(new Option('--host <host>', 'address to listen on').env('HOST').default('127.0.0.1'))
     .option('--no-demo', 'do not load the small synthetic demo into an empty embedded store')
-    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean }) => {
+    .addOption(new Option('--pg-port <port>', 'embedded store only: also serve the gis views read-only over the PostgreSQL protocol on this port (docs/ogc-api.md)').argParser(parsePort))
+    .addOption(new Option('--pg-host <host>', 'address of the PostgreSQL socket (no TLS: keep it local or on a trusted network)').default('127.0.0.1'))
+    .addOption(new Option('--pg-unit-seconds <seconds>', 'longest a GIS client may hold the embedded store in one transaction').default(30).argParser(parsePositive))
+    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean; pgPort?: number; pgHost: string; pgUnitSeconds: number }) => {
       await assertPortFree(options.port, options.host);
-      const db = await openStore(storeConfig(options));
+      if (options.pgPort !== undefined) await assertPortFree(options.pgPort, options.pgHost);
+      const config = storeConfig(options);
+      if (options.pgPort !== undefined && 'databaseUrl' in config) {
+        throw new UserError('--pg-port serves the embedded store; on PostgreSQL, GIS users connect to PostgreSQL itself with a role from `safeground gis-role create`', 'bad_config');
+      }
+      const db = await openStore(config);
       const closeDb = async () => db.close();
       try {
         await prepareStore(db);
@@ -82,7 +98,10 @@ export function program(): Command {
         const address = app.server.address();
         const port = typeof address === 'object' && address ? address.port : options.port;
         process.stdout.write(`Safeground is serving at http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${port}/ (${info.backend}, PostgreSQL ${info.postgresVersion}, PostGIS ${info.postgisVersion})\n`);
+        const socket = options.pgPort === undefined ? null : await startGisSocket(db as PgliteDb, { port: options.pgPort, host: options.pgHost, dataDir: 'dataDir' in config ? config.dataDir : '', unitSeconds: options.pgUnitSeconds });
+        if (socket) process.stdout.write(`The gis views are readable over PostgreSQL at ${options.pgHost}:${socket.port} (user: your username, password: an API token with data.read)\n`);
         const stop = async () => {
+          await socket?.close();
           await app.close();
           await closeDb();
           process.exit(0);
@@ -115,6 +134,7 @@ export function program(): Command {
   cli.addCommand(layersCommand());
   cli.addCommand(prioritiesCommand());
   cli.addCommand(riskCommand());
+  cli.addCommand(gisRoleCommand());
   inheritSettings(cli);
   return cli;
 }
