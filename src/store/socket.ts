@@ -201,6 +201,9 @@ export function statementProblem(sql: string): string | null {
     }
     if ((first === 'SET' || first === 'RESET') && settable(words)) continue;
     if (first === 'RESET' && keyword(words[1]) === 'ALL' && words.length === 2) continue;
+    if ((first === 'SET' || first === 'RESET') && (keyword(words[1]) === 'ROLE' || keyword(words[2]) === 'AUTHORIZATION')) {
+      return `SET ROLE and SET SESSION AUTHORIZATION are not allowed: clients act as the read-only role ${GIS_SOCKET_ROLE}`;
+    }
     if (first === 'SET' || first === 'RESET') {
       const name = words.slice(1).filter((w) => !['SESSION', 'LOCAL'].includes(keyword(w)))[0];
       return `${first} ${name?.quoted ? `"${name.text}"` : (name?.text ?? '')} is not allowed here; a client may set ${[...SETTABLE].join(', ')} and enable_*`;
