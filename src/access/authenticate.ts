@@ -44,9 +44,9 @@ function crossSite(request: FastifyRequest): boolean {
 }
 
 /**
- * Machines send `Authorization: Bearer <token>` (or Basic, see tokenOf); browsers carry a session cookie (HttpOnly,
- * SameSite=Strict) and must echo the session's CSRF token in a header on every write, which a
- * page of another site cannot read. A credential that is sent but not valid is refused rather
+ * Machines send `Authorization: Bearer <token>` (or Basic, see tokenOf); browsers carry a session
+ * cookie (HttpOnly, SameSite=Strict) and must echo the session's CSRF token in a header on every
+ * write, which a page of another site cannot read. A credential that is sent but not valid is refused rather
  * than quietly treated as anonymous, so a revoked token stops working visibly.
  */
 export async function authenticate(db: Db, request: FastifyRequest, _reply: FastifyReply): Promise<void> {

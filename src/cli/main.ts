@@ -73,12 +73,12 @@ export function program(): Command {
     .addOption(new Option('--pg-host <host>', 'address of the PostgreSQL socket (no TLS: keep it local or on a trusted network)').default('127.0.0.1'))
     .addOption(new Option('--pg-unit-seconds <seconds>', 'longest a GIS client may hold the embedded store in one transaction').default(30).argParser(parsePositive))
     .action(async (options: StoreOptions & { port: number; host: string; demo: boolean; pgPort?: number; pgHost: string; pgUnitSeconds: number }) => {
-      await assertPortFree(options.port, options.host);
-      if (options.pgPort !== undefined) await assertPortFree(options.pgPort, options.pgHost);
       const config = storeConfig(options);
       if (options.pgPort !== undefined && 'databaseUrl' in config) {
         throw new UserError('--pg-port serves the embedded store; on PostgreSQL, GIS users connect to PostgreSQL itself with a role from `safeground gis-role create`', 'bad_config');
       }
+      await assertPortFree(options.port, options.host);
+      if (options.pgPort !== undefined) await assertPortFree(options.pgPort, options.pgHost);
       const db = await openStore(config);
       const closeDb = async () => db.close();
       try {

@@ -5,7 +5,7 @@
  * users sign in with their username and an API token, as on the OGC API.
  */
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { actorForToken } from '../access/store.ts';
 import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
 import { UserError } from '../errors.ts';
@@ -55,7 +55,7 @@ export function gisRoleCommand(): Command {
   storeOptions(command.command('create'))
     .description('Create (or update) a login role that reads the gis views (PostgreSQL only)')
     .requiredOption('--name <role>', 'role name, e.g. gis_reader')
-    .requiredOption('--password <password>', 'its password (at least 12 characters)')
+    .addOption(new Option('--password <password>', 'its password (at least 12 characters); from the environment it stays out of the process list').env('SAFEGROUND_GIS_PASSWORD').makeOptionMandatory())
     .action(async (options: StoreOptions & { name: string; password: string }) => {
       await withStore(options, async (db) => {
         if (db.backend === 'pglite') {
