@@ -180,7 +180,7 @@ function queryablesJson(url: string, collection: Collection, actor: Actor, withG
 
 /**
  * Part 5 schema of a feature: its id, its geometry and every property the caller may see, in
- * order, with types and formats. QGIS (3.40 and later) takes its field types from it.
+ * order, with types and formats. Recent QGIS versions (3.44 onwards) take field types from it.
  */
 function schemaJson(url: string, collection: Collection, actor: Actor) {
   const properties: Record<string, unknown> = {
