@@ -4,7 +4,7 @@
  * targets of the performance issue marked met or not. Prints one table per backend and writes
  * bench/results/<date>-<scale>-<backends>[-<only>].json with the machine's facts.
  *
- *   npm run bench -- [--scale region|national] [--backend postgres|pglite|both] [--only land,audit,import,tiles,api,basemap]
+ *   npm run bench -- [--scale region|national] [--backend postgres|pglite|both] [--only land,audit,import,tiles,api,basemap,ogc]
  *                    [--database-url postgres://postgres@127.0.0.1:5432/postgres]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { basemapBenchmark } from './basemap.ts';
 import { type Figure, machineFacts, table } from './harness.ts';
 import { importBenchmark, pgliteImportBenchmark } from './import.ts';
 import { landBenchmark } from './land.ts';
+import { ogcBenchmark } from './ogc.ts';
 import { tilesBenchmark } from './tiles.ts';
 
 type Scale = 'region' | 'national';
@@ -52,7 +53,16 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'api', data: 'demo', run: (db, _scale, backend) => apiBenchmark(db!, { seconds: backend === 'postgres' ? 30 : 10 }) },
   // Serving basemap files does not touch the store: measured once, with the first backend.
   { name: 'basemap', data: 'server', run: (_db, scale, backend) => (backend === backends[0] ? basemapBenchmark({ megabytes: scale === 'national' ? 800 : 400 }) : Promise.resolve([])) },
+  { name: 'ogc', data: 'demo', run: async (db, _scale, backend) => ogcBenchmark(db!, { postgresUrl: backend === 'postgres' ? await databaseUrl(db!) : null }) },
 ];
+
+/** The URL of a database on the benchmark server, for clients other than Safeground (ogr2ogr). */
+async function databaseUrl(db: Db): Promise<string> {
+  const [{ name } = { name: '' }] = await db.query<{ name: string }>('SELECT current_database() AS name');
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
 
 const { values: args } = parseArgs({
   options: {

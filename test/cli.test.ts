@@ -71,6 +71,11 @@ describe('safeground CLI', () => {
     assertOneLineError(run(['migrate'], { DATABASE_URL: 'mysql://x@localhost/y' }), 1, /must start with postgres:\/\//);
   });
 
+  test('the PostgreSQL socket is for the embedded store; on PostgreSQL GIS users get a role instead', () => {
+    assertOneLineError(run(['serve', '--port', '0', '--pg-port', '5440'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }), 1, /--pg-port serves the embedded store; .* gis-role create/);
+    assertOneLineError(run(['serve', '--port', '0', '--pg-port', '5440', '--pg-unit-seconds', 'soon']), 2, /positive number of seconds, got "soon"/);
+  });
+
   test('a data folder that is not a Safeground store', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-not-a-store-'));
     writeFileSync(join(dir, 'holiday-photo.jpg'), 'not a database');

@@ -17,9 +17,36 @@ declare module 'fastify' {
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * Machines send `Authorization: Bearer <token>`; browsers carry a session cookie (HttpOnly,
- * SameSite=Strict) and must echo the session's CSRF token in a header on every write, which a
- * page of another site cannot read. A credential that is sent but not valid is refused rather
+ * The API token of an Authorization header: `Bearer <token>`, or HTTP Basic with the token as the
+ * password, which is all QGIS's and GDAL's authentication settings can send. Basic names a user,
+ * who must own the token, so a token saved under the wrong name in a GIS connection is refused
+ * rather than used as someone else.
+ */
+function tokenOf(authorization: string): { token: string; username: string | null } {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
+  if (bearer) return { token: bearer[1]!, username: null };
+  const basic = /^Basic\s+([A-Za-z0-9+/]+=*)$/i.exec(authorization);
+  const decoded = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8') : '';
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new UserError('The Authorization header must be "Bearer <token>", or Basic with a username and an API token as the password', 'unauthorised');
+  return { token: decoded.slice(colon + 1), username: decoded.slice(0, colon) };
+}
+
+/**
+ * A browser that has been given Basic credentials sends them by itself, also with requests
+ * another site makes it send; such requests carry Sec-Fetch-Site or Origin, a GIS client's never.
+ */
+function crossSite(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+  const origin = request.headers.origin;
+  return origin !== undefined && origin !== `${request.protocol}://${request.host}`;
+}
+
+/**
+ * Machines send `Authorization: Bearer <token>` (or Basic, see tokenOf); browsers carry a session
+ * cookie (HttpOnly, SameSite=Strict) and must echo the session's CSRF token in a header on every
+ * write, which a page of another site cannot read. A credential that is sent but not valid is refused rather
  * than quietly treated as anonymous, so a revoked token stops working visibly.
  */
 export async function authenticate(db: Db, request: FastifyRequest, _reply: FastifyReply): Promise<void> {
@@ -27,10 +54,11 @@ export async function authenticate(db: Db, request: FastifyRequest, _reply: Fast
   request.sessionId = null;
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!match) throw new UserError('The Authorization header must be "Bearer <token>"', 'unauthorised');
-    const actor = await actorForToken(db, match[1]!);
-    if (!actor) throw new UserError('The API token is not valid (unknown, expired or revoked)', 'unauthorised');
+    const { token, username } = tokenOf(authorization);
+    const actor = await actorForToken(db, token);
+    if (!actor) throw new UserError(`The API token${username === null ? '' : ' given as the password'} is not valid (unknown, expired or revoked)`, 'unauthorised');
+    if (username !== null && username !== actor.username) throw new UserError(`The API token given as the password is not one of ${JSON.stringify(username)}'s; use its owner's username`, 'unauthorised');
+    if (username !== null && UNSAFE.has(request.method) && crossSite(request)) throw new UserError('A write with Basic credentials from another site is refused', 'forbidden');
     request.actor = actor;
     return;
   }

@@ -14,7 +14,9 @@ import { auditCommand, ensureFirstAdministrator, tokensCommand, usersCommand } f
 import { demoCommand, loadDemo } from '../demo/cli.ts';
 import { basemapCommand } from '../basemap/cli.ts';
 import { basemapPaths, closeBasemaps, openBasemaps, serveBasemaps } from '../basemap/served.ts';
+import { gisRoleCommand, startGisSocket } from '../ogc/gis.ts';
 import type { Db } from '../store/db.ts';
+import type { PgliteDb } from '../store/pglite.ts';
 import { prepareStore, type StoreOptions, storeOptions, withStore } from './store.ts';
 
 const output = { outputError: (message: string, write: (s: string) => void) => write(`safeground: ${message.trim().replace(/^error: /, '')} (see safeground --help)\n`) };
@@ -43,6 +45,12 @@ function assertPortFree(port: number, host: string): Promise<void> {
   });
 }
 
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`want a positive number of seconds, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 function parsePort(value: string): number {
   try {
     return portFrom(value);
@@ -64,10 +72,18 @@ export function program(): Command {
     .addOption(new Option('--host <host>', 'address to listen on').env('HOST').default('127.0.0.1'))
     .option('--no-demo', 'do not load the small synthetic demo into an empty embedded store')
     .option('--basemap <file>', 'a PMTiles or MBTiles basemap to draw under the register (repeat for several, the first at the bottom; also $SAFEGROUND_BASEMAP)', (file: string, files: string[]) => [...files, file], [] as string[])
-    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean; basemap: string[] }) => {
+    .addOption(new Option('--pg-port <port>', 'embedded store only: also serve the gis views read-only over the PostgreSQL protocol on this port (docs/ogc-api.md)').argParser(parsePort))
+    .addOption(new Option('--pg-host <host>', 'address of the PostgreSQL socket (no TLS: keep it local or on a trusted network)').default('127.0.0.1'))
+    .addOption(new Option('--pg-unit-seconds <seconds>', 'longest a GIS client may hold the embedded store in one transaction').default(30).argParser(parsePositive))
+    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean; basemap: string[]; pgPort?: number; pgHost: string; pgUnitSeconds: number }) => {
+      const config = storeConfig(options);
+      if (options.pgPort !== undefined && 'databaseUrl' in config) {
+        throw new UserError('--pg-port serves the embedded store; on PostgreSQL, GIS users connect to PostgreSQL itself with a role from `safeground gis-role create`', 'bad_config');
+      }
       await assertPortFree(options.port, options.host);
+      if (options.pgPort !== undefined) await assertPortFree(options.pgPort, options.pgHost);
       const basemaps = await openBasemaps(basemapPaths(options.basemap));
-      const db = await openStore(storeConfig(options));
+      const db = await openStore(config);
       const closeDb = async () => {
         await db.close();
         await closeBasemaps(basemaps);
@@ -90,7 +106,10 @@ export function program(): Command {
         const address = app.server.address();
         const port = typeof address === 'object' && address ? address.port : options.port;
         process.stdout.write(`Safeground is serving at http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${port}/ (${info.backend}, PostgreSQL ${info.postgresVersion}, PostGIS ${info.postgisVersion})\n`);
+        const socket = options.pgPort === undefined ? null : await startGisSocket(db as PgliteDb, { port: options.pgPort, host: options.pgHost, dataDir: 'dataDir' in config ? config.dataDir : '', unitSeconds: options.pgUnitSeconds });
+        if (socket) process.stdout.write(`The gis views are readable over PostgreSQL at ${options.pgHost}:${socket.port} (user: your username, password: an API token with data.read)\n`);
         const stop = async () => {
+          await socket?.close();
           await app.close();
           await closeDb();
           process.exit(0);
@@ -124,6 +143,7 @@ export function program(): Command {
   cli.addCommand(prioritiesCommand());
   cli.addCommand(riskCommand());
   cli.addCommand(basemapCommand());
+  cli.addCommand(gisRoleCommand());
   inheritSettings(cli);
   return cli;
 }

@@ -34,8 +34,18 @@ export function describeZodError(where: string, error: z.ZodError): string {
     .join('; ');
 }
 
+/**
+ * What a 401 asks for (RFC 9110): GIS clients on the OGC API may answer a Basic challenge with a
+ * username and an API token; elsewhere only Bearer, so that no browser pops up a password dialog
+ * over the web app.
+ */
+function challenge(url: string): string {
+  return url === '/ogc' || url.startsWith('/ogc/') || url.startsWith('/ogc?') ? 'Basic realm="Safeground", Bearer' : 'Bearer';
+}
+
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof UserError) {
+    if (error.code === 'unauthorised') reply.header('WWW-Authenticate', challenge(request.url));
     reply.status(statusOf[error.code] ?? 400).send(apiError(error.code, error.message, error.details));
     return;
   }

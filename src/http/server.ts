@@ -69,12 +69,22 @@ async function answer(db: Db, r: Route, request: FastifyRequest, reply: FastifyR
   return result;
 }
 
+/** The methods with a route at this path (GET brings HEAD), for the Allow header of a 405. */
+function allowedMethods(routes: readonly Route[], path: string): string[] {
+  const methods = routes
+    .filter((r) => new RegExp(`^${r.path.replace(/\./g, '\\.').replace(/\{\w+\}/g, '[^/]+')}/?$`).test(path))
+    .map((r) => r.method);
+  return [...new Set(methods.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])))];
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { db } = options;
   const routes = options.routes ?? allRoutes;
   const app = Fastify({
     logger: options.logger ? { level: 'info' } : false,
     bodyLimit: 20 * 1024 * 1024,
+    // OWSLib, QGIS and people add a trailing slash to /ogc/ and /ogc/collections/.
+    routerOptions: { ignoreTrailingSlash: true },
   });
   app.setErrorHandler(errorHandler);
   // OGC API clients send features as application/geo+json and partial updates as JSON merge patches.
@@ -112,7 +122,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.addHook('onRequest', (request, reply) => track(authenticate(db, request, reply)));
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(apiError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+    const path = request.url.split('?')[0]!;
+    const allowed = allowedMethods(routes, path);
+    // QGIS asks OPTIONS of a collection's items to learn whether it may write there.
+    if (allowed.length > 0 && request.method === 'OPTIONS') {
+      reply.status(204).header('Allow', [...allowed, 'OPTIONS'].join(', ')).send();
+      return;
+    }
+    if (allowed.length > 0) {
+      reply.status(405).header('Allow', allowed.join(', ')).send(apiError('method_not_allowed', `${request.method} ${path} is not allowed; use ${allowed.join(', ')}`));
+      return;
+    }
+    reply.status(404).send(apiError('not_found', `No route ${request.method} ${path}`));
   });
 
   const document = openApiDocument(routes);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../errors.ts';
-import { parseCql2 } from './cql2.ts';
+import { parseCql2, parseCql2Json } from './cql2.ts';
 
 const property = (name: string, at: number) => ({ kind: 'property', name, at });
 
@@ -114,5 +114,70 @@ test('malformed filters are refused with what is wrong and where', () => {
     assert.equal(got.position, position, `${text}: ${got.message}`);
     assert.match(got.message, message, text);
     assert.match(got.message, new RegExp(`^filter: .* at position ${position}$`), text);
+  }
+});
+
+test('CASEI and ACCENTI wrap a value or a property, nested, in any comparison', () => {
+  assert.deepEqual(parseCql2("CASEI(reference) = casei('demo-ha-0001')"), {
+    kind: 'comparison',
+    op: '=',
+    left: { kind: 'function', name: 'CASEI', argument: property('reference', 7), at: 1 },
+    right: { kind: 'function', name: 'CASEI', argument: { kind: 'string', value: 'demo-ha-0001', at: 26 }, at: 20 },
+  });
+  const nested = parseCql2("ACCENTI(CASEI(name)) LIKE 'bogota%'");
+  assert.equal(nested.kind === 'like' && nested.value.kind === 'function' && nested.value.argument.kind, 'function');
+  const list = parseCql2("CASEI(category) IN (CASEI('AP_MINE'), 'at_mine')");
+  assert.equal(list.kind === 'in' && list.list[0]!.kind, 'function');
+  assert.match(refusal('LOWER(name) = 1').message, /unknown function LOWER; this server knows CASEI, ACCENTI/);
+});
+
+test('CQL2 JSON gives the same trees as CQL2 text, positions replaced by JSON paths', () => {
+  const json = parseCql2Json(
+    JSON.stringify({
+      op: 'and',
+      args: [
+        { op: '=', args: [{ property: 'kind' }, 'cha'] },
+        { op: 'not', args: [{ op: 'like', args: [{ property: 'reference' }, 'DEMO-H-%'] }] },
+        { op: 'between', args: [{ property: 'depthCm' }, -5, 20] },
+        { op: 'in', args: [{ op: 'casei', args: [{ property: 'category' }] }, ['ap_mine', 'at_mine']] },
+        { op: 'isNull', args: [{ property: 'releaseDate' }] },
+        { op: '>=', args: [{ property: 'foundOn' }, { date: '2020-02-29' }] },
+        { op: 's_intersects', args: [{ property: 'geometry' }, { bbox: [-75.5, 6.8, -75.2, 7.1] }] },
+        { op: 's_within', args: [{ property: 'geometry' }, { type: 'Point', coordinates: [1, 2] }] },
+        true,
+      ],
+    }),
+  );
+  assert.equal(json.kind, 'and');
+  const operands = json.kind === 'and' ? json.operands : [];
+  assert.deepEqual(operands[0], { kind: 'comparison', op: '=', left: { kind: 'property', name: 'kind', at: '$.args[0].args[0]' }, right: { kind: 'string', value: 'cha', at: '$.args[0].args[1]' } });
+  assert.deepEqual(operands[1], { kind: 'not', operand: { kind: 'like', negated: false, value: { kind: 'property', name: 'reference', at: '$.args[1].args[0].args[0]' }, pattern: { kind: 'string', value: 'DEMO-H-%', at: '$.args[1].args[0].args[1]' } } });
+  assert.equal(operands[2]!.kind, 'between');
+  assert.deepEqual(operands[3]!.kind === 'in' && operands[3]!.value, { kind: 'function', name: 'CASEI', argument: { kind: 'property', name: 'category', at: '$.args[3].args[0].args[0]' }, at: '$.args[3].args[0]' });
+  assert.equal(operands[4]!.kind, 'isNull');
+  assert.deepEqual(operands[5]!.kind === 'comparison' && operands[5]!.right, { kind: 'date', value: '2020-02-29', at: '$.args[5].args[1]' });
+  assert.deepEqual(operands[6]!.kind === 'spatial' && operands[6]!.right, {
+    kind: 'geometry',
+    at: '$.args[6].args[1]',
+    geometry: { type: 'Polygon', coordinates: [[[-75.5, 6.8], [-75.2, 6.8], [-75.2, 7.1], [-75.5, 7.1], [-75.5, 6.8]]] },
+  });
+  assert.equal(operands[7]!.kind === 'spatial' && operands[7]!.op, 'S_WITHIN');
+  assert.deepEqual(operands[8], { kind: 'literal', value: true });
+});
+
+test('malformed CQL2 JSON is refused with what is wrong and the path to it', () => {
+  const cases: [string, RegExp][] = [
+    ['{"op": "=", "args": [', /not JSON/],
+    ['{"op": "~", "args": [1, 2]}', /unknown operator "~" at \$$/],
+    ['{"op": "=", "args": [{"property": "kind"}]}', /"=" takes 2 arguments in "args" at \$$/],
+    ['{"op": "and", "args": [true, {"op": "=", "args": [{"prop": "x"}, 1]}]}', /expected a property .* at \$\.args\[1\]\.args\[0\]$/],
+    ['{"op": ">", "args": [{"property": "foundOn"}, {"date": "2021-02-29"}]}', /not a date .* at \$\.args\[1\]$/],
+    ['{"op": "in", "args": [{"property": "kind"}, []]}', /non-empty array/],
+    ['{"op": "s_intersects", "args": [{"property": "geometry"}, {"bbox": [1, 2, 3]}]}', /"bbox" takes 4 or 6 numbers/],
+    ['{"op": "=", "args": [{"op": "lower", "args": [{"property": "kind"}]}, "x"]}', /unknown function "lower"/],
+    ['"kind"', /expected \{"op": \.\.\., "args": \[\.\.\.\]\} or a boolean/],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => parseCql2Json(text), (error: unknown) => error instanceof UserError && error.code === 'invalid_request' && message.test(error.message), text);
   }
 });

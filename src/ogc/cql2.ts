@@ -1,9 +1,11 @@
 /**
- * CQL2 text (OGC API – Features Part 3): basic CQL2 and the spatial functions, parsed by
- * recursive descent into a tree that the store turns into parameterised SQL. Nothing here knows
- * SQL; every literal stays a value, so no text from a filter ever reaches a statement.
+ * CQL2 (OGC API – Features Part 3), text and JSON: basic CQL2, the advanced comparison
+ * operators, CASEI and ACCENTI, and the spatial functions, parsed into one tree that the store
+ * turns into parameterised SQL. Nothing here knows SQL; every literal stays a value, so no text
+ * from a filter ever reaches a statement.
  *
- * Positions in error messages are 1-based character offsets into the filter text.
+ * Where an error is: a 1-based character offset into CQL2 text, or a path into CQL2 JSON
+ * (`$.args[0].args[1]`).
  */
 import type { Geometry, Position } from 'geojson';
 import { UserError } from '../errors.ts';
@@ -13,15 +15,23 @@ export type ComparisonOp = '=' | '<>' | '<' | '>' | '<=' | '>=';
 export const SPATIAL_FUNCTIONS = ['S_INTERSECTS', 'S_EQUALS', 'S_DISJOINT', 'S_TOUCHES', 'S_WITHIN', 'S_OVERLAPS', 'S_CROSSES', 'S_CONTAINS'] as const;
 export type SpatialFunction = (typeof SPATIAL_FUNCTIONS)[number];
 
-export type Scalar =
-  | { kind: 'property'; name: string; at: number }
-  | { kind: 'string'; value: string; at: number }
-  | { kind: 'number'; value: number; at: number }
-  | { kind: 'boolean'; value: boolean; at: number }
-  | { kind: 'date'; value: string; at: number }
-  | { kind: 'timestamp'; value: string; at: number };
+/** Case- and accent-insensitive comparison (CQL2 requirement classes of the same names). */
+export const TEXT_FUNCTIONS = ['CASEI', 'ACCENTI'] as const;
+export type TextFunction = (typeof TEXT_FUNCTIONS)[number];
 
-export type GeometryOperand = { kind: 'property'; name: string; at: number } | { kind: 'geometry'; geometry: Geometry; at: number };
+/** A 1-based offset into CQL2 text, or a path into CQL2 JSON. */
+export type At = number | string;
+
+export type Scalar =
+  | { kind: 'property'; name: string; at: At }
+  | { kind: 'string'; value: string; at: At }
+  | { kind: 'number'; value: number; at: At }
+  | { kind: 'boolean'; value: boolean; at: At }
+  | { kind: 'date'; value: string; at: At }
+  | { kind: 'timestamp'; value: string; at: At }
+  | { kind: 'function'; name: TextFunction; argument: Scalar; at: At };
+
+export type GeometryOperand = { kind: 'property'; name: string; at: At } | { kind: 'geometry'; geometry: Geometry; at: At };
 
 export type Filter =
   | { kind: 'and' | 'or'; operands: Filter[] }
@@ -42,9 +52,11 @@ interface Token {
   at: number;
 }
 
-/** A problem in the filter text, saying where. */
-export function filterError(message: string, at: number): UserError {
-  return new UserError(`filter: ${message} at position ${at}`, 'invalid_request', { position: at });
+/** A problem in the filter, saying where. */
+export function filterError(message: string, at: At): UserError {
+  return typeof at === 'number'
+    ? new UserError(`filter: ${message} at position ${at}`, 'invalid_request', { position: at })
+    : new UserError(`filter: ${message} at ${at}`, 'invalid_request', { path: at });
 }
 
 function describe(token: Token): string {
@@ -261,8 +273,14 @@ class Parser {
         return { kind: 'boolean', value: word === 'TRUE', at: token.at };
       }
       if ((word === 'DATE' || word === 'TIMESTAMP') && this.isSymbol('(', 1)) return this.instant(word);
+      if ((TEXT_FUNCTIONS as readonly string[]).includes(word) && this.isSymbol('(', 1)) {
+        this.index += 2;
+        const argument = this.scalar();
+        this.expectSymbol(')', `to close ${word}`);
+        return { kind: 'function', name: word as TextFunction, argument, at: token.at };
+      }
       if (RESERVED.has(word)) throw filterError(`expected a property name or a value, found the keyword ${word}`, token.at);
-      if (this.isSymbol('(', 1)) throw filterError(`unknown function ${token.text}`, token.at);
+      if (this.isSymbol('(', 1)) throw filterError(`unknown function ${token.text}; this server knows ${TEXT_FUNCTIONS.join(', ')} and the spatial functions`, token.at);
       this.index++;
       return { kind: 'property', name: token.text, at: token.at };
     }
@@ -391,4 +409,109 @@ class Parser {
 /** Parses CQL2 text; a UserError names what is wrong and where. */
 export function parseCql2(text: string): Filter {
   return new Parser(tokenize(text)).parse();
+}
+
+// CQL2 JSON -------------------------------------------------------------------------------------
+
+const JSON_COMPARISONS: Record<string, ComparisonOp> = { '=': '=', '<>': '<>', '<': '<', '>': '>', '<=': '<=', '>=': '>=' };
+const GEOJSON_TYPES = ['Point', 'LineString', 'Polygon', 'MultiPoint', 'MultiLineString', 'MultiPolygon', 'GeometryCollection'];
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function isObject(value: Json): value is { [key: string]: Json } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The arguments of `{"op": ..., "args": [...]}`, checked for their number. */
+function args(node: { [key: string]: Json }, at: string, count: number | [number, number]): Json[] {
+  const list = node.args;
+  const [min, max] = typeof count === 'number' ? [count, count] : count;
+  if (!Array.isArray(list) || list.length < min || list.length > max) {
+    throw filterError(`"${String(node.op)}" takes ${min === max ? min : `${min} or more`} argument${max === 1 ? '' : 's'} in "args"`, at);
+  }
+  return list;
+}
+
+function jsonScalar(value: Json, at: string): Scalar {
+  if (typeof value === 'string') return { kind: 'string', value, at };
+  if (typeof value === 'number') return { kind: 'number', value, at };
+  if (typeof value === 'boolean') return { kind: 'boolean', value, at };
+  if (isObject(value)) {
+    if (typeof value.property === 'string') return { kind: 'property', name: value.property, at };
+    if (typeof value.date === 'string') {
+      if (!isCalendarDate(value.date)) throw filterError(`${JSON.stringify(value.date)} is not a date (YYYY-MM-DD)`, at);
+      return { kind: 'date', value: value.date, at };
+    }
+    if (typeof value.timestamp === 'string') {
+      if (!isTimestamp(value.timestamp)) throw filterError(`${JSON.stringify(value.timestamp)} is not a timestamp (YYYY-MM-DDThh:mm:ssZ, RFC 3339)`, at);
+      return { kind: 'timestamp', value: value.timestamp, at };
+    }
+    const name = typeof value.op === 'string' ? value.op.toUpperCase() : '';
+    if ((TEXT_FUNCTIONS as readonly string[]).includes(name)) {
+      return { kind: 'function', name: name as TextFunction, argument: jsonScalar(args(value, at, 1)[0]!, `${at}.args[0]`), at };
+    }
+    if (typeof value.op === 'string') throw filterError(`unknown function ${JSON.stringify(value.op)}; this server knows ${TEXT_FUNCTIONS.map((f) => f.toLowerCase()).join(', ')}`, at);
+  }
+  throw filterError(`expected a property ({"property": ...}), a string, a number, a boolean, {"date": ...} or {"timestamp": ...}, found ${JSON.stringify(value)}`, at);
+}
+
+function jsonGeometry(value: Json, at: string): GeometryOperand {
+  if (isObject(value) && typeof value.property === 'string') return { kind: 'property', name: value.property, at };
+  if (isObject(value) && Array.isArray(value.bbox)) {
+    const numbers = value.bbox;
+    if ((numbers.length !== 4 && numbers.length !== 6) || !numbers.every((n) => typeof n === 'number' && Number.isFinite(n))) {
+      throw filterError('"bbox" takes 4 or 6 numbers', at);
+    }
+    const [x1, y1, x2, y2] = (numbers.length === 4 ? numbers : [numbers[0], numbers[1], numbers[3], numbers[4]]) as number[];
+    return { kind: 'geometry', geometry: { type: 'Polygon', coordinates: [[[x1!, y1!], [x2!, y1!], [x2!, y2!], [x1!, y2!], [x1!, y1!]]] }, at };
+  }
+  if (isObject(value) && typeof value.type === 'string' && GEOJSON_TYPES.includes(value.type)) {
+    return { kind: 'geometry', geometry: value as unknown as Geometry, at };
+  }
+  throw filterError(`expected a geometry property, a GeoJSON geometry or {"bbox": [...]}, found ${JSON.stringify(value)}`, at);
+}
+
+function jsonFilter(value: Json, at: string): Filter {
+  if (typeof value === 'boolean') return { kind: 'literal', value };
+  if (!isObject(value) || typeof value.op !== 'string') throw filterError(`expected {"op": ..., "args": [...]} or a boolean, found ${JSON.stringify(value)}`, at);
+  const op = value.op;
+  const arg = (i: number) => `${at}.args[${i}]`;
+  const lower = op.toLowerCase();
+  if (lower === 'and' || lower === 'or') return { kind: lower, operands: args(value, at, [2, Infinity]).map((a, i) => jsonFilter(a, arg(i))) };
+  if (lower === 'not') return { kind: 'not', operand: jsonFilter(args(value, at, 1)[0]!, arg(0)) };
+  if (op in JSON_COMPARISONS) {
+    const [left, right] = args(value, at, 2);
+    return { kind: 'comparison', op: JSON_COMPARISONS[op]!, left: jsonScalar(left!, arg(0)), right: jsonScalar(right!, arg(1)) };
+  }
+  if (lower === 'like') {
+    const [left, pattern] = args(value, at, 2);
+    return { kind: 'like', negated: false, value: jsonScalar(left!, arg(0)), pattern: jsonScalar(pattern!, arg(1)) };
+  }
+  if (lower === 'between') {
+    const [left, low, high] = args(value, at, 3);
+    return { kind: 'between', negated: false, value: jsonScalar(left!, arg(0)), low: jsonScalar(low!, arg(1)), high: jsonScalar(high!, arg(2)) };
+  }
+  if (lower === 'in') {
+    const [left, list] = args(value, at, 2);
+    if (!Array.isArray(list) || list.length === 0) throw filterError('"in" takes a value and a non-empty array of values', arg(1));
+    return { kind: 'in', negated: false, value: jsonScalar(left!, arg(0)), list: list.map((item, i) => jsonScalar(item, `${arg(1)}[${i}]`)) };
+  }
+  if (lower === 'isnull') return { kind: 'isNull', negated: false, value: jsonScalar(args(value, at, 1)[0]!, arg(0)) };
+  const spatial = op.toUpperCase();
+  if ((SPATIAL_FUNCTIONS as readonly string[]).includes(spatial)) {
+    const [left, right] = args(value, at, 2);
+    return { kind: 'spatial', op: spatial as SpatialFunction, left: jsonGeometry(left!, arg(0)), right: jsonGeometry(right!, arg(1)) };
+  }
+  throw filterError(`unknown operator ${JSON.stringify(op)}`, at);
+}
+
+/** Parses CQL2 JSON (filter-lang=cql2-json); a UserError names what is wrong and where. */
+export function parseCql2Json(text: string): Filter {
+  let value: Json;
+  try {
+    value = JSON.parse(text) as Json;
+  } catch (error) {
+    throw new UserError(`filter: not JSON (filter-lang=cql2-json): ${(error as Error).message}`, 'invalid_request');
+  }
+  return jsonFilter(value, '$');
 }

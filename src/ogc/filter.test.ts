@@ -33,7 +33,7 @@ for (const backend of testBackends()) {
       const schema = response.json();
       assert.equal(schema.type, 'object');
       assert.match(schema.$id, /\/ogc\/collections\/hazards\/queryables$/);
-      assert.deepEqual(schema.properties.kind, { title: 'kind', type: 'string', description: 'sha (suspected) or cha (confirmed)' });
+      assert.deepEqual(schema.properties.kind, { title: 'kind', type: 'string', enum: ['sha', 'cha'], description: 'sha (suspected) or cha (confirmed)' });
       assert.deepEqual(schema.properties.releaseDate.format, 'date');
       assert.equal(schema.properties.geometry.format, 'geometry-multipolygon');
       assert.equal(schema.properties.evidence, undefined, 'lists are not queryable in basic CQL2');

@@ -1,7 +1,8 @@
 /**
- * GDAL as a real client of the OGC API: its OAPIF driver (ogrinfo, ogr2ogr) against the server
- * listening on a port, over the small demo dataset, on every backend. What GDAL reads (counts, and
- * a checksum of ids and coordinates) must equal what the database holds.
+ * GDAL as a real client: its OAPIF driver (ogrinfo, ogr2ogr) against the server listening on a
+ * port, and its PostgreSQL driver on the gis views (the embedded store's GIS socket on PGlite, a
+ * role from gis-role create on PostgreSQL), over the small demo dataset, on every backend. What
+ * GDAL reads (counts, and a checksum of ids and coordinates) must equal what the database holds.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,7 +14,10 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Geometry, Position } from 'geojson';
-import { testBackends } from '../../test/support/backends.ts';
+import { testBackends, testDatabaseUrl } from '../../test/support/backends.ts';
+import type { PgliteDb } from '../store/pglite.ts';
+import type { GisSocket } from '../store/socket.ts';
+import { createGisRole, startGisSocket } from './gis.ts';
 import { type DemoServer, demoServer } from './test-support.ts';
 
 const run = promisify(execFile);
@@ -50,22 +54,45 @@ for (const backend of testBackends()) {
     let source: string;
     let folder: string;
     let token: string;
+    let socket: GisSocket | null = null;
+    let role: string | null = null;
+    /** The gis views over PostgreSQL, as a GDAL connection string. */
+    let pg: string;
 
     before(async () => {
       server = await demoServer(backend);
       await server.app.listen({ port: 0, host: '127.0.0.1' });
-      source = `OAPIF:http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}/ogc`;
+      source = `OAPIF:http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}/ogc/`;
       folder = await mkdtemp(join(tmpdir(), 'safeground-gdal-'));
       token = server.actors.tokens.analyst;
+      if (backend.name === 'pglite') {
+        socket = await startGisSocket(server.db as PgliteDb, { port: 0, host: '127.0.0.1', dataDir: folder, unitSeconds: 30 });
+        pg = `PG:host=127.0.0.1 port=${socket.port} dbname=safeground user=test_analyst password=${token}`;
+      } else {
+        const [{ database } = { database: '' }] = await server.db.query<{ database: string }>('SELECT current_database() AS database');
+        role = `sg_gdal_${process.pid}`;
+        await server.db.transaction((tx) => createGisRole(tx, role!, 'a long test password'));
+        const url = new URL(testDatabaseUrl!);
+        pg = `PG:host=${url.hostname} port=${url.port || 5432} dbname=${database} user=${role} password='a long test password'`;
+      }
     });
     after(async () => {
+      await socket?.close();
+      if (role) await server.db.exec(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
       await server.close();
       await rm(folder, { recursive: true, force: true });
     });
 
-    /** A GDAL command, authenticated by the analyst's bearer token unless told otherwise; its output with debug messages. */
-    async function gdal(command: 'ogrinfo' | 'ogr2ogr', args: string[], options: { anonymous?: boolean } = {}): Promise<string> {
-      const auth = options.anonymous ? [] : ['--config', 'GDAL_HTTP_HEADERS', `Authorization: Bearer ${token}`];
+    /**
+     * A GDAL command, authenticated as the analyst by HTTP Basic with the API token as the password
+     * (or a bearer token header, or not at all); its output with debug messages.
+     */
+    async function gdal(command: 'ogrinfo' | 'ogr2ogr', args: string[], options: { auth?: 'basic' | 'bearer' | 'none' } = {}): Promise<string> {
+      const auth = {
+        basic: ['--config', 'GDAL_HTTP_USERPWD', `test_analyst:${token}`, '--config', 'GDAL_HTTP_AUTH', 'BASIC'],
+        bearer: ['--config', 'GDAL_HTTP_HEADERS', `Authorization: Bearer ${token}`],
+        none: [],
+      }[options.auth ?? 'basic'];
       const { stdout, stderr } = await run(command, [...auth, '--config', 'CPL_DEBUG', 'ON', ...args], { maxBuffer: 64 * 1024 * 1024 });
       return `${stdout}\n${stderr}`;
     }
@@ -82,10 +109,12 @@ for (const backend of testBackends()) {
       return server.db.query<{ id: string; geometry: Geometry | null }>(`SELECT id::text AS id, ST_AsGeoJSON(${geometry}, 15)::json AS geometry FROM ${table} WHERE ${where}`, params);
     }
 
-    test('ogrinfo lists every collection to an analyst, the gazetteer to anyone', async () => {
+    test('ogrinfo lists every collection to an analyst (Basic or Bearer), the gazetteer to anyone', async () => {
       const layers = (output: string) => [...output.matchAll(/^\d+: ([\w-]+) \(title: /gm)].map((m) => m[1]);
-      assert.deepEqual(layers(await gdal('ogrinfo', ['-ro', source])), ['hazards', 'release-products', 'finds', 'activities', 'minefield-records', 'accidents', 'settlements', 'administrative-areas']);
-      assert.deepEqual(layers(await gdal('ogrinfo', ['-ro', source], { anonymous: true })), ['settlements', 'administrative-areas']);
+      const all = ['hazards', 'release-products', 'finds', 'activities', 'minefield-records', 'accidents', 'settlements', 'administrative-areas'];
+      assert.deepEqual(layers(await gdal('ogrinfo', ['-ro', source])), all);
+      assert.deepEqual(layers(await gdal('ogrinfo', ['-ro', source], { auth: 'bearer' })), all);
+      assert.deepEqual(layers(await gdal('ogrinfo', ['-ro', source], { auth: 'none' })), ['settlements', 'administrative-areas']);
     });
 
     test('ogrinfo reports the feature count the database holds (numberMatched)', async () => {
@@ -104,11 +133,13 @@ for (const backend of testBackends()) {
       assert.equal(pages, Math.ceil(expected.length / 10) - 1, 'one request per further page');
     });
 
-    test('ogr2ogr reads every find (larger pages) and the minefield records’ reconstructed perimeters', async () => {
-      const finds = await fetchAll('finds', ['-oo', 'PAGE_SIZE=1000']);
+    test('ogr2ogr reads every find in one page of 10,000 (PAGE_SIZE) and the minefield records’ reconstructed perimeters', async () => {
+      const finds = await fetchAll('finds', ['-oo', 'PAGE_SIZE=10000']);
       const expectedFinds = await stored('find', 'geom');
       assert.equal(finds.features.length, expectedFinds.length);
       assert.equal(checksum(finds.features), checksum(expectedFinds));
+      assert.match(finds.log, /HTTP: Fetch\(\S+\/collections\/finds\/items\?limit=10000\)/);
+      assert.doesNotMatch(finds.log, /\/collections\/finds\/items\?\S*after=/, 'one page (GDAL 3.6 asks for it twice: once for the fields, once for the features)');
       const records = await fetchAll('minefield-records');
       const expectedRecords = await stored('minefield_record', 'perimeter');
       assert.equal(records.features.length, expectedRecords.length);
@@ -134,11 +165,25 @@ for (const backend of testBackends()) {
       assert.doesNotMatch(log, /evaluated on client side/);
       assert.equal(features.length, expected.length);
       assert.equal(checksum(features), checksum(expected));
-      const dated = await fetchAll('finds', ['-oo', 'PAGE_SIZE=1000', '-where', "category = 'at_mine' AND foundOn >= '2020-01-01'"]);
+      const dated = await fetchAll('finds', ['-oo', 'PAGE_SIZE=10000', '-where', "category = 'at_mine' AND foundOn >= '2020-01-01'"]);
       const expectedDated = await stored('find', 'geom', "category = 'at_mine' AND found_on >= '2020-01-01'");
       assert.ok(expectedDated.length > 0);
       assert.match(dated.log, /filter=\(category%20%3D%20'at_mine'\)%20AND%20\(foundOn%20%3E%3D%20'2020-01-01T?'\)/, 'GDAL sends the date as text; it is read as a date');
       assert.equal(checksum(dated.features), checksum(expectedDated));
+    });
+
+    test('ogrinfo and ogr2ogr read the gis views over PostgreSQL: the same finds as the database, and nothing but the views', async () => {
+      const info = await gdal('ogrinfo', ['-ro', pg], { auth: 'none' });
+      const views = [...info.matchAll(/^\d+: (gis\.\w+)/gm)].map((m) => m[1]).sort();
+      assert.deepEqual(views, ['gis.accidents', 'gis.activities', 'gis.administrative_areas', 'gis.finds', 'gis.hazards', 'gis.minefield_records', 'gis.release_products', 'gis.settlements']);
+      const file = join(folder, 'finds-pg.geojson');
+      await gdal('ogr2ogr', ['-f', 'GeoJSON', file, pg, 'gis.finds'], { auth: 'none' });
+      const json = JSON.parse(await readFile(file, 'utf8')) as { features: { geometry: Geometry | null; properties: Record<string, unknown> }[] };
+      const expected = await stored('find', 'geom');
+      assert.equal(json.features.length, expected.length);
+      assert.equal(checksum(json.features.map((f) => ({ id: String(f.properties.id), geometry: f.geometry }))), checksum(expected));
+      const refused = await run('ogrinfo', ['-ro', '-sql', 'SELECT count(*) FROM public.victim_identity', pg]).catch((error: { stderr: string }) => error);
+      assert.match((refused as { stderr: string }).stderr, /permission denied for table victim_identity/);
     });
   });
 }

@@ -1,11 +1,13 @@
 /**
- * The query parameters of OGC API – Features that need more than a schema: bbox, datetime and
- * the choice between HTML and JSON. Pure functions; errors name the parameter and the value.
+ * The query parameters of OGC API – Features that need more than a schema: bbox, datetime,
+ * sortby, properties, paging cursors and the choice between HTML and JSON. Pure functions;
+ * errors name the parameter and the value.
  */
 import type { Polygon } from 'geojson';
 import { UserError } from '../errors.ts';
 import { isCalendarDate, isTimestamp } from './cql2.ts';
 import type { Crs } from './crs.ts';
+import { classOf, type Cursor, isQueryable, type Property, type SortKey, type ValueClass } from './store.ts';
 
 function invalid(parameter: string, message: string): UserError {
   return new UserError(`query.${parameter}: ${message}`, 'invalid_request');
@@ -81,4 +83,63 @@ export function parseIfMatch(header: string | undefined): number | '*' | null {
   const match = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(header);
   if (!match) throw new UserError(`If-Match: ${JSON.stringify(header)} is not an ETag this API gave (like "3")`, 'invalid_request');
   return Number(match[1]);
+}
+
+/**
+ * sortby (OGC API – Features Part 8, draft): comma-separated properties, each ascending or with a
+ * leading - descending. A leading + means ascending too; unencoded in a URL it arrives as a
+ * space, which is read the same way.
+ */
+export function parseSortby(text: string, properties: readonly Property[]): SortKey[] {
+  const sortable = properties.filter(isQueryable);
+  return text.split(',').map((item) => {
+    const match = /^\s*([+-]?)\s*([^\s+-].*?)\s*$/.exec(item);
+    if (!match) throw invalid('sortby', `${JSON.stringify(item)} is not a property with an optional + or -, e.g. sortby=-foundOn,category`);
+    const property = sortable.find((p) => p.name === match[2]);
+    if (!property) throw invalid('sortby', `${JSON.stringify(match[2])} is not a sortable property; use ${sortable.map((p) => p.name).join(', ')}`);
+    return { property, descending: match[1] === '-' };
+  });
+}
+
+/** properties (property selection, draft): comma-separated names; checked against the collection by the store. */
+export function parseProperties(text: string): string[] {
+  return text === '' ? [] : text.split(',').map((name) => name.trim());
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A cursor as the next and prev links carry it: the feature id in the default order, else the sort values and id as base64url JSON. */
+export function cursorParameter(cursor: Cursor): string {
+  if (cursor.values.length === 0) return cursor.id;
+  return Buffer.from(JSON.stringify([...cursor.values, cursor.id])).toString('base64url');
+}
+
+const VALUE_CHECKS: Record<ValueClass, (value: unknown) => boolean> = {
+  text: (v) => typeof v === 'string',
+  uuid: (v) => typeof v === 'string' && UUID.test(v),
+  numeric: (v) => typeof v === 'number' && Number.isFinite(v),
+  boolean: (v) => typeof v === 'boolean',
+  date: (v) => typeof v === 'string' && isCalendarDate(v),
+  timestamp: (v) => typeof v === 'string' && isTimestamp(v),
+};
+
+/** The cursor of an after or before parameter, checked against the sort order it was made for. */
+export function parseCursor(name: 'after' | 'before', text: string, sortby: readonly SortKey[]): Cursor {
+  const wrong = () => invalid(name, `${JSON.stringify(text)} is not a cursor of this query; follow the next and prev links rather than writing it (the same sortby is needed)`);
+  if (sortby.length === 0) {
+    if (!UUID.test(text)) throw wrong();
+    return { values: [], id: text };
+  }
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw wrong();
+  }
+  if (!Array.isArray(decoded) || decoded.length !== sortby.length + 1) throw wrong();
+  const id = decoded.at(-1);
+  const values = decoded.slice(0, -1);
+  if (typeof id !== 'string' || !UUID.test(id)) throw wrong();
+  if (!values.every((value, i) => value === null || VALUE_CHECKS[classOf(sortby[i]!.property)](value))) throw wrong();
+  return { values, id };
 }

@@ -1,9 +1,13 @@
 /**
  * OGC API – Features under /ogc: Part 1 (core, GeoJSON, HTML, OpenAPI 3.0), Part 2 (CRS),
- * Part 3 (CQL2 text filters, queryables) and Part 4 (create, replace, update, delete hazards,
- * through reports). Each collection has routes of its own, so each names the permission it needs
- * and the route × role test covers it; the gazetteer is public, operational data needs data.read.
+ * Part 3 (CQL2 text and JSON filters, queryables), Part 4 (create, replace, update, delete
+ * hazards, through reports), Part 5 (schemas) and the drafts for sorting (sortby, sortables) and
+ * property selection. Each collection has routes of its own, so each names the permission it
+ * needs and the route × role test covers it; the gazetteer is public, operational data needs
+ * data.read.
  */
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Geometry } from 'geojson';
 import { z } from 'zod';
@@ -15,12 +19,12 @@ import { type Route, route } from '../http/route.ts';
 import { PolygonGeometry } from '../land/geometry.ts';
 import { createReport, reportJson, submitReport } from '../reports/workflow.ts';
 import type { Db } from '../store/db.ts';
-import { parseCql2 } from './cql2.ts';
+import { parseCql2, parseCql2Json } from './cql2.ts';
 import { CRS84, type Crs, offeredCrs, parseCrs } from './crs.ts';
 import { escapeHtml, type Link, page, table } from './html.ts';
-import { parseBbox, parseDatetime, parseIfMatch, wantsHtml } from './query.ts';
+import { cursorParameter, parseBbox, parseCursor, parseDatetime, parseIfMatch, parseProperties, parseSortby, wantsHtml } from './query.ts';
 import * as store from './store.ts';
-import type { Collection, Extent, FeatureRow, Property } from './store.ts';
+import type { Collection, Cursor, Extent, FeatureRow, FeatureText, ItemQuery, Property } from './store.ts';
 
 const GEOJSON = 'application/geo+json';
 const JSON_TYPE = 'application/json';
@@ -28,9 +32,15 @@ const HTML = 'text/html';
 const OPENAPI = 'application/vnd.oai.openapi+json;version=3.0';
 const SCHEMA = 'application/schema+json';
 
-/** Items per page when the client does not say, and the most a page holds (larger limits are cut to it, as Part 1 asks). */
-export const DEFAULT_LIMIT = 10;
+/**
+ * The most a page holds (larger limits are cut to it, as Part 1 asks), and the page a client gets
+ * when it does not say. Both are advertised in the API definition: QGIS pages by
+ * max(1000, default) up to the maximum, GDAL from 3.8 by the maximum; GDAL 3.6 and 3.7 read
+ * neither and page by their PAGE_SIZE option (10 unless set). A page is streamed from the
+ * database CHUNK features at a time, so its size costs no memory.
+ */
 export const MAX_LIMIT = 10_000;
+export const DEFAULT_LIMIT = MAX_LIMIT;
 
 export const CONFORMANCE = [
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core',
@@ -43,8 +53,11 @@ export const CONFORMANCE = [
   'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter',
   'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter',
   'http://www.opengis.net/spec/cql2/1.0/conf/cql2-text',
+  'http://www.opengis.net/spec/cql2/1.0/conf/cql2-json',
   'http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2',
   'http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators',
+  'http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison',
+  'http://www.opengis.net/spec/cql2/1.0/conf/accent-insensitive-comparison',
   'http://www.opengis.net/spec/cql2/1.0/conf/property-property',
   'http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions',
   'http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus',
@@ -52,11 +65,17 @@ export const CONFORMANCE = [
   'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete',
   'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update',
   'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags',
+  'http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas',
+  'http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sortables',
+  'http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sorting',
+  'http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/features-sorting',
 ];
 
 const REL_CONFORMANCE = 'http://www.opengis.net/def/rel/ogc/1.0/conformance';
 const REL_DATA = 'http://www.opengis.net/def/rel/ogc/1.0/data';
 const REL_QUERYABLES = 'http://www.opengis.net/def/rel/ogc/1.0/queryables';
+const REL_SORTABLES = 'http://www.opengis.net/def/rel/ogc/1.0/sortables';
+const REL_SCHEMA = 'http://www.opengis.net/def/rel/ogc/1.0/schema';
 
 function origin(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
@@ -125,11 +144,13 @@ function collectionJson(request: FastifyRequest, collection: Collection, all: Ma
       { href: `${base}/items`, rel: 'items', type: GEOJSON, title: `${collection.title}: features` },
       { href: `${base}/items?f=html`, rel: 'items', type: HTML, title: `${collection.title}: features as HTML` },
       { href: `${base}/queryables`, rel: REL_QUERYABLES, type: SCHEMA, title: `What ${collection.title.toLowerCase()} can be filtered on` },
+      { href: `${base}/sortables`, rel: REL_SORTABLES, type: SCHEMA, title: `What ${collection.title.toLowerCase()} can be sorted by` },
+      { href: `${base}/schema`, rel: REL_SCHEMA, type: SCHEMA, title: `The properties of ${collection.title.toLowerCase()} and their types` },
     ],
   };
 }
 
-function propertySchema(property: Pick<Property, 'type' | 'description'>): Record<string, unknown> {
+function propertySchema(property: Pick<Property, 'type' | 'description' | 'enum'>): Record<string, unknown> {
   const schema: Record<Property['type'], Record<string, unknown>> = {
     string: { type: 'string' },
     uuid: { type: 'string', format: 'uuid' },
@@ -141,7 +162,35 @@ function propertySchema(property: Pick<Property, 'type' | 'description'>): Recor
     array: { type: 'array', items: { type: 'string' } },
     names: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, language: { type: 'string' }, kind: { type: 'string' } } } },
   };
-  return { ...schema[property.type], description: property.description };
+  const values = property.enum ? (property.type === 'array' ? { items: { type: 'string', enum: property.enum } } : { enum: property.enum }) : {};
+  return { ...schema[property.type], ...values, description: property.description };
+}
+
+/** Properties the server sets, which a write ignores. */
+const READ_ONLY = new Set(['version', 'createdAt', 'updatedAt']);
+
+/** JSON Schema of the queryable (or sortable) properties: Part 3 and the sorting draft describe both alike. */
+function queryablesJson(url: string, collection: Collection, actor: Actor, withGeometry: boolean) {
+  const properties: Record<string, unknown> = withGeometry
+    ? { [store.GEOMETRY_PROPERTY]: { format: `geometry-${collection.geometryType.toLowerCase()}`, description: 'The feature geometry; in filters, use S_INTERSECTS and the other spatial functions' } }
+    : {};
+  for (const p of store.visibleProperties(collection, dataRead(actor)).filter(store.isQueryable)) properties[p.name] = { title: p.name, ...propertySchema(p) };
+  return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: url, type: 'object', title: collection.title, properties, additionalProperties: false };
+}
+
+/**
+ * Part 5 schema of a feature: its id, its geometry and every property the caller may see, in
+ * order, with types and formats. Recent QGIS versions (3.44 onwards) take field types from it.
+ */
+function schemaJson(url: string, collection: Collection, actor: Actor) {
+  const properties: Record<string, unknown> = {
+    id: { 'x-ogc-role': 'id', title: 'id', type: 'string', format: 'uuid', readOnly: true, 'x-ogc-propertySeq': 1 },
+    [store.GEOMETRY_PROPERTY]: { 'x-ogc-role': 'primary-geometry', format: `geometry-${collection.geometryType.toLowerCase()}` },
+  };
+  store.visibleProperties(collection, dataRead(actor)).forEach((p, i) => {
+    properties[p.name] = { title: p.name, ...propertySchema(p), ...(READ_ONLY.has(p.name) ? { readOnly: true } : {}), 'x-ogc-propertySeq': i + 2 };
+  });
+  return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: url, type: 'object', title: collection.title, description: collection.description, properties };
 }
 
 // Features --------------------------------------------------------------------------------------
@@ -164,6 +213,9 @@ function contentCrs(reply: FastifyReply, crs: Crs): void {
   reply.header('Content-Crs', `<${crs.uri}>`);
 }
 
+/** Comma-separated lists (sortby, properties) are arrays in the API definition, as the drafts write them. */
+const List = (description: string) => z.string().max(5000).optional().meta({ description });
+
 function itemsQuery(collection: Collection) {
   const queryables = Object.fromEntries(collection.properties.filter(store.isQueryable).map((p) => [p.name, z.string().max(1000).optional()]));
   return z.strictObject({
@@ -180,14 +232,17 @@ function itemsQuery(collection: Collection) {
     crs: z.string().max(200).optional(),
     filter: z.string().max(20_000).optional(),
     /** cql-text is what GDAL up to 3.7 sends for CQL2 text. */
-    'filter-lang': z.enum(['cql2-text', 'cql-text']).optional(),
+    'filter-lang': z.enum(['cql2-text', 'cql-text', 'cql2-json']).optional(),
     'filter-crs': z.string().max(200).optional(),
-    /** Keyset paging: the page after, or before, this feature id; the next and prev links carry it. */
-    after: z.uuid().optional(),
-    before: z.uuid().optional(),
+    sortby: List('Properties to sort by, comma-separated, each ascending or with a leading - descending (see sortables)'),
+    properties: List('The properties to return, comma-separated (all when absent)'),
+    /** Keyset paging: the page after, or before, a cursor; the next and prev links carry it. */
+    after: z.string().max(2000).optional(),
+    before: z.string().max(2000).optional(),
     ...queryables,
   });
 }
+type ItemsParameters = z.infer<ReturnType<typeof itemsQuery>>;
 
 const ItemParams = z.object({ featureId: z.string().max(200) });
 
@@ -195,9 +250,89 @@ function notFound(collection: Collection, id: string): UserError {
   return new UserError(`No feature ${id} in ${collection.id}`, 'not_found');
 }
 
+/** The store's query for an items request; every part is checked here, before the first byte is sent. */
+function itemQuery(collection: Collection, actor: Actor, query: ItemsParameters): ItemQuery {
+  if (query.after && query.before) throw new UserError('query: after and before page in opposite directions; give one', 'invalid_request');
+  const filterCrs = parseCrs('filter-crs', query['filter-crs']);
+  const bboxCrs = parseCrs('bbox-crs', query['bbox-crs']);
+  const equals: Record<string, string> = {};
+  for (const p of collection.properties.filter(store.isQueryable)) {
+    const value = (query as Record<string, unknown>)[p.name];
+    if (typeof value === 'string') equals[p.name] = value;
+  }
+  const sortby = query.sortby ? parseSortby(query.sortby, store.visibleProperties(collection, dataRead(actor))) : [];
+  const items: ItemQuery = {
+    collection,
+    dataRead: dataRead(actor),
+    crs: parseCrs('crs', query.crs),
+    ...(query.bbox ? { bbox: { ...parseBbox(query.bbox, bboxCrs), crs: bboxCrs } } : {}),
+    ...(query.datetime ? { datetime: parseDatetime(query.datetime) } : {}),
+    ...(query.filter ? { filter: { tree: query['filter-lang'] === 'cql2-json' ? parseCql2Json(query.filter) : parseCql2(query.filter), crs: filterCrs } } : {}),
+    equals,
+    sortby,
+    ...(query.properties !== undefined ? { properties: parseProperties(query.properties) } : {}),
+    limit: query.limit,
+    ...(query.after ? { after: parseCursor('after', query.after, sortby) } : {}),
+    ...(query.before ? { before: parseCursor('before', query.before, sortby) } : {}),
+  };
+  store.checkQuery(items);
+  return items;
+}
+
+/** The links of a page: self and alternate, next and prev by cursor, the collection. */
+function pageLinks(request: FastifyRequest, collection: Collection, html: boolean, first: Cursor | undefined, last: Cursor | undefined, more: { next: boolean; prev: boolean }): Link[] {
+  const links: Link[] = formatLinks(request, html, GEOJSON);
+  const format = html ? { type: HTML, f: 'html' } : { type: GEOJSON, f: undefined };
+  if (more.next && last) links.push({ href: selfWith(request, { after: cursorParameter(last), before: undefined, f: format.f }), rel: 'next', type: format.type, title: 'Next page' });
+  if (more.prev && first) links.push({ href: selfWith(request, { before: cursorParameter(first), after: undefined, f: format.f }), rel: 'prev', type: format.type, title: 'Previous page' });
+  links.push({ href: `${origin(request)}/ogc/collections/${collection.id}`, rel: 'collection', type: JSON_TYPE, title: collection.title });
+  return links;
+}
+
+/**
+ * A FeatureCollection as text, streamed as the store reads it: the features first, then what is
+ * only known at the end (numberReturned, the next link). numberMatched is counted for the first
+ * page only (Part 1 makes it optional): counting ten million finds again for every page of a
+ * download would cost more than the page.
+ */
+async function* featureCollectionText(pages: AsyncGenerator<FeatureText[], { next: boolean; prev: boolean }>, numberMatched: number | undefined, links: (first: Cursor | undefined, last: Cursor | undefined, more: { next: boolean; prev: boolean }) => Link[]): AsyncGenerator<string> {
+  yield `{"type":"FeatureCollection","timeStamp":"${new Date().toISOString()}",${numberMatched === undefined ? '' : `"numberMatched":${numberMatched},`}"features":[`;
+  let returned = 0;
+  let first: Cursor | undefined;
+  let last: Cursor | undefined;
+  for (;;) {
+    const step = await pages.next();
+    if (step.done) {
+      yield `],"numberReturned":${returned},"links":${JSON.stringify(links(first, last, step.value))}}`;
+      return;
+    }
+    const chunk = step.value;
+    yield `${returned > 0 ? ',' : ''}${chunk.map((f) => f.json).join(',')}`;
+    first ??= chunk[0]!.cursor;
+    last = chunk.at(-1)!.cursor;
+    returned += chunk.length;
+  }
+}
+
 function collectionRoutes(collection: Collection): Route[] {
   const path = `/ogc/collections/${collection.id}`;
   const Items = itemsQuery(collection);
+  const schemaRoute = (suffix: 'queryables' | 'sortables' | 'schema', summary: string, intro: string, build: (url: string, actor: Actor) => { properties: Record<string, unknown> }) =>
+    route({
+      method: 'GET',
+      path: `${path}/${suffix}`,
+      summary: `${collection.title}: ${summary}`,
+      tag: 'ogc',
+      permission: collection.permission,
+      query: NoQuery,
+      async handler({ actor, query, request, reply }) {
+        const json = build(`${origin(request)}${path}/${suffix}`, actor);
+        const html = wantsHtml(query.f, request.headers.accept);
+        return answer(reply, html, SCHEMA, json, () =>
+          page(`${collection.title}: ${suffix}`, intro, formatLinks(request, html, SCHEMA), table(Object.entries(json.properties).map(([name, schema]) => ({ name, ...(schema as Record<string, unknown>) })))),
+        );
+      },
+    });
   return [
     route({
       method: 'GET',
@@ -217,64 +352,44 @@ function collectionRoutes(collection: Collection): Route[] {
     route({
       method: 'GET',
       path: `${path}/items`,
-      summary: `${collection.title}: features, filtered by bbox, datetime, CQL2 text or property values, paged`,
+      summary: `${collection.title}: features, filtered by bbox, datetime, CQL2 (text or JSON) or property values, sorted, paged`,
       tag: 'ogc',
       permission: collection.permission,
       query: Items,
       async handler({ db, actor, query, request, reply }) {
-        if (query.after && query.before) throw new UserError('query: after and before page in opposite directions; give one', 'invalid_request');
-        const crs = parseCrs('crs', query.crs);
-        const bboxCrs = parseCrs('bbox-crs', query['bbox-crs']);
-        const filterCrs = parseCrs('filter-crs', query['filter-crs']);
-        const equals: Record<string, string> = {};
-        for (const p of collection.properties.filter(store.isQueryable)) {
-          const value = (query as Record<string, unknown>)[p.name];
-          if (typeof value === 'string') equals[p.name] = value;
-        }
-        const { features, numberMatched, more } = await store.listFeatures(db, {
-          collection,
-          dataRead: dataRead(actor),
-          crs,
-          ...(query.bbox ? { bbox: { ...parseBbox(query.bbox, bboxCrs), crs: bboxCrs } } : {}),
-          ...(query.datetime ? { datetime: parseDatetime(query.datetime) } : {}),
-          ...(query.filter ? { filter: { tree: parseCql2(query.filter), crs: filterCrs } } : {}),
-          equals,
-          limit: query.limit,
-          ...(query.after ? { after: query.after } : {}),
-          ...(query.before ? { before: query.before } : {}),
-        });
+        const items = itemQuery(collection, actor, query);
+        const numberMatched = items.after || items.before ? undefined : await store.countFeatures(db, items);
         const html = wantsHtml(query.f, request.headers.accept);
-        const links: Link[] = formatLinks(request, html, GEOJSON);
-        const format = html ? { type: HTML, f: 'html' } : { type: GEOJSON, f: undefined };
-        const hasNext = query.before ? true : more;
-        const hasPrev = query.after ? true : query.before ? more : false;
-        if (hasNext && features.length > 0) {
-          links.push({ href: selfWith(request, { after: features.at(-1)!.id, before: undefined, f: format.f }), rel: 'next', type: format.type, title: 'Next page' });
-        }
-        if (hasPrev && features.length > 0) {
-          links.push({ href: selfWith(request, { before: features[0]!.id, after: undefined, f: format.f }), rel: 'prev', type: format.type, title: 'Previous page' });
-        }
-        links.push({ href: `${origin(request)}/ogc/collections/${collection.id}`, rel: 'collection', type: JSON_TYPE, title: collection.title });
-        contentCrs(reply, crs);
-        const json = {
-          type: 'FeatureCollection',
-          timeStamp: new Date().toISOString(),
-          numberMatched,
-          numberReturned: features.length,
-          features: features.map((f) => featureJson(request, collection, f)),
-          links,
-        };
-        return answer(reply, html, GEOJSON, json, () =>
-          page(
+        contentCrs(reply, items.crs);
+        const pages = store.featureTexts(db, items);
+        if (html) {
+          const features: { id: string; properties: Record<string, unknown> }[] = [];
+          let first: Cursor | undefined;
+          let last: Cursor | undefined;
+          let step = await pages.next();
+          for (; !step.done; step = await pages.next()) {
+            features.push(...step.value.map((f) => JSON.parse(f.json) as { id: string; properties: Record<string, unknown> }));
+            first ??= step.value[0]!.cursor;
+            last = step.value.at(-1)!.cursor;
+          }
+          const links = pageLinks(request, collection, true, first, last, step.value);
+          reply.type('text/html; charset=utf-8');
+          return page(
             collection.title,
-            `${numberMatched} features match; ${features.length} shown. Coordinates in ${crs.uri}.`,
+            `${numberMatched === undefined ? '' : `${numberMatched} features match; `}${features.length} shown. Coordinates in ${items.crs.uri}.`,
             links,
             table(
               features.map((f) => ({ id: f.id, ...f.properties })),
               (row) => `${origin(request)}/ogc/collections/${collection.id}/items/${String(row.id)}?f=html`,
             ),
-          ),
-        );
+          );
+        }
+        reply.type(GEOJSON);
+        const body = Readable.from(featureCollectionText(pages, numberMatched, (first, last, more) => pageLinks(request, collection, false, first, last, more)));
+        reply.send(body);
+        // The handler lasts as long as the stream reads the store, so the server's close waits for it.
+        await finished(body).catch(() => {});
+        return undefined;
       },
     }),
     route({
@@ -284,10 +399,10 @@ function collectionRoutes(collection: Collection): Route[] {
       tag: 'ogc',
       permission: collection.permission,
       params: ItemParams,
-      query: z.strictObject({ ...Format, crs: z.string().max(200).optional() }),
+      query: z.strictObject({ ...Format, crs: z.string().max(200).optional(), properties: List('The properties to return, comma-separated (all when absent)') }),
       async handler({ db, actor, params, query, request, reply }) {
         const crs = parseCrs('crs', query.crs);
-        const row = await store.getFeature(db, collection, params.featureId, { dataRead: dataRead(actor), crs });
+        const row = await store.getFeature(db, collection, params.featureId, { dataRead: dataRead(actor), crs, ...(query.properties !== undefined ? { properties: parseProperties(query.properties) } : {}) });
         if (!row) throw notFound(collection, params.featureId);
         const html = wantsHtml(query.f, request.headers.accept);
         const json = featureJson(request, collection, row);
@@ -299,38 +414,13 @@ function collectionRoutes(collection: Collection): Route[] {
         );
       },
     }),
-    route({
-      method: 'GET',
-      path: `${path}/queryables`,
-      summary: `${collection.title}: what filters may name, as JSON Schema`,
-      tag: 'ogc',
-      permission: collection.permission,
-      query: NoQuery,
-      async handler({ actor, query, request, reply }) {
-        const url = `${origin(request)}${path}/queryables`;
-        const properties: Record<string, unknown> = {
-          [store.GEOMETRY_PROPERTY]: { format: `geometry-${collection.geometryType.toLowerCase()}`, description: 'The feature geometry; in filters, use S_INTERSECTS and the other spatial functions' },
-        };
-        for (const p of store.visibleProperties(collection, dataRead(actor)).filter(store.isQueryable)) properties[p.name] = { title: p.name, ...propertySchema(p) };
-        const json = { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: url, type: 'object', title: collection.title, properties, additionalProperties: false };
-        const html = wantsHtml(query.f, request.headers.accept);
-        return answer(reply, html, SCHEMA, json, () =>
-          page(
-            `${collection.title}: queryables`,
-            'Properties a CQL2 filter (filter=...) or a property=value parameter may name.',
-            formatLinks(request, html, SCHEMA),
-            table(Object.entries(properties).map(([name, schema]) => ({ name, ...(schema as Record<string, unknown>) }))),
-          ),
-        );
-      },
-    }),
+    schemaRoute('queryables', 'what filters may name, as JSON Schema', 'Properties a CQL2 filter (filter=...) or a property=value parameter may name.', (url, actor) => queryablesJson(url, collection, actor, true)),
+    schemaRoute('sortables', 'what sortby may name, as JSON Schema', 'Properties sortby=... may name; -name sorts descending.', (url, actor) => queryablesJson(url, collection, actor, false)),
+    schemaRoute('schema', 'the properties of a feature and their types, as JSON Schema (Part 5)', 'Every property of a feature, in order, with its type.', (url, actor) => schemaJson(url, collection, actor)),
   ];
 }
 
 // Part 4: writes become reports -------------------------------------------------------------------
-
-/** What a hazard feature shows but a report does not write: the store keeps these. */
-const READ_ONLY = new Set(['version', 'createdAt', 'updatedAt']);
 
 /**
  * PUT replaces the whole feature, so what it leaves out is emptied rather than kept, as the
@@ -486,17 +576,61 @@ function hazardWriteRoutes(collection: Collection): Route[] {
 // The API as a whole ---------------------------------------------------------------------------------
 
 /**
+ * The parameters clients read from the API definition rather than from the route schemas:
+ * `limit` as Part 1 writes it, under components, where QGIS looks for its default and maximum
+ * (GDAL from 3.8 follows the reference from each items path); sortby and properties as the arrays
+ * the drafts define.
+ */
+const SHARED_PARAMETERS: Record<string, Record<string, unknown>> = {
+  limit: {
+    name: 'limit',
+    in: 'query',
+    required: false,
+    description: `Features per page: ${DEFAULT_LIMIT} unless given; more than ${MAX_LIMIT} is cut to ${MAX_LIMIT}`,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT },
+    style: 'form',
+    explode: false,
+  },
+  sortby: {
+    name: 'sortby',
+    in: 'query',
+    required: false,
+    description: 'Properties to sort by (see sortables), each ascending or with a leading - descending; the id breaks ties',
+    schema: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[+-]?[^+\\-\\s].*$' } },
+    style: 'form',
+    explode: false,
+  },
+  properties: {
+    name: 'properties',
+    in: 'query',
+    required: false,
+    description: 'The properties to return (all when absent)',
+    schema: { type: 'array', items: { type: 'string' } },
+    style: 'form',
+    explode: false,
+  },
+};
+
+/**
  * The OpenAPI 3.0 document of the OGC API alone, with paths relative to /ogc as OGC clients
  * expect (GDAL reads the items parameters there to learn the queryables and filter languages).
  */
 function ogcApiDocument(request: FastifyRequest): Record<string, unknown> {
   const document = openApiDocument(ogcRoutes);
-  const paths = Object.fromEntries(Object.entries(document.paths as Record<string, unknown>).map(([p, v]) => [p.replace(/^\/ogc/, '') || '/', v]));
+  const paths = Object.fromEntries(
+    Object.entries(document.paths as Record<string, Record<string, { parameters?: { name: string }[] }>>).map(([p, operations]) => {
+      for (const operation of Object.values(operations)) {
+        operation.parameters = operation.parameters?.map((parameter) => (parameter.name in SHARED_PARAMETERS ? { $ref: `#/components/parameters/${parameter.name}` } : parameter) as { name: string });
+      }
+      return [p.replace(/^\/ogc/, '') || '/', operations];
+    }),
+  );
   return {
     ...document,
     info: { title: 'Safeground OGC API – Features', version: (document.info as { version: string }).version, description: 'Hazards, land release, finds, activities, minefield records, accidents and the gazetteer.' },
     servers: [{ url: `${origin(request)}/ogc` }],
     paths,
+    components: { ...(document.components as Record<string, unknown>), parameters: SHARED_PARAMETERS },
   };
 }
 

@@ -7,9 +7,12 @@
 import type { Geometry, Polygon } from 'geojson';
 import type { Permission } from '../access/permissions.ts';
 import { UserError } from '../errors.ts';
+import { ACTIVITY_KINDS, ACTIVITY_STATUSES, BLOCKAGES, CONTAMINATION, EVIDENCE, HAZARD_KINDS, HAZARD_STATUSES, RELEASE_METHODS } from '../land/rules.ts';
+import { DEVICE_CATEGORIES } from '../ops/accident.ts';
+import { DISPOSAL_METHODS, FIND_CATEGORIES, FIND_CONDITIONS } from '../ops/find.ts';
 import type { Queryable } from '../store/db.ts';
 import type { Crs } from './crs.ts';
-import { filterError, type Filter, type GeometryOperand, isCalendarDate, isTimestamp, type Scalar, type SpatialFunction } from './cql2.ts';
+import { type At, filterError, type Filter, type GeometryOperand, isCalendarDate, isTimestamp, type Scalar, type SpatialFunction, type TextFunction } from './cql2.ts';
 
 export type PropertyType = 'string' | 'uuid' | 'integer' | 'number' | 'boolean' | 'date' | 'date-time' | 'array' | 'names';
 
@@ -21,6 +24,8 @@ export interface Property {
   description: string;
   /** Shown only to callers holding data.read, in a collection the public may read. */
   internal?: boolean;
+  /** The values a text property (or the items of a list) can take: QGIS offers them in its filter builder. */
+  enum?: readonly string[];
 }
 
 /** Scalar properties can be filtered on; lists and name sets are shown but not queryable. */
@@ -94,12 +99,12 @@ export const COLLECTIONS: readonly Collection[] = [
     temporal: { start: 't.created_at', end: dayEnd('t.release_date') },
     properties: [
       { name: 'reference', sql: 't.reference', type: 'string', description: 'National reference of the hazard' },
-      { name: 'kind', sql: 't.kind', type: 'string', description: 'sha (suspected) or cha (confirmed)' },
-      { name: 'status', sql: 't.status', type: 'string', description: 'active, suspended or released' },
+      { name: 'kind', sql: 't.kind', type: 'string', description: 'sha (suspected) or cha (confirmed)', enum: HAZARD_KINDS },
+      { name: 'status', sql: 't.status', type: 'string', description: 'active, suspended or released', enum: HAZARD_STATUSES },
       { name: 'estimatedAreaM2', sql: 't.estimated_area_m2', type: 'number', description: 'Estimated area as stated, m²' },
-      { name: 'evidence', sql: 'to_jsonb(t.evidence)', type: 'array', description: 'Evidence of explosive ordnance' },
-      { name: 'contamination', sql: 'to_jsonb(t.contamination)', type: 'array', description: 'Contamination types' },
-      { name: 'blockages', sql: 'to_jsonb(t.blockages)', type: 'array', description: 'Land uses the hazard blocks' },
+      { name: 'evidence', sql: 'to_jsonb(t.evidence)', type: 'array', description: 'Evidence of explosive ordnance', enum: EVIDENCE },
+      { name: 'contamination', sql: 'to_jsonb(t.contamination)', type: 'array', description: 'Contamination types', enum: CONTAMINATION },
+      { name: 'blockages', sql: 'to_jsonb(t.blockages)', type: 'array', description: 'Land uses the hazard blocks', enum: BLOCKAGES },
       { name: 'adminAreaId', sql: 't.admin_area_id', type: 'uuid', description: 'Administrative area' },
       { name: 'organisationId', sql: 't.organisation_id', type: 'uuid', description: 'Organisation responsible' },
       { name: 'description', sql: 't.description', type: 'string', description: 'Description' },
@@ -125,7 +130,7 @@ export const COLLECTIONS: readonly Collection[] = [
     geometryType: 'MultiPolygon',
     temporal: { start: dayStart('t.release_date'), end: dayEnd('t.release_date') },
     properties: [
-      { name: 'method', sql: 't.method', type: 'string', description: 'cancelled, reduced or cleared' },
+      { name: 'method', sql: 't.method', type: 'string', description: 'cancelled, reduced or cleared', enum: RELEASE_METHODS },
       { name: 'technicalAssets', sql: 't.technical_assets', type: 'boolean', description: 'Whether technical assets were used (reduced land)' },
       { name: 'clearanceDepthCm', sql: 't.clearance_depth_cm', type: 'integer', description: 'Depth of clearance, cm (cleared land)' },
       { name: 'releaseDate', sql: 't.release_date', type: 'date', description: 'Date of release' },
@@ -146,13 +151,13 @@ export const COLLECTIONS: readonly Collection[] = [
     temporal: { start: dayStart('t.found_on'), end: dayEnd('t.found_on') },
     properties: [
       { name: 'externalId', sql: 't.external_id', type: 'string', description: 'Identifier in the reporting system' },
-      { name: 'category', sql: 't.category', type: 'string', description: 'ap_mine, at_mine, uxo, axo, submunition or ied' },
+      { name: 'category', sql: 't.category', type: 'string', description: 'ap_mine, at_mine, uxo, axo, submunition or ied', enum: FIND_CATEGORIES },
       { name: 'ordnanceModel', sql: 'm.name', type: 'string', description: 'Model (PMN-2, TM-62M, ...)' },
       { name: 'ordnanceModelId', sql: 't.ordnance_model_id', type: 'uuid', description: 'Model in the ordnance catalogue' },
       { name: 'quantity', sql: 't.quantity', type: 'integer', description: 'Number of items' },
       { name: 'depthCm', sql: 't.depth_cm', type: 'integer', description: 'Depth, cm' },
-      { name: 'condition', sql: 't.condition', type: 'string', description: 'armed, unarmed, damaged, deteriorated or unknown' },
-      { name: 'disposalMethod', sql: 't.disposal_method', type: 'string', description: 'How the item was disposed of' },
+      { name: 'condition', sql: 't.condition', type: 'string', description: 'armed, unarmed, damaged, deteriorated or unknown', enum: FIND_CONDITIONS },
+      { name: 'disposalMethod', sql: 't.disposal_method', type: 'string', description: 'How the item was disposed of', enum: DISPOSAL_METHODS },
       { name: 'foundOn', sql: 't.found_on', type: 'date', description: 'Date found' },
       { name: 'activityId', sql: 't.activity_id', type: 'uuid', description: 'Activity that found it' },
       { name: 'activity', sql: 'a.reference', type: 'string', description: 'Reference of that activity' },
@@ -172,8 +177,8 @@ export const COLLECTIONS: readonly Collection[] = [
     temporal: { start: dayStart('COALESCE(t.start_date, t.end_date)'), end: dayEnd('t.end_date') },
     properties: [
       { name: 'reference', sql: 't.reference', type: 'string', description: 'Reference of the activity' },
-      { name: 'kind', sql: 't.kind', type: 'string', description: 'nts, ts, clearance, eod_spot_task, bac or post_clearance_inspection' },
-      { name: 'status', sql: 't.status', type: 'string', description: 'planned, ongoing, suspended, completed or cancelled' },
+      { name: 'kind', sql: 't.kind', type: 'string', description: 'nts, ts, clearance, eod_spot_task, bac or post_clearance_inspection', enum: ACTIVITY_KINDS },
+      { name: 'status', sql: 't.status', type: 'string', description: 'planned, ongoing, suspended, completed or cancelled', enum: ACTIVITY_STATUSES },
       { name: 'organisationId', sql: 't.organisation_id', type: 'uuid', description: 'Operator' },
       { name: 'team', sql: 't.team', type: 'string', description: 'Team' },
       { name: 'startDate', sql: 't.start_date', type: 'date', description: 'Start date' },
@@ -204,8 +209,8 @@ export const COLLECTIONS: readonly Collection[] = [
       { name: 'layingDate', sql: 't.laying_date', type: 'date', description: 'Date the mines were laid' },
       { name: 'laidBy', sql: 't.laid_by', type: 'string', description: 'Unit that laid the mines' },
       { name: 'statedMineTotal', sql: 't.stated_mine_total', type: 'integer', description: 'Mines the record states' },
-      { name: 'angleUnit', sql: 't.angle_unit', type: 'string', description: 'degrees or mils' },
-      { name: 'northReference', sql: 't.north_reference', type: 'string', description: 'true, grid or magnetic' },
+      { name: 'angleUnit', sql: 't.angle_unit', type: 'string', description: 'degrees or mils', enum: ['degrees', 'mils'] },
+      { name: 'northReference', sql: 't.north_reference', type: 'string', description: 'true, grid or magnetic', enum: ['true', 'grid', 'magnetic'] },
       ...common('minefield record'),
     ],
   },
@@ -225,7 +230,7 @@ export const COLLECTIONS: readonly Collection[] = [
       { name: 'occurredOn', sql: 't.occurred_on', type: 'date', description: 'Date of the accident' },
       { name: 'locationPrecisionM', sql: 't.location_precision_m', type: 'number', description: 'Precision of the location, m' },
       { name: 'adminAreaId', sql: 't.admin_area_id', type: 'uuid', description: 'Administrative area' },
-      { name: 'deviceCategory', sql: 't.device_category', type: 'string', description: 'Category of the device' },
+      { name: 'deviceCategory', sql: 't.device_category', type: 'string', description: 'Category of the device', enum: DEVICE_CATEGORIES },
       { name: 'ordnanceModel', sql: 'm.name', type: 'string', description: 'Model of the device' },
       { name: 'deminingRelated', sql: 't.demining_related', type: 'boolean', description: 'Whether it happened during demining' },
       { name: 'activityId', sql: 't.activity_id', type: 'uuid', description: 'Demining activity, when related' },
@@ -314,7 +319,17 @@ const SPATIAL_SQL: Record<SpatialFunction, string> = {
   S_CONTAINS: 'ST_Contains',
 };
 
-type ValueClass = 'text' | 'uuid' | 'numeric' | 'boolean' | 'date' | 'timestamp';
+/**
+ * CASEI folds case with PostgreSQL's lower() (Unicode-aware in a UTF-8 database); ACCENTI drops
+ * the combining marks of the canonical decomposition (é to e, й to и). Letters that do not
+ * decompose (ø, ł, ß) stay as they are.
+ */
+const TEXT_FUNCTION_SQL: Record<TextFunction, (sql: string) => string> = {
+  CASEI: (sql) => `lower(${sql})`,
+  ACCENTI: (sql) => `regexp_replace(normalize(${sql}, NFD), '[\u0300-\u036f]', '', 'g')`,
+};
+
+export type ValueClass = 'text' | 'uuid' | 'numeric' | 'boolean' | 'date' | 'timestamp';
 
 const CLASS_OF: Record<Exclude<PropertyType, 'array' | 'names'>, ValueClass> = {
   string: 'text',
@@ -325,6 +340,10 @@ const CLASS_OF: Record<Exclude<PropertyType, 'array' | 'names'>, ValueClass> = {
   date: 'date',
   'date-time': 'timestamp',
 };
+
+export function classOf(property: Property): ValueClass {
+  return CLASS_OF[property.type as keyof typeof CLASS_OF];
+}
 
 const CAST: Record<ValueClass, string> = { text: 'text', uuid: 'uuid', numeric: 'float8', boolean: 'boolean', date: 'date', timestamp: 'timestamptz' };
 
@@ -343,17 +362,17 @@ class FilterCompiler {
     private readonly filterCrs: Crs,
   ) {}
 
-  private property(name: string, at: number): Compiled {
+  private property(name: string, at: At): Compiled {
     const property = this.properties.find((p) => p.name === name && isQueryable(p));
     if (!property) {
       const names = this.properties.filter(isQueryable).map((p) => p.name);
       throw filterError(`${JSON.stringify(name)} is not a queryable of ${this.collection.id}; use ${[...names, GEOMETRY_PROPERTY].join(', ')}`, at);
     }
-    return { sql: property.sql, valueClass: CLASS_OF[property.type as keyof typeof CLASS_OF] };
+    return { sql: property.sql, valueClass: classOf(property) };
   }
 
   /** A literal as a parameter of the class it is compared with; a date text is read as a date where a date is expected (GDAL sends dates as text). */
-  private literal(scalar: Exclude<Scalar, { kind: 'property' }>, expected: ValueClass | null): Compiled {
+  private literal(scalar: Exclude<Scalar, { kind: 'property' | 'function' }>, expected: ValueClass | null): Compiled {
     const natural: ValueClass = { string: 'text', number: 'numeric', boolean: 'boolean', date: 'date', timestamp: 'timestamp' }[scalar.kind] as ValueClass;
     let value: unknown = scalar.value;
     let valueClass = natural;
@@ -370,6 +389,11 @@ class FilterCompiler {
   }
 
   private scalar(scalar: Scalar, expected: ValueClass | null): Compiled {
+    if (scalar.kind === 'function') {
+      const argument = this.scalar(scalar.argument, 'text');
+      if (expected && expected !== 'text') throw filterError(`${scalar.name}(...) is text, compared with a ${expected} value`, scalar.at);
+      return { sql: TEXT_FUNCTION_SQL[scalar.name](argument.sql), valueClass: 'text' };
+    }
     if (scalar.kind !== 'property') return this.literal(scalar, expected);
     const property = this.property(scalar.name, scalar.at);
     if (expected && property.valueClass !== expected) throw filterError(`${scalar.name} is a ${property.valueClass} property, compared with a ${expected} value`, scalar.at);
@@ -459,6 +483,21 @@ export interface FeatureRow {
   geometry: Geometry | null;
 }
 
+/** A sort key of sortby: a queryable property, ascending unless descending. */
+export interface SortKey {
+  property: Property;
+  descending: boolean;
+}
+
+/**
+ * Where a page starts: just after (or, for `before`, just before) the feature with these sort
+ * values and this id. Sorting always ends with the id, so every feature has one place.
+ */
+export interface Cursor {
+  values: unknown[];
+  id: string;
+}
+
 export interface ItemQuery {
   collection: Collection;
   dataRead: boolean;
@@ -469,10 +508,18 @@ export interface ItemQuery {
   datetime?: { start: string | null; end: string | null };
   filter?: { tree: Filter; crs: Crs };
   equals: Record<string, string>;
+  sortby: SortKey[];
+  /** The properties to return; all that the caller may see when absent. */
+  properties?: string[];
   limit: number;
-  /** Keyset paging by id: the page after this id, or the page before it. */
-  after?: string;
-  before?: string;
+  after?: Cursor;
+  before?: Cursor;
+}
+
+/** One feature as GeoJSON text built by the database, with where it sits in the order. */
+export interface FeatureText {
+  json: string;
+  cursor: Cursor;
 }
 
 function selectFeature(collection: Collection, properties: readonly Property[], crs: Crs): string {
@@ -481,8 +528,43 @@ function selectFeature(collection: Collection, properties: readonly Property[], 
     ST_AsGeoJSON(${geometryOut(`t.${collection.geometryColumn}`, crs)}, 15, 0)::json AS geometry`;
 }
 
-function conditions(query: ItemQuery, params: Params, properties: readonly Property[]): string[] {
+/** The properties a query returns: those it names (each one the caller may see), or all the caller may see. */
+function returnedProperties(query: ItemQuery): Property[] {
+  const visible = visibleProperties(query.collection, query.dataRead);
+  if (!query.properties) return visible;
+  return query.properties.map((name) => {
+    const property = visible.find((p) => p.name === name);
+    if (!property) throw new UserError(`query.properties: ${JSON.stringify(name)} is not a property of ${query.collection.id}; use ${visible.map((p) => p.name).join(', ')}`, 'invalid_request');
+    return property;
+  });
+}
+
+/**
+ * A property's value as JSON text. A whole number of a `number` property keeps a decimal point
+ * (12000.0): QGIS 3.22 and GDAL without a schema take a field's type from the first features,
+ * and would make an area field whole numbers if those happened to be round.
+ */
+function jsonValue(property: Property): string {
+  const json = `COALESCE(to_json(${property.sql})::text, 'null')`;
+  if (property.type !== 'number') return json;
+  return `CASE WHEN ${property.sql} = trunc(${property.sql}) AND abs(${property.sql}) < 1e15 THEN ${json} || '.0' ELSE ${json} END`;
+}
+
+/**
+ * The feature as GeoJSON text, put together in SQL: the geometry text of ST_AsGeoJSON goes in as
+ * it is, so neither the database nor Node parses and prints it again. No links per feature: a
+ * feature's own URL is its collection's items URL and its id, and at 10,000 features a page they
+ * would be a third of the bytes.
+ */
+function featureText(collection: Collection, properties: readonly Property[], crs: Crs): string {
+  const members = properties.map((p, i) => `'${i === 0 ? '' : ','}"${p.name}":' || ${jsonValue(p)}`);
+  return `'{"type":"Feature","id":"' || t.id::text || '","geometry":' || COALESCE(ST_AsGeoJSON(${geometryOut(`t.${collection.geometryColumn}`, crs)}, 15, 0), 'null')
+    || ',"properties":{' ${members.map((m) => `|| ${m}`).join(' ')} || '}}'`;
+}
+
+function conditions(query: ItemQuery, params: Params): string[] {
   const { collection } = query;
+  const properties = visibleProperties(collection, query.dataRead);
   const where: string[] = [];
   const column = `t.${collection.geometryColumn}`;
   if (query.bbox) {
@@ -503,36 +585,117 @@ function conditions(query: ItemQuery, params: Params, properties: readonly Prope
   return where;
 }
 
-/**
- * One page of features, in id order, with the number matching the query. Paging is by keyset,
- * so a page deep into ten million finds costs what the first does.
- */
-export async function listFeatures(db: Queryable, query: ItemQuery): Promise<{ features: FeatureRow[]; numberMatched: number; more: boolean }> {
-  const { collection } = query;
-  const properties = visibleProperties(collection, query.dataRead);
-  const params = new Params();
-  const where = conditions(query, params, properties);
-  const [count] = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM ${collection.from}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`,
-    params.values,
-  );
-  const page: string[] = [...where];
-  if (query.after) page.push(`t.id > ${params.add(query.after)}::uuid`);
-  if (query.before) page.push(`t.id < ${params.add(query.before)}::uuid`);
-  const rows = await db.query<FeatureRow>(
-    `${selectFeature(collection, properties, query.crs)} FROM ${collection.from}${page.length > 0 ? ` WHERE ${page.join(' AND ')}` : ''}
-     ORDER BY t.id ${query.before ? 'DESC' : 'ASC'} LIMIT ${params.add(query.limit + 1)}`,
-    params.values,
-  );
-  const more = rows.length > query.limit;
-  const features = rows.slice(0, query.limit);
-  if (query.before) features.reverse();
-  return { features, numberMatched: count!.n, more };
+interface OrderKey {
+  sql: string;
+  cast: string;
+  descending: boolean;
+  nullable: boolean;
 }
 
-export async function getFeature(db: Queryable, collection: Collection, id: string, options: { dataRead: boolean; crs: Crs }): Promise<FeatureRow | null> {
+function orderKeys(sortby: readonly SortKey[]): OrderKey[] {
+  return [
+    ...sortby.map(({ property, descending }) => ({ sql: property.sql, cast: CAST[classOf(property)], descending, nullable: true })),
+    { sql: 't.id', cast: 'uuid', descending: false, nullable: false },
+  ];
+}
+
+/**
+ * ORDER BY the keys, nulls taken as larger than any value (PostgreSQL's own default, NULLS LAST
+ * ascending and FIRST descending); `backwards` reverses every key, for the page before a cursor.
+ */
+function orderBy(keys: readonly OrderKey[], backwards: boolean): string {
+  return keys.map((k) => (k.descending !== backwards ? `${k.sql} DESC NULLS FIRST` : `${k.sql} ASC NULLS LAST`)).join(', ');
+}
+
+/**
+ * The rows after the cursor in that order (keyset paging): the first key beyond the cursor's
+ * value, or equal to it and the second beyond, and so on down to the id, with nulls as the
+ * largest values. Only the id when the order is the default, which its primary key index serves.
+ */
+function keyset(keys: readonly OrderKey[], cursor: Cursor, backwards: boolean, params: Params): string {
+  const values = [...cursor.values, cursor.id];
+  const alternatives: string[] = [];
+  const equal: string[] = [];
+  keys.forEach((key, i) => {
+    const value = values[i] ?? null;
+    const param = value === null ? null : `${params.add(value)}::${key.cast}`;
+    const descending = key.descending !== backwards;
+    let beyond: string;
+    if (param === null) beyond = descending ? `${key.sql} IS NOT NULL` : 'false';
+    else if (descending) beyond = `${key.sql} < ${param}`;
+    else beyond = key.nullable ? `(${key.sql} > ${param} OR ${key.sql} IS NULL)` : `${key.sql} > ${param}`;
+    alternatives.push([...equal, beyond].join(' AND '));
+    equal.push(param === null ? `${key.sql} IS NULL` : `${key.sql} = ${param}`);
+  });
+  return alternatives.length === 1 ? alternatives[0]! : `(${alternatives.map((a) => `(${a})`).join(' OR ')})`;
+}
+
+function cursorOf(row: { id: string; sort: unknown[] | null }): Cursor {
+  return { values: row.sort ?? [], id: row.id };
+}
+
+async function featureChunk(db: Queryable, query: ItemQuery, cursor: Cursor | undefined, backwards: boolean, limit: number): Promise<FeatureText[]> {
+  const params = new Params();
+  const keys = orderKeys(query.sortby);
+  const where = conditions(query, params);
+  if (cursor) where.push(keyset(keys, cursor, backwards, params));
+  const sort = query.sortby.length > 0 ? `json_build_array(${query.sortby.map((k) => k.property.sql).join(', ')})` : 'NULL::json';
+  const rows = await db.query<{ id: string; sort: unknown[] | null; json: string }>(
+    `SELECT t.id::text AS id, ${sort} AS sort, ${featureText(query.collection, returnedProperties(query), query.crs)} AS json
+     FROM ${query.collection.from}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY ${orderBy(keys, backwards)} LIMIT ${params.add(limit)}`,
+    params.values,
+  );
+  return rows.map((row) => ({ json: row.json, cursor: cursorOf(row) }));
+}
+
+/** Features are read this many at a time, so a page of 10,000 never sits in memory whole. */
+const CHUNK = 1000;
+
+/**
+ * One page of features in the query's order (sortby, then id), as GeoJSON text in chunks of at
+ * most CHUNK features, each chunk read by keyset from where the last ended; returns whether pages
+ * follow and precede it. A page deep into ten million finds costs what the first does. The page
+ * before a cursor is read backwards in one query and turned round.
+ */
+export async function* featureTexts(db: Queryable, query: ItemQuery): AsyncGenerator<FeatureText[], { next: boolean; prev: boolean }> {
+  if (query.before) {
+    const rows = await featureChunk(db, query, query.before, true, query.limit + 1);
+    const page = rows.slice(0, query.limit).reverse();
+    if (page.length > 0) yield page;
+    return { next: true, prev: rows.length > query.limit };
+  }
+  let cursor = query.after;
+  let sent = 0;
+  for (;;) {
+    const wanted = Math.min(CHUNK, query.limit - sent);
+    const rows = await featureChunk(db, query, cursor, false, wanted + 1);
+    const chunk = rows.slice(0, wanted);
+    if (chunk.length > 0) yield chunk;
+    sent += chunk.length;
+    if (rows.length <= wanted || sent >= query.limit) return { next: rows.length > wanted, prev: query.after !== undefined };
+    cursor = chunk.at(-1)!.cursor;
+  }
+}
+
+/** Compiles the query without running it, so that a bad filter or property is refused before an answer starts. */
+export function checkQuery(query: ItemQuery): void {
+  conditions(query, new Params());
+  returnedProperties(query);
+}
+
+/** How many features the query selects, for numberMatched. */
+export async function countFeatures(db: Queryable, query: ItemQuery): Promise<number> {
+  const params = new Params();
+  const where = conditions(query, params);
+  const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${query.collection.from}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`, params.values);
+  return row!.n;
+}
+
+export async function getFeature(db: Queryable, collection: Collection, id: string, options: { dataRead: boolean; crs: Crs; properties?: string[] }): Promise<FeatureRow | null> {
   if (!UUID.test(id)) return null;
-  const [row] = await db.query<FeatureRow>(`${selectFeature(collection, visibleProperties(collection, options.dataRead), options.crs)} FROM ${collection.from} WHERE t.id = $1::uuid`, [id]);
+  const properties = returnedProperties({ collection, dataRead: options.dataRead, crs: options.crs, equals: {}, sortby: [], limit: 1, ...(options.properties ? { properties: options.properties } : {}) });
+  const [row] = await db.query<FeatureRow>(`${selectFeature(collection, properties, options.crs)} FROM ${collection.from} WHERE t.id = $1::uuid`, [id]);
   return row ?? null;
 }
 

@@ -31,6 +31,8 @@ function queryable(pg: PgliteLike): Queryable {
 export interface PgliteDb extends Db {
   /** The whole data directory as a tarball, to clone a migrated template in tests. */
   dump(): Promise<Blob>;
+  /** The database itself, for the PostgreSQL wire socket (src/store/socket.ts). */
+  readonly pglite: PGlite;
 }
 
 export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<PgliteDb> {
@@ -42,5 +44,6 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
     transaction: (fn) => pg.transaction((tx) => fn(queryable(tx))),
     close: () => pg.close(),
     dump: async () => (await pg.dumpDataDir('none')) as Blob,
+    pglite: pg,
   };
 }
