@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPostgres } from '../src/store/postgres.ts';
-import { createTestDatabase, testDatabaseUrl } from './support/backends.ts';
+import { createTestDatabase, POSTGRES_SKIPPED, testDatabaseUrl } from './support/backends.ts';
 
 const bin = new URL('../bin/safeground.js', import.meta.url).pathname;
 
@@ -96,7 +96,7 @@ describe('safeground CLI', () => {
     assert.doesNotMatch(again.stderr, /Applied/);
   });
 
-  test('PostgreSQL: migrate, then a database without PostGIS is refused with what to do', { skip: !testDatabaseUrl && 'SAFEGROUND_TEST_DATABASE_URL is not set' }, async () => {
+  test('PostgreSQL: migrate, then a database without PostGIS is refused with what to do', { skip: !testDatabaseUrl && POSTGRES_SKIPPED }, async () => {
     const withPostgis = await createTestDatabase(testDatabaseUrl!, true);
     try {
       const first = run(['migrate'], { DATABASE_URL: withPostgis.url });
