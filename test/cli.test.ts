@@ -32,11 +32,11 @@ function assertOneLineError(result: ReturnType<typeof run>, code: number, patter
 function serve(args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
     let stdout = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
       const match = /serving at (http:\/\/\S+?)\/? /.exec(stdout);
       if (match) {
         resolve({

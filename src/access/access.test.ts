@@ -82,7 +82,7 @@ for (const backend of testBackends()) {
     test('one address guessing many passwords is slowed down', async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 12; i++) statuses.push((await login(`nobody${i}`, 'x', '10.2.0.1')).statusCode);
-      assert.ok(statuses.includes(429), `statuses ${statuses}`);
+      assert.ok(statuses.includes(429), `statuses ${statuses.join(', ')}`);
     });
 
     test('SQL injection strings are data, not SQL', async () => {

@@ -87,8 +87,8 @@ export function program(): Command {
           await closeDb();
           process.exit(0);
         };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        process.once('SIGINT', () => void stop());
+        process.once('SIGTERM', () => void stop());
       } catch (error) {
         await closeDb();
         throw error;

@@ -31,7 +31,7 @@ async function checksums(db: Db): Promise<Record<string, string>> {
 }
 
 async function count(db: Db, sql: string, params: unknown[] = []): Promise<number> {
-  const [row] = await db.query<{ n: number }>(sql, params);
+  const [row] = await db.query<{ n: number | string }>(sql, params);
   return Number(row?.n ?? 0);
 }
 

@@ -7,7 +7,7 @@ import type { ColumnType } from './geopackage.ts';
 import type { Progress } from './progress.ts';
 
 /** One row per victim (an accident without victims: one row), named as the import reads them. */
-export const ACCIDENT_EXPORT_COLUMNS: readonly (readonly [keyof ExportAccidentRow & string, ColumnType])[] = [
+export const ACCIDENT_EXPORT_COLUMNS: readonly (readonly [keyof ExportAccidentRow, ColumnType])[] = [
   ['reference', 'TEXT'],
   ['occurredOn', 'DATE'],
   ['locationPrecisionM', 'REAL'],
@@ -28,7 +28,7 @@ export const ACCIDENT_EXPORT_COLUMNS: readonly (readonly [keyof ExportAccidentRo
 ];
 
 /** Victims' identifying details: in an export only when the reader may and asked (see exportAccidents). */
-const IDENTITY_COLUMNS: readonly (readonly [keyof ExportAccidentRow & string, ColumnType])[] = [
+const IDENTITY_COLUMNS: readonly (readonly [keyof ExportAccidentRow, ColumnType])[] = [
   ['fullName', 'TEXT'],
   ['dateOfBirth', 'DATE'],
   ['address', 'TEXT'],

@@ -160,8 +160,8 @@ export function fieldByName<F extends string>(column: string, mapping: FieldNami
   const name = normaliseName(column);
   const alias = aliases[name];
   if (alias) return alias;
-  if (name.endsWith('latitude') && 'latitude' in aliases) return aliases.latitude!;
-  if (name.endsWith('longitude') && 'longitude' in aliases) return aliases.longitude!;
+  if (name.endsWith('latitude') && 'latitude' in aliases) return aliases.latitude;
+  if (name.endsWith('longitude') && 'longitude' in aliases) return aliases.longitude;
   return null;
 }
 

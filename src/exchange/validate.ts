@@ -134,7 +134,7 @@ export function parseDate(value: unknown, format: DateFormat): string | null {
 }
 
 /** A number from a cell: numbers as they are, text with a decimal point or a lone decimal comma. */
-export function parseNumber(value: unknown): number | null | typeof NaN {
+export function parseNumber(value: unknown): number | null   {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return value;
   if (typeof value !== 'string') return Number.NaN;

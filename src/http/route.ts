@@ -37,5 +37,5 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
 
 /** Lets route arrays keep each route's own parameter types. */
 export function route<P = unknown, Q = unknown, B = unknown>(r: Route<P, Q, B>): Route {
-  return r as unknown as Route;
+  return r;
 }

@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { z } from 'zod';
 import { authenticate } from '../access/authenticate.ts';
 import { writeAudit } from '../access/store.ts';
 import { UserError } from '../errors.ts';
@@ -33,7 +32,7 @@ function validate(r: Route, request: { params: unknown; query: unknown; body: un
   const messages: string[] = [];
   const issues: unknown[] = [];
   for (const [where, key] of [['path', 'params'], ['query', 'query'], ['body', 'body']] as const) {
-    const schema = r[key] as z.ZodType | undefined;
+    const schema = r[key];
     if (!schema) {
       valid[key] = request[key];
       continue;

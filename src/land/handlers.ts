@@ -179,7 +179,7 @@ export const hazardHandler: EntityHandler<HazardPayload> = {
     refuseMissing('adminAreaId', 'admin_area', await land.missingIds(tx, 'admin_area', hazard.adminAreaId ? [hazard.adminAreaId] : []));
     refuseMissing('organisationId', 'organisation', await land.missingIds(tx, 'organisation', hazard.organisationId ? [hazard.organisationId] : []));
     refuseMissing('minefieldRecordIds', 'minefield_record', await land.missingIds(tx, 'minefield_record', hazard.minefieldRecordIds));
-    await checkGeometry(tx, hazard.geometry, change as Change<Record<string, unknown>>, { hazardId: change.entityId, isHazard: true });
+    await checkGeometry(tx, hazard.geometry, change, { hazardId: change.entityId, isHazard: true });
   },
   async apply(tx, change) {
     if (change.action === 'delete') await land.deleteRow(tx, 'hazard', change.entityId);
@@ -187,7 +187,7 @@ export const hazardHandler: EntityHandler<HazardPayload> = {
   },
   async afterApply(tx, change) {
     if (change.action === 'delete') return; // its stored pieces go with the row (ON DELETE CASCADE)
-    await syncHazardRelease(tx, change.entityId, change as Change<Record<string, unknown>>);
+    await syncHazardRelease(tx, change.entityId, change);
     await land.refreshLandPieces(tx, [change.entityId]);
   },
 };
@@ -221,7 +221,7 @@ export const activityHandler: EntityHandler<ActivityPayload> = {
       const used = await land.hazardsWithProductsOf(tx, change.entityId, unlinked);
       if (used.length > 0) throw new UserError(`payload.hazardIds: release products of this activity lie in hazard(s) ${used.join(', ')}; keep them linked`, 'conflict');
     }
-    if (activity.geometry) await checkGeometry(tx, activity.geometry, change as Change<Record<string, unknown>>, { hazardId: null, isHazard: false });
+    if (activity.geometry) await checkGeometry(tx, activity.geometry, change, { hazardId: null, isHazard: false });
   },
   async apply(tx, change) {
     if (change.action === 'delete') await land.deleteRow(tx, 'activity', change.entityId);
@@ -248,7 +248,7 @@ export const releaseProductHandler: EntityHandler<ReleaseProductPayload> = {
     }
     const future = futureDateProblem('payload.releaseDate', product.releaseDate);
     if (future) throw new UserError(future, 'bad_input');
-    await checkGeometry(tx, product.geometry, change as Change<Record<string, unknown>>, { hazardId: product.hazardId, isHazard: false });
+    await checkGeometry(tx, product.geometry, change, { hazardId: product.hazardId, isHazard: false });
   },
   async apply(tx, change) {
     if (change.action === 'delete') await land.deleteRow(tx, 'release_product', change.entityId);
@@ -256,7 +256,7 @@ export const releaseProductHandler: EntityHandler<ReleaseProductPayload> = {
   },
   async afterApply(tx, change) {
     const hazards = new Set([change.payload?.hazardId, change.current?.payload.hazardId as string | undefined].filter((h): h is string => !!h));
-    for (const hazardId of hazards) await syncHazardRelease(tx, hazardId, change as Change<Record<string, unknown>>);
+    for (const hazardId of hazards) await syncHazardRelease(tx, hazardId, change);
     await land.refreshLandPieces(tx, [...hazards]);
   },
 };

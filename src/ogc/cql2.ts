@@ -48,7 +48,7 @@ export function filterError(message: string, at: number): UserError {
 }
 
 function describe(token: Token): string {
-  return token.kind === 'end' ? 'the end of the filter' : `${JSON.stringify(token.text)}`;
+  return token.kind === 'end' ? 'the end of the filter' : JSON.stringify(token.text);
 }
 
 function tokenize(text: string): Token[] {

@@ -300,7 +300,7 @@ function splitCsvLine(line: string): string[] {
   let current = '';
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
-    const c = line[i];
+    const c = line.charAt(i);
     if (quoted) {
       if (c === '"' && line[i + 1] === '"') {
         current += '"';

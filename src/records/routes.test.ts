@@ -217,7 +217,7 @@ for (const backend of testBackends()) {
       assert.equal(moved.finds.mines, 84);
       assert.equal(moved.systematic.significant, true, moved.systematic.verdict);
       assert.ok(Math.abs(moved.systematic.shiftM - 30) < 1, `shift ${moved.systematic.shiftM}`);
-      assert.ok(Math.abs(((moved.systematic.bearingDeg + 180) % 360) - 180) < 2, `bearing ${moved.systematic.bearingDeg}`);
+      assert.ok(Math.abs(((Number(moved.systematic.bearingDeg) + 180) % 360) - 180) < 2, `bearing ${moved.systematic.bearingDeg}`);
 
       const batch = await get('/api/minefield-records/audit?batch=HB-AUDIT&tolerance=5');
       assert.equal(batch.statusCode, 200, batch.body);

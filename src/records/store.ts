@@ -12,7 +12,7 @@ import type { Actor } from '../access/permissions.ts';
 import { writeAudit } from '../access/store.ts';
 import { UserError } from '../errors.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { aggregateAudits, auditRecord, auditPointsOf, auditRecordPoints, isMine, type Accident, type AuditPoints, type AuditAggregate, type AuditOptions, type AuditResult, type Find } from './audit.ts';
+import { aggregateAudits, auditRecord, auditPointsOf, isMine, type Accident, type AuditPoints, type AuditAggregate, type AuditOptions, type AuditResult, type Find } from './audit.ts';
 import { AuditPool, auditWorkerCount, runAuditTask, type AuditOutcome, type AuditTask } from './auditPool.ts';
 import { recordLabel, validateMinefieldRecord, type MinefieldRecord } from './format.ts';
 import { reconstruct, type Reconstruction } from './reconstruct.ts';

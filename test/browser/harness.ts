@@ -137,6 +137,6 @@ export async function unnamedControls(page: Page): Promise<string[]> {
   const { nodes } = (await session.send('Accessibility.getFullAXTree')) as { nodes: AxNode[] };
   await session.detach();
   return nodes
-    .filter((n) => !n.ignored && CONTROL_ROLES.has(String(n.role?.value)) && !String(n.name?.value ?? '').trim())
+    .filter((n) => !n.ignored && CONTROL_ROLES.has(n.role?.value ?? '') && !(n.name?.value ?? '').trim())
     .map((n) => `${n.role?.value} without a name`);
 }

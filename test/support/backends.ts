@@ -55,7 +55,7 @@ async function openTestPostgres(baseUrl: string): Promise<Db> {
   const database = await createTestDatabase(baseUrl, true);
   const db = await openPostgres(database.url, { max: 4 });
   await migrate(db);
-  const close = db.close;
+  const close = db.close.bind(db);
   return { ...db, close: async () => { await close(); await database.drop(); } };
 }
 

@@ -5,7 +5,7 @@ import { t } from '../i18n/index.ts';
 import type { Place } from '../types.ts';
 import { ErrorMessage } from '../ui.tsx';
 
-export function PlaceSearch({ onChoose }: { onChoose(place: Place): void }) {
+export function PlaceSearch({ onChoose }: { onChoose: (place: Place) => void }) {
   const id = useId();
   const [text, setText] = useState('');
   const [places, setPlaces] = useState<Place[] | null>(null);

@@ -276,7 +276,7 @@ export function AccidentReportPage() {
   );
 }
 
-function VictimFields(props: { index: number; victim: VictimDraft; errors: Errors; identities: boolean; onChange(change: Partial<VictimDraft>): void; onRemove(): void }) {
+function VictimFields(props: { index: number; victim: VictimDraft; errors: Errors; identities: boolean; onChange: (change: Partial<VictimDraft>) => void; onRemove: () => void }) {
   const { index, victim, errors, onChange } = props;
   const n = index + 1;
   const error = (name: string) => errors[`victims.${index}.${name}`];

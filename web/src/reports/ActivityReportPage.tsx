@@ -187,7 +187,7 @@ export function ActivityReportPage() {
  * The hazardous areas an activity works on, found by reference: the chosen ones stay listed, and
  * at most twenty others match the search at a time, so a national register stays usable.
  */
-function HazardPicker({ chosen, onChange }: { chosen: string[]; onChange(ids: string[]): void }) {
+function HazardPicker({ chosen, onChange }: { chosen: string[]; onChange: (ids: string[]) => void }) {
   const [register] = useLoad(() => api.get<{ hazards: Hazard[] }>('/api/hazards?limit=10000').then((a) => a.hazards.filter((h) => h.status !== 'released')), []);
   const [search, setSearch] = useState('');
   const hazards = register.state === 'ready' ? register.value : [];

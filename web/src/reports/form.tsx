@@ -46,7 +46,7 @@ export function ReportKinds({ current }: { current: ReportKind }) {
 }
 
 /** The problems of the last attempt, and the server's answer; focused so a screen reader reads them. */
-export function ErrorSummary({ errors, serverError, label, summary }: { errors: Errors; serverError: string | null; label(field: string): string; summary: RefObject<HTMLDivElement | null> }) {
+export function ErrorSummary({ errors, serverError, label, summary }: { errors: Errors; serverError: string | null; label: (field: string) => string; summary: RefObject<HTMLDivElement | null> }) {
   const list = Object.entries(errors).filter(([, message]) => message);
   return (
     <div ref={summary} tabIndex={-1} aria-live="assertive">
@@ -94,7 +94,7 @@ export function GeometryField(props: {
   required?: boolean;
   error?: string | undefined;
   preview: Geometry | null;
-  onText(text: string): void;
+  onText: (text: string) => void;
   children?: ComponentChildren;
 }) {
   const [drawing, setDrawing] = useState(false);
