@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { once } from 'node:events';
 import postgres from 'postgres';
 import { importFinds } from '../src/exchange/importFinds.ts';
-import { seedOrdnanceCatalogue } from '../src/ops/catalogue.ts';
+import { seedOrdnanceCatalogue } from '../src/catalogue/store.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { ensurePostgis } from '../src/store/open.ts';
 import { openPglite } from '../src/store/pglite.ts';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Actor, permissionsOf, type Role } from '../access/permissions.ts';
-import { seedOrdnanceCatalogue } from '../ops/catalogue.ts';
+import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
 import { approveReport, getReport, reportJson, undoApproval, verifyReport } from '../reports/workflow.ts';
 import type { Db } from '../store/db.ts';
 import { testBackends } from '../../test/support/backends.ts';

@@ -9,8 +9,10 @@ import { type ImportOptions, type ImportReport, importFinds, stageFinds } from '
 import { DEFAULT_MAPPING } from './mapping.ts';
 import { describeProblem, Problems, queryProblems } from './problems.ts';
 import type { Source } from './source.ts';
-import { applyStaging, countrySetting, loadCatalogue } from './store.ts';
-import { Catalogue, type FindRow, RowValidator } from './validate.ts';
+import { Catalogue } from '../catalogue/match.ts';
+import { loadCatalogue } from '../catalogue/store.ts';
+import { applyStaging, countrySetting } from './store.ts';
+import { type FindRow, RowValidator } from './validate.ts';
 
 /**
  * A file of finds from an organisation that may not write finds directly: its checked rows travel

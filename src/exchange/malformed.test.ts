@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import type { Db } from '../store/db.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { seedOrdnanceCatalogue } from '../ops/catalogue.ts';
+import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
 import { describeReport, importFinds, type ImportReport } from './importFinds.ts';
 import { parseMapping } from './mapping.ts';
 import { describeProblem } from './problems.ts';

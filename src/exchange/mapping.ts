@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { ENCODINGS } from './encoding.ts';
+import { normaliseName } from '../names.ts';
 
 /**
  * The fields of a find in exchange files, named as in the API. A source column reaches a field
@@ -88,11 +89,6 @@ export async function readMappingWith<S extends z.ZodType>(schema: S, path: stri
     throw new UserError(`Mapping file ${path} is not JSON: ${(error as Error).message}`, 'bad_input');
   }
   return parseMappingWith(schema, value, path);
-}
-
-/** Lower case, letters and digits only: "Found on" and "found_on" and "FOUND-ON" are one name. */
-export function normaliseName(name: string): string {
-  return name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
 }
 
 /** How files name a position, for every record type that has one. */

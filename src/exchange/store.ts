@@ -1,7 +1,7 @@
 import { UserError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { type Problems, queryProblems } from './problems.ts';
-import type { CatalogueEntry, FindRow } from './validate.ts';
+import type { FindRow } from './validate.ts';
 
 /**
  * The SQL of imports and exports. An import streams its checked rows into a temporary staging
@@ -19,10 +19,6 @@ const COUNTRY_MARGIN_METRES = 50_000;
  * latitude, so the spatial index narrows candidates before the exact geodesic test.
  */
 const DUPLICATE_BOX_DEGREES = 0.00005;
-
-export async function loadCatalogue(db: Queryable): Promise<CatalogueEntry[]> {
-  return db.query<CatalogueEntry>('SELECT id, name, category FROM ordnance_model ORDER BY name');
-}
 
 export interface Country {
   id: string;

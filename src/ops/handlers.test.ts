@@ -6,8 +6,8 @@ import { buildServer } from '../http/server.ts';
 import { permissionsOf } from '../access/permissions.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { type Actors, seedActors } from '../../test/support/actors.ts';
-import { seedOrdnanceCatalogue } from './catalogue.ts';
-import { accidentPayloadForReader } from './handlers.ts';
+import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
+import { accidentPayloadForReader } from '../casualties/rules.ts';
 
 type Who = Parameters<Actors['auth']>[0];
 

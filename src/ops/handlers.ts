@@ -1,67 +1,23 @@
 /**
- * Field records as entity types of the reports workflow: explosive ordnance finds, accidents
- * with their victims, risk education sessions and QA visits. As for hazards, a report carries
- * the whole record (an update only the fields it changes), the workflow checks it on every write
- * and again on approval, and approval writes the row, a record_version and the audit log.
- *
- * Victims' identifying details (name, date of birth, address, contact) are restricted personal
- * data. They arrive under `victims[].identity` in an accident report and are written to
- * victim_identity only; `read()` never returns them, because the handler cannot know who reads,
- * and what `read()` returns is what the history (record_version) keeps and what anyone with
- * data.read sees there. So the rule is: identities live in victim_identity and in the report
- * that brought them, nowhere else; GET /api/accidents/{id}?include=identity (restricted.read,
- * logged) is the way to read them; and a report's payload must be shown through
- * `reportPayloadForReader`, which drops them for readers without restricted.read.
+ * Field records as entity types of the reports workflow: explosive ordnance finds, risk
+ * education sessions and QA visits (accidents and victims: src/casualties/handlers.ts). As for
+ * hazards, a report carries the whole record (an update only the fields it changes), the workflow
+ * checks it on every write and again on approval, and approval writes the row, a record_version
+ * and the audit log.
  */
 import { z } from 'zod';
-import { type Actor, isNational } from '../access/permissions.ts';
+import { isNational } from '../access/permissions.ts';
+import { Catalogue, type CatalogueEntry } from '../catalogue/match.ts';
+import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
+import { loadCatalogue } from '../catalogue/store.ts';
 import { UserError } from '../errors.ts';
-import { Catalogue, type CatalogueEntry } from '../exchange/validate.ts';
-import { loadCatalogue } from '../exchange/store.ts';
 import { type EntityHandler, type EntityState, registerEntityHandler } from '../reports/handlers.ts';
 import type { Queryable } from '../store/db.ts';
-import { DISPOSAL_METHODS, FIND_CATEGORIES, FIND_CONDITIONS } from './find.ts';
-import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, VICTIM_GROUPS, VICTIM_OUTCOMES, VICTIM_SEXES } from './accident.ts';
+import { DISPOSAL_METHODS, FIND_CONDITIONS } from './find.ts';
+import { GEOM } from './store.ts';
+import { checkCategory, count, PastDate, PointGeometry, Text } from './rules.ts';
 
-// Field rules, each naming the value it refuses --------------------------------------------------
-
-const EARLIEST_DATE = '1900-01-01';
-
-function todayUtc(): string {
-  return new Date().toISOString().slice(0, 10);
-}
-
-/** A date of something that happened: not in the future, not before 1900. */
-const PastDate = z.iso.date({ error: (issue) => `${JSON.stringify(issue.input)} is not a date (YYYY-MM-DD)` }).superRefine((date, context) => {
-  const today = todayUtc();
-  if (date > today) context.addIssue({ code: 'custom', message: `${date} is in the future (today is ${today})` });
-  else if (date < EARLIEST_DATE) context.addIssue({ code: 'custom', message: `${date} is before 1900` });
-});
-
-/** A whole number of people or items, `min` or more. */
-function count(min = 0) {
-  return z.number({ error: (issue) => `${JSON.stringify(issue.input)} is not a number` }).superRefine((n, context) => {
-    if (!Number.isInteger(n) || n < min) {
-      context.addIssue({ code: 'custom', message: `${n} is ${n < 0 ? 'negative' : n < min ? `below ${min}` : 'not a whole number'}; a whole number of ${min} or more is expected` });
-    }
-  });
-}
-
-const Longitude = z.number().superRefine((v, context) => {
-  if (!Number.isFinite(v) || v < -180 || v > 180) context.addIssue({ code: 'custom', message: `longitude ${v} is outside -180 to 180` });
-});
-const Latitude = z.number().superRefine((v, context) => {
-  if (!Number.isFinite(v) || v < -90 || v > 90) context.addIssue({ code: 'custom', message: `latitude ${v} is outside -90 to 90 (GeoJSON gives [longitude, latitude])` });
-});
-
-/** A point in WGS84 as GeoJSON: [longitude, latitude]. */
-export const PointGeometry = z.strictObject({ type: z.literal('Point'), coordinates: z.tuple([Longitude, Latitude]) });
-export type PointGeometry = z.infer<typeof PointGeometry>;
-
-const Text = (max: number) => z.string().trim().min(1).max(max);
-const GEOM = (n: number) => `CASE WHEN $${n}::text IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON($${n}::text), 4326) END`;
-
-// Lookups ---------------------------------------------------------------------------------------------
+// Lookups the handlers of field records share ----------------------------------------------------------
 
 type Table = 'activity' | 'organisation' | 'admin_area' | 'settlement';
 
@@ -71,11 +27,11 @@ async function exists(tx: Queryable, table: Table, id: string): Promise<boolean>
 }
 
 /** Refuses an id with no row behind it, naming the field. */
-async function requireRow(tx: Queryable, field: string, table: Table, id: string | null | undefined): Promise<void> {
+export async function requireRow(tx: Queryable, field: string, table: Table, id: string | null | undefined): Promise<void> {
   if (id && !(await exists(tx, table, id))) throw new UserError(`payload.${field}: no ${table.replace('_', ' ')} ${id}`, `bad_input`, { field, value: id });
 }
 
-async function activityOrganisation(tx: Queryable, activityId: string | null | undefined): Promise<string | null> {
+export async function activityOrganisation(tx: Queryable, activityId: string | null | undefined): Promise<string | null> {
   if (!activityId) return null;
   const [row] = await tx.query<{ organisation_id: string }>('SELECT organisation_id FROM activity WHERE id = $1', [activityId]);
   return row?.organisation_id ?? null;
@@ -85,7 +41,7 @@ async function activityOrganisation(tx: Queryable, activityId: string | null | u
  * The catalogue model a report names, matched as imports match it (ignoring case, spaces and
  * punctuation); an unknown name is refused with the nearest names of the catalogue.
  */
-async function ordnanceModel(tx: Queryable, field: string, name: string | null | undefined): Promise<CatalogueEntry | null> {
+export async function ordnanceModel(tx: Queryable, field: string, name: string | null | undefined): Promise<CatalogueEntry | null> {
   if (!name) return null;
   const catalogue = new Catalogue(await loadCatalogue(tx));
   const entry = catalogue.find(name);
@@ -98,18 +54,11 @@ async function ordnanceModel(tx: Queryable, field: string, name: string | null |
   );
 }
 
-/** A category given beside a model must be the model's. */
-function checkCategory(field: string, category: string | null | undefined, model: CatalogueEntry | null): void {
-  if (category && model && category !== model.category && category !== 'unknown') {
-    throw new UserError(`payload.${field}: ${category} does not match ${model.name}, which is ${model.category}`, 'bad_input', { field, value: category });
-  }
-}
-
-async function lock(tx: Queryable, table: string, id: string, options: { lock: boolean }): Promise<void> {
+export async function lock(tx: Queryable, table: string, id: string, options: { lock: boolean }): Promise<void> {
   if (options.lock) await tx.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
 }
 
-async function readPayload(tx: Queryable, sql: string, id: string): Promise<EntityState | null> {
+export async function readPayload(tx: Queryable, sql: string, id: string): Promise<EntityState | null> {
   const [row] = await tx.query<EntityState>(sql, [id]);
   return row ?? null;
 }
@@ -206,185 +155,6 @@ export const findHandler: EntityHandler<FindPayload> = {
     );
   },
 };
-
-// Accidents and victims ---------------------------------------------------------------------------
-
-
-/** Restricted: written to victim_identity only, never read back by the handler. */
-export const VictimIdentityPayload = z.strictObject({
-  fullName: z.string().trim().min(1).max(500).nullable().optional(),
-  dateOfBirth: PastDate.nullable().optional(),
-  address: z.string().trim().min(1).max(2000).nullable().optional(),
-  contact: z.string().trim().min(1).max(500).nullable().optional(),
-});
-
-export const VictimPayload = z.strictObject({
-  /** A victim already recorded for this accident; a victim without an id is new. */
-  id: z.uuid().optional(),
-  outcome: z.enum(VICTIM_OUTCOMES),
-  sex: z.enum(VICTIM_SEXES).nullable().optional(),
-  age: count(0)
-    .refine((a) => a <= 120, { error: (issue) => `${JSON.stringify(issue.input)} is not an age (0 to 120)` })
-    .nullable()
-    .optional(),
-  victimGroup: z.enum(VICTIM_GROUPS),
-  activityAtTime: z.string().trim().max(500).nullable().optional(),
-  injuries: z.array(z.string().trim().min(1).max(200)).max(50).default([]),
-  displacementStatus: z.enum(DISPLACEMENT_STATUSES).nullable().optional(),
-  /** Left out: the recorded identity stays as it is; null: it is removed; an object: it replaces it. */
-  identity: VictimIdentityPayload.nullable().optional(),
-});
-
-export const AccidentPayload = z.strictObject({
-  reference: Text(64),
-  occurredOn: PastDate,
-  geometry: PointGeometry.nullable().optional(),
-  locationPrecisionM: z.number().min(0, { error: (issue) => `${JSON.stringify(issue.input)} is negative` }).nullable().optional(),
-  adminAreaId: z.uuid().nullable().optional(),
-  /** May be left out when the model is given: it is then the model's. */
-  deviceCategory: z.enum(DEVICE_CATEGORIES).nullable().optional(),
-  ordnanceModel: z.string().trim().min(1).max(200).nullable().optional(),
-  deminingRelated: z.boolean().default(false),
-  /** The activity of a demining accident; its operator owns the record. */
-  activityId: z.uuid().nullable().optional(),
-  description: z.string().max(10_000).nullable().optional(),
-  source: Text(500),
-  victims: z.array(VictimPayload).max(500).default([]),
-});
-export type AccidentPayload = z.infer<typeof AccidentPayload>;
-
-export const accidentHandler: EntityHandler<AccidentPayload> = {
-  entityType: 'accident',
-  table: 'accident',
-  schema: AccidentPayload,
-  payloadForReader: (payload, reader) => accidentPayloadForReader(payload, reader),
-  /** Victims without identities: see the module comment. */
-  async read(tx, id, options) {
-    await lock(tx, 'accident', id, options);
-    return readPayload(
-      tx,
-      `SELECT x.version, jsonb_build_object(
-         'reference', x.reference, 'occurredOn', to_char(x.occurred_on, 'YYYY-MM-DD'), 'geometry', ST_AsGeoJSON(x.geom, 15)::jsonb,
-         'locationPrecisionM', x.location_precision_m, 'adminAreaId', x.admin_area_id, 'deviceCategory', x.device_category, 'ordnanceModel', m.name,
-         'deminingRelated', x.demining_related, 'activityId', x.activity_id, 'description', x.description, 'source', x.source,
-         'victims', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'victimGroup', v.victim_group,
-             'activityAtTime', v.activity_at_time, 'injuries', to_jsonb(v.injuries), 'displacementStatus', v.displacement_status) ORDER BY v.created_at, v.id)
-           FROM victim v WHERE v.accident_id = x.id), '[]'::jsonb)) AS payload
-       FROM accident x LEFT JOIN ordnance_model m ON m.id = x.ordnance_model_id WHERE x.id = $1`,
-      id,
-    );
-  },
-  async organisationOf(tx, accident) {
-    return activityOrganisation(tx, accident.activityId);
-  },
-  async validate(tx, change) {
-    if (change.action === 'delete') return;
-    const accident = change.payload!;
-    const [taken] = await tx.query<{ id: string }>('SELECT id FROM accident WHERE reference = $1 AND id <> $2', [accident.reference, change.entityId]);
-    if (taken) throw new UserError(`payload.reference: accident ${taken.id} already has the reference ${accident.reference}`, 'conflict', { field: 'reference' });
-    await requireRow(tx, 'activityId', 'activity', accident.activityId);
-    await requireRow(tx, 'adminAreaId', 'admin_area', accident.adminAreaId);
-    checkCategory('deviceCategory', accident.deviceCategory, await ordnanceModel(tx, 'ordnanceModel', accident.ordnanceModel));
-    const ids = accident.victims.flatMap((v, i) => (v.id ? [{ id: v.id, i }] : []));
-    const seen = new Set<string>();
-    for (const { id, i } of ids) {
-      if (seen.has(id)) throw new UserError(`payload.victims.${i}.id: victim ${id} is listed twice`, 'bad_input', { field: `victims.${i}.id` });
-      seen.add(id);
-    }
-    if (ids.length > 0) {
-      const elsewhere = await tx.query<{ id: string }>('SELECT id FROM victim WHERE id = ANY($1::uuid[]) AND accident_id <> $2', [ids.map((v) => v.id), change.entityId]);
-      if (elsewhere.length > 0) {
-        const i = ids.find((v) => v.id === elsewhere[0]!.id)!.i;
-        throw new UserError(`payload.victims.${i}.id: victim ${elsewhere[0]!.id} belongs to another accident`, 'bad_input', { field: `victims.${i}.id` });
-      }
-    }
-  },
-  async apply(tx, change) {
-    if (change.action === 'delete') {
-      await tx.query('DELETE FROM accident WHERE id = $1', [change.entityId]); // victims and identities go with it (ON DELETE CASCADE)
-      return;
-    }
-    const accident = change.payload!;
-    const model = await ordnanceModel(tx, 'ordnanceModel', accident.ordnanceModel);
-    const actorId = change.actor.userId;
-    await tx.query(
-      `INSERT INTO accident (id, reference, occurred_on, geom, location_precision_m, admin_area_id, device_category, ordnance_model_id, demining_related,
-         activity_id, description, source, version, created_by, updated_by)
-       VALUES ($1, $2, $3, ${GEOM(4)}, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
-       ON CONFLICT (id) DO UPDATE SET reference = EXCLUDED.reference, occurred_on = EXCLUDED.occurred_on, geom = EXCLUDED.geom,
-         location_precision_m = EXCLUDED.location_precision_m, admin_area_id = EXCLUDED.admin_area_id, device_category = EXCLUDED.device_category,
-         ordnance_model_id = EXCLUDED.ordnance_model_id, demining_related = EXCLUDED.demining_related, activity_id = EXCLUDED.activity_id,
-         description = EXCLUDED.description, source = EXCLUDED.source, version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
-      [
-        change.entityId,
-        accident.reference,
-        accident.occurredOn,
-        accident.geometry ? JSON.stringify(accident.geometry) : null,
-        accident.locationPrecisionM ?? null,
-        accident.adminAreaId ?? null,
-        accident.deviceCategory ?? model?.category ?? null,
-        model?.id ?? null,
-        accident.deminingRelated,
-        accident.activityId ?? null,
-        accident.description ?? null,
-        accident.source,
-        change.version,
-        actorId,
-      ],
-    );
-    const kept = accident.victims.flatMap((v) => (v.id ? [v.id] : []));
-    await tx.query('DELETE FROM victim WHERE accident_id = $1 AND NOT (id = ANY($2::uuid[]))', [change.entityId, kept]);
-    for (const victim of accident.victims) {
-      const [row] = await tx.query<{ id: string }>(
-        `INSERT INTO victim (id, accident_id, outcome, sex, age, victim_group, activity_at_time, injuries, displacement_status, created_by, updated_by)
-         VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $10)
-         ON CONFLICT (id) DO UPDATE SET outcome = EXCLUDED.outcome, sex = EXCLUDED.sex, age = EXCLUDED.age, victim_group = EXCLUDED.victim_group,
-           activity_at_time = EXCLUDED.activity_at_time, injuries = EXCLUDED.injuries, displacement_status = EXCLUDED.displacement_status,
-           version = victim.version + 1, updated_at = now(), updated_by = EXCLUDED.updated_by
-         RETURNING id`,
-        [
-          victim.id ?? null,
-          change.entityId,
-          victim.outcome,
-          victim.sex ?? null,
-          victim.age ?? null,
-          victim.victimGroup,
-          victim.activityAtTime ?? null,
-          victim.injuries,
-          victim.displacementStatus ?? null,
-          actorId,
-        ],
-      );
-      if (victim.identity === null) {
-        await tx.query('DELETE FROM victim_identity WHERE victim_id = $1', [row!.id]);
-      } else if (victim.identity) {
-        const identity = victim.identity;
-        await tx.query(
-          `INSERT INTO victim_identity (victim_id, full_name, date_of_birth, address, contact) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (victim_id) DO UPDATE SET full_name = EXCLUDED.full_name, date_of_birth = EXCLUDED.date_of_birth,
-             address = EXCLUDED.address, contact = EXCLUDED.contact`,
-          [row!.id, identity.fullName ?? null, identity.dateOfBirth ?? null, identity.address ?? null, identity.contact ?? null],
-        );
-      }
-    }
-  },
-};
-
-/**
- * An accident report's payload as a reader may see it: victims' identifying details are withheld
- * from readers without restricted.read (the reports workflow shows payloads through this).
- */
-export function accidentPayloadForReader(payload: Record<string, unknown>, reader: Actor): Record<string, unknown> {
-  if (reader.permissions.has('restricted.read') || !Array.isArray(payload.victims)) return payload;
-  return {
-    ...payload,
-    victims: payload.victims.map((victim: unknown) => {
-      if (!victim || typeof victim !== 'object' || !('identity' in victim)) return victim;
-      const { identity, ...rest } = victim as Record<string, unknown>;
-      return identity === null ? { ...rest, identity: null } : { ...rest, identity: 'withheld' };
-    }),
-  };
-}
 
 // Risk education ------------------------------------------------------------------------------------
 
@@ -561,6 +331,5 @@ export const qaVisitHandler: EntityHandler<QaVisitPayload> = {
 };
 
 registerEntityHandler(findHandler);
-registerEntityHandler(accidentHandler);
 registerEntityHandler(riskEducationHandler);
 registerEntityHandler(qaVisitHandler);

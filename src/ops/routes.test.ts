@@ -5,7 +5,8 @@ import type { Db } from '../store/db.ts';
 import { buildServer } from '../http/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { type Actors, seedActors } from '../../test/support/actors.ts';
-import { CATALOGUE, seedOrdnanceCatalogue } from './catalogue.ts';
+import { CATALOGUE } from '../catalogue/ordnance.ts';
+import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
 
 
 for (const backend of testBackends()) {

@@ -1,8 +1,11 @@
 import { UserError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
 
+/** SQL for a point or shape given as GeoJSON text in parameter $n (NULL stays NULL). */
+export const GEOM = (n: number) => `CASE WHEN $${n}::text IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON($${n}::text), 4326) END`;
+
 /**
- * Reads of field operations records: finds, activities, accidents and victims, risk education
+ * Reads of field operations records: finds, activities, risk education
  * sessions, QA visits and the ordnance catalogue. Every list is paged by a keyset cursor (the
  * sort key and id of the last row), so page 10,000 of ten million finds costs what page 1 does,
  * and rows added meanwhile never shift a page.
@@ -43,7 +46,7 @@ function decodeCursor(text: string): Cursor {
 }
 
 /** Conditions and their parameters, numbered as they are added. */
-class Where {
+export class Where {
   readonly params: unknown[] = [];
   private readonly parts: string[] = [];
 
@@ -65,7 +68,7 @@ class Where {
  * Adds the page condition and returns ORDER BY and LIMIT; rows come newest (or last) first when
  * descending.
  */
-function keyset(where: Where, key: string, keyType: 'date' | 'text', id: string, options: { limit: number; cursor?: string | undefined }, descending: boolean): string {
+export function keyset(where: Where, key: string, keyType: 'date' | 'text', id: string, options: { limit: number; cursor?: string | undefined }, descending: boolean): string {
   if (options.cursor) {
     const [k, i] = decodeCursor(options.cursor);
     where.add(`(${key}, ${id}) ${descending ? '<' : '>'} (${where.param(k)}::${keyType}, ${where.param(i)}::uuid)`);
@@ -75,7 +78,7 @@ function keyset(where: Where, key: string, keyType: 'date' | 'text', id: string,
 }
 
 /** Rows carry their sort key as `_key`; it becomes the cursor and is not part of the answer. */
-function page<T extends { id: string; _key: string }>(rows: T[], limit: number): Page<Omit<T, '_key'>> {
+export function page<T extends { id: string; _key: string }>(rows: T[], limit: number): Page<Omit<T, '_key'>> {
   const more = rows.length > limit;
   const items = rows.slice(0, limit);
   const last = items.at(-1);
@@ -85,12 +88,12 @@ function page<T extends { id: string; _key: string }>(rows: T[], limit: number):
   };
 }
 
-function bboxCondition(where: Where, geom: string, bbox: Bbox | undefined): void {
+export function bboxCondition(where: Where, geom: string, bbox: Bbox | undefined): void {
   if (!bbox) return;
   where.add(`${geom} && ST_MakeEnvelope(${bbox.map((v) => where.param(v)).join(', ')}, 4326)`);
 }
 
-function dateConditions(where: Where, column: string, options: ListOptions): void {
+export function dateConditions(where: Where, column: string, options: ListOptions): void {
   if (options.from) where.add(`${column} >= ${where.param(options.from)}::date`);
   if (options.to) where.add(`${column} <= ${where.param(options.to)}::date`);
 }
@@ -162,57 +165,6 @@ export async function getActivity(db: Queryable, id: string) {
 }
 
 // Accidents and victims ---------------------------------------------------------------------------
-
-export interface AccidentFilter extends ListOptions {
-  deviceCategory?: string | undefined;
-  deminingRelated?: boolean | undefined;
-}
-
-/** Victims without identifying details: those live in victim_identity, read only by victimIdentities. */
-const ACCIDENT_COLUMNS = `x.id, x.reference, x.occurred_on::text AS "occurredOn", ST_AsGeoJSON(x.geom, 15)::json AS geometry,
-  x.location_precision_m AS "locationPrecisionM", x.admin_area_id AS "adminAreaId", x.device_category AS "deviceCategory",
-  x.ordnance_model_id AS "ordnanceModelId", m.name AS "ordnanceModel", x.demining_related AS "deminingRelated",
-  x.activity_id AS "activityId", x.description, x.source, x.version, x.created_at AS "createdAt", x.updated_at AS "updatedAt",
-  (SELECT coalesce(json_agg(json_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'victimGroup', v.victim_group,
-      'activityAtTime', v.activity_at_time, 'injuries', v.injuries, 'displacementStatus', v.displacement_status) ORDER BY v.id), '[]'::json)
-   FROM victim v WHERE v.accident_id = x.id) AS victims`;
-
-const ACCIDENT_FROM = 'accident x LEFT JOIN ordnance_model m ON m.id = x.ordnance_model_id';
-
-export async function listAccidents(db: Queryable, filter: AccidentFilter) {
-  const where = new Where();
-  bboxCondition(where, 'x.geom', filter.bbox);
-  dateConditions(where, 'x.occurred_on', filter);
-  if (filter.organisationId) where.add(`x.activity_id IN (SELECT id FROM activity WHERE organisation_id = ${where.param(filter.organisationId)}::uuid)`);
-  if (filter.deviceCategory) where.add(`x.device_category = ${where.param(filter.deviceCategory)}`);
-  if (filter.deminingRelated !== undefined) where.add(`x.demining_related = ${where.param(filter.deminingRelated)}`);
-  const order = keyset(where, 'x.occurred_on', 'date', 'x.id', filter, true);
-  const rows = await db.query<{ id: string; _key: string }>(`SELECT ${ACCIDENT_COLUMNS}, x.occurred_on::text AS _key FROM ${ACCIDENT_FROM} ${where.sql()} ${order}`, where.params);
-  return page(rows, filter.limit);
-}
-
-export async function getAccident(db: Queryable, id: string) {
-  const [row] = await db.query(`SELECT ${ACCIDENT_COLUMNS} FROM ${ACCIDENT_FROM} WHERE x.id = $1`, [id]);
-  return row;
-}
-
-export interface VictimIdentity {
-  victimId: string;
-  fullName: string | null;
-  dateOfBirth: string | null;
-  address: string | null;
-  contact: string | null;
-}
-
-/** Restricted personal data: the caller checks restricted.read and logs the read. */
-export async function victimIdentities(db: Queryable, victimIds: readonly string[]): Promise<VictimIdentity[]> {
-  if (victimIds.length === 0) return [];
-  return db.query<VictimIdentity>(
-    `SELECT victim_id AS "victimId", full_name AS "fullName", date_of_birth::text AS "dateOfBirth", address, contact
-     FROM victim_identity WHERE victim_id = ANY($1::uuid[])`,
-    [victimIds],
-  );
-}
 
 // Risk education ----------------------------------------------------------------------------------
 

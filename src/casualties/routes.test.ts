@@ -5,7 +5,7 @@ import type { Db } from '../store/db.ts';
 import { buildServer } from '../http/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { type Actors, seedActors } from '../../test/support/actors.ts';
-import { seedOrdnanceCatalogue } from '../ops/catalogue.ts';
+import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
 
 /** POST /api/imports/accidents and GET /api/exports/accidents: who may commit, and who may see identities. */
 
