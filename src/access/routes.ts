@@ -39,7 +39,8 @@ export const accessRoutes = [
     tag: 'access',
     permission: 'public.read',
     body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }),
-    async handler({ db, body, request, reply }) {
+    ownTransactions: true,
+    async handler({ db, actor, body, request, reply }) {
       limiter.check(request.ip);
       const user = await store.findUser(db, body.username);
       const refuse = () => new UserError('Unknown username or wrong password', 'unauthorised');
@@ -56,8 +57,12 @@ export const accessRoutes = [
         await store.writeAudit(db, null, 'login_failed', { type: 'app_user', id: user.id }, { ip: request.ip });
         throw refuse();
       }
-      await store.recordLogin(db, user.id, true);
-      const session = await store.createSession(db, user.id, { userAgent: request.headers['user-agent'], ip: request.ip });
+      const session = await db.transaction(async (tx) => {
+        await store.recordLogin(tx, user.id, true);
+        const created = await store.createSession(tx, user.id, { userAgent: request.headers['user-agent'], ip: request.ip });
+        await store.writeAudit(tx, actor, 'POST /api/session', { id: null }, { status: 200 });
+        return created;
+      });
       reply.setCookie(SESSION_COOKIE, session.token, {
         httpOnly: true,
         sameSite: 'strict',
@@ -65,8 +70,8 @@ export const accessRoutes = [
         path: '/',
         expires: session.expiresAt,
       });
-      const actor = await store.actorForSession(db, session.token);
-      return { csrfToken: session.csrfToken, expiresAt: session.expiresAt, mustChangePassword: user.must_change_password, actor: actorSummary(actor!.actor) };
+      const signedIn = await store.actorForSession(db, session.token);
+      return { csrfToken: session.csrfToken, expiresAt: session.expiresAt, mustChangePassword: user.must_change_password, actor: actorSummary(signedIn!.actor) };
     },
   }),
   route({

@@ -5,7 +5,7 @@
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -15,23 +15,9 @@ import { type ExportFormat, FILE_EXTENSIONS, formatOfMediaType, IMPORT_FORMATS, 
 import type { ImportReport } from './importFinds.ts';
 import { parseMappingWith } from './mapping.ts';
 
-/** Uploads larger than this are refused while streaming to disk. */
-export const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
-
-function limited(max: number): Transform {
-  let bytes = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      bytes += chunk.length;
-      if (bytes > max) callback(new UserError(`The upload is larger than ${max / 1024 ** 3} GB`, 'too_large'));
-      else callback(null, chunk);
-    },
-  });
-}
-
-/** Writes the request body (a stream, or what a built-in parser made of JSON or text) to a file. */
+/** Writes the request body (a stream the server has already limited, or what a built-in parser made of JSON or text) to a file. */
 async function saveBody(body: unknown, path: string): Promise<void> {
-  if (body instanceof Readable) await pipeline(body, limited(MAX_UPLOAD_BYTES), createWriteStream(path));
+  if (body instanceof Readable) await pipeline(body, createWriteStream(path));
   else if (typeof body === 'string' || Buffer.isBuffer(body)) writeFileSync(path, body);
   else if (typeof body === 'object' && body !== null) writeFileSync(path, JSON.stringify(body));
   else throw new UserError('Send the file as the request body, with its media type as Content-Type', 'bad_input');

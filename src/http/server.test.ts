@@ -36,6 +36,19 @@ const probeRoutes = [
     },
   }),
   route({
+    method: 'POST',
+    path: '/api/test/organisation',
+    summary: 'Add an organisation, then fail when asked to (test only)',
+    tag: 'test',
+    permission: 'public.read',
+    body: z.object({ name: z.string(), fail: z.boolean() }),
+    async handler({ db, body }) {
+      await db.transaction(async (tx) => tx.query("INSERT INTO organisation (name, kind) VALUES ($1, 'ngo')", [body.name]));
+      if (body.fail) throw new Error('the handler fails after its write');
+      return { added: body.name };
+    },
+  }),
+  route({
     method: 'GET',
     path: '/api/test/crash',
     summary: 'Fail with an internal error (test only)',
@@ -109,6 +122,33 @@ for (const backend of testBackends()) {
       const wrongType = await app.inject({ method: 'POST', url: '/api/test/sum', payload: { values: [1, 'two'] } });
       assert.equal(wrongType.statusCode, 400);
       assert.match(wrongType.json().error.message, /body\.values\.1/);
+    });
+
+    test('a write and its audit-log row commit together or not at all', async () => {
+      const rows = async (name: string) => {
+        const [row] = await db.query<{ organisations: number; audits: number }>(
+          `SELECT (SELECT count(*) FROM organisation WHERE name = $1)::int AS organisations,
+                  (SELECT count(*) FROM audit_log WHERE action = 'POST /api/test/organisation')::int AS audits`,
+          [name],
+        );
+        return row;
+      };
+      const post = (name: string, fail: boolean) => app.inject({ method: 'POST', url: '/api/test/organisation', payload: { name, fail } });
+      const [before] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log WHERE action = 'POST /api/test/organisation'");
+
+      assert.equal((await post('Written Org', false)).statusCode, 200);
+      assert.deepEqual(await rows('Written Org'), { organisations: 1, audits: before!.n + 1 });
+
+      assert.equal((await post('Handler Fails Org', true)).statusCode, 500);
+      assert.deepEqual(await rows('Handler Fails Org'), { organisations: 0, audits: before!.n + 1 }, 'the handler failed: neither its write nor an audit row');
+
+      await db.exec("ALTER TABLE audit_log ADD CONSTRAINT test_refuses_audit CHECK (action <> 'POST /api/test/organisation') NOT VALID");
+      try {
+        assert.equal((await post('Audit Fails Org', false)).statusCode, 500);
+        assert.deepEqual(await rows('Audit Fails Org'), { organisations: 0, audits: before!.n + 1 }, 'the audit row failed: the write is rolled back with it');
+      } finally {
+        await db.exec('ALTER TABLE audit_log DROP CONSTRAINT test_refuses_audit');
+      }
     });
 
     test('the web app (placeholder for now) is served at /', async () => {

@@ -84,7 +84,7 @@ for (const backend of testBackends()) {
       const before = await schema();
       assert.deepEqual(await migrate(db), []);
       assert.deepEqual(await schema(), before);
-      const broken = [...(await loadMigrations()), { version: 9999, name: '9999_broken.sql', checksum: 'x', sql: 'CREATE TABLE half_done (id int); SELECT no_such_function();' }];
+      const broken = [...(await loadMigrations()), { version: 9999, name: '9999_broken.sql', checksum: 'x', transaction: true, sql: 'CREATE TABLE half_done (id int); SELECT no_such_function();' }];
       await assert.rejects(migrate(db, broken), /9999_broken\.sql failed/);
       assert.deepEqual(await schema(), before);
       const [row] = await db.query<{ n: number }>('SELECT count(*) AS n FROM schema_migration WHERE version = 9999');
