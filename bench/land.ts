@@ -25,7 +25,7 @@ import { ensurePostgis } from '../src/store/open.ts';
 import { openPglite } from '../src/store/pglite.ts';
 import { openPostgres } from '../src/store/postgres.ts';
 import { type Figure, machineFacts, medianMs, table } from './harness.ts';
-import { mulberry32 } from '../src/random.ts';
+import { mulberry32 } from '../src/mulberry32.ts';
 
 const BENCH_DB = 'sg_bench_land';
 

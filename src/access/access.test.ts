@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { buildServer } from '../http/server.ts';
+import { closeTestServer, openTestStore } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
+import type { Actors } from '../../test/support/actors.ts';
 import { hashPassword } from './passwords.ts';
 import { createUser, MAX_FAILED_LOGINS } from './store.ts';
 
@@ -16,16 +17,12 @@ for (const backend of testBackends()) {
     let actors: Actors;
     const password = 'correct horse battery staple';
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
+      ({ db, actors } = await openTestStore(backend));
       await createUser(db, { username: 'amina', displayName: 'Amina', organisationId: actors.organisationA, roles: ['field_user'], passwordHash: await hashPassword(password) });
       await createUser(db, { username: 'locked', displayName: 'Locked', organisationId: actors.organisationA, roles: ['analyst'], passwordHash: await hashPassword(password) });
       app = await buildServer({ db });
     });
-    after(async () => {
-      await app.close();
-      await db.close();
-    });
+    after(() => closeTestServer({ db, app }));
 
     const login = (username: string, pw: string, ip = '10.0.0.1') =>
       app.inject({ method: 'POST', url: '/api/session', payload: { username, password: pw }, remoteAddress: ip });

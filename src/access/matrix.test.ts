@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { allRoutes } from '../http/routes.ts';
-import { buildServer } from '../http/server.ts';
+import { closeTestServer, openTestServer } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
+import type { Actors } from '../../test/support/actors.ts';
 import { PERMISSIONS, ROLES, type Role } from './permissions.ts';
 
 /**
@@ -154,14 +154,9 @@ for (const backend of testBackends()) {
     let app: FastifyInstance;
     let actors: Actors;
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
-      app = await buildServer({ db });
+      ({ db, actors, app } = await openTestServer(backend));
     });
-    after(async () => {
-      await app?.close();
-      await db?.close();
-    });
+    after(() => closeTestServer({ db, app }));
 
     for (const who of ['anonymous', ...ROLES] as const) {
       test(who, async () => {

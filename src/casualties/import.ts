@@ -4,7 +4,7 @@ import { writeAudit } from '../access/store.ts';
 import type { Db } from '../store/db.ts';
 import { accidentStagingRow, ACCIDENT_STAGING_COLUMNS, type AccidentMergeCounts, applyAccidentStaging, checkAccidentStaging, createAccidentStaging, resolveAccidentStaging } from './store.ts';
 import { formatOfFile, type ImportFormat, openSource } from '../exchange/formats.ts';
-import { describeReport, type ImportReport } from '../exchange/importFinds.ts';
+import { describeReport, type ImportReport } from '../exchange/findImporter.ts';
 import { ACCIDENT_ALIASES, type AccidentField, type AccidentMapping, columnFieldsByName, DEFAULT_ACCIDENT_MAPPING, IDENTITY_FIELDS } from '../exchange/mapping.ts';
 import { FileProblem, Problems } from '../exchange/problems.ts';
 import type { Progress } from '../exchange/progress.ts';

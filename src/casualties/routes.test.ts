@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { buildServer } from '../http/server.ts';
+import { closeTestServer, openTestStore } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
+import type { Actors } from '../../test/support/actors.ts';
 import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
 
 /** POST /api/imports/accidents and GET /api/exports/accidents: who may commit, and who may see identities. */
@@ -17,16 +18,12 @@ for (const backend of testBackends()) {
     type Who = Parameters<Actors['auth']>[0];
 
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
+      ({ db, actors } = await openTestStore(backend));
       await seedOrdnanceCatalogue(db);
       await db.query("INSERT INTO activity (reference, kind, organisation_id, status, source) VALUES ('CLR-1', 'clearance', $1, 'ongoing', 'test')", [actors.organisationA]);
       app = await buildServer({ db });
     });
-    after(async () => {
-      await app.close();
-      await db.close();
-    });
+    after(() => closeTestServer({ db, app }));
 
     const csv = 'reference,occurredOn,latitude,longitude,ordnanceModel,activity,outcome,sex,age,victimGroup\nAPI-1,2024-01-25,48.15,37.15,PMN-2,CLR-1,injured,male,40,civilian\n';
     const post = (query: string, who: Who, payload = csv) =>

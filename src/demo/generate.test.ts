@@ -4,6 +4,7 @@ import { inverse } from '../geodesy/geodesic.ts';
 import { parseMinefieldRecord } from '../records/format.ts';
 import { reconstruct } from '../records/reconstruct.ts';
 import type { Db } from '../store/db.ts';
+import { closeTestServer } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { DEMO_SOURCE, generateDemo, type DemoSummary } from './generate.ts';
 
@@ -99,9 +100,7 @@ for (const backend of testBackends()) {
       db = await backend.open();
       summary = await generateDemo(db, { scale: 'small' });
     });
-    after(async () => {
-      await db.close();
-    });
+    after(() => closeTestServer({ db }));
 
     test('has the counts a small dataset promises, and reports what it wrote', async () => {
       const expected: Record<string, [number, number]> = {

@@ -6,7 +6,7 @@ import { UserError } from '../errors.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import { exportFindsToFile } from './exportFinds.ts';
 import { EXPORT_FORMATS, type ExportFormat, IMPORT_FORMATS, type ImportFormat } from './formats.ts';
-import { describeReport, importFinds, type ImportReport } from './importFinds.ts';
+import { describeReport, importFinds, type ImportReport } from './findImporter.ts';
 import { DEFAULT_MAPPING, readMapping } from './mapping.ts';
 import { Progress } from './progress.ts';
 

@@ -7,8 +7,8 @@ import type { ReportRow } from '../reports/store.ts';
 import { reportJson } from '../reports/workflow.ts';
 import { findExportStream, geoPackageExportStream } from './exportFinds.ts';
 import { EXPORT_FORMATS, type ImportFormat } from './formats.ts';
-import { reportFindImport } from './findImport.ts';
-import { importFinds } from './importFinds.ts';
+import { reportFindImport } from './findFileReport.ts';
+import { importFinds } from './findImporter.ts';
 import { DEFAULT_MAPPING, Mapping } from './mapping.ts';
 import { attachment, Bbox, importQuery, mappingOfQuery, withUpload } from './transfer.ts';
 

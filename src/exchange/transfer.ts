@@ -12,7 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Actor, isNational } from '../access/permissions.ts';
 import { UserError } from '../errors.ts';
 import { type ExportFormat, FILE_EXTENSIONS, formatOfMediaType, IMPORT_FORMATS, type ImportFormat, MEDIA_TYPES } from './formats.ts';
-import type { ImportReport } from './importFinds.ts';
+import type { ImportReport } from './findImporter.ts';
 import { parseMappingWith } from './mapping.ts';
 
 /** Writes the request body (a stream the server has already limited, or what a built-in parser made of JSON or text) to a file. */

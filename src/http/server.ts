@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
@@ -74,7 +74,7 @@ async function answer(db: Db, r: Route, request: FastifyRequest, reply: FastifyR
   const spooled = isStream(input.body) ? await spool(input.body as Readable) : null;
   try {
     const result = await db.transaction(async (tx) => {
-      const written = await r.handler({ db: inTransaction(db, tx), actor, ...input, body: spooled?.body() ?? input.body, request, reply });
+      const written = await r.handler({ db: inTransaction(db, tx), actor, ...input, body: spooled?.body ?? input.body, request, reply });
       await writeAudit(tx, actor, `${r.method} ${r.path}`, { id: (input.params as { id?: string } | undefined)?.id ?? null }, { status: reply.statusCode });
       return written;
     });
@@ -116,7 +116,7 @@ function inTransaction(db: Db, tx: Queryable): Db {
 export const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
 
 /** Writes a streamed request body to a temporary file, refusing more than MAX_UPLOAD_BYTES. */
-async function spool(body: Readable): Promise<{ body(): Readable; remove(): void }> {
+async function spool(body: Readable): Promise<{ body: Readable; remove(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'safeground-request-'));
   const path = join(dir, 'body');
   let bytes = 0;
@@ -134,7 +134,15 @@ async function spool(body: Readable): Promise<{ body(): Readable; remove(): void
     remove();
     throw error;
   }
-  return { body: () => createReadStream(path), remove };
+  // Opened now, so the stream stays readable however late the handler reads it, and is closed with the request.
+  const stream = createReadStream(path, { fd: openSync(path, 'r') });
+  return {
+    body: stream,
+    remove: () => {
+      stream.destroy();
+      remove();
+    },
+  };
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { buildServer } from '../http/server.ts';
+import { closeTestServer, openTestStore } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
+import type { Actors } from '../../test/support/actors.ts';
 import { CATALOGUE } from '../catalogue/ordnance.ts';
 import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
 
@@ -17,8 +18,7 @@ for (const backend of testBackends()) {
     let accidentId: string;
 
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
+      ({ db, actors } = await openTestStore(backend));
       await seedOrdnanceCatalogue(db);
       await db.query(
         `INSERT INTO activity (reference, kind, organisation_id, status, start_date, end_date, geom, source) VALUES
@@ -52,10 +52,7 @@ for (const backend of testBackends()) {
       await db.query("INSERT INTO qa_nonconformity (qa_visit_id, description, severity) VALUES ($1, 'Lane marking missing', 'major')", [visit!.id]);
       app = await buildServer({ db });
     });
-    after(async () => {
-      await app.close();
-      await db.close();
-    });
+    after(() => closeTestServer({ db, app }));
 
     const get = async (url: string, who: Parameters<Actors['auth']>[0] = 'analyst') => app.inject({ method: 'GET', url, headers: actors.auth(who) });
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMinefieldRecord } from './format.ts';
 import { reconstruct, type Reconstruction } from './reconstruct.ts';
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../mulberry32.ts';
 import { aggregateAudits, auditRecord, type Find } from './audit.ts';
 import { direct, inverse, type LatLon } from '../geodesy/geodesic.ts';
 import { normalizeAzimuthDeg } from '../geodesy/angles.ts';

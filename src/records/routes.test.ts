@@ -1,11 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
+import { closeTestServer, openTestServer } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
+import type { Actors } from '../../test/support/actors.ts';
 import { direct, inverse, type LatLon } from '../geodesy/geodesic.ts';
 import { normalizeAzimuthDeg } from '../geodesy/angles.ts';
-import { buildServer } from '../http/server.ts';
 import type { Db } from '../store/db.ts';
 import { parseMinefieldRecord } from './format.ts';
 import { reconstruct } from './reconstruct.ts';
@@ -61,14 +61,9 @@ for (const backend of testBackends()) {
     let app: FastifyInstance;
     let actors: Actors;
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
-      app = await buildServer({ db });
+      ({ db, actors, app } = await openTestServer(backend));
     });
-    after(async () => {
-      await app.close();
-      await db.close();
-    });
+    after(() => closeTestServer({ db, app }));
 
     const post = (url: string, payload: unknown, who: Parameters<Actors['auth']>[0] = 'field_user') => app.inject({ method: 'POST', url, payload: payload as object, headers: actors.auth(who) });
     const get = (url: string, who: Parameters<Actors['auth']>[0] = 'analyst') => app.inject({ method: 'GET', url, headers: actors.auth(who) });

@@ -7,10 +7,11 @@ import { type Actor, permissionsOf, type Role } from '../access/permissions.ts';
 import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
 import { approveReport, getReport, reportJson, undoApproval, verifyReport } from '../reports/workflow.ts';
 import type { Db } from '../store/db.ts';
+import { openTestStore } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
-import { reportFindImport } from './findImport.ts';
-import { importFinds } from './importFinds.ts';
+import type { Actors } from '../../test/support/actors.ts';
+import { reportFindImport } from './findFileReport.ts';
+import { importFinds } from './findImporter.ts';
 
 const HEADER = 'externalId,category,ordnanceModel,foundOn,latitude,longitude,organisation,activity';
 
@@ -38,8 +39,7 @@ for (const backend of testBackends()) {
     const count = async (sql: string) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`))[0]!.n;
 
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
+      ({ db, actors } = await openTestStore(backend));
       await seedOrdnanceCatalogue(db);
       await db.query(
         "INSERT INTO activity (reference, kind, organisation_id, status, source) VALUES ('CLR-A', 'clearance', $1, 'ongoing', 'test'), ('CLR-B', 'clearance', $2, 'ongoing', 'test')",

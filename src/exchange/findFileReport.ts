@@ -5,7 +5,7 @@ import { type EntityHandler, registerEntityHandler } from '../reports/handlers.t
 import type { ReportRow } from '../reports/store.ts';
 import { createReport } from '../reports/workflow.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { type ImportOptions, type ImportReport, importFinds, stageFinds } from './importFinds.ts';
+import { type ImportOptions, type ImportReport, importFinds, stageFinds } from './findImporter.ts';
 import { DEFAULT_MAPPING } from './mapping.ts';
 import { describeProblem, Problems, queryProblems } from './problems.ts';
 import type { Source } from './source.ts';
