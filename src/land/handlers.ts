@@ -57,7 +57,7 @@ export const ActivityPayload = z
     hazardIds: z.array(z.uuid()).default([]),
     geometry: PolygonGeometry.nullable().optional(),
   })
-  .refine((a) => !a.startDate || !a.endDate || a.endDate >= a.startDate, { message: 'endDate is before startDate', path: ['endDate'] });
+  .refine((a) => !a.startDate || !a.endDate || a.endDate >= a.startDate, { error: 'endDate is before startDate', path: ['endDate'] });
 export type ActivityPayload = z.infer<typeof ActivityPayload>;
 
 const productCommon = {

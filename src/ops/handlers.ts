@@ -84,8 +84,8 @@ export const FindPayload = z
     source: Text(500),
     geometry: PointGeometry,
   })
-  .refine((f) => f.category || f.ordnanceModel, { message: 'give the category or the ordnance model', path: ['category'] })
-  .refine((f) => f.activityId || f.organisationId, { message: 'a find belongs to an activity or names the reporting organisation', path: ['organisationId'] });
+  .refine((f) => f.category || f.ordnanceModel, { error: 'give the category or the ordnance model', path: ['category'] })
+  .refine((f) => f.activityId || f.organisationId, { error: 'a find belongs to an activity or names the reporting organisation', path: ['organisationId'] });
 export type FindPayload = z.infer<typeof FindPayload>;
 
 export const findHandler: EntityHandler<FindPayload> = {

@@ -97,7 +97,7 @@ const mineSchema = z
     coordinates: coordinatesSchema.optional(),
   })
   .refine((m) => (m.leg === undefined) !== (m.coordinates === undefined), {
-    message: 'a mine needs exactly one of "leg" or "coordinates"',
+    error: 'a mine needs exactly one of "leg" or "coordinates"',
   });
 
 const provenanceSchema = z.strictObject({
