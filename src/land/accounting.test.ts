@@ -5,7 +5,8 @@ import { closeTestServer, openTestStore } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import type { Actors } from '../../test/support/actors.ts';
 import { hazardAccounting } from './accounting.ts';
-import { hazardsAsOf, history } from './store.ts';
+import { history } from '../reports/history.ts';
+import { hazardsAsOf } from './registerStore.ts';
 import { box, createActivity, createHazard, createProduct, geographicLibArea, type Grid } from './test-helpers.ts';
 
 /**

@@ -20,6 +20,8 @@ import {
   HAZARD_STATUSES,
   isReleased,
 } from './rules.ts';
+import * as geometryStore from './geometryStore.ts';
+import * as pieces from './piecesStore.ts';
 import * as land from './store.ts';
 
 const IsoDate = z.iso.date();
@@ -85,14 +87,14 @@ function refuseMissing(field: string, table: string, missing: readonly string[])
  */
 export async function geometryProblems(tx: Queryable, geometry: PolygonGeometry, against: { entityId: string | null; hazardId: string | null; isHazard: boolean }): Promise<GeometryProblem[]> {
   const problems: GeometryProblem[] = shapeProblems(geometry);
-  if (!problems.some((p) => p.severity === 'error')) problems.push(...(await land.validityProblems(tx, geometry)));
+  if (!problems.some((p) => p.severity === 'error')) problems.push(...(await geometryStore.validityProblems(tx, geometry)));
   if (!problems.some((p) => p.severity === 'error')) {
     if (against.isHazard) {
       const candidate = swapCandidate(geometry);
-      if (candidate) problems.push(...(await land.swapProblem(tx, candidate, against.entityId)));
-      problems.push(...(await land.duplicateProblems(tx, geometry, against.entityId)));
+      if (candidate) problems.push(...(await geometryStore.swapProblem(tx, candidate, against.entityId)));
+      problems.push(...(await geometryStore.duplicateProblems(tx, geometry, against.entityId)));
     } else if (against.hazardId) {
-      problems.push(...(await land.outsideHazardProblem(tx, geometry, against.hazardId)));
+      problems.push(...(await geometryStore.outsideHazardProblem(tx, geometry, against.hazardId)));
     }
   }
   return problems;
@@ -188,7 +190,7 @@ export const hazardHandler: EntityHandler<HazardPayload> = {
   async afterApply(tx, change) {
     if (change.action === 'delete') return; // its stored pieces go with the row (ON DELETE CASCADE)
     await syncHazardRelease(tx, change.entityId, change);
-    await land.refreshLandPieces(tx, [change.entityId]);
+    await pieces.refreshLandPieces(tx, [change.entityId]);
   },
 };
 
@@ -257,7 +259,7 @@ export const releaseProductHandler: EntityHandler<ReleaseProductPayload> = {
   async afterApply(tx, change) {
     const hazards = new Set([change.payload?.hazardId, change.current?.payload.hazardId as string | undefined].filter((h): h is string => !!h));
     for (const hazardId of hazards) await syncHazardRelease(tx, hazardId, change);
-    await land.refreshLandPieces(tx, [...hazards]);
+    await pieces.refreshLandPieces(tx, [...hazards]);
   },
 };
 

@@ -9,7 +9,7 @@ import * as workflow from '../reports/workflow.ts';
 import { hazardAccounting } from './accounting.ts';
 import { RELEASE_METHODS } from './rules.ts';
 import { landStatistics, rebuildLandStatistics } from './statistics.ts';
-import { landPiecesStale } from './store.ts';
+import { landPiecesStale } from './piecesStore.ts';
 import { actorOf, approved, box, createActivity, createHazard, createProduct, type Grid } from './test-helpers.ts';
 
 /**

@@ -7,7 +7,7 @@ import { type Actors, seedActors } from '../../test/support/actors.ts';
 import { hazardAccounting } from './accounting.ts';
 import { RELEASE_METHODS } from './rules.ts';
 import { landStatistics, statisticsCsv } from './statistics.ts';
-import type { Period, StatisticsDimension } from './store.ts';
+import type { Period, StatisticsDimension } from './statisticsStore.ts';
 import { box, createActivity, createHazard, createProduct, type Grid } from './test-helpers.ts';
 import { mulberry32 } from '../mulberry32.ts';
 

@@ -6,7 +6,7 @@ import { closeTestServer, openTestStore } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import type { Actors } from '../../test/support/actors.ts';
 import { actorOf, approved, box, hazardPayload } from '../land/test-helpers.ts';
-import { history } from '../land/store.ts';
+import { history } from './history.ts';
 import { REPORT_STATES, type ReportState } from './store.ts';
 import * as workflow from './workflow.ts';
 
