@@ -4,7 +4,7 @@ import { inverse } from '../geodesy/geodesic.ts';
 import { parseMinefieldRecord } from '../records/format.ts';
 import { reconstruct } from '../records/reconstruct.ts';
 import type { Db } from '../store/db.ts';
-import { closeTestServer } from '../../test/support/server.ts';
+import { closeTestServer } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { DEMO_SOURCE, generateDemo, type DemoSummary } from './generate.ts';
 

@@ -7,7 +7,7 @@ import { type Actor, permissionsOf, type Role } from '../access/permissions.ts';
 import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
 import { approveReport, getReport, reportJson, undoApproval, verifyReport } from '../reports/workflow.ts';
 import type { Db } from '../store/db.ts';
-import { openTestStore } from '../../test/support/server.ts';
+import { openTestStore } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import type { Actors } from '../../test/support/actors.ts';
 import { reportFindImport } from './findFileReport.ts';

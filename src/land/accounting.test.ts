@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from '../store/db.ts';
-import { closeTestServer, openTestStore } from '../../test/support/server.ts';
+import { closeTestServer, openTestStore } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import type { Actors } from '../../test/support/actors.ts';
 import { hazardAccounting } from './accounting.ts';

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateDemo } from '../demo/generate.ts';
 import type { Db } from '../store/db.ts';
-import { closeTestServer } from '../../test/support/server.ts';
+import { closeTestServer } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { hazardAccounting } from './accounting.ts';
 import { landStatistics } from './statistics.ts';

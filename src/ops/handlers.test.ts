@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { buildServer } from '../http/server.ts';
 import { permissionsOf } from '../access/permissions.ts';
-import { closeTestServer, openTestStore } from '../../test/support/server.ts';
+import { closeTestServer, openTestStore } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import type { Actors } from '../../test/support/actors.ts';
 import { seedOrdnanceCatalogue } from '../catalogue/store.ts';

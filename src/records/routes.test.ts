@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { closeTestServer, openTestServer } from '../../test/support/server.ts';
+import { closeTestServer } from '../../test/support/store.ts';
+import { openTestServer } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import type { Actors } from '../../test/support/actors.ts';
 import { direct, inverse, type LatLon } from '../geodesy/geodesic.ts';

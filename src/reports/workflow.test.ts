@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from '../store/db.ts';
 import { UserError } from '../errors.ts';
-import { closeTestServer, openTestStore } from '../../test/support/server.ts';
+import { closeTestServer, openTestStore } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import type { Actors } from '../../test/support/actors.ts';
 import { actorOf, approved, box, hazardPayload } from '../land/test-helpers.ts';
