@@ -11,30 +11,21 @@ import { Catalogue, type CatalogueEntry } from '../catalogue/match.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import { loadCatalogue } from '../catalogue/store.ts';
 import { UserError } from '../errors.ts';
-import { type EntityHandler, type EntityState, registerEntityHandler } from '../reports/handlers.ts';
+import { type EntityHandler, registerEntityHandler } from '../reports/handlers.ts';
 import type { Queryable } from '../store/db.ts';
 import { DISPOSAL_METHODS, FIND_CONDITIONS } from './find.ts';
-import { GEOM } from './store.ts';
+import * as store from './store.ts';
 import { checkCategory, count, PastDate, PointGeometry, Text } from './rules.ts';
 
 // Lookups the handlers of field records share ----------------------------------------------------------
 
-type Table = 'activity' | 'organisation' | 'admin_area' | 'settlement';
-
-async function exists(tx: Queryable, table: Table, id: string): Promise<boolean> {
-  const rows = await tx.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
-  return rows.length > 0;
-}
-
 /** Refuses an id with no row behind it, naming the field. */
-export async function requireRow(tx: Queryable, field: string, table: Table, id: string | null | undefined): Promise<void> {
-  if (id && !(await exists(tx, table, id))) throw new UserError(`payload.${field}: no ${table.replace('_', ' ')} ${id}`, `bad_input`, { field, value: id });
+export async function requireRow(tx: Queryable, field: string, table: store.Table, id: string | null | undefined): Promise<void> {
+  if (id && !(await store.exists(tx, table, id))) throw new UserError(`payload.${field}: no ${table.replace('_', ' ')} ${id}`, `bad_input`, { field, value: id });
 }
 
 export async function activityOrganisation(tx: Queryable, activityId: string | null | undefined): Promise<string | null> {
-  if (!activityId) return null;
-  const [row] = await tx.query<{ organisation_id: string }>('SELECT organisation_id FROM activity WHERE id = $1', [activityId]);
-  return row?.organisation_id ?? null;
+  return activityId ? store.activityOrganisation(tx, activityId) : null;
 }
 
 /**
@@ -55,12 +46,7 @@ export async function ordnanceModel(tx: Queryable, field: string, name: string |
 }
 
 export async function lock(tx: Queryable, table: string, id: string, options: { lock: boolean }): Promise<void> {
-  if (options.lock) await tx.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
-}
-
-export async function readPayload(tx: Queryable, sql: string, id: string): Promise<EntityState | null> {
-  const [row] = await tx.query<EntityState>(sql, [id]);
-  return row ?? null;
+  if (options.lock) await store.lockRow(tx, table, id);
 }
 
 // Finds -----------------------------------------------------------------------------------------
@@ -94,15 +80,7 @@ export const findHandler: EntityHandler<FindPayload> = {
   schema: FindPayload,
   async read(tx, id, options) {
     await lock(tx, 'find', id, options);
-    return readPayload(
-      tx,
-      `SELECT f.version, jsonb_build_object(
-         'externalId', f.external_id, 'activityId', f.activity_id, 'organisationId', f.organisation_id, 'category', f.category,
-         'ordnanceModel', m.name, 'quantity', f.quantity, 'depthCm', f.depth_cm, 'condition', f.condition, 'disposalMethod', f.disposal_method,
-         'foundOn', to_char(f.found_on, 'YYYY-MM-DD'), 'source', f.source, 'geometry', ST_AsGeoJSON(f.geom, 15)::jsonb) AS payload
-       FROM find f LEFT JOIN ordnance_model m ON m.id = f.ordnance_model_id WHERE f.id = $1`,
-      id,
-    );
+    return store.readFindPayload(tx, id);
   },
   async organisationOf(tx, find) {
     return find.organisationId ?? (await activityOrganisation(tx, find.activityId));
@@ -114,45 +92,36 @@ export const findHandler: EntityHandler<FindPayload> = {
     await requireRow(tx, 'organisationId', 'organisation', find.organisationId);
     checkCategory('category', find.category, await ordnanceModel(tx, 'ordnanceModel', find.ordnanceModel));
     if (find.externalId) {
-      const [taken] = await tx.query<{ id: string }>('SELECT id FROM find WHERE external_id = $1 AND id <> $2', [find.externalId, change.entityId]);
-      if (taken) throw new UserError(`payload.externalId: find ${taken.id} already has the external id ${find.externalId}`, 'conflict', { field: 'externalId' });
+      const taken = await store.findWithExternalId(tx, find.externalId, change.entityId);
+      if (taken) throw new UserError(`payload.externalId: find ${taken} already has the external id ${find.externalId}`, 'conflict', { field: 'externalId' });
     }
   },
   async apply(tx, change) {
     if (change.action === 'delete') {
-      await tx.query('DELETE FROM find WHERE id = $1', [change.entityId]);
+      await store.deleteRecord(tx, 'find', change.entityId);
       return;
     }
     const find = change.payload!;
     const model = await ordnanceModel(tx, 'ordnanceModel', find.ordnanceModel);
     // As imports store it: the find's own organisation only where its activity does not already say it.
     const organisationId = find.organisationId && find.organisationId !== (await activityOrganisation(tx, find.activityId)) ? find.organisationId : null;
-    await tx.query(
-      `INSERT INTO find (id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, depth_cm, condition, disposal_method,
-         found_on, geom, source, version, created_by, updated_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${GEOM(12)}, $13, $14, $15, $15)
-       ON CONFLICT (id) DO UPDATE SET external_id = EXCLUDED.external_id, activity_id = EXCLUDED.activity_id, organisation_id = EXCLUDED.organisation_id,
-         category = EXCLUDED.category, ordnance_model_id = EXCLUDED.ordnance_model_id, quantity = EXCLUDED.quantity, depth_cm = EXCLUDED.depth_cm,
-         condition = EXCLUDED.condition, disposal_method = EXCLUDED.disposal_method, found_on = EXCLUDED.found_on, geom = EXCLUDED.geom,
-         source = EXCLUDED.source, version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
-      [
-        change.entityId,
-        find.externalId ?? null,
-        find.activityId ?? null,
-        organisationId,
-        find.category ?? model!.category,
-        model?.id ?? null,
-        find.quantity,
-        find.depthCm ?? null,
-        find.condition ?? null,
-        find.disposalMethod ?? null,
-        find.foundOn,
-        JSON.stringify(find.geometry),
-        find.source,
-        change.version,
-        change.actor.userId,
-      ],
-    );
+    await store.writeFind(tx, [
+      change.entityId,
+      find.externalId ?? null,
+      find.activityId ?? null,
+      organisationId,
+      find.category ?? model!.category,
+      model?.id ?? null,
+      find.quantity,
+      find.depthCm ?? null,
+      find.condition ?? null,
+      find.disposalMethod ?? null,
+      find.foundOn,
+      JSON.stringify(find.geometry),
+      find.source,
+      change.version,
+      change.actor.userId,
+    ]);
   },
 };
 
@@ -179,15 +148,7 @@ export const riskEducationHandler: EntityHandler<RiskEducationPayload> = {
   schema: RiskEducationPayload,
   async read(tx, id, options) {
     await lock(tx, 'risk_education_session', id, options);
-    return readPayload(
-      tx,
-      `SELECT s.version, jsonb_build_object(
-         'heldOn', to_char(s.held_on, 'YYYY-MM-DD'), 'geometry', ST_AsGeoJSON(s.geom, 15)::jsonb, 'settlementId', s.settlement_id,
-         'organisationId', s.organisation_id, 'method', s.method, 'girls', s.girls, 'boys', s.boys, 'women', s.women, 'men', s.men,
-         'source', s.source) AS payload
-       FROM risk_education_session s WHERE s.id = $1`,
-      id,
-    );
+    return store.readRiskEducationPayload(tx, id);
   },
   async organisationOf(_tx, session) {
     return session.organisationId;
@@ -200,32 +161,25 @@ export const riskEducationHandler: EntityHandler<RiskEducationPayload> = {
   },
   async apply(tx, change) {
     if (change.action === 'delete') {
-      await tx.query('DELETE FROM risk_education_session WHERE id = $1', [change.entityId]);
+      await store.deleteRecord(tx, 'risk_education_session', change.entityId);
       return;
     }
     const s = change.payload!;
-    await tx.query(
-      `INSERT INTO risk_education_session (id, held_on, geom, settlement_id, organisation_id, method, girls, boys, women, men, source, version, created_by, updated_by)
-       VALUES ($1, $2, ${GEOM(3)}, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
-       ON CONFLICT (id) DO UPDATE SET held_on = EXCLUDED.held_on, geom = EXCLUDED.geom, settlement_id = EXCLUDED.settlement_id,
-         organisation_id = EXCLUDED.organisation_id, method = EXCLUDED.method, girls = EXCLUDED.girls, boys = EXCLUDED.boys, women = EXCLUDED.women,
-         men = EXCLUDED.men, source = EXCLUDED.source, version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
-      [
-        change.entityId,
-        s.heldOn,
-        s.geometry ? JSON.stringify(s.geometry) : null,
-        s.settlementId ?? null,
-        s.organisationId,
-        s.method,
-        s.girls,
-        s.boys,
-        s.women,
-        s.men,
-        s.source,
-        change.version,
-        change.actor.userId,
-      ],
-    );
+    await store.writeRiskEducationSession(tx, [
+      change.entityId,
+      s.heldOn,
+      s.geometry ? JSON.stringify(s.geometry) : null,
+      s.settlementId ?? null,
+      s.organisationId,
+      s.method,
+      s.girls,
+      s.boys,
+      s.women,
+      s.men,
+      s.source,
+      change.version,
+      change.actor.userId,
+    ]);
   },
 };
 
@@ -272,17 +226,7 @@ export const qaVisitHandler: EntityHandler<QaVisitPayload> = {
   /** Non-conformities in the order they were reported: their rows are only ever inserted, so ctid keeps that order. */
   async read(tx, id, options) {
     await lock(tx, 'qa_visit', id, options);
-    return readPayload(
-      tx,
-      `SELECT q.version, jsonb_build_object(
-         'activityId', q.activity_id, 'visitedOn', to_char(q.visited_on, 'YYYY-MM-DD'), 'inspector', q.inspector, 'organisationId', q.organisation_id,
-         'outcome', q.outcome, 'notes', q.notes, 'source', q.source,
-         'nonconformities', COALESCE((SELECT jsonb_agg(jsonb_build_object('description', n.description, 'severity', n.severity,
-             'correctiveAction', n.corrective_action, 'closedOn', to_char(n.closed_on, 'YYYY-MM-DD')) ORDER BY n.ctid)
-           FROM qa_nonconformity n WHERE n.qa_visit_id = q.id), '[]'::jsonb)) AS payload
-       FROM qa_visit q WHERE q.id = $1`,
-      id,
-    );
+    return store.readQaVisitPayload(tx, id);
   },
   /** The inspecting organisation; a national inspection belongs to no organisation. */
   async organisationOf(_tx, visit) {
@@ -305,28 +249,11 @@ export const qaVisitHandler: EntityHandler<QaVisitPayload> = {
   },
   async apply(tx, change) {
     if (change.action === 'delete') {
-      await tx.query('DELETE FROM qa_visit WHERE id = $1', [change.entityId]); // non-conformities go with it (ON DELETE CASCADE)
+      await store.deleteRecord(tx, 'qa_visit', change.entityId); // non-conformities go with it (ON DELETE CASCADE)
       return;
     }
     const visit = change.payload!;
-    await tx.query(
-      `INSERT INTO qa_visit (id, activity_id, visited_on, inspector, organisation_id, outcome, notes, source, version, created_by, updated_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-       ON CONFLICT (id) DO UPDATE SET activity_id = EXCLUDED.activity_id, visited_on = EXCLUDED.visited_on, inspector = EXCLUDED.inspector,
-         organisation_id = EXCLUDED.organisation_id, outcome = EXCLUDED.outcome, notes = EXCLUDED.notes, source = EXCLUDED.source,
-         version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
-      [change.entityId, visit.activityId, visit.visitedOn, visit.inspector, visit.organisationId ?? null, visit.outcome ?? null, visit.notes ?? null, visit.source, change.version, change.actor.userId],
-    );
-    await tx.query('DELETE FROM qa_nonconformity WHERE qa_visit_id = $1', [change.entityId]);
-    for (const n of visit.nonconformities) {
-      await tx.query('INSERT INTO qa_nonconformity (qa_visit_id, description, severity, corrective_action, closed_on) VALUES ($1, $2, $3, $4, $5)', [
-        change.entityId,
-        n.description,
-        n.severity,
-        n.correctiveAction ?? null,
-        n.closedOn ?? null,
-      ]);
-    }
+    await store.writeQaVisit(tx, change.entityId, [change.entityId, visit.activityId, visit.visitedOn, visit.inspector, visit.organisationId ?? null, visit.outcome ?? null, visit.notes ?? null, visit.source, change.version, change.actor.userId], visit.nonconformities);
   },
 };
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { route } from '../http/route.ts';
+import { type Route, route } from '../http/route.ts';
+import type { Queryable } from '../store/db.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import './handlers.ts';
 import * as store from './store.ts';
@@ -38,6 +39,21 @@ export function found<T>(row: T | undefined, what: string): T {
   return row;
 }
 
+/** GET …/{id}: one record, or 404 naming what was asked for. */
+function oneRoute(path: string, summary: string, what: string, get: (db: Queryable, id: string) => Promise<unknown>): Route {
+  return route({
+    method: 'GET',
+    path,
+    summary,
+    tag: 'operations',
+    permission: 'data.read',
+    params: Id,
+    async handler({ db, params }) {
+      return found(await get(db, params.id), what);
+    },
+  });
+}
+
 /** Reads of finds, activities, risk education, QA visits and the ordnance catalogue. */
 export const opsRoutes = [
   route({
@@ -56,17 +72,7 @@ export const opsRoutes = [
       return store.listFinds(db, { ...query, organisationId: query.organisation, activityId: query.activity, ordnanceModelId: query.ordnanceModel });
     },
   }),
-  route({
-    method: 'GET',
-    path: '/api/finds/{id}',
-    summary: 'One find',
-    tag: 'operations',
-    permission: 'data.read',
-    params: Id,
-    async handler({ db, params }) {
-      return found(await store.getFind(db, params.id), 'find');
-    },
-  }),
+  oneRoute('/api/finds/{id}', 'One find', 'find', store.getFind),
   route({
     method: 'GET',
     path: '/api/activities',
@@ -82,17 +88,7 @@ export const opsRoutes = [
       return store.listActivities(db, { ...query, organisationId: query.organisation });
     },
   }),
-  route({
-    method: 'GET',
-    path: '/api/activities/{id}',
-    summary: 'One activity with the hazards it works on',
-    tag: 'operations',
-    permission: 'data.read',
-    params: Id,
-    async handler({ db, params }) {
-      return found(await store.getActivity(db, params.id), 'activity');
-    },
-  }),
+  oneRoute('/api/activities/{id}', 'One activity with the hazards it works on', 'activity', store.getActivity),
   route({
     method: 'GET',
     path: '/api/risk-education',
@@ -107,17 +103,7 @@ export const opsRoutes = [
       return store.listRiskEducation(db, { ...query, organisationId: query.organisation });
     },
   }),
-  route({
-    method: 'GET',
-    path: '/api/risk-education/{id}',
-    summary: 'One risk education session',
-    tag: 'operations',
-    permission: 'data.read',
-    params: Id,
-    async handler({ db, params }) {
-      return found(await store.getRiskEducation(db, params.id), 'risk education session');
-    },
-  }),
+  oneRoute('/api/risk-education/{id}', 'One risk education session', 'risk education session', store.getRiskEducation),
   route({
     method: 'GET',
     path: '/api/qa-visits',
@@ -133,17 +119,7 @@ export const opsRoutes = [
       return store.listQaVisits(db, { ...query, organisationId: query.organisation, activityId: query.activity });
     },
   }),
-  route({
-    method: 'GET',
-    path: '/api/qa-visits/{id}',
-    summary: 'One quality assurance visit',
-    tag: 'operations',
-    permission: 'data.read',
-    params: Id,
-    async handler({ db, params }) {
-      return found(await store.getQaVisit(db, params.id), 'QA visit');
-    },
-  }),
+  oneRoute('/api/qa-visits/{id}', 'One quality assurance visit', 'QA visit', store.getQaVisit),
   route({
     method: 'GET',
     path: '/api/ordnance-models',
@@ -155,16 +131,6 @@ export const opsRoutes = [
       return store.listOrdnanceModels(db, query);
     },
   }),
-  route({
-    method: 'GET',
-    path: '/api/ordnance-models/{id}',
-    summary: 'One ordnance model',
-    tag: 'operations',
-    permission: 'data.read',
-    params: Id,
-    async handler({ db, params }) {
-      return found(await store.getOrdnanceModel(db, params.id), 'ordnance model');
-    },
-  }),
+  oneRoute('/api/ordnance-models/{id}', 'One ordnance model', 'ordnance model', store.getOrdnanceModel),
 ];
 
