@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { direct } from '../src/geodesy/geodesic.ts';
 import type { AuditResult } from '../src/records/audit.ts';
-import { mulberry32 } from '../src/random.ts';
+import { mulberry32 } from '../src/mulberry32.ts';
 import { parseMinefieldRecord } from '../src/records/format.ts';
 import { reconstruct } from '../src/records/reconstruct.ts';
 import { auditBatch, coverDistanceM, createRecord, DEFAULT_MAX_SHIFT_M, loadAuditPoints } from '../src/records/store.ts';

@@ -28,7 +28,7 @@ import { migrate } from '../src/store/migrate.ts';
 import { ensurePostgis } from '../src/store/open.ts';
 import { openPglite } from '../src/store/pglite.ts';
 import { type Figure, machineFacts, percentile, table } from './harness.ts';
-import { mulberry32 } from '../src/random.ts';
+import { mulberry32 } from '../src/mulberry32.ts';
 
 interface Placed {
   z: number;

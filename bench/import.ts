@@ -21,14 +21,14 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { once } from 'node:events';
 import postgres from 'postgres';
-import { importFinds } from '../src/exchange/importFinds.ts';
-import { seedOrdnanceCatalogue } from '../src/ops/catalogue.ts';
+import { importFinds } from '../src/exchange/findImporter.ts';
+import { seedOrdnanceCatalogue } from '../src/catalogue/store.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { ensurePostgis } from '../src/store/open.ts';
 import { openPglite } from '../src/store/pglite.ts';
 import { openPostgres } from '../src/store/postgres.ts';
 import { type Figure, table } from './harness.ts';
-import { mulberry32 } from '../src/random.ts';
+import { mulberry32 } from '../src/mulberry32.ts';
 
 const MODELS: readonly (readonly [string, string])[] = [
   ['ap_mine', 'PMN-2'],

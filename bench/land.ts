@@ -18,14 +18,15 @@ import { pathToFileURL } from 'node:url';
 import { hazardAccounting } from '../src/land/accounting.ts';
 import { RELEASE_METHODS } from '../src/land/rules.ts';
 import { landStatistics } from '../src/land/statistics.ts';
-import { DENSIFY_DEG, refreshLandPieces } from '../src/land/store.ts';
+import { DENSIFY_DEG } from '../src/geodesy/sql.ts';
+import { refreshLandPieces } from '../src/land/piecesStore.ts';
 import type { Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { ensurePostgis } from '../src/store/open.ts';
 import { openPglite } from '../src/store/pglite.ts';
 import { openPostgres } from '../src/store/postgres.ts';
 import { type Figure, machineFacts, medianMs, table } from './harness.ts';
-import { mulberry32 } from '../src/random.ts';
+import { mulberry32 } from '../src/mulberry32.ts';
 
 const BENCH_DB = 'sg_bench_land';
 

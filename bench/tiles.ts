@@ -110,7 +110,7 @@ export async function tilesBenchmark(db: Db): Promise<Figure[]> {
 
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
   const { values: args } = parseArgs({ options: { 'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' } } });
-  const serverUrl = args['database-url']!;
+  const serverUrl = args['database-url'];
   const database = 'sg_bench_tiles';
   const admin = await openPostgres(serverUrl, { max: 1 });
   await admin.exec(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

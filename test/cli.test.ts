@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPostgres } from '../src/store/postgres.ts';
-import { createTestDatabase, testDatabaseUrl } from './support/backends.ts';
+import { createTestDatabase, POSTGRES_SKIPPED, testDatabaseUrl } from './support/backends.ts';
 
 const bin = new URL('../bin/safeground.js', import.meta.url).pathname;
 
@@ -32,11 +32,11 @@ function assertOneLineError(result: ReturnType<typeof run>, code: number, patter
 function serve(args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
     let stdout = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
       const match = /serving at (http:\/\/\S+?)\/? /.exec(stdout);
       if (match) {
         resolve({
@@ -101,7 +101,7 @@ describe('safeground CLI', () => {
     assert.doesNotMatch(again.stderr, /Applied/);
   });
 
-  test('PostgreSQL: migrate, then a database without PostGIS is refused with what to do', { skip: !testDatabaseUrl && 'SAFEGROUND_TEST_DATABASE_URL is not set' }, async () => {
+  test('PostgreSQL: migrate, then a database without PostGIS is refused with what to do', { skip: !testDatabaseUrl && POSTGRES_SKIPPED }, async () => {
     const withPostgis = await createTestDatabase(testDatabaseUrl!, true);
     try {
       const first = run(['migrate'], { DATABASE_URL: withPostgis.url });

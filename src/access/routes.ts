@@ -39,7 +39,8 @@ export const accessRoutes = [
     tag: 'access',
     permission: 'public.read',
     body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }),
-    async handler({ db, body, request, reply }) {
+    ownTransactions: true,
+    async handler({ db, actor, body, request, reply }) {
       limiter.check(request.ip);
       const user = await store.findUser(db, body.username);
       const refuse = () => new UserError('Unknown username or wrong password', 'unauthorised');
@@ -56,8 +57,12 @@ export const accessRoutes = [
         await store.writeAudit(db, null, 'login_failed', { type: 'app_user', id: user.id }, { ip: request.ip });
         throw refuse();
       }
-      await store.recordLogin(db, user.id, true);
-      const session = await store.createSession(db, user.id, { userAgent: request.headers['user-agent'], ip: request.ip });
+      const session = await db.transaction(async (tx) => {
+        await store.recordLogin(tx, user.id, true);
+        const created = await store.createSession(tx, user.id, { userAgent: request.headers['user-agent'], ip: request.ip });
+        await store.writeAudit(tx, actor, 'POST /api/session', { id: null }, { status: 200 });
+        return created;
+      });
       reply.setCookie(SESSION_COOKIE, session.token, {
         httpOnly: true,
         sameSite: 'strict',
@@ -65,8 +70,8 @@ export const accessRoutes = [
         path: '/',
         expires: session.expiresAt,
       });
-      const actor = await store.actorForSession(db, session.token);
-      return { csrfToken: session.csrfToken, expiresAt: session.expiresAt, mustChangePassword: user.must_change_password, actor: actorSummary(actor!.actor) };
+      const signedIn = await store.actorForSession(db, session.token);
+      return { csrfToken: session.csrfToken, expiresAt: session.expiresAt, mustChangePassword: user.must_change_password, actor: actorSummary(signedIn!.actor) };
     },
   }),
   route({
@@ -105,10 +110,7 @@ export const accessRoutes = [
       }
       const problem = passwordProblem(body.newPassword);
       if (problem) throw new UserError(`body.newPassword: ${problem}`, 'bad_input');
-      await db.query('UPDATE app_user SET password_hash = $2, must_change_password = false, version = version + 1, updated_at = now(), updated_by = $1 WHERE id = $1', [
-        user.id,
-        await hashPassword(body.newPassword),
-      ]);
+      await store.setPassword(db, user.id, await hashPassword(body.newPassword));
       return { changed: true };
     },
   }),
@@ -163,12 +165,7 @@ export const accessRoutes = [
     permission: 'users.manage',
     async handler({ db, actor }) {
       const scope = isNational(actor) ? null : actor.organisationId;
-      const users = await db.query(
-        `SELECT id, username, display_name AS "displayName", organisation_id AS "organisationId", roles, active, locked_until AS "lockedUntil", created_at AS "createdAt"
-         FROM app_user WHERE $1::uuid IS NULL OR organisation_id = $1 ORDER BY username`,
-        [scope],
-      );
-      return { users };
+      return { users: await store.listUsers(db, scope) };
     },
   }),
   route({
@@ -208,19 +205,12 @@ export const accessRoutes = [
     }),
     async handler({ db, actor, params, body }) {
       return db.transaction(async (tx) => {
-        const [user] = await tx.query<{ roles: Role[]; organisation_id: string | null; active: boolean }>('SELECT roles, organisation_id, active FROM app_user WHERE id = $1 FOR UPDATE', [params.id]);
+        const user = await store.lockUser(tx, params.id);
         if (!user || !mayActFor(actor, 'users.manage', user.organisation_id)) throw new UserError('No such user, or not yours to manage', 'not_found');
         if (body.organisationId !== undefined && !mayActFor(actor, 'users.manage', body.organisationId)) throw new UserError('You may move users only within your own organisation', 'forbidden');
         if (body.roles) assertMayGrant(actor, [...body.roles, ...user.roles.filter((r) => !body.roles!.includes(r))]);
-        await tx.query(
-          `UPDATE app_user SET display_name = coalesce($2, display_name), roles = coalesce($3, roles),
-             organisation_id = CASE WHEN $4 THEN $5::uuid ELSE organisation_id END, active = coalesce($6, active),
-             failed_logins = CASE WHEN $7 THEN 0 ELSE failed_logins END, locked_until = CASE WHEN $7 THEN NULL ELSE locked_until END,
-             version = version + 1, updated_at = now(), updated_by = $8
-           WHERE id = $1`,
-          [params.id, body.displayName ?? null, body.roles ?? null, body.organisationId !== undefined, body.organisationId ?? null, body.active ?? null, body.unlock ?? false, actor.userId],
-        );
-        if (body.active === false) await tx.query('UPDATE user_session SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [params.id]);
+        await store.updateUser(tx, params.id, body, actor.userId);
+        if (body.active === false) await store.revokeSessionsOf(tx, params.id);
         if (body.roles || body.active !== undefined || body.organisationId !== undefined) {
           await store.writeAudit(tx, actor, 'permission_change', { type: 'app_user', id: params.id }, {
             roles: { before: user.roles, after: body.roles ?? user.roles },
@@ -239,7 +229,7 @@ export const accessRoutes = [
     tag: 'access',
     permission: 'data.read',
     async handler({ db }) {
-      return { organisations: await db.query('SELECT id, name, acronym, kind, country_code AS "countryCode", active FROM organisation ORDER BY name') };
+      return { organisations: await store.listOrganisations(db) };
     },
   }),
   route({
@@ -256,15 +246,8 @@ export const accessRoutes = [
     }),
     async handler({ db, actor, body, reply }) {
       if (!isNational(actor)) throw new UserError('Only national roles register organisations', 'forbidden');
-      const [existing] = await db.query('SELECT 1 FROM organisation WHERE lower(name) = lower($1)', [body.name]);
-      if (existing) throw new UserError(`An organisation named ${JSON.stringify(body.name)} exists`, 'conflict');
-      const [row] = await db.query<{ id: string }>('INSERT INTO organisation (name, acronym, kind, country_code, created_by, updated_by) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id', [
-        body.name,
-        body.acronym ?? null,
-        body.kind,
-        body.countryCode ?? null,
-        actor.userId,
-      ]);
+      if (await store.organisationNamed(db, body.name)) throw new UserError(`An organisation named ${JSON.stringify(body.name)} exists`, 'conflict');
+      const row = await store.createOrganisation(db, body, actor.userId);
       reply.status(201);
       return row;
     },
@@ -284,14 +267,7 @@ export const accessRoutes = [
       before: z.coerce.number().int().optional(),
     }),
     async handler({ db, query }) {
-      const entries = await db.query<{ id: number }>(
-        `SELECT a.id, a.at, a.action, a.entity_type AS "entityType", a.entity_id AS "entityId", u.username AS actor, a.details
-         FROM audit_log a LEFT JOIN app_user u ON u.id = a.actor_id
-         WHERE ($1::timestamptz IS NULL OR a.at >= $1) AND ($2::timestamptz IS NULL OR a.at < $2)
-           AND ($3::text IS NULL OR u.username = $3) AND ($4::text IS NULL OR a.entity_type = $4) AND ($5::bigint IS NULL OR a.id < $5)
-         ORDER BY a.id DESC LIMIT $6`,
-        [query.since ?? null, query.until ?? null, query.actor ?? null, query.entityType ?? null, query.before ?? null, query.limit],
-      );
+      const entries = await store.auditEntries(db, query);
       const last = entries.at(-1);
       return { entries, next: entries.length === query.limit && last ? { before: last.id } : null };
     },

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { UserError } from '../errors.ts';
-import type { Queryable } from '../store/db.ts';
+import type { Queryable, Row } from '../store/db.ts';
 import { type Actor, type Permission, type Role, PERMISSIONS, permissionsOf } from './permissions.ts';
 
 /** Tokens and session ids are stored only as hashes: a copy of the database does not let anyone in. */
@@ -189,5 +189,92 @@ export async function logRestrictedAccess(db: Queryable, actor: Actor, entityTyp
   await db.query(
     'INSERT INTO restricted_access_log (actor_id, entity_type, entity_id, purpose) SELECT $1, $2, unnest($3::uuid[]), $4',
     [actor.userId, entityType, entityIds, purpose],
+  );
+}
+
+// Accounts and organisations as the API manages them (src/access/routes.ts) ---------------------
+
+export async function setPassword(db: Queryable, userId: string, passwordHash: string): Promise<void> {
+  await db.query('UPDATE app_user SET password_hash = $2, must_change_password = false, version = version + 1, updated_at = now(), updated_by = $1 WHERE id = $1', [userId, passwordHash]);
+}
+
+/** Every user, or those of one organisation. */
+export async function listUsers(db: Queryable, organisationId: string | null): Promise<Row[]> {
+  return db.query(
+    `SELECT id, username, display_name AS "displayName", organisation_id AS "organisationId", roles, active, locked_until AS "lockedUntil", created_at AS "createdAt"
+     FROM app_user WHERE $1::uuid IS NULL OR organisation_id = $1 ORDER BY username`,
+    [organisationId],
+  );
+}
+
+/** A user's grants, locked until the transaction ends so that a change and its audit row agree. */
+export async function lockUser(tx: Queryable, id: string): Promise<{ roles: Role[]; organisation_id: string | null; active: boolean } | undefined> {
+  const [user] = await tx.query<{ roles: Role[]; organisation_id: string | null; active: boolean }>('SELECT roles, organisation_id, active FROM app_user WHERE id = $1 FOR UPDATE', [id]);
+  return user;
+}
+
+export interface UserChange {
+  displayName?: string | undefined;
+  roles?: Role[] | undefined;
+  /** Undefined: unchanged; null: no organisation. */
+  organisationId?: string | null | undefined;
+  active?: boolean | undefined;
+  unlock?: boolean | undefined;
+}
+
+export async function updateUser(tx: Queryable, id: string, change: UserChange, by: string | null): Promise<void> {
+  await tx.query(
+    `UPDATE app_user SET display_name = coalesce($2, display_name), roles = coalesce($3, roles),
+       organisation_id = CASE WHEN $4 THEN $5::uuid ELSE organisation_id END, active = coalesce($6, active),
+       failed_logins = CASE WHEN $7 THEN 0 ELSE failed_logins END, locked_until = CASE WHEN $7 THEN NULL ELSE locked_until END,
+       version = version + 1, updated_at = now(), updated_by = $8
+     WHERE id = $1`,
+    [id, change.displayName ?? null, change.roles ?? null, change.organisationId !== undefined, change.organisationId ?? null, change.active ?? null, change.unlock ?? false, by],
+  );
+}
+
+export async function revokeSessionsOf(tx: Queryable, userId: string): Promise<void> {
+  await tx.query('UPDATE user_session SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
+}
+
+export async function listOrganisations(db: Queryable): Promise<Row[]> {
+  return db.query('SELECT id, name, acronym, kind, country_code AS "countryCode", active FROM organisation ORDER BY name');
+}
+
+/** Whether an organisation has this name, ignoring case. */
+export async function organisationNamed(db: Queryable, name: string): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM organisation WHERE lower(name) = lower($1)', [name])).length > 0;
+}
+
+export async function createOrganisation(db: Queryable, organisation: { name: string; acronym?: string | undefined; kind: string; countryCode?: string | undefined }, by: string | null): Promise<{ id: string }> {
+  const [row] = await db.query<{ id: string }>('INSERT INTO organisation (name, acronym, kind, country_code, created_by, updated_by) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id', [
+    organisation.name,
+    organisation.acronym ?? null,
+    organisation.kind,
+    organisation.countryCode ?? null,
+    by,
+  ]);
+  return row!;
+}
+
+export interface AuditQuery {
+  since?: string | undefined;
+  until?: string | undefined;
+  actor?: string | undefined;
+  entityType?: string | undefined;
+  /** Entries with an id below this (the next page). */
+  before?: number | undefined;
+  limit: number;
+}
+
+/** The audit log, newest first. */
+export async function auditEntries(db: Queryable, query: AuditQuery): Promise<({ id: number } & Row)[]> {
+  return db.query<{ id: number } & Row>(
+    `SELECT a.id, a.at, a.action, a.entity_type AS "entityType", a.entity_id AS "entityId", u.username AS actor, a.details
+     FROM audit_log a LEFT JOIN app_user u ON u.id = a.actor_id
+     WHERE ($1::timestamptz IS NULL OR a.at >= $1) AND ($2::timestamptz IS NULL OR a.at < $2)
+       AND ($3::text IS NULL OR u.username = $3) AND ($4::text IS NULL OR a.entity_type = $4) AND ($5::bigint IS NULL OR a.id < $5)
+     ORDER BY a.id DESC LIMIT $6`,
+    [query.since ?? null, query.until ?? null, query.actor ?? null, query.entityType ?? null, query.before ?? null, query.limit],
   );
 }

@@ -8,6 +8,7 @@ import { landCommand } from '../land/cli.ts';
 import { recordsCommand } from '../records/cli.ts';
 import { layersCommand, prioritiesCommand } from '../priorities/cli.ts';
 import { riskCommand } from '../risk/cli.ts';
+import { addExportAccidentsCommand, addImportAccidentsCommand } from '../casualties/cli.ts';
 import { exportCommand, importCommand } from '../exchange/cli.ts';
 import { openStore, storeInfo } from '../store/open.ts';
 import { auditCommand, ensureFirstAdministrator, tokensCommand, usersCommand } from '../access/cli.ts';
@@ -114,8 +115,8 @@ export function program(): Command {
           await closeDb();
           process.exit(0);
         };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        process.once('SIGINT', () => void stop());
+        process.once('SIGTERM', () => void stop());
       } catch (error) {
         await closeDb();
         throw error;
@@ -137,8 +138,8 @@ export function program(): Command {
   cli.addCommand(auditCommand());
   cli.addCommand(landCommand());
   cli.addCommand(recordsCommand());
-  cli.addCommand(importCommand());
-  cli.addCommand(exportCommand());
+  cli.addCommand(addImportAccidentsCommand(importCommand()));
+  cli.addCommand(addExportAccidentsCommand(exportCommand()));
   cli.addCommand(layersCommand());
   cli.addCommand(prioritiesCommand());
   cli.addCommand(riskCommand());

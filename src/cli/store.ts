@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { storeConfig } from '../config.ts';
 import { seedCountries } from '../gazetteer/countries.ts';
-import { seedOrdnanceCatalogue } from '../ops/catalogue.ts';
+import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
 import type { Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { openStore } from '../store/open.ts';

@@ -10,7 +10,7 @@ import { BOX, districtIndexAt, type Gazetteer } from './gazetteer.ts';
 import { add, ewktPoint, pointInConvexRing, ringArea, scale, unitFromAzimuth, type LonLat, type Vec } from './geometry.ts';
 import { BOX_FRAME, type Contamination, type HazardPlan, type Occupancy } from './land.ts';
 import { trueMine, type RecordPlan } from './minefields.ts';
-import type { Random } from './random.ts';
+import type { Random } from './randomStreams.ts';
 import type { ActivityPlan } from './release.ts';
 
 type DeviceCategory = 'ap_mine' | 'at_mine' | 'uxo' | 'axo' | 'submunition' | 'ied' | 'unknown';

@@ -5,7 +5,7 @@ import { DEFAULT_DEMO_SEED, DEMO_SCALES, type DemoScale, type DemoSummary, gener
 
 /** Progress of each step on stderr: redrawn in place on a terminal, one line per step otherwise. */
 export async function loadDemo(db: Db, scale: DemoScale, seed = DEFAULT_DEMO_SEED): Promise<DemoSummary> {
-  const tty = Boolean(process.stderr.isTTY);
+  const tty = process.stderr.isTTY;
   let current = '';
   const summary = await generateDemo(db, {
     scale,

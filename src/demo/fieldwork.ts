@@ -5,7 +5,7 @@
 import { DEMO_TODAY, day, isoDate, timestamp } from './dates.ts';
 import type { Gazetteer } from './gazetteer.ts';
 import { ewktPoint, LocalFrame, scale, unitFromAzimuth } from './geometry.ts';
-import type { Random } from './random.ts';
+import type { Random } from './randomStreams.ts';
 import type { ActivityPlan } from './release.ts';
 
 export const RISK_EDUCATION_COLUMNS = [

@@ -8,7 +8,7 @@ import { isoDate, timestamp } from './dates.ts';
 import { add, ewktPoint, pointInConvexRing, ringArea, scale, unitFromAzimuth, type LonLat, type Vec } from './geometry.ts';
 import type { Contamination, HazardPlan } from './land.ts';
 import { recordFinds, type RecordPlan } from './minefields.ts';
-import type { Random } from './random.ts';
+import type { Random } from './randomStreams.ts';
 import type { ActivityPlan, ProductPlan } from './release.ts';
 
 export const FIND_COLUMNS = [

@@ -6,7 +6,7 @@
 import { FORMER_NAMES, PLACE_WORDS } from './catalogue.ts';
 import { DEMO_TODAY, day, isoDate } from './dates.ts';
 import { ewktMultiPolygon, ewktPoint, type LonLat } from './geometry.ts';
-import type { Random } from './random.ts';
+import type { Random } from './randomStreams.ts';
 
 /** Everything the demo draws lies in this box (degrees), which lies over land. */
 export const BOX = { west: -75.9, east: -74.9, south: 6.6, north: 7.4 } as const;

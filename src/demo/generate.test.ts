@@ -4,6 +4,7 @@ import { inverse } from '../geodesy/geodesic.ts';
 import { parseMinefieldRecord } from '../records/format.ts';
 import { reconstruct } from '../records/reconstruct.ts';
 import type { Db } from '../store/db.ts';
+import { closeTestServer } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { DEMO_SOURCE, generateDemo, type DemoSummary } from './generate.ts';
 
@@ -31,8 +32,64 @@ async function checksums(db: Db): Promise<Record<string, string>> {
 }
 
 async function count(db: Db, sql: string, params: unknown[] = []): Promise<number> {
-  const [row] = await db.query<{ n: number }>(sql, params);
+  const [row] = await db.query<{ n: number | string }>(sql, params);
   return Number(row?.n ?? 0);
+}
+
+/** The parts of a demo record's definition the independent walk reads (the demo states no per-leg unit or north). */
+interface DemoDefinition {
+  angleUnit: 'degrees' | 'mils';
+  north: { reference: 'true' | 'grid' | 'magnetic'; declination?: { value: number; unit: 'degrees' } };
+  referencePoints: { name: string; coordinates?: { system: 'latlon'; lat: number; lon: number } }[];
+  legs: { from: string; to: string; azimuth: number; distance: number; check?: boolean }[];
+  rows: { name: string; start: string; end: string; mineCount: number; spacing: number }[];
+  mines: unknown[];
+}
+
+/**
+ * The record's legs walked by PostGIS, not by Safeground's geodesy: ST_Project on the WGS84
+ * spheroid, grid convergence as the true azimuth of a step towards UTM grid north (PROJ through
+ * ST_Transform), mines evenly spaced along each row's geodesic. What reconstruction predicts
+ * must agree with this to centimetres.
+ */
+async function walkInPostgis(db: Db, definition: DemoDefinition): Promise<{ row: string; lon: number; lat: number }[]> {
+  assert.deepEqual(definition.mines, [], 'the walk below predicts mines from rows only');
+  const known = new Map<string, [number, number]>();
+  for (const p of definition.referencePoints) if (p.coordinates) known.set(p.name, [p.coordinates.lon, p.coordinates.lat]);
+  const point = (lon: number, lat: number) => `ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326)`;
+  for (const leg of definition.legs.filter((l) => !l.check)) {
+    const [lon, lat] = known.get(leg.from) ?? assert.fail(`leg ${leg.from} -> ${leg.to} starts at an unknown point`);
+    let correction = 0;
+    if (definition.north.reference === 'magnetic') correction = definition.north.declination?.value ?? assert.fail('magnetic north without a declination');
+    if (definition.north.reference === 'grid') {
+      const utm = (lat >= 0 ? 32600 : 32700) + Math.floor((lon + 180) / 6) + 1;
+      const [row] = await db.query<{ deg: number }>(
+        `SELECT degrees(ST_Azimuth(${point(lon, lat)}::geography, ST_Transform(ST_Translate(ST_Transform(${point(lon, lat)}, ${utm}), 0, 10), 4326)::geography)) AS deg`,
+      );
+      correction = row!.deg > 180 ? row!.deg - 360 : row!.deg;
+    }
+    const azimuth = (definition.angleUnit === 'mils' ? (leg.azimuth * 360) / 6400 : leg.azimuth) + correction;
+    const [end] = await db.query<{ lon: number; lat: number }>(
+      `SELECT ST_X(p::geometry) AS lon, ST_Y(p::geometry) AS lat FROM (SELECT ST_Project(${point(lon, lat)}::geography, $1::float8, radians($2::float8)) AS p) x`,
+      [leg.distance, azimuth],
+    );
+    known.set(leg.to, [end!.lon, end!.lat]);
+  }
+  const mines: { row: string; lon: number; lat: number }[] = [];
+  for (const row of definition.rows) {
+    const [a, b] = [known.get(row.start), known.get(row.end)];
+    if (!a || !b) assert.fail(`row ${row.name} has an end no leg reaches`);
+    const positions = await db.query<{ lon: number; lat: number }>(
+      `SELECT ST_X(p::geometry) AS lon, ST_Y(p::geometry) AS lat
+         FROM generate_series(0, $1::int - 1) k,
+              LATERAL (SELECT ST_Project(${point(...a)}::geography, ST_Distance(${point(...a)}::geography, ${point(...b)}::geography, true) * k / greatest($1::int - 1, 1),
+                                         ST_Azimuth(${point(...a)}::geography, ${point(...b)}::geography)) AS p) x
+        ORDER BY k`,
+      [row.mineCount],
+    );
+    mines.push(...positions.map((p) => ({ row: row.name, ...p })));
+  }
+  return mines;
 }
 
 for (const backend of testBackends()) {
@@ -43,9 +100,7 @@ for (const backend of testBackends()) {
       db = await backend.open();
       summary = await generateDemo(db, { scale: 'small' });
     });
-    after(async () => {
-      await db.close();
-    });
+    after(() => closeTestServer({ db }));
 
     test('has the counts a small dataset promises, and reports what it wrote', async () => {
       const expected: Record<string, [number, number]> = {
@@ -139,10 +194,15 @@ for (const backend of testBackends()) {
         assert.deepEqual(result.problems, [], result.reference);
         const stored = mines.filter((m) => m.record_id === r.id);
         assert.equal(result.predictedMines.length, stored.length, result.reference);
+        const independent = await walkInPostgis(db, r.definition as DemoDefinition);
+        assert.equal(independent.length, stored.length, result.reference);
         result.predictedMines.forEach((p, i) => {
           const m = stored[i] as (typeof stored)[number];
           assert.equal(p.row, m.row_name);
           assert.ok(inverse(p, m).distanceM < 0.05, `${result.reference} mine ${i + 1}: ${inverse(p, m).distanceM} m from the stored prediction`);
+          const q = independent[i] as (typeof independent)[number];
+          assert.equal(q.row, m.row_name);
+          assert.ok(inverse(p, q).distanceM < 0.02, `${result.reference} mine ${i + 1}: ${inverse(p, q).distanceM} m from PostGIS's walk of the legs`);
         });
       }
     });

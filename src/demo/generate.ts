@@ -31,7 +31,7 @@ import {
   RECORD_COLUMNS, RECORD_LEG_COLUMNS, RECORD_MINE_COLUMNS, RECORD_POINT_COLUMNS, RECORD_ROW_COLUMNS, planRecord, recordFinds, recordFootprint,
   recordLegRows, recordMineRows, recordPointRows, recordRow, recordRowRows, type RecordPlan, type RecordScale,
 } from './minefields.ts';
-import { Random } from './random.ts';
+import { Random } from './randomStreams.ts';
 import { planHazardRelease, type ActivityPlan, type Fate, type LandRelease, type ProductPlan } from './release.ts';
 
 export type DemoScale = 'small' | 'region' | 'national';

@@ -5,7 +5,7 @@
  */
 import { BOX, districtIndexAt, insideBox } from './gazetteer.ts';
 import { add, azimuthOf, convexHull, dot, LocalFrame, length, ringArea, ringCentre, rotate, scale, sub, unitFromAzimuth, type LonLat, type Vec } from './geometry.ts';
-import type { Random } from './random.ts';
+import type { Random } from './randomStreams.ts';
 
 /** The box's own tangent plane: used only to place things, never to draw shapes. */
 export const BOX_FRAME = new LocalFrame([(BOX.west + BOX.east) / 2, (BOX.south + BOX.north) / 2]);

@@ -27,7 +27,7 @@ import type { NorthReference } from '../geodesy/north.ts';
 import { MINEFIELD_RECORD_FORMAT } from '../records/format.ts';
 import { day, isoDate } from './dates.ts';
 import { add, dot, LocalFrame, rotate, scale, sub, unitFromAzimuth, ewktLineString, ewktMultiLineString, ewktPoint, ewktPolygon, type LonLat, type Vec } from './geometry.ts';
-import type { Random } from './random.ts';
+import type { Random } from './randomStreams.ts';
 
 export interface Batch {
   name: string;

@@ -9,7 +9,7 @@
 import { DEMO_TODAY, day } from './dates.ts';
 import { clipBelow, dot, extentAlong, ringArea, ringCentre, scale, scaleAbout, splitIntoSlabs, unitFromAzimuth, type Vec } from './geometry.ts';
 import type { HazardPlan } from './land.ts';
-import type { Random } from './random.ts';
+import type { Random } from './randomStreams.ts';
 
 export type ActivityKind = 'nts' | 'ts' | 'clearance';
 export type Method = 'cancelled' | 'reduced' | 'cleared';

@@ -3,22 +3,19 @@ import { basename } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
 import { UserError } from '../errors.ts';
-import { FIND_CATEGORIES } from '../ops/find.ts';
+import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import { exportFindsToFile } from './exportFinds.ts';
 import { EXPORT_FORMATS, type ExportFormat, IMPORT_FORMATS, type ImportFormat } from './formats.ts';
-import { describeReport, importFinds, type ImportReport } from './importFinds.ts';
-import { describeAccidentReport, importAccidents } from './importAccidents.ts';
-import { exportAccidentsToFile } from './exportAccidents.ts';
-import { DEVICE_CATEGORIES } from '../ops/accident.ts';
-import { AccidentMapping, DEFAULT_ACCIDENT_MAPPING, DEFAULT_MAPPING, readMapping, readMappingWith } from './mapping.ts';
+import { describeReport, importFinds, type ImportReport } from './findImporter.ts';
+import { DEFAULT_MAPPING, readMapping } from './mapping.ts';
 import { Progress } from './progress.ts';
 
-function date(value: string): string {
+export function date(value: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new InvalidArgumentError(`expected YYYY-MM-DD (got ${JSON.stringify(value)})`);
   return value;
 }
 
-function bbox(value: string): [number, number, number, number] {
+export function bbox(value: string): [number, number, number, number] {
   const numbers = value.split(',').map(Number);
   if (numbers.length !== 4 || numbers.some((n) => !Number.isFinite(n))) throw new InvalidArgumentError(`expected minLon,minLat,maxLon,maxLat (got ${JSON.stringify(value)})`);
   return numbers as [number, number, number, number];
@@ -52,34 +49,10 @@ export function importCommand(): Command {
         printReport(report, describeReport(report));
       });
     });
-  storeOptions(command.command('accidents'))
-    .description('Import accidents with their victims (one row per victim, grouped by the accident reference) from the same formats (all or nothing)')
-    .argument('<file>', 'the file to import')
-    .option('--mapping <file>', 'mapping file (JSON): source columns to fields, value maps, date format, encoding')
-    .option('--dry-run', 'check everything and say what would change, writing nothing')
-    .option('--activity <reference>', 'activity of accidents that name none')
-    .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(IMPORT_FORMATS))
-    .action(async (file: string, options: StoreOptions & { mapping?: string; dryRun?: boolean; activity?: string; format?: ImportFormat }) => {
-      const size = fileSize(file);
-      const mapping = options.mapping ? await readMappingWith(AccidentMapping, options.mapping) : DEFAULT_ACCIDENT_MAPPING;
-      await withStore(options, async (db) => {
-        const report = await importAccidents(db, {
-          path: file,
-          file: basename(file),
-          mapping,
-          dryRun: Boolean(options.dryRun),
-          actor: null,
-          progress: new Progress(`Importing ${basename(file)}`, size),
-          ...(options.format ? { format: options.format } : {}),
-          ...(options.activity ? { activity: options.activity } : {}),
-        });
-        printReport(report, describeAccidentReport(report));
-      });
-    });
   return command;
 }
 
-function fileSize(file: string): number {
+export function fileSize(file: string): number {
   try {
     return statSync(file).size;
   } catch (error) {
@@ -88,7 +61,7 @@ function fileSize(file: string): number {
 }
 
 /** The summary on stdout, problems on stderr; any problem fails the command. */
-function printReport(report: ImportReport, lines: string[]): void {
+export function printReport(report: ImportReport, lines: string[]): void {
   const [summary, ...details] = lines;
   for (const line of details) process.stderr.write(`${line}\n`);
   if (report.problemCount > 0) throw new UserError(summary!, 'bad_input');
@@ -108,23 +81,6 @@ export function exportCommand(): Command {
     .action(async (options: StoreOptions & { format: ExportFormat; out: string; from?: string; to?: string; bbox?: [number, number, number, number]; category?: string }) => {
       await withStore(options, async (db) => {
         await exportFindsToFile(db, options.format, { from: options.from, to: options.to, bbox: options.bbox, category: options.category }, options.out, new Progress(`Exporting ${basename(options.out)}`, null));
-        process.stdout.write(`Wrote ${options.out}\n`);
-      });
-    });
-  storeOptions(command.command('accidents'))
-    .description('Export accidents, one row per victim (streamed); victims\' identifying details only with --include identity (logged)')
-    .addOption(new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).makeOptionMandatory())
-    .requiredOption('--out <file>', 'file to write')
-    .option('--from <date>', 'occurred on or after (YYYY-MM-DD)', date)
-    .option('--to <date>', 'occurred on or before (YYYY-MM-DD)', date)
-    .option('--bbox <minLon,minLat,maxLon,maxLat>', 'only accidents in this box', bbox)
-    .addOption(new Option('--device-category <category>', 'only this device category').choices(DEVICE_CATEGORIES))
-    .addOption(new Option('--include <what>', "add victims' identifying details (restricted personal data; the read is logged)").choices(['identity']))
-    .action(async (options: StoreOptions & { format: ExportFormat; out: string; from?: string; to?: string; bbox?: [number, number, number, number]; deviceCategory?: string; include?: 'identity' }) => {
-      await withStore(options, async (db) => {
-        const identityReader = options.include === 'identity' ? { actor: null, purpose: `safeground export accidents --include identity --out ${basename(options.out)}` } : null;
-        const filter = { from: options.from, to: options.to, bbox: options.bbox, deviceCategory: options.deviceCategory };
-        await exportAccidentsToFile(db, options.format, filter, identityReader, options.out, new Progress(`Exporting ${basename(options.out)}`, null));
         process.stdout.write(`Wrote ${options.out}\n`);
       });
     });

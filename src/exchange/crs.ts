@@ -17,5 +17,5 @@ export function toWgs84(wkt: string, file: string): Transform | null {
   } catch (error) {
     throw fileProblem(`${file}: cannot use its coordinate system (${(error as Error).message}); reproject it to WGS84 (EPSG:4326) first`);
   }
-  return (x, y) => converter.forward([x, y]) as [number, number];
+  return (x, y) => converter.forward<[number, number]>([x, y]);
 }

@@ -65,7 +65,7 @@ export function exportStream<R extends Located>(rows: AsyncIterable<R>, format: 
       return Readable.from(kmlChunks(layout.title, layout.nameField, points(all, layout)));
     case 'xlsx': {
       const out = new PassThrough();
-      writeXlsx(out, layout.layer, tableColumns(layout), records).catch((error: Error) => out.destroy(error));
+      writeXlsx(out, layout.layer, tableColumns(layout), records).catch((error: unknown) => out.destroy(error instanceof Error ? error : new Error(String(error))));
       return out;
     }
   }

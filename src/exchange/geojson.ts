@@ -36,7 +36,7 @@ async function* featureTexts(text: AsyncIterable<string>, state: { sawFeatures: 
   /** The current element's text from earlier chunks. */
   let pending = '';
   /** Where the current element starts in this chunk (0 when it began in an earlier one); -1: none. */
-  let elementStart = -1;
+  let elementStart: number;
   let inElement = false;
   for await (const chunk of text) {
     let outerFrom = inFeatures ? -1 : 0;

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import type { Db } from '../store/db.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { seedOrdnanceCatalogue } from '../ops/catalogue.ts';
-import { describeReport, importFinds, type ImportReport } from './importFinds.ts';
+import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
+import { describeReport, importFinds, type ImportReport } from './findImporter.ts';
 import { parseMapping } from './mapping.ts';
 import { describeProblem } from './problems.ts';
 

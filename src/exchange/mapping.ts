@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { ENCODINGS } from './encoding.ts';
+import { normaliseName } from '../names.ts';
 
 /**
  * The fields of a find in exchange files, named as in the API. A source column reaches a field
@@ -90,11 +91,6 @@ export async function readMappingWith<S extends z.ZodType>(schema: S, path: stri
   return parseMappingWith(schema, value, path);
 }
 
-/** Lower case, letters and digits only: "Found on" and "found_on" and "FOUND-ON" are one name. */
-export function normaliseName(name: string): string {
-  return name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
-}
-
 /** How files name a position, for every record type that has one. */
 const POSITION_ALIASES = {
   latitude: 'latitude',
@@ -160,8 +156,8 @@ export function fieldByName<F extends string>(column: string, mapping: FieldNami
   const name = normaliseName(column);
   const alias = aliases[name];
   if (alias) return alias;
-  if (name.endsWith('latitude') && 'latitude' in aliases) return aliases.latitude!;
-  if (name.endsWith('longitude') && 'longitude' in aliases) return aliases.longitude!;
+  if (name.endsWith('latitude') && 'latitude' in aliases) return aliases.latitude;
+  if (name.endsWith('longitude') && 'longitude' in aliases) return aliases.longitude;
   return null;
 }
 

@@ -67,6 +67,7 @@ export function fileProblem(message: string, row: number | null = null, field: s
  * and `total` (the count before LIMIT, `count(*) OVER ()`), and only as many rows as the list has
  * room for are fetched.
  */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T types the rows handed to `describe`, inferred from the caller's callback
 export async function queryProblems<T extends { row_number: number; total: number }>(
   tx: Queryable,
   problems: Problems,

@@ -14,7 +14,7 @@ export class Progress {
     private readonly totalBytes: number | null,
     private readonly out: NodeJS.WriteStream = process.stderr,
   ) {
-    this.enabled = Boolean(out.isTTY);
+    this.enabled = out.isTTY;
   }
 
   update(rows: number, bytes?: number): void {

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import type { Db, Queryable } from '../store/db.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { seedOrdnanceCatalogue } from '../ops/catalogue.ts';
+import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
 import { exportFindsToFile } from './exportFinds.ts';
 import { EXPORT_FORMATS, FILE_EXTENSIONS } from './formats.ts';
-import { describeReport, importFinds } from './importFinds.ts';
+import { describeReport, importFinds } from './findImporter.ts';
 import { parseMapping } from './mapping.ts';
 import { exportFinds } from './store.ts';
 

@@ -1,7 +1,7 @@
 import { UserError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { type Problems, queryProblems } from './problems.ts';
-import type { CatalogueEntry, FindRow } from './validate.ts';
+import type { FindRow } from './validate.ts';
 
 /**
  * The SQL of imports and exports. An import streams its checked rows into a temporary staging
@@ -20,10 +20,6 @@ const COUNTRY_MARGIN_METRES = 50_000;
  */
 const DUPLICATE_BOX_DEGREES = 0.00005;
 
-export async function loadCatalogue(db: Queryable): Promise<CatalogueEntry[]> {
-  return db.query<CatalogueEntry>('SELECT id, name, category FROM ordnance_model ORDER BY name');
-}
-
 export interface Country {
   id: string;
   name: string;
@@ -38,7 +34,7 @@ export async function countrySetting(db: Queryable): Promise<Country | null> {
   const [setting] = await db.query<{ value: unknown }>("SELECT value FROM setting WHERE key = 'country'");
   if (!setting) return null;
   const value = setting.value;
-  const key = typeof value === 'string' ? value : typeof value === 'object' && value !== null ? (['code', 'name', 'id'].map((k) => (value as Record<string, unknown>)[k]).find((v) => typeof v === 'string') as string | undefined) : undefined;
+  const key = typeof value === 'string' ? value : typeof value === 'object' && value !== null ? (['code', 'name', 'id'].map((k) => (value as Record<string, unknown>)[k]).find((v): v is string => typeof v === 'string')) : undefined;
   if (!key) throw new UserError(`The country setting ${JSON.stringify(value)} names no country; set it to a country name or code`, 'bad_config');
   const [country] = await db.query<Country>(
     `SELECT a.id, coalesce((SELECT p.name FROM place_name p WHERE p.admin_area_id = a.id ORDER BY p.kind <> 'conventional', p.name LIMIT 1), a.code) AS name

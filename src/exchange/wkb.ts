@@ -14,7 +14,7 @@ export function readWkb(bytes: Uint8Array, file: string): SourceGeometry | null 
   const rawType = view.getUint32(1, little);
   // EWKB keeps Z, M and SRID in the high bits; ISO WKB adds 1000, 2000 or 3000 to the type.
   let dimensions = 2 + (rawType & 0x80000000 ? 1 : 0) + (rawType & 0x40000000 ? 1 : 0);
-  let offset = 5 + (rawType & 0x20000000 ? 4 : 0);
+  const offset = 5 + (rawType & 0x20000000 ? 4 : 0);
   let type = rawType & 0x0fffffff;
   if (type >= 1000) {
     const iso = Math.floor(type / 1000);
@@ -25,7 +25,7 @@ export function readWkb(bytes: Uint8Array, file: string): SourceGeometry | null 
   if (type !== 1) return { type: name };
   if (bytes.length < offset + 8 * dimensions) throw new Error(`${file}: a Point of ${bytes.length} bytes is truncated`);
   const x = view.getFloat64(offset, little);
-  const y = view.getFloat64((offset += 8), little);
+  const y = view.getFloat64(offset + 8, little);
   if (Number.isNaN(x) && Number.isNaN(y)) return null;
   return { type: 'Point', coordinates: [x, y] };
 }

@@ -20,7 +20,7 @@ export async function extractZip(path: string, file: string, dir: string | null,
   const compressed = statSync(path).size;
   const limit = Math.min(MAX_BYTES, compressed * MAX_RATIO + SLACK_BYTES);
   let expanded = 0;
-  let failure: Error | null = null;
+  let failure = null as Error | null;
   const open = new Set<string>();
   const written: string[] = [];
   const unzip = new Unzip((entry) => {
@@ -55,9 +55,9 @@ export async function extractZip(path: string, file: string, dir: string | null,
   unzip.register(UnzipInflate);
   let sawBytes = false;
   try {
-    for await (const chunk of createReadStream(path)) {
+    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
       sawBytes ||= chunk.length > 0;
-      unzip.push(chunk as Uint8Array);
+      unzip.push(chunk);
       if (failure) throw failure;
     }
     unzip.push(new Uint8Array(0), true);

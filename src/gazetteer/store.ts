@@ -55,6 +55,6 @@ export async function searchPlaces(db: Queryable, text: string, limit: number): 
     matchedName: r.matched_name,
     matchedLanguage: r.matched_language,
     level: r.level,
-    bbox: [Number(r.west), Number(r.south), Number(r.east), Number(r.north)],
+    bbox: [r.west, r.south, r.east, r.north],
   }));
 }

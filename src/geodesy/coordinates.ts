@@ -91,7 +91,7 @@ export function mgrsToLatLon(reference: string): LatLon {
   try {
     point = mgrs.toPoint(compact);
   } catch (e) {
-    throw new Error(`invalid MGRS reference "${reference}": ${(e as Error).message}`);
+    throw new Error(`invalid MGRS reference "${reference}": ${(e as Error).message}`, { cause: e });
   }
   const [lon, lat] = point;
   if (!Number.isFinite(lat) || !Number.isFinite(lon)) throw new Error(`invalid MGRS reference "${reference}"`);

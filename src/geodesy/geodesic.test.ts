@@ -10,7 +10,7 @@ interface Vectors {
 }
 
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../shared/data/geodesic-test-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../test/fixtures/geodesy/geodesic-test-vectors.json', import.meta.url), 'utf8'),
 ) as Vectors;
 
 function column(name: string): number {

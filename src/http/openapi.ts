@@ -4,7 +4,7 @@ import type { Route } from './route.ts';
 const version = '0.1.0';
 
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  return z.toJSONSchema(schema, { io, target: 'openapi-3.0', unrepresentable: 'any' }) as Record<string, unknown>;
+  return z.toJSONSchema(schema, { io, target: 'openapi-3.0', unrepresentable: 'any' });
 }
 
 function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): unknown[] {

@@ -5,6 +5,11 @@ import type { Db } from '../store/db.ts';
 
 /** What every handler gets: the store and the request, its inputs already validated. */
 export interface Context<P, Q, B> {
+  /**
+   * The store. For a write (any method but GET) it is the request's one transaction, which also
+   * holds the request's audit-log row: both commit when the handler returns, neither when it
+   * throws. `db.transaction()` inside it is a savepoint.
+   */
   db: Db;
   /** Who is asking; anonymous requests act as the public. */
   actor: Actor;
@@ -32,10 +37,16 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   response?: z.ZodType;
   /** Content type of a non-JSON response (HTML reports, CSV, tiles). */
   produces?: string;
+  /**
+   * A write whose handler commits its own writes and audit rows, because some must stand when
+   * the request fails (a failed sign-in is counted and logged): the server then opens no
+   * transaction for it and writes no audit row of its own.
+   */
+  ownTransactions?: true;
   handler(context: Context<P, Q, B>): Promise<unknown>;
 }
 
 /** Lets route arrays keep each route's own parameter types. */
 export function route<P = unknown, Q = unknown, B = unknown>(r: Route<P, Q, B>): Route {
-  return r as unknown as Route;
+  return r;
 }

@@ -1,17 +1,21 @@
-import { existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { z } from 'zod';
 import { authenticate } from '../access/authenticate.ts';
 import { writeAudit } from '../access/store.ts';
 import { UserError } from '../errors.ts';
-import type { Db } from '../store/db.ts';
+import type { Db, Queryable } from '../store/db.ts';
 import { apiError, describeZodError, errorHandler } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import type { Route } from './route.ts';
 import { allRoutes } from './routes.ts';
+import { scheduleTileChangePruning } from '../tiles/cache.ts';
 
 export interface ServerOptions {
   db: Db;
@@ -33,7 +37,7 @@ function validate(r: Route, request: { params: unknown; query: unknown; body: un
   const messages: string[] = [];
   const issues: unknown[] = [];
   for (const [where, key] of [['path', 'params'], ['query', 'query'], ['body', 'body']] as const) {
-    const schema = r[key] as z.ZodType | undefined;
+    const schema = r[key];
     if (!schema) {
       valid[key] = request[key];
       continue;
@@ -49,7 +53,7 @@ function validate(r: Route, request: { params: unknown; query: unknown; body: un
   return valid as { params: unknown; query: unknown; body: unknown };
 }
 
-/** Checks permission and input, runs the handler, and audits every write. */
+/** Checks permission and input, runs the handler, and audits every write in the write's own transaction. */
 async function answer(db: Db, r: Route, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const { actor } = request;
   if (!actor.permissions.has(r.permission)) {
@@ -61,12 +65,84 @@ async function answer(db: Db, r: Route, request: FastifyRequest, reply: FastifyR
     throw new UserError(`${r.method} ${r.path} takes application/json, not ${request.headers['content-type'] ?? 'a body without a content type'}`, 'unsupported_media_type');
   }
   const input = validate(r, request);
-  const result = await r.handler({ db, actor, ...input, request, reply });
-  if (r.method !== 'GET') {
-    await writeAudit(db, actor, `${r.method} ${r.path}`, { id: (input.params as { id?: string } | undefined)?.id ?? null }, { status: reply.statusCode });
+  if (r.method === 'GET' || r.ownTransactions) {
+    const result = await r.handler({ db, actor, ...input, request, reply });
+    if (r.produces) reply.type(r.produces);
+    return result;
   }
-  if (r.produces) reply.type(r.produces);
-  return result;
+  // An uploaded file is on disk before the transaction begins, so a slow client holds no transaction open.
+  const spooled = isStream(input.body) ? await spool(input.body as Readable) : null;
+  try {
+    const result = await db.transaction(async (tx) => {
+      const written = await r.handler({ db: inTransaction(db, tx), actor, ...input, body: spooled?.body ?? input.body, request, reply });
+      await writeAudit(tx, actor, `${r.method} ${r.path}`, { id: (input.params as { id?: string } | undefined)?.id ?? null }, { status: reply.statusCode });
+      return written;
+    });
+    if (r.produces) reply.type(r.produces);
+    return result;
+  } finally {
+    spooled?.remove();
+  }
+}
+
+/**
+ * The request's transaction as a Db for its handler: statements run in it, and a transaction the
+ * handler opens is a savepoint of it (rolled back alone when its function throws).
+ */
+function inTransaction(db: Db, tx: Queryable): Db {
+  let savepoints = 0;
+  return {
+    backend: db.backend,
+    query: (sql, params) => tx.query(sql, params),
+    exec: (sql) => tx.exec(sql),
+    bulkLoad: (table, columns, rows) => tx.bulkLoad(table, columns, rows),
+    async transaction(fn) {
+      const name = `handler_${++savepoints}`;
+      await tx.exec(`SAVEPOINT ${name}`);
+      try {
+        const result = await fn(tx);
+        await tx.exec(`RELEASE SAVEPOINT ${name}`);
+        return result;
+      } catch (error) {
+        await tx.exec(`ROLLBACK TO SAVEPOINT ${name}`);
+        throw error;
+      }
+    },
+    close: () => Promise.reject(new Error('A handler does not close the store')),
+  };
+}
+
+/** Uploads larger than this are refused while they are written to disk. */
+export const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
+
+/** Writes a streamed request body to a temporary file, refusing more than MAX_UPLOAD_BYTES. */
+async function spool(body: Readable): Promise<{ body: Readable; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'safeground-request-'));
+  const path = join(dir, 'body');
+  let bytes = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      if (bytes > MAX_UPLOAD_BYTES) callback(new UserError(`The upload is larger than ${MAX_UPLOAD_BYTES / 1024 ** 3} GB`, 'too_large'));
+      else callback(null, chunk);
+    },
+  });
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    await pipeline(body, limit, createWriteStream(path));
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  // Opened now, so the stream stays readable however late the handler reads it, and is closed with the request.
+  const stream = createReadStream(path, { fd: openSync(path, 'r') });
+  return {
+    body: stream,
+    remove: () => {
+      stream.destroy();
+      remove();
+    },
+  };
 }
 
 /** The methods with a route at this path (GET brings HEAD), for the Allow header of a 405. */
@@ -119,6 +195,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       await new Promise((resolve) => setImmediate(resolve));
     } while (running.size > 0);
   });
+
+  const pruning = scheduleTileChangePruning(db, (error) => app.log.error(error));
+  app.addHook('onClose', () => pruning.stop());
 
   app.addHook('onRequest', (request, reply) => track(authenticate(db, request, reply)));
   app.setNotFoundHandler((request, reply) => {

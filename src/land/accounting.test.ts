@@ -1,10 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from '../store/db.ts';
+import { closeTestServer, openTestStore } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
+import type { Actors } from '../../test/support/actors.ts';
 import { hazardAccounting } from './accounting.ts';
-import { hazardsAsOf, history } from './store.ts';
+import { history } from '../reports/history.ts';
+import { hazardsAsOf } from './registerStore.ts';
 import { box, createActivity, createHazard, createProduct, geographicLibArea, type Grid } from './test-helpers.ts';
 
 /**
@@ -29,12 +31,9 @@ for (const backend of testBackends()) {
     let db: Db;
     let actors: Actors;
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
+      ({ db, actors } = await openTestStore(backend));
     });
-    after(async () => {
-      await db.close();
-    });
+    after(() => closeTestServer({ db }));
 
     grids.forEach(([place, grid], g) => {
       // Each example gets its own patch of ground so the hazards are not duplicates of one another.

@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../store/db.ts';
 import { isReleased, reconcile, RELEASE_TOLERANCE_M2, type ReleaseMethod, releaseDateOf } from './rules.ts';
-import { type HazardAccountingFacts, hazardAccountingFacts } from './store.ts';
+import { type HazardAccountingFacts, hazardAccountingFacts } from './piecesStore.ts';
 
 export type AccountingFlag =
   | { code: 'outside_hazard'; productId: string; areaM2: number; message: string }

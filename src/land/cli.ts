@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
 import { landStatistics, rebuildLandStatistics, statisticsCsv } from './statistics.ts';
-import { PERIODS, type Period, STATISTICS_DIMENSIONS, type StatisticsDimension } from './store.ts';
+import { PERIODS, type Period, STATISTICS_DIMENSIONS, type StatisticsDimension } from './statisticsStore.ts';
 
 function parseBy(value: string): StatisticsDimension[] {
   const parts = value === 'none' ? [] : value.split(',');

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateDemo } from '../demo/generate.ts';
 import type { Db } from '../store/db.ts';
+import { closeTestServer } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { hazardAccounting } from './accounting.ts';
 import { landStatistics } from './statistics.ts';
@@ -18,9 +19,7 @@ for (const backend of testBackends()) {
       db = await backend.open();
       await generateDemo(db, { scale: 'small' });
     });
-    after(async () => {
-      await db.close();
-    });
+    after(() => closeTestServer({ db }));
 
     test('every hazard with products has an accounting that reconciles, released ones with nothing left', async () => {
       const hazards = await db.query<{ id: string; reference: string; status: string }>(

@@ -20,6 +20,8 @@ import {
   HAZARD_STATUSES,
   isReleased,
 } from './rules.ts';
+import * as geometryStore from './geometryStore.ts';
+import * as pieces from './piecesStore.ts';
 import * as land from './store.ts';
 
 const IsoDate = z.iso.date();
@@ -57,7 +59,7 @@ export const ActivityPayload = z
     hazardIds: z.array(z.uuid()).default([]),
     geometry: PolygonGeometry.nullable().optional(),
   })
-  .refine((a) => !a.startDate || !a.endDate || a.endDate >= a.startDate, { message: 'endDate is before startDate', path: ['endDate'] });
+  .refine((a) => !a.startDate || !a.endDate || a.endDate >= a.startDate, { error: 'endDate is before startDate', path: ['endDate'] });
 export type ActivityPayload = z.infer<typeof ActivityPayload>;
 
 const productCommon = {
@@ -85,14 +87,14 @@ function refuseMissing(field: string, table: string, missing: readonly string[])
  */
 export async function geometryProblems(tx: Queryable, geometry: PolygonGeometry, against: { entityId: string | null; hazardId: string | null; isHazard: boolean }): Promise<GeometryProblem[]> {
   const problems: GeometryProblem[] = shapeProblems(geometry);
-  if (!problems.some((p) => p.severity === 'error')) problems.push(...(await land.validityProblems(tx, geometry)));
+  if (!problems.some((p) => p.severity === 'error')) problems.push(...(await geometryStore.validityProblems(tx, geometry)));
   if (!problems.some((p) => p.severity === 'error')) {
     if (against.isHazard) {
       const candidate = swapCandidate(geometry);
-      if (candidate) problems.push(...(await land.swapProblem(tx, candidate, against.entityId)));
-      problems.push(...(await land.duplicateProblems(tx, geometry, against.entityId)));
+      if (candidate) problems.push(...(await geometryStore.swapProblem(tx, candidate, against.entityId)));
+      problems.push(...(await geometryStore.duplicateProblems(tx, geometry, against.entityId)));
     } else if (against.hazardId) {
-      problems.push(...(await land.outsideHazardProblem(tx, geometry, against.hazardId)));
+      problems.push(...(await geometryStore.outsideHazardProblem(tx, geometry, against.hazardId)));
     }
   }
   return problems;
@@ -179,7 +181,7 @@ export const hazardHandler: EntityHandler<HazardPayload> = {
     refuseMissing('adminAreaId', 'admin_area', await land.missingIds(tx, 'admin_area', hazard.adminAreaId ? [hazard.adminAreaId] : []));
     refuseMissing('organisationId', 'organisation', await land.missingIds(tx, 'organisation', hazard.organisationId ? [hazard.organisationId] : []));
     refuseMissing('minefieldRecordIds', 'minefield_record', await land.missingIds(tx, 'minefield_record', hazard.minefieldRecordIds));
-    await checkGeometry(tx, hazard.geometry, change as Change<Record<string, unknown>>, { hazardId: change.entityId, isHazard: true });
+    await checkGeometry(tx, hazard.geometry, change, { hazardId: change.entityId, isHazard: true });
   },
   async apply(tx, change) {
     if (change.action === 'delete') await land.deleteRow(tx, 'hazard', change.entityId);
@@ -187,8 +189,8 @@ export const hazardHandler: EntityHandler<HazardPayload> = {
   },
   async afterApply(tx, change) {
     if (change.action === 'delete') return; // its stored pieces go with the row (ON DELETE CASCADE)
-    await syncHazardRelease(tx, change.entityId, change as Change<Record<string, unknown>>);
-    await land.refreshLandPieces(tx, [change.entityId]);
+    await syncHazardRelease(tx, change.entityId, change);
+    await pieces.refreshLandPieces(tx, [change.entityId]);
   },
 };
 
@@ -221,7 +223,7 @@ export const activityHandler: EntityHandler<ActivityPayload> = {
       const used = await land.hazardsWithProductsOf(tx, change.entityId, unlinked);
       if (used.length > 0) throw new UserError(`payload.hazardIds: release products of this activity lie in hazard(s) ${used.join(', ')}; keep them linked`, 'conflict');
     }
-    if (activity.geometry) await checkGeometry(tx, activity.geometry, change as Change<Record<string, unknown>>, { hazardId: null, isHazard: false });
+    if (activity.geometry) await checkGeometry(tx, activity.geometry, change, { hazardId: null, isHazard: false });
   },
   async apply(tx, change) {
     if (change.action === 'delete') await land.deleteRow(tx, 'activity', change.entityId);
@@ -248,7 +250,7 @@ export const releaseProductHandler: EntityHandler<ReleaseProductPayload> = {
     }
     const future = futureDateProblem('payload.releaseDate', product.releaseDate);
     if (future) throw new UserError(future, 'bad_input');
-    await checkGeometry(tx, product.geometry, change as Change<Record<string, unknown>>, { hazardId: product.hazardId, isHazard: false });
+    await checkGeometry(tx, product.geometry, change, { hazardId: product.hazardId, isHazard: false });
   },
   async apply(tx, change) {
     if (change.action === 'delete') await land.deleteRow(tx, 'release_product', change.entityId);
@@ -256,8 +258,8 @@ export const releaseProductHandler: EntityHandler<ReleaseProductPayload> = {
   },
   async afterApply(tx, change) {
     const hazards = new Set([change.payload?.hazardId, change.current?.payload.hazardId as string | undefined].filter((h): h is string => !!h));
-    for (const hazardId of hazards) await syncHazardRelease(tx, hazardId, change as Change<Record<string, unknown>>);
-    await land.refreshLandPieces(tx, [...hazards]);
+    for (const hazardId of hazards) await syncHazardRelease(tx, hazardId, change);
+    await pieces.refreshLandPieces(tx, [...hazards]);
   },
 };
 

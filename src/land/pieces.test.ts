@@ -2,13 +2,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db.ts';
+import { closeTestServer, openTestStore } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
+import type { Actors } from '../../test/support/actors.ts';
 import * as workflow from '../reports/workflow.ts';
 import { hazardAccounting } from './accounting.ts';
 import { RELEASE_METHODS } from './rules.ts';
 import { landStatistics, rebuildLandStatistics } from './statistics.ts';
-import { landPiecesStale } from './store.ts';
+import { landPiecesStale } from './piecesStore.ts';
 import { actorOf, approved, box, createActivity, createHazard, createProduct, type Grid } from './test-helpers.ts';
 
 /**
@@ -63,12 +64,9 @@ for (const backend of testBackends()) {
     let db: Db;
     let actors: Actors;
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
+      ({ db, actors } = await openTestStore(backend));
     });
-    after(async () => {
-      await db.close();
-    });
+    after(() => closeTestServer({ db }));
 
     test('an approval stores the pieces of its hazard at once, and its undo takes them back', async () => {
       const g = at(0);

@@ -2,9 +2,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
-import { buildServer } from '../http/server.ts';
+import { closeTestServer } from '../../test/support/store.ts';
+import { openTestServer } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
+import type { Actors } from '../../test/support/actors.ts';
 import { box, type Grid } from './test-helpers.ts';
 
 type Who = Parameters<Actors['auth']>[0];
@@ -19,14 +20,9 @@ for (const backend of testBackends()) {
     const patch = (): Grid => ({ origin: { lon: 18 + ++n * 0.01, lat: 44 }, cell: 0.001 });
 
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
-      app = await buildServer({ db });
+      ({ db, actors, app } = await openTestServer(backend));
     });
-    after(async () => {
-      await app.close();
-      await db.close();
-    });
+    after(() => closeTestServer({ db, app }));
 
     const call = (who: Who | null, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
       app.inject({ method, url, headers: who ? actors.auth(who) : {}, ...(payload ? { payload } : {}) });

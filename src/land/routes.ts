@@ -7,7 +7,10 @@ import { PolygonGeometry } from './geometry.ts';
 import { geometryProblems } from './handlers.ts';
 import { HAZARD_KINDS, HAZARD_STATUSES } from './rules.ts';
 import { landStatistics } from './statistics.ts';
-import * as land from './store.ts';
+import { history } from '../reports/history.ts';
+import * as geometryStore from './geometryStore.ts';
+import * as register from './registerStore.ts';
+import * as statistics from './statisticsStore.ts';
 
 const Id = z.object({ id: z.uuid() });
 
@@ -31,12 +34,12 @@ const By = z
   .default('admin1')
   .transform((value, ctx) => {
     const parts = value === '' || value === 'none' ? [] : value.split(',');
-    const unknown = parts.filter((p) => !(land.STATISTICS_DIMENSIONS as readonly string[]).includes(p));
-    if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `unknown grouping ${unknown.join(', ')}; use ${land.STATISTICS_DIMENSIONS.join(', ')} or none` });
-    return [...new Set(parts)] as land.StatisticsDimension[];
+    const unknown = parts.filter((p) => !(statistics.STATISTICS_DIMENSIONS as readonly string[]).includes(p));
+    if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `unknown grouping ${unknown.join(', ')}; use ${statistics.STATISTICS_DIMENSIONS.join(', ')} or none` });
+    return [...new Set(parts)] as statistics.StatisticsDimension[];
   });
 
-function hazardJson(h: land.HazardListing) {
+function hazardJson(h: register.HazardListing) {
   const { geometry, ...properties } = h.payload;
   return { id: h.id, version: h.version, ...properties, areaM2: h.areaM2, geometry };
 }
@@ -57,7 +60,7 @@ const hazardRoutes = [
     }),
     async handler({ db, query }) {
       const { asOf, ...filter } = query;
-      const hazards = asOf ? await land.hazardsAsOf(db, asOfInstant(asOf), filter) : await land.listHazards(db, filter);
+      const hazards = asOf ? await register.hazardsAsOf(db, asOfInstant(asOf), filter) : await register.listHazards(db, filter);
       return { asOf: asOf ? asOfInstant(asOf) : null, hazards: hazards.map(hazardJson) };
     },
   }),
@@ -78,7 +81,7 @@ const hazardRoutes = [
       const isHazard = body.entityType === 'hazard';
       const problems = await geometryProblems(db, body.geometry, { entityId: isHazard ? (body.hazardId ?? null) : null, hazardId: body.hazardId ?? null, isHazard });
       const repairable = problems.some((p) => p.code === 'self_intersection' || p.code === 'invalid_polygon');
-      return { problems, repaired: body.repair && repairable ? await land.repairGeometry(db, body.geometry) : null };
+      return { problems, repaired: body.repair && repairable ? await geometryStore.repairGeometry(db, body.geometry) : null };
     },
   }),
   route({
@@ -89,9 +92,9 @@ const hazardRoutes = [
     permission: 'data.read',
     params: Id,
     async handler({ db, params }) {
-      const [hazard] = await land.listHazards(db, { id: params.id, limit: 1, offset: 0 });
+      const [hazard] = await register.listHazards(db, { id: params.id, limit: 1, offset: 0 });
       if (!hazard) throw new UserError(`Hazard ${params.id} not found`, 'not_found');
-      return { ...hazardJson(hazard), ...(await land.hazardLinks(db, params.id)) };
+      return { ...hazardJson(hazard), ...(await register.hazardLinks(db, params.id)) };
     },
   }),
   route({
@@ -102,7 +105,7 @@ const hazardRoutes = [
     permission: 'data.read',
     params: Id,
     async handler({ db, params }) {
-      const versions = await land.history(db, 'hazard', params.id);
+      const versions = await history(db, 'hazard', params.id);
       if (versions.length === 0) throw new UserError(`Hazard ${params.id} has no history`, 'not_found');
       return { hazardId: params.id, versions };
     },
@@ -128,7 +131,7 @@ const hazardRoutes = [
     permission: 'public.read',
     query: z.strictObject({
       by: By,
-      period: z.enum(land.PERIODS).default('year'),
+      period: z.enum(statistics.PERIODS).default('year'),
       from: z.iso.date().optional(),
       to: z.iso.date().optional(),
     }),

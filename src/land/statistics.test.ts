@@ -1,14 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from '../store/db.ts';
+import { closeTestServer } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { type Actors, seedActors } from '../../test/support/actors.ts';
 import { hazardAccounting } from './accounting.ts';
 import { RELEASE_METHODS } from './rules.ts';
 import { landStatistics, statisticsCsv } from './statistics.ts';
-import type { Period, StatisticsDimension } from './store.ts';
+import type { Period, StatisticsDimension } from './statisticsStore.ts';
 import { box, createActivity, createHazard, createProduct, type Grid } from './test-helpers.ts';
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../mulberry32.ts';
 
 
 const rect = (lon0: number, lat0: number, lon1: number, lat1: number) =>
@@ -76,9 +77,7 @@ for (const backend of testBackends()) {
       db = await backend.open();
       seeded = await seedSyntheticLand(db, await seedActors(db));
     });
-    after(async () => {
-      await db.close();
-    });
+    after(() => closeTestServer({ db }));
 
     test('every grouping and period sums to the same national totals', async () => {
       const national = await landStatistics(db, { by: [], period: 'none' });

@@ -7,17 +7,8 @@
  */
 import type { Db, Queryable } from '../store/db.ts';
 import { RELEASE_METHODS, type ReleaseMethod } from './rules.ts';
-import {
-  labels,
-  landPiecesStale,
-  type Period,
-  rebuildLandPieces,
-  type RefreshResult,
-  refreshStaleLandPieces,
-  releasedArea,
-  remainingArea,
-  type StatisticsDimension,
-} from './store.ts';
+import { landPiecesStale, rebuildLandPieces, type RefreshResult, refreshStaleLandPieces } from './piecesStore.ts';
+import { labels, type Period, releasedArea, remainingArea, type StatisticsDimension } from './statisticsStore.ts';
 
 export interface StatisticsOptions {
   by: readonly StatisticsDimension[];

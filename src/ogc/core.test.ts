@@ -42,7 +42,7 @@ for (const backend of testBackends()) {
     test('landing page: links to the API definition, the conformance declaration and the collections (/req/core/root-success)', async () => {
       const response = await get('/ogc', {});
       assert.equal(response.statusCode, 200);
-      const { links } = response.json() as { links: Link[] };
+      const { links } = response.json<{ links: Link[] }>();
       assert.ok(linkOf(links, 'self', 'application/json'));
       assert.ok(linkOf(links, 'alternate', 'text/html'));
       assert.equal(pathOf(linkOf(links, 'service-desc', 'application/vnd.oai.openapi+json;version=3.0')!.href), '/ogc/api');
@@ -51,7 +51,7 @@ for (const backend of testBackends()) {
     });
 
     test('conformance declaration lists core, GeoJSON, HTML, OpenAPI 3.0, CRS and filtering (/req/core/conformance-success)', async () => {
-      const body = (await get('/ogc/conformance', {})).json() as { conformsTo: string[] };
+      const body = (await get('/ogc/conformance', {})).json<{ conformsTo: string[] }>();
       for (const part of ['ogcapi-features-1/1.0/conf/core', 'ogcapi-features-1/1.0/conf/geojson', 'ogcapi-features-1/1.0/conf/html', 'ogcapi-features-1/1.0/conf/oas30']) {
         assert.ok(body.conformsTo.includes(`http://www.opengis.net/spec/${part}`), part);
       }
@@ -79,7 +79,7 @@ for (const backend of testBackends()) {
     });
 
     test('collections: each with id, extent and an items link, and the same in its own document (/req/core/fc-md-*, sfc-md-success)', async () => {
-      const body = (await get('/ogc/collections')).json() as { links: Link[]; collections: { id: string; extent: { spatial?: { bbox: number[][] } }; links: Link[] }[] };
+      const body = (await get('/ogc/collections')).json<{ links: Link[]; collections: { id: string; extent: { spatial?: { bbox: number[][] } }; links: Link[] }[] }>();
       assert.ok(linkOf(body.links, 'self'));
       assert.ok(linkOf(body.links, 'alternate', 'text/html'));
       assert.deepEqual(body.collections.map((c) => c.id), COLLECTION_IDS);
@@ -95,7 +95,7 @@ for (const backend of testBackends()) {
     });
 
     test('the public sees the gazetteer collections only; operational ones need data.read', async () => {
-      const body = (await get('/ogc/collections', {})).json() as { collections: { id: string }[] };
+      const body = (await get('/ogc/collections', {})).json<{ collections: { id: string }[] }>();
       assert.deepEqual(body.collections.map((c) => c.id), ['settlements', 'administrative-areas']);
       assert.equal((await get('/ogc/collections/hazards/items', {})).statusCode, 401);
       assert.equal((await get('/ogc/collections/settlements/items', {})).statusCode, 200);

@@ -60,7 +60,7 @@ export function filterError(message: string, at: At): UserError {
 }
 
 function describe(token: Token): string {
-  return token.kind === 'end' ? 'the end of the filter' : `${JSON.stringify(token.text)}`;
+  return token.kind === 'end' ? 'the end of the filter' : JSON.stringify(token.text);
 }
 
 function tokenize(text: string): Token[] {

@@ -4,10 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { buildServer } from '../http/server.ts';
 import { permissionsOf } from '../access/permissions.ts';
+import { closeTestServer, openTestStore } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
-import { seedOrdnanceCatalogue } from './catalogue.ts';
-import { accidentPayloadForReader } from './handlers.ts';
+import type { Actors } from '../../test/support/actors.ts';
+import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
+import { accidentPayloadForReader } from '../casualties/rules.ts';
 
 type Who = Parameters<Actors['auth']>[0];
 
@@ -20,8 +21,7 @@ for (const backend of testBackends()) {
     let n = 0;
 
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
+      ({ db, actors } = await openTestStore(backend));
       await seedOrdnanceCatalogue(db);
       const [activity] = await db.query<{ id: string }>(
         "INSERT INTO activity (reference, kind, organisation_id, status, start_date, source) VALUES ('CLR-OPS-1', 'clearance', $1, 'ongoing', '2024-01-10', 'test') RETURNING id",
@@ -30,10 +30,7 @@ for (const backend of testBackends()) {
       activityA = activity!.id;
       app = await buildServer({ db });
     });
-    after(async () => {
-      await app.close();
-      await db.close();
-    });
+    after(() => closeTestServer({ db, app }));
 
     const call = (who: Who, method: 'GET' | 'POST', url: string, payload?: object) => app.inject({ method, url, headers: actors.auth(who), ...(payload ? { payload } : {}) });
 

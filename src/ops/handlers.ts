@@ -1,91 +1,38 @@
 /**
- * Field records as entity types of the reports workflow: explosive ordnance finds, accidents
- * with their victims, risk education sessions and QA visits. As for hazards, a report carries
- * the whole record (an update only the fields it changes), the workflow checks it on every write
- * and again on approval, and approval writes the row, a record_version and the audit log.
- *
- * Victims' identifying details (name, date of birth, address, contact) are restricted personal
- * data. They arrive under `victims[].identity` in an accident report and are written to
- * victim_identity only; `read()` never returns them, because the handler cannot know who reads,
- * and what `read()` returns is what the history (record_version) keeps and what anyone with
- * data.read sees there. So the rule is: identities live in victim_identity and in the report
- * that brought them, nowhere else; GET /api/accidents/{id}?include=identity (restricted.read,
- * logged) is the way to read them; and a report's payload must be shown through
- * `reportPayloadForReader`, which drops them for readers without restricted.read.
+ * Field records as entity types of the reports workflow: explosive ordnance finds, risk
+ * education sessions and QA visits (accidents and victims: src/casualties/handlers.ts). As for
+ * hazards, a report carries the whole record (an update only the fields it changes), the workflow
+ * checks it on every write and again on approval, and approval writes the row, a record_version
+ * and the audit log.
  */
 import { z } from 'zod';
-import { type Actor, isNational } from '../access/permissions.ts';
+import { isNational } from '../access/permissions.ts';
+import { Catalogue, type CatalogueEntry } from '../catalogue/match.ts';
+import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
+import { loadCatalogue } from '../catalogue/store.ts';
 import { UserError } from '../errors.ts';
-import { Catalogue, type CatalogueEntry } from '../exchange/validate.ts';
-import { loadCatalogue } from '../exchange/store.ts';
-import { type EntityHandler, type EntityState, registerEntityHandler } from '../reports/handlers.ts';
+import { type EntityHandler, registerEntityHandler } from '../reports/handlers.ts';
 import type { Queryable } from '../store/db.ts';
-import { DISPOSAL_METHODS, FIND_CATEGORIES, FIND_CONDITIONS } from './find.ts';
-import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, VICTIM_GROUPS, VICTIM_OUTCOMES, VICTIM_SEXES } from './accident.ts';
+import { DISPOSAL_METHODS, FIND_CONDITIONS } from './find.ts';
+import * as store from './store.ts';
+import { checkCategory, count, PastDate, PointGeometry, Text } from './rules.ts';
 
-// Field rules, each naming the value it refuses --------------------------------------------------
-
-const EARLIEST_DATE = '1900-01-01';
-
-function todayUtc(): string {
-  return new Date().toISOString().slice(0, 10);
-}
-
-/** A date of something that happened: not in the future, not before 1900. */
-const PastDate = z.iso.date({ error: (issue) => `${JSON.stringify(issue.input)} is not a date (YYYY-MM-DD)` }).superRefine((date, context) => {
-  const today = todayUtc();
-  if (date > today) context.addIssue({ code: 'custom', message: `${date} is in the future (today is ${today})` });
-  else if (date < EARLIEST_DATE) context.addIssue({ code: 'custom', message: `${date} is before 1900` });
-});
-
-/** A whole number of people or items, `min` or more. */
-function count(min = 0) {
-  return z.number({ error: (issue) => `${JSON.stringify(issue.input)} is not a number` }).superRefine((n, context) => {
-    if (!Number.isInteger(n) || n < min) {
-      context.addIssue({ code: 'custom', message: `${n} is ${n < 0 ? 'negative' : n < min ? `below ${min}` : 'not a whole number'}; a whole number of ${min} or more is expected` });
-    }
-  });
-}
-
-const Longitude = z.number().superRefine((v, context) => {
-  if (!Number.isFinite(v) || v < -180 || v > 180) context.addIssue({ code: 'custom', message: `longitude ${v} is outside -180 to 180` });
-});
-const Latitude = z.number().superRefine((v, context) => {
-  if (!Number.isFinite(v) || v < -90 || v > 90) context.addIssue({ code: 'custom', message: `latitude ${v} is outside -90 to 90 (GeoJSON gives [longitude, latitude])` });
-});
-
-/** A point in WGS84 as GeoJSON: [longitude, latitude]. */
-export const PointGeometry = z.strictObject({ type: z.literal('Point'), coordinates: z.tuple([Longitude, Latitude]) });
-export type PointGeometry = z.infer<typeof PointGeometry>;
-
-const Text = (max: number) => z.string().trim().min(1).max(max);
-const GEOM = (n: number) => `CASE WHEN $${n}::text IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON($${n}::text), 4326) END`;
-
-// Lookups ---------------------------------------------------------------------------------------------
-
-type Table = 'activity' | 'organisation' | 'admin_area' | 'settlement';
-
-async function exists(tx: Queryable, table: Table, id: string): Promise<boolean> {
-  const rows = await tx.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
-  return rows.length > 0;
-}
+// Lookups the handlers of field records share ----------------------------------------------------------
 
 /** Refuses an id with no row behind it, naming the field. */
-async function requireRow(tx: Queryable, field: string, table: Table, id: string | null | undefined): Promise<void> {
-  if (id && !(await exists(tx, table, id))) throw new UserError(`payload.${field}: no ${table.replace('_', ' ')} ${id}`, `bad_input`, { field, value: id });
+export async function requireRow(tx: Queryable, field: string, table: store.Table, id: string | null | undefined): Promise<void> {
+  if (id && !(await store.exists(tx, table, id))) throw new UserError(`payload.${field}: no ${table.replace('_', ' ')} ${id}`, `bad_input`, { field, value: id });
 }
 
-async function activityOrganisation(tx: Queryable, activityId: string | null | undefined): Promise<string | null> {
-  if (!activityId) return null;
-  const [row] = await tx.query<{ organisation_id: string }>('SELECT organisation_id FROM activity WHERE id = $1', [activityId]);
-  return row?.organisation_id ?? null;
+export async function activityOrganisation(tx: Queryable, activityId: string | null | undefined): Promise<string | null> {
+  return activityId ? store.activityOrganisation(tx, activityId) : null;
 }
 
 /**
  * The catalogue model a report names, matched as imports match it (ignoring case, spaces and
  * punctuation); an unknown name is refused with the nearest names of the catalogue.
  */
-async function ordnanceModel(tx: Queryable, field: string, name: string | null | undefined): Promise<CatalogueEntry | null> {
+export async function ordnanceModel(tx: Queryable, field: string, name: string | null | undefined): Promise<CatalogueEntry | null> {
   if (!name) return null;
   const catalogue = new Catalogue(await loadCatalogue(tx));
   const entry = catalogue.find(name);
@@ -98,20 +45,8 @@ async function ordnanceModel(tx: Queryable, field: string, name: string | null |
   );
 }
 
-/** A category given beside a model must be the model's. */
-function checkCategory(field: string, category: string | null | undefined, model: CatalogueEntry | null): void {
-  if (category && model && category !== model.category && category !== 'unknown') {
-    throw new UserError(`payload.${field}: ${category} does not match ${model.name}, which is ${model.category}`, 'bad_input', { field, value: category });
-  }
-}
-
-async function lock(tx: Queryable, table: string, id: string, options: { lock: boolean }): Promise<void> {
-  if (options.lock) await tx.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
-}
-
-async function readPayload(tx: Queryable, sql: string, id: string): Promise<EntityState | null> {
-  const [row] = await tx.query<EntityState>(sql, [id]);
-  return row ?? null;
+export async function lock(tx: Queryable, table: string, id: string, options: { lock: boolean }): Promise<void> {
+  if (options.lock) await store.lockRow(tx, table, id);
 }
 
 // Finds -----------------------------------------------------------------------------------------
@@ -135,8 +70,8 @@ export const FindPayload = z
     source: Text(500),
     geometry: PointGeometry,
   })
-  .refine((f) => f.category || f.ordnanceModel, { message: 'give the category or the ordnance model', path: ['category'] })
-  .refine((f) => f.activityId || f.organisationId, { message: 'a find belongs to an activity or names the reporting organisation', path: ['organisationId'] });
+  .refine((f) => f.category || f.ordnanceModel, { error: 'give the category or the ordnance model', path: ['category'] })
+  .refine((f) => f.activityId || f.organisationId, { error: 'a find belongs to an activity or names the reporting organisation', path: ['organisationId'] });
 export type FindPayload = z.infer<typeof FindPayload>;
 
 export const findHandler: EntityHandler<FindPayload> = {
@@ -145,15 +80,7 @@ export const findHandler: EntityHandler<FindPayload> = {
   schema: FindPayload,
   async read(tx, id, options) {
     await lock(tx, 'find', id, options);
-    return readPayload(
-      tx,
-      `SELECT f.version, jsonb_build_object(
-         'externalId', f.external_id, 'activityId', f.activity_id, 'organisationId', f.organisation_id, 'category', f.category,
-         'ordnanceModel', m.name, 'quantity', f.quantity, 'depthCm', f.depth_cm, 'condition', f.condition, 'disposalMethod', f.disposal_method,
-         'foundOn', to_char(f.found_on, 'YYYY-MM-DD'), 'source', f.source, 'geometry', ST_AsGeoJSON(f.geom, 15)::jsonb) AS payload
-       FROM find f LEFT JOIN ordnance_model m ON m.id = f.ordnance_model_id WHERE f.id = $1`,
-      id,
-    );
+    return store.readFindPayload(tx, id);
   },
   async organisationOf(tx, find) {
     return find.organisationId ?? (await activityOrganisation(tx, find.activityId));
@@ -165,226 +92,38 @@ export const findHandler: EntityHandler<FindPayload> = {
     await requireRow(tx, 'organisationId', 'organisation', find.organisationId);
     checkCategory('category', find.category, await ordnanceModel(tx, 'ordnanceModel', find.ordnanceModel));
     if (find.externalId) {
-      const [taken] = await tx.query<{ id: string }>('SELECT id FROM find WHERE external_id = $1 AND id <> $2', [find.externalId, change.entityId]);
-      if (taken) throw new UserError(`payload.externalId: find ${taken.id} already has the external id ${find.externalId}`, 'conflict', { field: 'externalId' });
+      const taken = await store.findWithExternalId(tx, find.externalId, change.entityId);
+      if (taken) throw new UserError(`payload.externalId: find ${taken} already has the external id ${find.externalId}`, 'conflict', { field: 'externalId' });
     }
   },
   async apply(tx, change) {
     if (change.action === 'delete') {
-      await tx.query('DELETE FROM find WHERE id = $1', [change.entityId]);
+      await store.deleteRecord(tx, 'find', change.entityId);
       return;
     }
     const find = change.payload!;
     const model = await ordnanceModel(tx, 'ordnanceModel', find.ordnanceModel);
     // As imports store it: the find's own organisation only where its activity does not already say it.
     const organisationId = find.organisationId && find.organisationId !== (await activityOrganisation(tx, find.activityId)) ? find.organisationId : null;
-    await tx.query(
-      `INSERT INTO find (id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, depth_cm, condition, disposal_method,
-         found_on, geom, source, version, created_by, updated_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${GEOM(12)}, $13, $14, $15, $15)
-       ON CONFLICT (id) DO UPDATE SET external_id = EXCLUDED.external_id, activity_id = EXCLUDED.activity_id, organisation_id = EXCLUDED.organisation_id,
-         category = EXCLUDED.category, ordnance_model_id = EXCLUDED.ordnance_model_id, quantity = EXCLUDED.quantity, depth_cm = EXCLUDED.depth_cm,
-         condition = EXCLUDED.condition, disposal_method = EXCLUDED.disposal_method, found_on = EXCLUDED.found_on, geom = EXCLUDED.geom,
-         source = EXCLUDED.source, version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
-      [
-        change.entityId,
-        find.externalId ?? null,
-        find.activityId ?? null,
-        organisationId,
-        find.category ?? model!.category,
-        model?.id ?? null,
-        find.quantity,
-        find.depthCm ?? null,
-        find.condition ?? null,
-        find.disposalMethod ?? null,
-        find.foundOn,
-        JSON.stringify(find.geometry),
-        find.source,
-        change.version,
-        change.actor.userId,
-      ],
-    );
+    await store.writeFind(tx, [
+      change.entityId,
+      find.externalId ?? null,
+      find.activityId ?? null,
+      organisationId,
+      find.category ?? model!.category,
+      model?.id ?? null,
+      find.quantity,
+      find.depthCm ?? null,
+      find.condition ?? null,
+      find.disposalMethod ?? null,
+      find.foundOn,
+      JSON.stringify(find.geometry),
+      find.source,
+      change.version,
+      change.actor.userId,
+    ]);
   },
 };
-
-// Accidents and victims ---------------------------------------------------------------------------
-
-
-/** Restricted: written to victim_identity only, never read back by the handler. */
-export const VictimIdentityPayload = z.strictObject({
-  fullName: z.string().trim().min(1).max(500).nullable().optional(),
-  dateOfBirth: PastDate.nullable().optional(),
-  address: z.string().trim().min(1).max(2000).nullable().optional(),
-  contact: z.string().trim().min(1).max(500).nullable().optional(),
-});
-
-export const VictimPayload = z.strictObject({
-  /** A victim already recorded for this accident; a victim without an id is new. */
-  id: z.uuid().optional(),
-  outcome: z.enum(VICTIM_OUTCOMES),
-  sex: z.enum(VICTIM_SEXES).nullable().optional(),
-  age: count(0)
-    .refine((a) => a <= 120, { error: (issue) => `${JSON.stringify(issue.input)} is not an age (0 to 120)` })
-    .nullable()
-    .optional(),
-  victimGroup: z.enum(VICTIM_GROUPS),
-  activityAtTime: z.string().trim().max(500).nullable().optional(),
-  injuries: z.array(z.string().trim().min(1).max(200)).max(50).default([]),
-  displacementStatus: z.enum(DISPLACEMENT_STATUSES).nullable().optional(),
-  /** Left out: the recorded identity stays as it is; null: it is removed; an object: it replaces it. */
-  identity: VictimIdentityPayload.nullable().optional(),
-});
-
-export const AccidentPayload = z.strictObject({
-  reference: Text(64),
-  occurredOn: PastDate,
-  geometry: PointGeometry.nullable().optional(),
-  locationPrecisionM: z.number().min(0, { error: (issue) => `${JSON.stringify(issue.input)} is negative` }).nullable().optional(),
-  adminAreaId: z.uuid().nullable().optional(),
-  /** May be left out when the model is given: it is then the model's. */
-  deviceCategory: z.enum(DEVICE_CATEGORIES).nullable().optional(),
-  ordnanceModel: z.string().trim().min(1).max(200).nullable().optional(),
-  deminingRelated: z.boolean().default(false),
-  /** The activity of a demining accident; its operator owns the record. */
-  activityId: z.uuid().nullable().optional(),
-  description: z.string().max(10_000).nullable().optional(),
-  source: Text(500),
-  victims: z.array(VictimPayload).max(500).default([]),
-});
-export type AccidentPayload = z.infer<typeof AccidentPayload>;
-
-export const accidentHandler: EntityHandler<AccidentPayload> = {
-  entityType: 'accident',
-  table: 'accident',
-  schema: AccidentPayload,
-  payloadForReader: (payload, reader) => accidentPayloadForReader(payload, reader),
-  /** Victims without identities: see the module comment. */
-  async read(tx, id, options) {
-    await lock(tx, 'accident', id, options);
-    return readPayload(
-      tx,
-      `SELECT x.version, jsonb_build_object(
-         'reference', x.reference, 'occurredOn', to_char(x.occurred_on, 'YYYY-MM-DD'), 'geometry', ST_AsGeoJSON(x.geom, 15)::jsonb,
-         'locationPrecisionM', x.location_precision_m, 'adminAreaId', x.admin_area_id, 'deviceCategory', x.device_category, 'ordnanceModel', m.name,
-         'deminingRelated', x.demining_related, 'activityId', x.activity_id, 'description', x.description, 'source', x.source,
-         'victims', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'victimGroup', v.victim_group,
-             'activityAtTime', v.activity_at_time, 'injuries', to_jsonb(v.injuries), 'displacementStatus', v.displacement_status) ORDER BY v.created_at, v.id)
-           FROM victim v WHERE v.accident_id = x.id), '[]'::jsonb)) AS payload
-       FROM accident x LEFT JOIN ordnance_model m ON m.id = x.ordnance_model_id WHERE x.id = $1`,
-      id,
-    );
-  },
-  async organisationOf(tx, accident) {
-    return activityOrganisation(tx, accident.activityId);
-  },
-  async validate(tx, change) {
-    if (change.action === 'delete') return;
-    const accident = change.payload!;
-    const [taken] = await tx.query<{ id: string }>('SELECT id FROM accident WHERE reference = $1 AND id <> $2', [accident.reference, change.entityId]);
-    if (taken) throw new UserError(`payload.reference: accident ${taken.id} already has the reference ${accident.reference}`, 'conflict', { field: 'reference' });
-    await requireRow(tx, 'activityId', 'activity', accident.activityId);
-    await requireRow(tx, 'adminAreaId', 'admin_area', accident.adminAreaId);
-    checkCategory('deviceCategory', accident.deviceCategory, await ordnanceModel(tx, 'ordnanceModel', accident.ordnanceModel));
-    const ids = accident.victims.flatMap((v, i) => (v.id ? [{ id: v.id, i }] : []));
-    const seen = new Set<string>();
-    for (const { id, i } of ids) {
-      if (seen.has(id)) throw new UserError(`payload.victims.${i}.id: victim ${id} is listed twice`, 'bad_input', { field: `victims.${i}.id` });
-      seen.add(id);
-    }
-    if (ids.length > 0) {
-      const elsewhere = await tx.query<{ id: string }>('SELECT id FROM victim WHERE id = ANY($1::uuid[]) AND accident_id <> $2', [ids.map((v) => v.id), change.entityId]);
-      if (elsewhere.length > 0) {
-        const i = ids.find((v) => v.id === elsewhere[0]!.id)!.i;
-        throw new UserError(`payload.victims.${i}.id: victim ${elsewhere[0]!.id} belongs to another accident`, 'bad_input', { field: `victims.${i}.id` });
-      }
-    }
-  },
-  async apply(tx, change) {
-    if (change.action === 'delete') {
-      await tx.query('DELETE FROM accident WHERE id = $1', [change.entityId]); // victims and identities go with it (ON DELETE CASCADE)
-      return;
-    }
-    const accident = change.payload!;
-    const model = await ordnanceModel(tx, 'ordnanceModel', accident.ordnanceModel);
-    const actorId = change.actor.userId;
-    await tx.query(
-      `INSERT INTO accident (id, reference, occurred_on, geom, location_precision_m, admin_area_id, device_category, ordnance_model_id, demining_related,
-         activity_id, description, source, version, created_by, updated_by)
-       VALUES ($1, $2, $3, ${GEOM(4)}, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
-       ON CONFLICT (id) DO UPDATE SET reference = EXCLUDED.reference, occurred_on = EXCLUDED.occurred_on, geom = EXCLUDED.geom,
-         location_precision_m = EXCLUDED.location_precision_m, admin_area_id = EXCLUDED.admin_area_id, device_category = EXCLUDED.device_category,
-         ordnance_model_id = EXCLUDED.ordnance_model_id, demining_related = EXCLUDED.demining_related, activity_id = EXCLUDED.activity_id,
-         description = EXCLUDED.description, source = EXCLUDED.source, version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
-      [
-        change.entityId,
-        accident.reference,
-        accident.occurredOn,
-        accident.geometry ? JSON.stringify(accident.geometry) : null,
-        accident.locationPrecisionM ?? null,
-        accident.adminAreaId ?? null,
-        accident.deviceCategory ?? model?.category ?? null,
-        model?.id ?? null,
-        accident.deminingRelated,
-        accident.activityId ?? null,
-        accident.description ?? null,
-        accident.source,
-        change.version,
-        actorId,
-      ],
-    );
-    const kept = accident.victims.flatMap((v) => (v.id ? [v.id] : []));
-    await tx.query('DELETE FROM victim WHERE accident_id = $1 AND NOT (id = ANY($2::uuid[]))', [change.entityId, kept]);
-    for (const victim of accident.victims) {
-      const [row] = await tx.query<{ id: string }>(
-        `INSERT INTO victim (id, accident_id, outcome, sex, age, victim_group, activity_at_time, injuries, displacement_status, created_by, updated_by)
-         VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $10)
-         ON CONFLICT (id) DO UPDATE SET outcome = EXCLUDED.outcome, sex = EXCLUDED.sex, age = EXCLUDED.age, victim_group = EXCLUDED.victim_group,
-           activity_at_time = EXCLUDED.activity_at_time, injuries = EXCLUDED.injuries, displacement_status = EXCLUDED.displacement_status,
-           version = victim.version + 1, updated_at = now(), updated_by = EXCLUDED.updated_by
-         RETURNING id`,
-        [
-          victim.id ?? null,
-          change.entityId,
-          victim.outcome,
-          victim.sex ?? null,
-          victim.age ?? null,
-          victim.victimGroup,
-          victim.activityAtTime ?? null,
-          victim.injuries,
-          victim.displacementStatus ?? null,
-          actorId,
-        ],
-      );
-      if (victim.identity === null) {
-        await tx.query('DELETE FROM victim_identity WHERE victim_id = $1', [row!.id]);
-      } else if (victim.identity) {
-        const identity = victim.identity;
-        await tx.query(
-          `INSERT INTO victim_identity (victim_id, full_name, date_of_birth, address, contact) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (victim_id) DO UPDATE SET full_name = EXCLUDED.full_name, date_of_birth = EXCLUDED.date_of_birth,
-             address = EXCLUDED.address, contact = EXCLUDED.contact`,
-          [row!.id, identity.fullName ?? null, identity.dateOfBirth ?? null, identity.address ?? null, identity.contact ?? null],
-        );
-      }
-    }
-  },
-};
-
-/**
- * An accident report's payload as a reader may see it: victims' identifying details are withheld
- * from readers without restricted.read (the reports workflow shows payloads through this).
- */
-export function accidentPayloadForReader(payload: Record<string, unknown>, reader: Actor): Record<string, unknown> {
-  if (reader.permissions.has('restricted.read') || !Array.isArray(payload.victims)) return payload;
-  return {
-    ...payload,
-    victims: payload.victims.map((victim: unknown) => {
-      if (!victim || typeof victim !== 'object' || !('identity' in victim)) return victim;
-      const { identity, ...rest } = victim as Record<string, unknown>;
-      return identity === null ? { ...rest, identity: null } : { ...rest, identity: 'withheld' };
-    }),
-  };
-}
 
 // Risk education ------------------------------------------------------------------------------------
 
@@ -409,15 +148,7 @@ export const riskEducationHandler: EntityHandler<RiskEducationPayload> = {
   schema: RiskEducationPayload,
   async read(tx, id, options) {
     await lock(tx, 'risk_education_session', id, options);
-    return readPayload(
-      tx,
-      `SELECT s.version, jsonb_build_object(
-         'heldOn', to_char(s.held_on, 'YYYY-MM-DD'), 'geometry', ST_AsGeoJSON(s.geom, 15)::jsonb, 'settlementId', s.settlement_id,
-         'organisationId', s.organisation_id, 'method', s.method, 'girls', s.girls, 'boys', s.boys, 'women', s.women, 'men', s.men,
-         'source', s.source) AS payload
-       FROM risk_education_session s WHERE s.id = $1`,
-      id,
-    );
+    return store.readRiskEducationPayload(tx, id);
   },
   async organisationOf(_tx, session) {
     return session.organisationId;
@@ -430,32 +161,25 @@ export const riskEducationHandler: EntityHandler<RiskEducationPayload> = {
   },
   async apply(tx, change) {
     if (change.action === 'delete') {
-      await tx.query('DELETE FROM risk_education_session WHERE id = $1', [change.entityId]);
+      await store.deleteRecord(tx, 'risk_education_session', change.entityId);
       return;
     }
     const s = change.payload!;
-    await tx.query(
-      `INSERT INTO risk_education_session (id, held_on, geom, settlement_id, organisation_id, method, girls, boys, women, men, source, version, created_by, updated_by)
-       VALUES ($1, $2, ${GEOM(3)}, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
-       ON CONFLICT (id) DO UPDATE SET held_on = EXCLUDED.held_on, geom = EXCLUDED.geom, settlement_id = EXCLUDED.settlement_id,
-         organisation_id = EXCLUDED.organisation_id, method = EXCLUDED.method, girls = EXCLUDED.girls, boys = EXCLUDED.boys, women = EXCLUDED.women,
-         men = EXCLUDED.men, source = EXCLUDED.source, version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
-      [
-        change.entityId,
-        s.heldOn,
-        s.geometry ? JSON.stringify(s.geometry) : null,
-        s.settlementId ?? null,
-        s.organisationId,
-        s.method,
-        s.girls,
-        s.boys,
-        s.women,
-        s.men,
-        s.source,
-        change.version,
-        change.actor.userId,
-      ],
-    );
+    await store.writeRiskEducationSession(tx, [
+      change.entityId,
+      s.heldOn,
+      s.geometry ? JSON.stringify(s.geometry) : null,
+      s.settlementId ?? null,
+      s.organisationId,
+      s.method,
+      s.girls,
+      s.boys,
+      s.women,
+      s.men,
+      s.source,
+      change.version,
+      change.actor.userId,
+    ]);
   },
 };
 
@@ -502,17 +226,7 @@ export const qaVisitHandler: EntityHandler<QaVisitPayload> = {
   /** Non-conformities in the order they were reported: their rows are only ever inserted, so ctid keeps that order. */
   async read(tx, id, options) {
     await lock(tx, 'qa_visit', id, options);
-    return readPayload(
-      tx,
-      `SELECT q.version, jsonb_build_object(
-         'activityId', q.activity_id, 'visitedOn', to_char(q.visited_on, 'YYYY-MM-DD'), 'inspector', q.inspector, 'organisationId', q.organisation_id,
-         'outcome', q.outcome, 'notes', q.notes, 'source', q.source,
-         'nonconformities', COALESCE((SELECT jsonb_agg(jsonb_build_object('description', n.description, 'severity', n.severity,
-             'correctiveAction', n.corrective_action, 'closedOn', to_char(n.closed_on, 'YYYY-MM-DD')) ORDER BY n.ctid)
-           FROM qa_nonconformity n WHERE n.qa_visit_id = q.id), '[]'::jsonb)) AS payload
-       FROM qa_visit q WHERE q.id = $1`,
-      id,
-    );
+    return store.readQaVisitPayload(tx, id);
   },
   /** The inspecting organisation; a national inspection belongs to no organisation. */
   async organisationOf(_tx, visit) {
@@ -535,32 +249,14 @@ export const qaVisitHandler: EntityHandler<QaVisitPayload> = {
   },
   async apply(tx, change) {
     if (change.action === 'delete') {
-      await tx.query('DELETE FROM qa_visit WHERE id = $1', [change.entityId]); // non-conformities go with it (ON DELETE CASCADE)
+      await store.deleteRecord(tx, 'qa_visit', change.entityId); // non-conformities go with it (ON DELETE CASCADE)
       return;
     }
     const visit = change.payload!;
-    await tx.query(
-      `INSERT INTO qa_visit (id, activity_id, visited_on, inspector, organisation_id, outcome, notes, source, version, created_by, updated_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-       ON CONFLICT (id) DO UPDATE SET activity_id = EXCLUDED.activity_id, visited_on = EXCLUDED.visited_on, inspector = EXCLUDED.inspector,
-         organisation_id = EXCLUDED.organisation_id, outcome = EXCLUDED.outcome, notes = EXCLUDED.notes, source = EXCLUDED.source,
-         version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
-      [change.entityId, visit.activityId, visit.visitedOn, visit.inspector, visit.organisationId ?? null, visit.outcome ?? null, visit.notes ?? null, visit.source, change.version, change.actor.userId],
-    );
-    await tx.query('DELETE FROM qa_nonconformity WHERE qa_visit_id = $1', [change.entityId]);
-    for (const n of visit.nonconformities) {
-      await tx.query('INSERT INTO qa_nonconformity (qa_visit_id, description, severity, corrective_action, closed_on) VALUES ($1, $2, $3, $4, $5)', [
-        change.entityId,
-        n.description,
-        n.severity,
-        n.correctiveAction ?? null,
-        n.closedOn ?? null,
-      ]);
-    }
+    await store.writeQaVisit(tx, change.entityId, [change.entityId, visit.activityId, visit.visitedOn, visit.inspector, visit.organisationId ?? null, visit.outcome ?? null, visit.notes ?? null, visit.source, change.version, change.actor.userId], visit.nonconformities);
   },
 };
 
 registerEntityHandler(findHandler);
-registerEntityHandler(accidentHandler);
 registerEntityHandler(riskEducationHandler);
 registerEntityHandler(qaVisitHandler);

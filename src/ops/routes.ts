@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { logRestrictedAccess } from '../access/store.ts';
 import { UserError } from '../errors.ts';
-import { exchangeRoutes } from '../exchange/routes.ts';
-import { route } from '../http/route.ts';
-import { FIND_CATEGORIES } from './find.ts';
+import { type Route, route } from '../http/route.ts';
+import type { Queryable } from '../store/db.ts';
+import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import './handlers.ts';
 import * as store from './store.ts';
 
-const Id = z.object({ id: z.uuid() });
+export const Id = z.object({ id: z.uuid() });
 
 /** minLon,minLat,maxLon,maxLat in degrees (WGS84), as OGC API Features takes it. */
 const Bbox = z
@@ -27,7 +26,7 @@ const paging = {
   cursor: z.string().max(500).optional(),
 };
 
-const listQuery = {
+export const listQuery = {
   ...paging,
   bbox: Bbox.optional(),
   from: z.iso.date().optional(),
@@ -35,36 +34,28 @@ const listQuery = {
   organisation: z.uuid().optional(),
 };
 
-function found<T>(row: T | undefined, what: string): T {
+export function found<T>(row: T | undefined, what: string): T {
   if (!row) throw new UserError(`No such ${what}`, 'not_found');
   return row;
 }
 
-const ACCIDENT_CATEGORIES = [...FIND_CATEGORIES, 'unknown'] as const;
-const Include = z.enum(['identity']).optional();
-
-type Accident = { victims: { id: string }[] } & Record<string, unknown>;
-
-/**
- * Victims' identifying details join the answer only when the caller holds restricted.read and
- * asks for them; each victim read is logged before the answer leaves.
- */
-async function withIdentities(context: { db: Parameters<typeof store.victimIdentities>[0]; actor: Parameters<typeof logRestrictedAccess>[1] }, accidents: Accident[], purpose: string): Promise<Accident[]> {
-  const { db, actor } = context;
-  if (!actor.permissions.has('restricted.read')) throw new UserError('Victims’ identifying details need the restricted.read permission', 'forbidden');
-  const victimIds = accidents.flatMap((a) => a.victims.map((v) => v.id));
-  const identities = new Map((await store.victimIdentities(db, victimIds)).map((i) => [i.victimId, i]));
-  await logRestrictedAccess(db, actor, 'victim', victimIds, purpose);
-  return accidents.map((a) => ({
-    ...a,
-    victims: a.victims.map((v) => {
-      const identity = identities.get(v.id);
-      return { ...v, identity: identity ? { fullName: identity.fullName, dateOfBirth: identity.dateOfBirth, address: identity.address, contact: identity.contact } : null };
-    }),
-  }));
+/** GET …/{id}: one record, or 404 naming what was asked for. */
+function oneRoute(path: string, summary: string, what: string, get: (db: Queryable, id: string) => Promise<unknown>): Route {
+  return route({
+    method: 'GET',
+    path,
+    summary,
+    tag: 'operations',
+    permission: 'data.read',
+    params: Id,
+    async handler({ db, params }) {
+      return found(await get(db, params.id), what);
+    },
+  });
 }
 
-const readRoutes = [
+/** Reads of finds, activities, risk education, QA visits and the ordnance catalogue. */
+export const opsRoutes = [
   route({
     method: 'GET',
     path: '/api/finds',
@@ -81,17 +72,7 @@ const readRoutes = [
       return store.listFinds(db, { ...query, organisationId: query.organisation, activityId: query.activity, ordnanceModelId: query.ordnanceModel });
     },
   }),
-  route({
-    method: 'GET',
-    path: '/api/finds/{id}',
-    summary: 'One find',
-    tag: 'operations',
-    permission: 'data.read',
-    params: Id,
-    async handler({ db, params }) {
-      return found(await store.getFind(db, params.id), 'find');
-    },
-  }),
+  oneRoute('/api/finds/{id}', 'One find', 'find', store.getFind),
   route({
     method: 'GET',
     path: '/api/activities',
@@ -107,50 +88,7 @@ const readRoutes = [
       return store.listActivities(db, { ...query, organisationId: query.organisation });
     },
   }),
-  route({
-    method: 'GET',
-    path: '/api/activities/{id}',
-    summary: 'One activity with the hazards it works on',
-    tag: 'operations',
-    permission: 'data.read',
-    params: Id,
-    async handler({ db, params }) {
-      return found(await store.getActivity(db, params.id), 'activity');
-    },
-  }),
-  route({
-    method: 'GET',
-    path: '/api/accidents',
-    summary: 'Accidents with their victims, newest first; identifying details only with include=identity and restricted.read (logged)',
-    tag: 'operations',
-    permission: 'data.read',
-    query: z.strictObject({
-      ...listQuery,
-      deviceCategory: z.enum(ACCIDENT_CATEGORIES).optional(),
-      deminingRelated: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-      include: Include,
-    }),
-    async handler({ db, actor, query }) {
-      const result = await store.listAccidents(db, { ...query, organisationId: query.organisation });
-      if (query.include !== 'identity') return result;
-      return { ...result, items: await withIdentities({ db, actor }, result.items as unknown as Accident[], 'GET /api/accidents?include=identity') };
-    },
-  }),
-  route({
-    method: 'GET',
-    path: '/api/accidents/{id}',
-    summary: 'One accident with its victims; identifying details only with include=identity and restricted.read (logged)',
-    tag: 'operations',
-    permission: 'data.read',
-    params: Id,
-    query: z.strictObject({ include: Include }),
-    async handler({ db, actor, params, query }) {
-      const accident = found(await store.getAccident(db, params.id), 'accident') as Accident;
-      if (query.include !== 'identity') return accident;
-      const [withIdentity] = await withIdentities({ db, actor }, [accident], 'GET /api/accidents/{id}?include=identity');
-      return withIdentity;
-    },
-  }),
+  oneRoute('/api/activities/{id}', 'One activity with the hazards it works on', 'activity', store.getActivity),
   route({
     method: 'GET',
     path: '/api/risk-education',
@@ -165,17 +103,7 @@ const readRoutes = [
       return store.listRiskEducation(db, { ...query, organisationId: query.organisation });
     },
   }),
-  route({
-    method: 'GET',
-    path: '/api/risk-education/{id}',
-    summary: 'One risk education session',
-    tag: 'operations',
-    permission: 'data.read',
-    params: Id,
-    async handler({ db, params }) {
-      return found(await store.getRiskEducation(db, params.id), 'risk education session');
-    },
-  }),
+  oneRoute('/api/risk-education/{id}', 'One risk education session', 'risk education session', store.getRiskEducation),
   route({
     method: 'GET',
     path: '/api/qa-visits',
@@ -191,17 +119,7 @@ const readRoutes = [
       return store.listQaVisits(db, { ...query, organisationId: query.organisation, activityId: query.activity });
     },
   }),
-  route({
-    method: 'GET',
-    path: '/api/qa-visits/{id}',
-    summary: 'One quality assurance visit',
-    tag: 'operations',
-    permission: 'data.read',
-    params: Id,
-    async handler({ db, params }) {
-      return found(await store.getQaVisit(db, params.id), 'QA visit');
-    },
-  }),
+  oneRoute('/api/qa-visits/{id}', 'One quality assurance visit', 'QA visit', store.getQaVisit),
   route({
     method: 'GET',
     path: '/api/ordnance-models',
@@ -213,17 +131,6 @@ const readRoutes = [
       return store.listOrdnanceModels(db, query);
     },
   }),
-  route({
-    method: 'GET',
-    path: '/api/ordnance-models/{id}',
-    summary: 'One ordnance model',
-    tag: 'operations',
-    permission: 'data.read',
-    params: Id,
-    async handler({ db, params }) {
-      return found(await store.getOrdnanceModel(db, params.id), 'ordnance model');
-    },
-  }),
+  oneRoute('/api/ordnance-models/{id}', 'One ordnance model', 'ordnance model', store.getOrdnanceModel),
 ];
 
-export const opsRoutes = [...readRoutes, ...exchangeRoutes];

@@ -1,8 +1,12 @@
 import { UserError } from '../errors.ts';
+import type { EntityState } from '../reports/handlers.ts';
 import type { Queryable } from '../store/db.ts';
 
+/** SQL for a point or shape given as GeoJSON text in parameter $n (NULL stays NULL). */
+export const GEOM = (n: number) => `CASE WHEN $${n}::text IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON($${n}::text), 4326) END`;
+
 /**
- * Reads of field operations records: finds, activities, accidents and victims, risk education
+ * Reads of field operations records: finds, activities, risk education
  * sessions, QA visits and the ordnance catalogue. Every list is paged by a keyset cursor (the
  * sort key and id of the last row), so page 10,000 of ten million finds costs what page 1 does,
  * and rows added meanwhile never shift a page.
@@ -43,7 +47,7 @@ function decodeCursor(text: string): Cursor {
 }
 
 /** Conditions and their parameters, numbered as they are added. */
-class Where {
+export class Where {
   readonly params: unknown[] = [];
   private readonly parts: string[] = [];
 
@@ -65,7 +69,7 @@ class Where {
  * Adds the page condition and returns ORDER BY and LIMIT; rows come newest (or last) first when
  * descending.
  */
-function keyset(where: Where, key: string, keyType: 'date' | 'text', id: string, options: { limit: number; cursor?: string | undefined }, descending: boolean): string {
+export function keyset(where: Where, key: string, keyType: 'date' | 'text', id: string, options: { limit: number; cursor?: string | undefined }, descending: boolean): string {
   if (options.cursor) {
     const [k, i] = decodeCursor(options.cursor);
     where.add(`(${key}, ${id}) ${descending ? '<' : '>'} (${where.param(k)}::${keyType}, ${where.param(i)}::uuid)`);
@@ -75,7 +79,7 @@ function keyset(where: Where, key: string, keyType: 'date' | 'text', id: string,
 }
 
 /** Rows carry their sort key as `_key`; it becomes the cursor and is not part of the answer. */
-function page<T extends { id: string; _key: string }>(rows: T[], limit: number): Page<Omit<T, '_key'>> {
+export function page<T extends { id: string; _key: string }>(rows: T[], limit: number): Page<Omit<T, '_key'>> {
   const more = rows.length > limit;
   const items = rows.slice(0, limit);
   const last = items.at(-1);
@@ -85,12 +89,12 @@ function page<T extends { id: string; _key: string }>(rows: T[], limit: number):
   };
 }
 
-function bboxCondition(where: Where, geom: string, bbox: Bbox | undefined): void {
+export function bboxCondition(where: Where, geom: string, bbox: Bbox | undefined): void {
   if (!bbox) return;
   where.add(`${geom} && ST_MakeEnvelope(${bbox.map((v) => where.param(v)).join(', ')}, 4326)`);
 }
 
-function dateConditions(where: Where, column: string, options: ListOptions): void {
+export function dateConditions(where: Where, column: string, options: ListOptions): void {
   if (options.from) where.add(`${column} >= ${where.param(options.from)}::date`);
   if (options.to) where.add(`${column} <= ${where.param(options.to)}::date`);
 }
@@ -162,57 +166,6 @@ export async function getActivity(db: Queryable, id: string) {
 }
 
 // Accidents and victims ---------------------------------------------------------------------------
-
-export interface AccidentFilter extends ListOptions {
-  deviceCategory?: string | undefined;
-  deminingRelated?: boolean | undefined;
-}
-
-/** Victims without identifying details: those live in victim_identity, read only by victimIdentities. */
-const ACCIDENT_COLUMNS = `x.id, x.reference, x.occurred_on::text AS "occurredOn", ST_AsGeoJSON(x.geom, 15)::json AS geometry,
-  x.location_precision_m AS "locationPrecisionM", x.admin_area_id AS "adminAreaId", x.device_category AS "deviceCategory",
-  x.ordnance_model_id AS "ordnanceModelId", m.name AS "ordnanceModel", x.demining_related AS "deminingRelated",
-  x.activity_id AS "activityId", x.description, x.source, x.version, x.created_at AS "createdAt", x.updated_at AS "updatedAt",
-  (SELECT coalesce(json_agg(json_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'victimGroup', v.victim_group,
-      'activityAtTime', v.activity_at_time, 'injuries', v.injuries, 'displacementStatus', v.displacement_status) ORDER BY v.id), '[]'::json)
-   FROM victim v WHERE v.accident_id = x.id) AS victims`;
-
-const ACCIDENT_FROM = 'accident x LEFT JOIN ordnance_model m ON m.id = x.ordnance_model_id';
-
-export async function listAccidents(db: Queryable, filter: AccidentFilter) {
-  const where = new Where();
-  bboxCondition(where, 'x.geom', filter.bbox);
-  dateConditions(where, 'x.occurred_on', filter);
-  if (filter.organisationId) where.add(`x.activity_id IN (SELECT id FROM activity WHERE organisation_id = ${where.param(filter.organisationId)}::uuid)`);
-  if (filter.deviceCategory) where.add(`x.device_category = ${where.param(filter.deviceCategory)}`);
-  if (filter.deminingRelated !== undefined) where.add(`x.demining_related = ${where.param(filter.deminingRelated)}`);
-  const order = keyset(where, 'x.occurred_on', 'date', 'x.id', filter, true);
-  const rows = await db.query<{ id: string; _key: string }>(`SELECT ${ACCIDENT_COLUMNS}, x.occurred_on::text AS _key FROM ${ACCIDENT_FROM} ${where.sql()} ${order}`, where.params);
-  return page(rows, filter.limit);
-}
-
-export async function getAccident(db: Queryable, id: string) {
-  const [row] = await db.query(`SELECT ${ACCIDENT_COLUMNS} FROM ${ACCIDENT_FROM} WHERE x.id = $1`, [id]);
-  return row;
-}
-
-export interface VictimIdentity {
-  victimId: string;
-  fullName: string | null;
-  dateOfBirth: string | null;
-  address: string | null;
-  contact: string | null;
-}
-
-/** Restricted personal data: the caller checks restricted.read and logs the read. */
-export async function victimIdentities(db: Queryable, victimIds: readonly string[]): Promise<VictimIdentity[]> {
-  if (victimIds.length === 0) return [];
-  return db.query<VictimIdentity>(
-    `SELECT victim_id AS "victimId", full_name AS "fullName", date_of_birth::text AS "dateOfBirth", address, contact
-     FROM victim_identity WHERE victim_id = ANY($1::uuid[])`,
-    [victimIds],
-  );
-}
 
 // Risk education ----------------------------------------------------------------------------------
 
@@ -303,4 +256,131 @@ export async function listOrdnanceModels(db: Queryable, filter: OrdnanceModelFil
 export async function getOrdnanceModel(db: Queryable, id: string) {
   const [row] = await db.query(`SELECT ${ORDNANCE_MODEL_COLUMNS} FROM ordnance_model m WHERE m.id = $1`, [id]);
   return row;
+}
+
+// Writes of the reports workflow (src/ops/handlers.ts) -------------------------------------------
+
+export type Table = 'activity' | 'organisation' | 'admin_area' | 'settlement';
+
+export async function exists(tx: Queryable, table: Table, id: string): Promise<boolean> {
+  const rows = await tx.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
+  return rows.length > 0;
+}
+
+/** The organisation that runs an activity, or null when there is no such activity. */
+export async function activityOrganisation(tx: Queryable, activityId: string): Promise<string | null> {
+  const [row] = await tx.query<{ organisation_id: string }>('SELECT organisation_id FROM activity WHERE id = $1', [activityId]);
+  return row?.organisation_id ?? null;
+}
+
+/** Locks a record's row until the transaction ends (the workflow reads it before it writes it). */
+export async function lockRow(tx: Queryable, table: string, id: string): Promise<void> {
+  await tx.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
+}
+
+/** A record's version and payload, read by a query of one row with the id as $1. */
+export async function readPayload(tx: Queryable, sql: string, id: string): Promise<EntityState | null> {
+  const [row] = await tx.query<EntityState>(sql, [id]);
+  return row ?? null;
+}
+
+export async function deleteRecord(tx: Queryable, table: 'find' | 'risk_education_session' | 'qa_visit', id: string): Promise<void> {
+  await tx.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
+}
+
+export async function readFindPayload(tx: Queryable, id: string): Promise<EntityState | null> {
+  return readPayload(
+    tx,
+    `SELECT f.version, jsonb_build_object(
+       'externalId', f.external_id, 'activityId', f.activity_id, 'organisationId', f.organisation_id, 'category', f.category,
+       'ordnanceModel', m.name, 'quantity', f.quantity, 'depthCm', f.depth_cm, 'condition', f.condition, 'disposalMethod', f.disposal_method,
+       'foundOn', to_char(f.found_on, 'YYYY-MM-DD'), 'source', f.source, 'geometry', ST_AsGeoJSON(f.geom, 15)::jsonb) AS payload
+     FROM find f LEFT JOIN ordnance_model m ON m.id = f.ordnance_model_id WHERE f.id = $1`,
+    id,
+  );
+}
+
+/** Another find that already has this external id, if any. */
+export async function findWithExternalId(tx: Queryable, externalId: string, exceptId: string): Promise<string | null> {
+  const [taken] = await tx.query<{ id: string }>('SELECT id FROM find WHERE external_id = $1 AND id <> $2', [externalId, exceptId]);
+  return taken?.id ?? null;
+}
+
+/** Inserts or updates a find; `values` in the order of the INSERT's columns. */
+export async function writeFind(tx: Queryable, values: readonly unknown[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO find (id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, depth_cm, condition, disposal_method,
+       found_on, geom, source, version, created_by, updated_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${GEOM(12)}, $13, $14, $15, $15)
+     ON CONFLICT (id) DO UPDATE SET external_id = EXCLUDED.external_id, activity_id = EXCLUDED.activity_id, organisation_id = EXCLUDED.organisation_id,
+       category = EXCLUDED.category, ordnance_model_id = EXCLUDED.ordnance_model_id, quantity = EXCLUDED.quantity, depth_cm = EXCLUDED.depth_cm,
+       condition = EXCLUDED.condition, disposal_method = EXCLUDED.disposal_method, found_on = EXCLUDED.found_on, geom = EXCLUDED.geom,
+       source = EXCLUDED.source, version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
+    values,
+  );
+}
+
+/** Inserts or updates a risk education session; `values` in the order of the INSERT's columns. */
+export async function writeRiskEducationSession(tx: Queryable, values: readonly unknown[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO risk_education_session (id, held_on, geom, settlement_id, organisation_id, method, girls, boys, women, men, source, version, created_by, updated_by)
+     VALUES ($1, $2, ${GEOM(3)}, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+     ON CONFLICT (id) DO UPDATE SET held_on = EXCLUDED.held_on, geom = EXCLUDED.geom, settlement_id = EXCLUDED.settlement_id,
+       organisation_id = EXCLUDED.organisation_id, method = EXCLUDED.method, girls = EXCLUDED.girls, boys = EXCLUDED.boys, women = EXCLUDED.women,
+       men = EXCLUDED.men, source = EXCLUDED.source, version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
+    values,
+  );
+}
+
+export async function readRiskEducationPayload(tx: Queryable, id: string): Promise<EntityState | null> {
+  return readPayload(
+    tx,
+    `SELECT s.version, jsonb_build_object(
+       'heldOn', to_char(s.held_on, 'YYYY-MM-DD'), 'geometry', ST_AsGeoJSON(s.geom, 15)::jsonb, 'settlementId', s.settlement_id,
+       'organisationId', s.organisation_id, 'method', s.method, 'girls', s.girls, 'boys', s.boys, 'women', s.women, 'men', s.men,
+       'source', s.source) AS payload
+     FROM risk_education_session s WHERE s.id = $1`,
+    id,
+  );
+}
+
+export async function readQaVisitPayload(tx: Queryable, id: string): Promise<EntityState | null> {
+  return readPayload(
+    tx,
+    `SELECT q.version, jsonb_build_object(
+       'activityId', q.activity_id, 'visitedOn', to_char(q.visited_on, 'YYYY-MM-DD'), 'inspector', q.inspector, 'organisationId', q.organisation_id,
+       'outcome', q.outcome, 'notes', q.notes, 'source', q.source,
+       'nonconformities', COALESCE((SELECT jsonb_agg(jsonb_build_object('description', n.description, 'severity', n.severity,
+           'correctiveAction', n.corrective_action, 'closedOn', to_char(n.closed_on, 'YYYY-MM-DD')) ORDER BY n.ctid)
+         FROM qa_nonconformity n WHERE n.qa_visit_id = q.id), '[]'::jsonb)) AS payload
+     FROM qa_visit q WHERE q.id = $1`,
+    id,
+  );
+}
+
+/** Inserts or updates a QA visit (`values` in the order of the INSERT's columns) and replaces its non-conformities. */
+export async function writeQaVisit(
+  tx: Queryable,
+  id: string,
+  values: readonly unknown[],
+  nonconformities: readonly { description: string; severity: string; correctiveAction?: string | null | undefined; closedOn?: string | null | undefined }[],
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO qa_visit (id, activity_id, visited_on, inspector, organisation_id, outcome, notes, source, version, created_by, updated_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+     ON CONFLICT (id) DO UPDATE SET activity_id = EXCLUDED.activity_id, visited_on = EXCLUDED.visited_on, inspector = EXCLUDED.inspector,
+       organisation_id = EXCLUDED.organisation_id, outcome = EXCLUDED.outcome, notes = EXCLUDED.notes, source = EXCLUDED.source,
+       version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
+    values,
+  );
+  await tx.query('DELETE FROM qa_nonconformity WHERE qa_visit_id = $1', [id]);
+  for (const n of nonconformities) {
+    await tx.query('INSERT INTO qa_nonconformity (qa_visit_id, description, severity, corrective_action, closed_on) VALUES ($1, $2, $3, $4, $5)', [
+      id,
+      n.description,
+      n.severity,
+      n.correctiveAction ?? null,
+      n.closedOn ?? null,
+    ]);
+  }
 }

@@ -66,11 +66,11 @@ export interface PrioritySettings {
 /** The instance's settings over the defaults: a preset the instance defines replaces the built-in one of that name. */
 export async function prioritySettings(db: Queryable): Promise<PrioritySettings> {
   const stored = await store.readSettings(db, SETTING_KEYS);
-  const value = <T>(key: SettingKey): T | undefined => stored.get(key)?.value as T | undefined;
+  const value = (key: SettingKey): unknown => stored.get(key)?.value;
   return {
-    presets: { ...DEFAULT_PRESETS, ...value<Record<string, Preset>>('priority_presets') },
-    productivity: { ...DEFAULT_PRODUCTIVITY, ...value<Record<ClearanceMethod, number>>('clearance_productivity') },
-    parameters: { ...DEFAULT_PARAMETERS, ...value<Parameters>('priority_parameters') },
+    presets: { ...DEFAULT_PRESETS, ...(value('priority_presets') as Record<string, Preset> | undefined) },
+    productivity: { ...DEFAULT_PRODUCTIVITY, ...(value('clearance_productivity') as Record<ClearanceMethod, number> | undefined) },
+    parameters: { ...DEFAULT_PARAMETERS, ...(value('priority_parameters') as Parameters | undefined) },
     versions: Object.fromEntries([...stored.entries()].map(([k, v]) => [k, v.version])),
   };
 }

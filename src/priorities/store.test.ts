@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { openTestStore } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
+import type { Actors } from '../../test/support/actors.ts';
 import { inverse, polygonMeasure } from '../geodesy/geodesic.ts';
 import { buildServer } from '../http/server.ts';
 import type { Db } from '../store/db.ts';
@@ -92,8 +93,7 @@ for (const backend of testBackends()) {
     let actors: Actors;
     let dir: string;
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
+      ({ db, actors } = await openTestStore(backend));
       dir = mkdtempSync(join(tmpdir(), 'safeground-priorities-'));
       await seed(db, dir);
       app = await buildServer({ db });

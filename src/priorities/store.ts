@@ -4,7 +4,7 @@
  * Distances and areas are geodesic (geography); a degree box around each hazard lets the spatial
  * indexes do the searching first.
  */
-import { DENSIFY_DEG } from '../land/store.ts';
+import { DENSIFY_DEG } from '../geodesy/sql.ts';
 import type { Queryable } from '../store/db.ts';
 import type { HazardFacts } from './criteria.ts';
 

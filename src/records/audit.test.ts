@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseMinefieldRecord } from './format.ts';
 import { reconstruct, type Reconstruction } from './reconstruct.ts';
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../mulberry32.ts';
 import { aggregateAudits, auditRecord, coverage, type AuditResult, type Find, type Share } from './audit.ts';
 import { direct, inverse, type LatLon } from '../geodesy/geodesic.ts';
 import { normalizeAzimuthDeg } from '../geodesy/angles.ts';

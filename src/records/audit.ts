@@ -14,8 +14,8 @@ import { formatDeg, normalizeAzimuthDeg } from '../geodesy/angles.ts';
 import type { Problem, Reconstruction } from './reconstruct.ts';
 import { GridIndex } from './gridIndex.ts';
 import { maximumMatching } from './matching.ts';
-import { evenSample, fitRigidMotion, IDENTITY, sumOverNearest, type FitTargets, type RigidMotion } from './systematic.ts';
-import { mulberry32 } from '../random.ts';
+import { evenSample, fitRigidMotion, IDENTITY, sumOverNearest, type FitTargets, type RigidMotion } from './shiftFit.ts';
+import { mulberry32 } from '../mulberry32.ts';
 
 /** A found explosive ordnance item. */
 export interface Find extends LatLon {
@@ -374,7 +374,7 @@ interface SystematicContext {
 }
 
 /**
- * Fit the rigid motion (see systematic.ts) and judge whether it is real.
+ * Fit the rigid motion (see shiftFit.ts) and judge whether it is real.
  *
  * Significance rule: searching over shifts and rotations always improves the fit a little, even
  * on pure noise, so the gain must beat what the same search gains on finds that carry no

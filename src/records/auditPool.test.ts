@@ -6,7 +6,7 @@ import { reconstruct } from './reconstruct.ts';
 import { auditPointsOf, type Find } from './audit.ts';
 import { AuditPool, runAuditTask, type AuditTask } from './auditPool.ts';
 import { direct } from '../geodesy/geodesic.ts';
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../mulberry32.ts';
 
 /** The example record with finds shifted by `shiftM` to the north, and a few strays. */
 function task(reference: string, shiftM: number, seed: number): AuditTask {

@@ -97,7 +97,7 @@ const mineSchema = z
     coordinates: coordinatesSchema.optional(),
   })
   .refine((m) => (m.leg === undefined) !== (m.coordinates === undefined), {
-    message: 'a mine needs exactly one of "leg" or "coordinates"',
+    error: 'a mine needs exactly one of "leg" or "coordinates"',
   });
 
 const provenanceSchema = z.strictObject({
@@ -300,7 +300,7 @@ function splitCsvLine(line: string): string[] {
   let current = '';
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
-    const c = line[i];
+    const c = line.charAt(i);
     if (quoted) {
       if (c === '"' && line[i + 1] === '"') {
         current += '"';

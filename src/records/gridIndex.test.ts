@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mulberry32 as seeded } from '../random.ts';
+import { mulberry32 as seeded } from '../mulberry32.ts';
 import { GridIndex } from './gridIndex.ts';
 
 

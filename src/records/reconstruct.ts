@@ -4,7 +4,7 @@
  * perimeter, the rows and the predicted mines. Problems are collected, not thrown, so that a
  * partly wrong record still shows what can be placed and everything that is wrong with it.
  */
-import type { Feature, FeatureCollection, Geometry, Polygon } from 'geojson';
+import type { Feature, FeatureCollection, Polygon } from 'geojson';
 import { direct, inverse, polygonMeasure, type LatLon } from '../geodesy/geodesic.ts';
 import { isAzimuthInRange, normalizeAzimuthDeg, toDegrees, unitsPerCircle, type AngleUnit } from '../geodesy/angles.ts';
 import { trueFromGridDeg, trueFromMagneticDeg, type NorthReference } from '../geodesy/north.ts';
@@ -589,8 +589,8 @@ function reconstructRows(
 export type ReconstructionFeatureKind = 'perimeter' | 'row' | 'predicted_mine' | 'point';
 
 /** Everything placed, as one GeoJSON FeatureCollection; `properties.kind` tells the layers apart. */
-export function toGeoJSON(r: Reconstruction): FeatureCollection<Geometry> {
-  const features: Feature<Geometry>[] = [];
+export function toGeoJSON(r: Reconstruction): FeatureCollection {
+  const features: Feature[] = [];
   const base = { reference: r.reference };
   if (r.perimeter !== null) {
     features.push({ type: 'Feature', geometry: r.perimeter, properties: { ...base, kind: 'perimeter' satisfies ReconstructionFeatureKind, areaM2: r.perimeterAreaM2, perimeterM: r.perimeterLengthM } });

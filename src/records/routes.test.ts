@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { closeTestServer } from '../../test/support/store.ts';
+import { openTestServer } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
+import type { Actors } from '../../test/support/actors.ts';
 import { direct, inverse, type LatLon } from '../geodesy/geodesic.ts';
 import { normalizeAzimuthDeg } from '../geodesy/angles.ts';
-import { buildServer } from '../http/server.ts';
 import type { Db } from '../store/db.ts';
 import { parseMinefieldRecord } from './format.ts';
 import { reconstruct } from './reconstruct.ts';
@@ -96,14 +97,9 @@ for (const backend of testBackends()) {
     let app: FastifyInstance;
     let actors: Actors;
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
-      app = await buildServer({ db });
+      ({ db, actors, app } = await openTestServer(backend));
     });
-    after(async () => {
-      await app.close();
-      await db.close();
-    });
+    after(() => closeTestServer({ db, app }));
 
     const post = (url: string, payload: unknown, who: Parameters<Actors['auth']>[0] = 'field_user') => app.inject({ method: 'POST', url, payload: payload as object, headers: actors.auth(who) });
     const get = (url: string, who: Parameters<Actors['auth']>[0] = 'analyst') => app.inject({ method: 'GET', url, headers: actors.auth(who) });
@@ -252,7 +248,7 @@ for (const backend of testBackends()) {
       assert.equal(moved.finds.mines, 84);
       assert.equal(moved.systematicError.significant, true, moved.systematicError.verdict);
       assert.ok(Math.abs(moved.systematicError.shiftM - 30) < 1, `shift ${moved.systematicError.shiftM}`);
-      assert.ok(Math.abs(((moved.systematicError.bearingDeg + 180) % 360) - 180) < 2, `bearing ${moved.systematicError.bearingDeg}`);
+      assert.ok(Math.abs(((Number(moved.systematicError.bearingDeg) + 180) % 360) - 180) < 2, `bearing ${moved.systematicError.bearingDeg}`);
 
       const batch = await get('/api/minefield-records/audit?batch=HB-AUDIT&tolerance=5');
       assert.equal(batch.statusCode, 200, batch.body);

@@ -12,7 +12,7 @@
  * them on every request: it stays `data.read` until the figures are published as a stored statistic.
  */
 import { z } from 'zod';
-import type { FeatureCollection, Geometry } from 'geojson';
+import type { FeatureCollection } from 'geojson';
 import { UserError } from '../errors.ts';
 import { type Route, route } from '../http/route.ts';
 import { auditBlockers } from './audit.ts';
@@ -33,7 +33,7 @@ const MaxShift = z.coerce.number().positive().max(1000).default(records.DEFAULT_
  * predicted_mine, point) with what is not a feature as foreign members: problems, closing errors,
  * the magnetic correction and the counts.
  */
-export function reconstructionJson(r: Reconstruction): FeatureCollection<Geometry> & Record<string, unknown> {
+export function reconstructionJson(r: Reconstruction): FeatureCollection & Record<string, unknown> {
   return {
     ...toGeoJSON(r),
     reference: r.reference,

@@ -59,7 +59,7 @@ const handlers = new Map<string, EntityHandler>();
 /** Entity types register once, when their module loads. */
 export function registerEntityHandler<P extends Record<string, unknown>>(handler: EntityHandler<P>): void {
   if (handlers.has(handler.entityType)) throw new Error(`Entity handler for ${handler.entityType} registered twice`);
-  handlers.set(handler.entityType, handler as unknown as EntityHandler);
+  handlers.set(handler.entityType, handler);
 }
 
 export function entityHandler(entityType: string): EntityHandler | undefined {

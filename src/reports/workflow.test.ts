@@ -2,10 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from '../store/db.ts';
 import { UserError } from '../errors.ts';
+import { closeTestServer, openTestStore } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
+import type { Actors } from '../../test/support/actors.ts';
 import { actorOf, approved, box, hazardPayload } from '../land/test-helpers.ts';
-import { history } from '../land/store.ts';
+import { history } from './history.ts';
 import { REPORT_STATES, type ReportState } from './store.ts';
 import * as workflow from './workflow.ts';
 
@@ -51,12 +52,9 @@ for (const backend of testBackends()) {
     /** A fresh patch of ground for each hazard, so none is a duplicate of another. */
     const shape = () => box({ origin: { lon: 20 + ++n * 0.01, lat: 45 }, cell: 0.001 }, 0, 0, 2, 2);
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
+      ({ db, actors } = await openTestStore(backend));
     });
-    after(async () => {
-      await db.close();
-    });
+    after(() => closeTestServer({ db }));
 
     test('only approval changes the record: one version, the history row and the audit row, in one step', async () => {
       const field = actorOf(actors, 'field_user');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../mulberry32.ts';
 import { evaluateSplit, formatInterval, type Sample } from './evaluation.ts';
 import { type CellLayers, type CellRasters, cellCentre, cellFeatures, dayOf, featureOptions, labelsFor, type RiskEvent } from './features.ts';
 import { gridOver } from './grid.ts';

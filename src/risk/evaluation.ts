@@ -12,7 +12,7 @@
  * - Verdict on PR-AUC, the measure for rare positives: the model beats the baseline when the
  *   interval of the difference lies above zero.
  */
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../mulberry32.ts';
 import type { CellFeatures } from './features.ts';
 import type { Grid } from './grid.ts';
 import { type Calibration, calibration, type LogisticModel, logOddsOf, ranking, rankingScores, type ReliabilityBin, reliabilityTable } from './model.ts';

@@ -126,7 +126,7 @@ export function trainLogistic(columns: Columns, labels: Uint8Array, options: Fit
     const row = new Float64Array(size);
     row[0] = 1;
     for (let r = 0; r < n; r++) {
-      let z = beta[0]!;
+      let z = beta[0];
       for (let j = 0; j < p; j++) {
         row[j + 1] = x[r * p + j]!;
         z += beta[j + 1]! * row[j + 1]!;
@@ -160,7 +160,7 @@ export function trainLogistic(columns: Columns, labels: Uint8Array, options: Fit
     loss = nextLoss;
     if (change < 1e-9) break;
   }
-  return { features: [...options.features], means, sds, intercept: beta[0]!, coefficients: [...beta.subarray(1)], l2 };
+  return { features: [...options.features], means, sds, intercept: beta[0], coefficients: [...beta.subarray(1)], l2 };
 }
 
 export interface Contribution {

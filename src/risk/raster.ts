@@ -34,7 +34,7 @@ export async function readRaster(content: Uint8Array, file: string): Promise<Ras
     throw new UserError(`${file} is not a GeoTIFF: ${(error as Error).message}`);
   }
   const image = await tiff.getImage();
-  const keys = image.getGeoKeys() ?? {};
+  const keys = (image.getGeoKeys() ?? {}) as Record<string, number | undefined>;
   const crs = keys.GeographicTypeGeoKey ?? keys.ProjectedCSTypeGeoKey;
   if (keys.ProjectedCSTypeGeoKey !== undefined || (crs !== undefined && crs !== 4326)) {
     throw new UserError(`${file} is in EPSG:${crs ?? 'unknown'}; the risk map reads rasters in WGS84 longitude/latitude (EPSG:4326): ${WARP(file)}`);
@@ -125,7 +125,7 @@ export function cellMajority(r: Raster, grid: Grid): Int32Array {
     const v = r.values[pixel]!;
     if (Number.isNaN(v)) return;
     let c = counts.get(cell);
-    if (!c) counts.set(cell, (c = new Map()));
+    if (!c) counts.set(cell, (c = new Map<number, number>()));
     c.set(v, (c.get(v) ?? 0) + 1);
   });
   const out = new Int32Array(grid.columns * grid.rows).fill(-1);

@@ -12,7 +12,7 @@
  * "Cross-validation strategies for data with temporal, spatial, hierarchical, or phylogenetic
  * structure", Ecography 40).
  */
-import { mulberry32 } from '../random.ts';
+import { mulberry32 } from '../mulberry32.ts';
 import type { FeatureGroup } from './features.ts';
 import type { Grid } from './grid.ts';
 import { type LogisticModel, logLoss, logOddsOf, trainLogistic } from './model.ts';

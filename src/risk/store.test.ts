@@ -245,7 +245,7 @@ for (const backend of testBackends()) {
       assert.match(map.verdict, map.shows === 'model' ? /the map shows the model$/ : /the map shows the baseline$/);
       if (map.shows === 'baseline') assert.deepEqual(map.coefficients.map((c: { feature: string }) => c.feature), ['eventDistance']);
       for (const cell of map.features.slice(0, 50)) {
-        const logOdds = map.intercept + Object.values(cell.properties.contributions as Record<string, { contribution: number }>).reduce((s, c) => s + c.contribution, 0);
+        const logOdds = Number(map.intercept) + Object.values(cell.properties.contributions as Record<string, { contribution: number }>).reduce((s, c) => s + c.contribution, 0);
         assert.ok(Math.abs(1 / (1 + Math.exp(-logOdds)) - cell.properties.probability) < 1e-12);
       }
       assert.equal((await app.inject({ method: 'GET', url: '/api/risk/grid' })).statusCode, 401);

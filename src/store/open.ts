@@ -77,7 +77,7 @@ async function openDataDir(dir: string): Promise<Db> {
   const releaseLock = takeLock(join(root, 'lock'));
   try {
     const db = await openPglite(join(root, 'pgdata'));
-    const close = db.close;
+    const close = db.close.bind(db);
     return { ...db, close: async () => { await close(); releaseLock(); } };
   } catch (error) {
     releaseLock();

@@ -1,6 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
-import { batches, insertBatchSize, multiRowInsert, type Db, type Queryable, type Row } from './db.ts';
+import { batches, insertBatchSize, multiRowInsert, type Db, type Queryable } from './db.ts';
 
 type PgliteLike = PGlite | Transaction;
 
@@ -43,7 +43,7 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
     ...base,
     transaction: (fn) => pg.transaction((tx) => fn(queryable(tx))),
     close: () => pg.close(),
-    dump: async () => (await pg.dumpDataDir('none')) as Blob,
+    dump: async () => (await pg.dumpDataDir('none')),
     pglite: pg,
   };
 }

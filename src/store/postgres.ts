@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertIdentifier, type Db, type Queryable, type Row } from './db.ts';
+import { assertIdentifier, type Db, type Queryable } from './db.ts';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 

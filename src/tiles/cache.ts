@@ -18,6 +18,60 @@ export interface CachedTile {
   etag: string;
   /** The snapshot the tile was rendered under; it stays the same while the cached copy is served. */
   snapshot: string;
+  /** When it was rendered (ms since the epoch): older than MAX_TILE_AGE_MS, it is rendered again. */
+  renderedAt: number;
+}
+
+/**
+ * How long tile_change keeps a change, and so how long a cached tile may be trusted. A cached
+ * tile needs every change its snapshot could not see; those were made after its snapshot was
+ * taken, or by transactions open then. Tiles are rendered again after MAX_TILE_AGE_MS and changes
+ * are pruned after TILE_CHANGE_RETENTION_MS, so a change is pruned only when every tile that
+ * could need it is gone, unless a transaction writing a tile layer stayed open for the 23 hours
+ * between the two.
+ */
+export const MAX_TILE_AGE_MS = 60 * 60 * 1000;
+export const TILE_CHANGE_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** How often a server prunes tile_change; a day's changes are a few hundred rows per bulk load, so hourly keeps the table small. */
+export const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Deletes the changes older than the retention, in batches of `batchSize` (each its own
+ * statement, so the triggers that write the table never wait long); returns how many.
+ */
+export async function pruneTileChanges(db: Db, options: { retentionMs?: number; batchSize?: number } = {}): Promise<number> {
+  const retention = `${(options.retentionMs ?? TILE_CHANGE_RETENTION_MS) / 1000} seconds`;
+  let deleted = 0;
+  for (;;) {
+    const rows = await db.query(
+      `DELETE FROM tile_change WHERE id IN (SELECT id FROM tile_change WHERE at < now() - $1::interval LIMIT $2) RETURNING 1 AS gone`,
+      [retention, options.batchSize ?? 10_000],
+    );
+    deleted += rows.length;
+    if (rows.length < (options.batchSize ?? 10_000)) return deleted;
+  }
+}
+
+/**
+ * Prunes tile_change every PRUNE_EVERY_MS while a server runs (first after a minute); `stop`
+ * waits for a prune under way, so the store can be closed after it.
+ */
+export function scheduleTileChangePruning(db: Db, onError: (error: unknown) => void): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const prune = () => {
+    running = pruneTileChanges(db).catch(onError);
+  };
+  const first = setTimeout(prune, 60_000);
+  const every = setInterval(prune, PRUNE_EVERY_MS);
+  first.unref();
+  every.unref();
+  return {
+    async stop() {
+      clearTimeout(first);
+      clearInterval(every);
+      await running;
+    },
+  };
 }
 
 /** West, south, east, north in degrees. */
@@ -27,6 +81,8 @@ interface Bounds {
   /** Null while the layer has no data. */
   box: Box | null;
   snapshot: string;
+  /** When the snapshot was taken (ms since the epoch): older than MAX_TILE_AGE_MS, the extent is computed again. */
+  at: number;
 }
 
 type BoxRow = { snapshot: string; west: number | null; south: number | null; east: number | null; north: number | null };
@@ -83,13 +139,13 @@ export class TileCache {
     const key = `${source.name}/${tile.z}/${tile.x}/${tile.y}`;
     const cached = this.tiles.get(key);
     const box = searchBox(tile, Math.max(...source.layers.map((l) => l.query(tile.z).margin)));
-    if (cached && !(await changedSince(this.db, source.name, cached.snapshot, box))) {
+    if (cached && Date.now() - cached.renderedAt < MAX_TILE_AGE_MS && !(await changedSince(this.db, source.name, cached.snapshot, box))) {
       this.tiles.delete(key);
       this.tiles.set(key, cached);
       return cached;
     }
     const { mvt, snapshot } = await renderTile(this.db, source, tile);
-    const fresh: CachedTile = { mvt, etag: etagOf(mvt), snapshot };
+    const fresh: CachedTile = { mvt, etag: etagOf(mvt), snapshot, renderedAt: Date.now() };
     this.remember(key, fresh);
     return fresh;
   }
@@ -101,7 +157,8 @@ export class TileCache {
    */
   async layerBounds(layer: TileLayerName | TileSource): Promise<Box | null> {
     const { name: layerName, extent } = sourceOf(layer);
-    const known = this.bounds.get(layerName);
+    const remembered = this.bounds.get(layerName);
+    const known = remembered && Date.now() - remembered.at < MAX_TILE_AGE_MS ? remembered : undefined;
     const select = 'pg_current_snapshot()::text AS snapshot, ST_XMin(e) AS west, ST_YMin(e) AS south, ST_XMax(e) AS east, ST_YMax(e) AS north';
     const [row] = known
       ? await this.db.query<BoxRow>(
@@ -112,7 +169,7 @@ export class TileCache {
           [layerName, known.snapshot],
         )
       : await this.db.query<BoxRow>(`SELECT ${select} FROM (${extent}) everything`);
-    const bounds = { box: union(known?.box ?? null, boxOf(row!)), snapshot: row!.snapshot };
+    const bounds = { box: union(known?.box ?? null, boxOf(row!)), snapshot: row!.snapshot, at: Date.now() };
     this.bounds.set(layerName, bounds);
     return bounds.box;
   }

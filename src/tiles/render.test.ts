@@ -73,7 +73,7 @@ for (const backend of testBackends()) {
         clamp((hazard.xmax - envelope.xmin) * scale),
         clamp((envelope.ymax - hazard.ymin) * scale),
       ];
-      bbox(feature!).forEach((value, i) => assert.ok(Math.abs(value - expected[i]!) <= 1, `bbox ${bbox(feature!)} vs ${expected}`));
+      bbox(feature!).forEach((value, i) => assert.ok(Math.abs(value - expected[i]!) <= 1, `bbox ${bbox(feature!).join(',')} vs ${expected.join(',')}`));
     });
 
     test(`finds are clusters with a count below z${CLUSTER_BELOW_ZOOM}, counting every find of the tile once; single finds above`, async () => {
@@ -177,7 +177,7 @@ if (postgres) {
         }
         assert.deepEqual(f.properties, g.properties, `${at}: ${key(f)}`);
         assert.equal(f.type, g.type, `${at}: ${key(f)}`);
-        if (sliverArea === 0) bbox(f).forEach((v, i) => assert.ok(Math.abs(v - bbox(g)[i]!) <= 1, `${at}: ${key(f)} box ${bbox(f)} vs ${bbox(g)}`));
+        if (sliverArea === 0) bbox(f).forEach((v, i) => assert.ok(Math.abs(v - bbox(g)[i]!) <= 1, `${at}: ${key(f)} box ${bbox(f).join(',')} vs ${bbox(g).join(',')}`));
         other.delete(key(f));
       }
       assert.deepEqual([...other.keys()], [], `${at}: only on PostgreSQL`);

@@ -1,6 +1,7 @@
 /**
- * What the browser tests share: the real server on a PGlite store with the small demo and users
- * of known passwords, the built web app, and Debian's Chromium driven by playwright-core.
+ * What the browser tests share: the real server on a store of the given backend with the small
+ * demo and users of known passwords, the built web app, and Debian's Chromium driven by
+ * playwright-core.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -13,11 +14,15 @@ import { createUser } from '../../src/access/store.ts';
 import { generateDemo } from '../../src/demo/generate.ts';
 import { buildServer } from '../../src/http/server.ts';
 import type { Db } from '../../src/store/db.ts';
-import { testBackends } from '../support/backends.ts';
+import type { TestBackend } from '../support/backends.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const PASSWORD = 'correct horse battery staple';
-export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+/**
+ * Where the tests save their screenshots: a git-ignored folder, so a test run leaves the tree
+ * clean; `SAFEGROUND_SCREENSHOTS=docs` writes them over the README's in docs/screenshots.
+ */
+export const SCREENSHOTS = fileURLToPath(new URL(process.env.SAFEGROUND_SCREENSHOTS === 'docs' ? '../../docs/screenshots/' : '../../test-output/screenshots/', import.meta.url));
 
 export interface Harness {
   db: Db;
@@ -34,13 +39,13 @@ function buildWebApp(): void {
   execFileSync(process.execPath, [fileURLToPath(new URL('../../web/ensure-build.mjs', import.meta.url))], { stdio: 'inherit' });
 }
 
-export async function startHarness(users: readonly { username: string; role: Role; organisation: 'first' | null }[]): Promise<Harness> {
+export async function startHarness(backend: TestBackend, users: readonly { username: string; role: Role; organisation: 'first' | null }[]): Promise<Harness> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`The browser tests need Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run installs it when missing)`);
   }
   buildWebApp();
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const db = await testBackends()[0]!.open();
+  const db = await backend.open();
   await generateDemo(db, { scale: 'small' });
   const [organisation] = await db.query<{ id: string }>('SELECT id FROM organisation ORDER BY name LIMIT 1');
   const passwordHash = await hashPassword(PASSWORD);
@@ -132,6 +137,6 @@ export async function unnamedControls(page: Page): Promise<string[]> {
   const { nodes } = (await session.send('Accessibility.getFullAXTree')) as { nodes: AxNode[] };
   await session.detach();
   return nodes
-    .filter((n) => !n.ignored && CONTROL_ROLES.has(String(n.role?.value)) && !String(n.name?.value ?? '').trim())
+    .filter((n) => !n.ignored && CONTROL_ROLES.has(n.role?.value ?? '') && !(n.name?.value ?? '').trim())
     .map((n) => `${n.role?.value} without a name`);
 }

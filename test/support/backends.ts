@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import type { Backend, Db } from '../../src/store/db.ts';
 import { loadMigrations, migrate } from '../../src/store/migrate.ts';
 import { ensurePostgis } from '../../src/store/open.ts';
@@ -11,7 +12,9 @@ import { openPostgres } from '../../src/store/postgres.ts';
 /**
  * The store suite runs on PGlite always and on PostgreSQL whenever SAFEGROUND_TEST_DATABASE_URL
  * names a database on a server with PostGIS (.ci/run always sets it). Each open() gives a fresh,
- * migrated database of its own, dropped on close().
+ * migrated database of its own, dropped on close(). Without that variable each file that asks
+ * for its backends shows a skipped test saying so, so a run without PostgreSQL cannot pass for
+ * one with it.
  */
 export interface TestBackend {
   name: Backend;
@@ -20,9 +23,12 @@ export interface TestBackend {
 
 export const testDatabaseUrl = process.env.SAFEGROUND_TEST_DATABASE_URL;
 
+export const POSTGRES_SKIPPED = 'skipped: PostgreSQL (set SAFEGROUND_TEST_DATABASE_URL)';
+
 export function testBackends(): TestBackend[] {
   const backends: TestBackend[] = [{ name: 'pglite', open: openTestPglite }];
   if (testDatabaseUrl) backends.push({ name: 'postgres', open: () => openTestPostgres(testDatabaseUrl) });
+  else test('postgres', (t) => t.skip(POSTGRES_SKIPPED));
   return backends;
 }
 
@@ -49,7 +55,7 @@ async function openTestPostgres(baseUrl: string): Promise<Db> {
   const database = await createTestDatabase(baseUrl, true);
   const db = await openPostgres(database.url, { max: 4 });
   await migrate(db);
-  const close = db.close;
+  const close = db.close.bind(db);
   return { ...db, close: async () => { await close(); await database.drop(); } };
 }
 

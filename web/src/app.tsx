@@ -18,6 +18,19 @@ import { can, fetchActor, type Session, SessionContext, signOut } from './sessio
 import type { ActorSummary } from './types.ts';
 import { ErrorMessage, Loading } from './ui.tsx';
 
+function ReportPage({ kind }: { kind: Extract<Route, { page: 'newReport' }>['kind'] }) {
+  switch (kind) {
+    case 'hazard':
+      return <HazardReportPage />;
+    case 'activity':
+      return <ActivityReportPage />;
+    case 'finds':
+      return <FindsReportPage />;
+    case 'accident':
+      return <AccidentReportPage />;
+  }
+}
+
 function Page({ route, actor }: { route: Route; actor: ActorSummary }) {
   const signedIn = actor.userId !== null;
   if (route.page === 'login') return <LoginPage />;
@@ -32,16 +45,7 @@ function Page({ route, actor }: { route: Route; actor: ActorSummary }) {
     case 'record':
       return <RecordPage id={route.id} />;
     case 'newReport':
-      switch (route.kind) {
-        case 'hazard':
-          return <HazardReportPage />;
-        case 'activity':
-          return <ActivityReportPage />;
-        case 'finds':
-          return <FindsReportPage />;
-        case 'accident':
-          return <AccidentReportPage />;
-      }
+      return <ReportPage kind={route.kind} />;
     case 'approvals':
       return <ApprovalsPage />;
     case 'dashboards':

@@ -1,7 +1,8 @@
 /** The API's answers as the app uses them (names as in the API and the domain primer). */
 import type { Geometry, MultiPolygon, Polygon, Point } from './geojson.ts';
 /** The domain's code lists come from the server's own rules, so the forms cannot drift from what the API accepts. */
-import { DISPOSAL_METHODS, FIND_CATEGORIES, FIND_CONDITIONS } from '../../src/ops/find.ts';
+import { FIND_CATEGORIES } from '../../src/catalogue/ordnance.ts';
+import { DISPOSAL_METHODS, FIND_CONDITIONS } from '../../src/ops/find.ts';
 import { ACTIVITY_KINDS, ACTIVITY_STATUSES, BLOCKAGES, CONTAMINATION, DIRECT_EVIDENCE, EVIDENCE, HAZARD_KINDS, HAZARD_STATUSES, RELEASE_METHODS } from '../../src/land/rules.ts';
 
 export type Role = 'administrator' | 'national_information_officer' | 'organisation_manager' | 'field_user' | 'analyst' | 'public';
@@ -25,7 +26,7 @@ export type ReleaseMethod = (typeof RELEASE_METHODS)[number];
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 export type ActivityStatus = (typeof ACTIVITY_STATUSES)[number];
 export { DISPOSAL_METHODS, FIND_CATEGORIES, FIND_CONDITIONS };
-export { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, VICTIM_GROUPS, VICTIM_OUTCOMES, VICTIM_SEXES } from '../../src/ops/accident.ts';
+export { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, VICTIM_GROUPS, VICTIM_OUTCOMES, VICTIM_SEXES } from '../../src/casualties/accident.ts';
 export type FindCategory = (typeof FIND_CATEGORIES)[number];
 export type FindCondition = (typeof FIND_CONDITIONS)[number];
 export type DisposalMethod = (typeof DISPOSAL_METHODS)[number];

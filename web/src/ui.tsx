@@ -57,6 +57,7 @@ export function Field(props: {
         id={id}
         name={props.name}
         /* Preact types each input type apart (password inputs take no role); any of ours takes these attributes. */
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc -p web needs it; the linter's program resolves Preact's input types more loosely
         type={(props.type ?? 'text') as 'text'}
         value={props.value}
         required={props.required}

@@ -74,7 +74,7 @@ export function UsersPage() {
   );
 }
 
-function NewUser({ organisations, onCreated }: { organisations: Organisation[]; onCreated(): void }) {
+function NewUser({ organisations, onCreated }: { organisations: Organisation[]; onCreated: () => void }) {
   const { actor } = useSession();
   const administrator = actor.roles.includes('administrator');
   const [username, setUsername] = useState('');
@@ -89,7 +89,10 @@ function NewUser({ organisations, onCreated }: { organisations: Organisation[]; 
   async function submit(event: Event) {
     event.preventDefault();
     setError(null);
-    if (roles.length === 0) return setError(t('users.needRole'));
+    if (roles.length === 0) {
+      setError(t('users.needRole'));
+      return;
+    }
     try {
       await api.post('/api/users', { username, displayName, organisationId: organisationId || null, roles, password });
       setCreated(username);

@@ -16,9 +16,9 @@ export function StackedBars({ label, categories, series, value, unit, categoryLa
   label: string;
   categories: readonly string[];
   series: readonly Series[];
-  value(category: string, series: string): number;
+  value: (category: string, series: string) => number;
   unit: string;
-  categoryLabel(category: string): string;
+  categoryLabel: (category: string) => string;
 }) {
   const width = 760;
   const height = 260;

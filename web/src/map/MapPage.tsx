@@ -157,7 +157,7 @@ export function MapPage() {
       for (const id of hazardFills) {
         if (!map.getLayer(id)) continue;
         map.on('click', id, (event) => {
-          const hazardId = event.features?.[0]?.properties?.id;
+          const hazardId: unknown = event.features?.[0]?.properties.id;
           if (typeof hazardId === 'string') navigate(`/hazards/${hazardId}`);
         });
         map.on('mouseenter', id, () => map && (map.getCanvas().style.cursor = 'pointer'));
@@ -208,7 +208,7 @@ export function MapPage() {
       .then(({ hazards }) => {
         if (!current) return;
         const data = registerAsGeoJson(hazards);
-        (map.getSource(HAZARDS_AS_OF_SOURCE) as GeoJSONSource).setData(data as Parameters<GeoJSONSource['setData']>[0]);
+        void (map.getSource(HAZARDS_AS_OF_SOURCE) as GeoJSONSource).setData(data as Parameters<GeoJSONSource['setData']>[0]);
       })
       .catch((caught: unknown) => current && setError(caught instanceof Error ? caught.message : String(caught)));
     return () => {

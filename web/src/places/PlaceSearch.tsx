@@ -6,7 +6,7 @@ import type { Place } from '../types.ts';
 import { ErrorMessage } from '../ui.tsx';
 
 /** `onResults` gets every place found (the map zooms to them all); `onChoose` the one picked from the list. */
-export function PlaceSearch({ onChoose, onResults }: { onChoose(place: Place): void; onResults?(places: Place[]): void }) {
+export function PlaceSearch({ onChoose, onResults }: { onChoose: (place: Place) => void; onResults?: (places: Place[]) => void }) {
   const id = useId();
   const [text, setText] = useState('');
   const [places, setPlaces] = useState<Place[] | null>(null);

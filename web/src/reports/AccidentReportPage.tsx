@@ -6,13 +6,13 @@
  * them back could not check or correct what they sent.
  */
 import { useRef, useState } from 'preact/hooks';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
 import { useLoad } from '../data.ts';
 import { t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, type OrdnanceModel, type Page, type Report, VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
 import { Field, Select, TextArea } from '../ui.tsx';
-import { activityLabel, type Errors, ErrorSummary, GeometryField, modelKey, pastDateProblem, ReportKinds, Submitted, todayUtc, unreadableMessage, useActivities, wholeNumberProblem, withoutErrors } from './form.tsx';
+import { activityLabel, type Errors, GeometryField, modelKey, pastDateProblem, ReportForm, showRefusal, Submitted, todayUtc, unreadableMessage, useActivities, wholeNumberProblem, withoutErrors } from './form.tsx';
 import { readPoints } from './geometryInput.ts';
 
 
@@ -188,8 +188,7 @@ export function AccidentReportPage() {
         }),
       );
     } catch (caught) {
-      setServerError(caught instanceof ApiError ? caught.message : String(caught));
-      summary.current?.focus();
+      showRefusal(caught, setServerError, summary);
     } finally {
       setBusy(false);
     }
@@ -200,83 +199,84 @@ export function AccidentReportPage() {
   }
 
   return (
-    <section class="page">
-      <ReportKinds current="accident" />
-      <h1>{t('report.accidentTitle')}</h1>
-      <p class="muted">{t('report.intro')}</p>
-      <ErrorSummary errors={errors} serverError={serverError} summary={summary} label={fieldLabel} />
-      <form onSubmit={submit} noValidate aria-label={t('report.accidentTitle')}>
-        <div class="two-columns">
-          <div>
-            <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.accidentReferenceHint')} onInput={(reference) => set({ reference })} />
-            <Field label={t('field.occurredOn')} type="date" max={todayUtc()} value={draft.occurredOn} required error={errors.occurredOn} onInput={(occurredOn) => set({ occurredOn })} />
-            <Select<'' | DeviceCategory>
-              label={t('field.deviceCategory')}
-              value={draft.deviceCategory}
-              error={errors.deviceCategory}
-              options={[{ value: '', label: t('report.categoryFromModel') }, ...DEVICE_CATEGORIES.map((c) => ({ value: c, label: t(`findCategory.${c}`) }))]}
-              onChange={(deviceCategory) => set({ deviceCategory })}
-            />
-            <Field label={t('field.ordnanceModel')} value={draft.ordnanceModel} list="accident-models" error={errors.ordnanceModel} hint={t('report.ordnanceModelHint')} onInput={(ordnanceModel) => set({ ordnanceModel })} />
-            <datalist id="accident-models">
-              {[...models.values()].map((m) => (
-                <option key={m.id} value={m.name} />
-              ))}
-            </datalist>
-            <div class="field">
-              <label class="checkbox">
-                <input type="checkbox" checked={draft.deminingRelated} onChange={(event) => set({ deminingRelated: event.currentTarget.checked })} />
-                {t('field.deminingRelated')}
-              </label>
-            </div>
-            <Select
-              label={t('field.activity')}
-              value={draft.activityId}
-              hint={t('report.accidentActivityHint')}
-              options={[{ value: '', label: t('report.noActivity') }, ...activities.map((a) => ({ value: a.id, label: activityLabel(a) }))]}
-              onChange={(activityId) => set({ activityId })}
-            />
-            <TextArea label={t('field.description')} value={draft.description} onInput={(description) => set({ description })} />
-            <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+    <ReportForm
+      kind="accident"
+      title={t('report.accidentTitle')}
+      intro={t('report.intro')}
+      errors={errors}
+      serverError={serverError}
+      summary={summary}
+      label={fieldLabel}
+      busy={busy}
+      onSubmit={submit}
+    >
+      <div class="two-columns">
+        <div>
+          <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.accidentReferenceHint')} onInput={(reference) => set({ reference })} />
+          <Field label={t('field.occurredOn')} type="date" max={todayUtc()} value={draft.occurredOn} required error={errors.occurredOn} onInput={(occurredOn) => set({ occurredOn })} />
+          <Select<'' | DeviceCategory>
+            label={t('field.deviceCategory')}
+            value={draft.deviceCategory}
+            error={errors.deviceCategory}
+            options={[{ value: '', label: t('report.categoryFromModel') }, ...DEVICE_CATEGORIES.map((c) => ({ value: c, label: t(`findCategory.${c}`) }))]}
+            onChange={(deviceCategory) => set({ deviceCategory })}
+          />
+          <Field label={t('field.ordnanceModel')} value={draft.ordnanceModel} list="accident-models" error={errors.ordnanceModel} hint={t('report.ordnanceModelHint')} onInput={(ordnanceModel) => set({ ordnanceModel })} />
+          <datalist id="accident-models">
+            {[...models.values()].map((m) => (
+              <option key={m.id} value={m.name} />
+            ))}
+          </datalist>
+          <div class="field">
+            <label class="checkbox">
+              <input type="checkbox" checked={draft.deminingRelated} onChange={(event) => set({ deminingRelated: event.currentTarget.checked })} />
+              {t('field.deminingRelated')}
+            </label>
           </div>
-          <div>
-            <GeometryField
-              mode="point"
-              legend={t('report.accidentPlace')}
-              hint={t('report.accidentPlaceHint')}
-              textLabel={t('report.accidentPlaceText')}
-              text={draft.pointText}
-              error={errors.point}
-              preview={null}
-              onText={(pointText) => set({ pointText })}
-            >
-              {point ? <p class="hint">{t('report.pointRead', { lat: point.coordinates[1] ?? '', lon: point.coordinates[0] ?? '' })}</p> : null}
-              <Field label={t('field.locationPrecision')} type="number" min="0" step="any" value={draft.locationPrecisionM} error={errors.locationPrecisionM} onInput={(locationPrecisionM) => set({ locationPrecisionM })} />
-            </GeometryField>
-          </div>
+          <Select
+            label={t('field.activity')}
+            value={draft.activityId}
+            hint={t('report.accidentActivityHint')}
+            options={[{ value: '', label: t('report.noActivity') }, ...activities.map((a) => ({ value: a.id, label: activityLabel(a) }))]}
+            onChange={(activityId) => set({ activityId })}
+          />
+          <TextArea label={t('field.description')} value={draft.description} onInput={(description) => set({ description })} />
+          <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
         </div>
-        <h2>{t('report.victims')}</h2>
-        <p class="hint">{identities ? t('report.victimsHintRestricted') : t('report.victimsHint')}</p>
-        {draft.victims.map((victim, i) => (
-          <VictimFields key={i} index={i} victim={victim} errors={errors} identities={identities} onChange={(change) => setVictim(i, change)} onRemove={() => {
-              set({ victims: draft.victims.filter((_, j) => j !== i) });
-              setErrors((e) => Object.fromEntries(Object.entries(e).filter(([field]) => !field.startsWith('victims.'))));
-            }} />
-        ))}
-        <p>
-          <button type="button" onClick={() => set({ victims: [...draft.victims, { ...NEW_VICTIM }] })}>
-            {t('report.addVictim')}
-          </button>
-        </p>
-        <button type="submit" class="primary" disabled={busy}>
-          {t('report.submit')}
+        <div>
+          <GeometryField
+            mode="point"
+            legend={t('report.accidentPlace')}
+            hint={t('report.accidentPlaceHint')}
+            textLabel={t('report.accidentPlaceText')}
+            text={draft.pointText}
+            error={errors.point}
+            preview={null}
+            onText={(pointText) => set({ pointText })}
+          >
+            {point ? <p class="hint">{t('report.pointRead', { lat: point.coordinates[1] ?? '', lon: point.coordinates[0] ?? '' })}</p> : null}
+            <Field label={t('field.locationPrecision')} type="number" min="0" step="any" value={draft.locationPrecisionM} error={errors.locationPrecisionM} onInput={(locationPrecisionM) => set({ locationPrecisionM })} />
+          </GeometryField>
+        </div>
+      </div>
+      <h2>{t('report.victims')}</h2>
+      <p class="hint">{identities ? t('report.victimsHintRestricted') : t('report.victimsHint')}</p>
+      {draft.victims.map((victim, i) => (
+        <VictimFields key={i} index={i} victim={victim} errors={errors} identities={identities} onChange={(change) => setVictim(i, change)} onRemove={() => {
+            set({ victims: draft.victims.filter((_, j) => j !== i) });
+            setErrors((e) => Object.fromEntries(Object.entries(e).filter(([field]) => !field.startsWith('victims.'))));
+          }} />
+      ))}
+      <p>
+        <button type="button" onClick={() => set({ victims: [...draft.victims, { ...NEW_VICTIM }] })}>
+          {t('report.addVictim')}
         </button>
-      </form>
-    </section>
+      </p>
+    </ReportForm>
   );
 }
 
-function VictimFields(props: { index: number; victim: VictimDraft; errors: Errors; identities: boolean; onChange(change: Partial<VictimDraft>): void; onRemove(): void }) {
+function VictimFields(props: { index: number; victim: VictimDraft; errors: Errors; identities: boolean; onChange: (change: Partial<VictimDraft>) => void; onRemove: () => void }) {
   const { index, victim, errors, onChange } = props;
   const n = index + 1;
   const error = (name: string) => errors[`victims.${index}.${name}`];

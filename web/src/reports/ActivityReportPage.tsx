@@ -11,7 +11,7 @@ import { t } from '../i18n/index.ts';
 import { useSession } from '../session.ts';
 import { ACTIVITY_KINDS, ACTIVITY_STATUSES, type ActivityKind, type ActivityStatus, type Hazard, type Report } from '../types.ts';
 import { Checkboxes, Field, Select } from '../ui.tsx';
-import { type Errors, ErrorSummary, GeometryField, ReportKinds, Submitted, todayUtc, unreadableMessage, useOrganisations, useShapeCheck, withoutErrors } from './form.tsx';
+import { type Errors, GeometryField, ReportForm, showRefusal, Submitted, todayUtc, unreadableMessage, useOrganisations, useShapeCheck, withoutErrors } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 interface Draft {
@@ -116,9 +116,8 @@ export function ActivityReportPage() {
         }),
       );
     } catch (caught) {
-      setServerError(caught instanceof ApiError ? caught.message : String(caught));
+      showRefusal(caught, setServerError, summary);
       if (caught instanceof ApiError && /warning|geometry/i.test(caught.message) && geometry) void shapeCheck.check(geometry);
-      summary.current?.focus();
     } finally {
       setBusy(false);
     }
@@ -129,57 +128,58 @@ export function ActivityReportPage() {
   }
 
   return (
-    <section class="page">
-      <ReportKinds current="activity" />
-      <h1>{t('report.activityTitle')}</h1>
-      <p class="muted">{t('report.intro')}</p>
-      <ErrorSummary errors={errors} serverError={serverError} summary={summary} label={(field) => t(LABELS[field] ?? 'report.geometry')} />
-      <form onSubmit={submit} noValidate aria-label={t('report.activityTitle')}>
-        <div class="two-columns">
-          <div>
-            <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.activityReferenceHint')} onInput={(reference) => set({ reference })} />
-            <Select<ActivityKind> label={t('field.activityKind')} value={draft.kind} options={ACTIVITY_KINDS.map((k) => ({ value: k, label: t(`activity.${k}`) }))} onChange={(kind) => set({ kind })} />
-            <Select<ActivityStatus> label={t('field.status')} value={draft.status} options={ACTIVITY_STATUSES.map((s) => ({ value: s, label: t(`activityStatus.${s}`) }))} onChange={(status) => set({ status })} />
-            <Select
-              label={t('field.organisation')}
-              value={draft.organisationId}
-              required
-              error={errors.organisationId}
-              options={[{ value: '', label: t('report.choose') }, ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
-              onChange={(organisationId) => set({ organisationId })}
-            />
-            <Field label={t('field.team')} value={draft.team} onInput={(team) => set({ team })} />
-            <div class="inline two">
-              <Field label={t('field.startDate')} type="date" value={draft.startDate} error={errors.startDate} onInput={(startDate) => set({ startDate })} />
-              <Field label={t('field.endDate')} type="date" value={draft.endDate} error={errors.endDate} onInput={(endDate) => set({ endDate })} />
-            </div>
-            <p class="hint">{t('report.activityDatesHint')}</p>
-            <HazardPicker chosen={draft.hazardIds} onChange={(hazardIds) => set({ hazardIds })} />
-            <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+    <ReportForm
+      kind="activity"
+      title={t('report.activityTitle')}
+      intro={t('report.intro')}
+      errors={errors}
+      serverError={serverError}
+      summary={summary}
+      label={(field) => t(LABELS[field] ?? 'report.geometry')}
+      busy={busy}
+      onSubmit={submit}
+    >
+      <div class="two-columns">
+        <div>
+          <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.activityReferenceHint')} onInput={(reference) => set({ reference })} />
+          <Select<ActivityKind> label={t('field.activityKind')} value={draft.kind} options={ACTIVITY_KINDS.map((k) => ({ value: k, label: t(`activity.${k}`) }))} onChange={(kind) => set({ kind })} />
+          <Select<ActivityStatus> label={t('field.status')} value={draft.status} options={ACTIVITY_STATUSES.map((s) => ({ value: s, label: t(`activityStatus.${s}`) }))} onChange={(status) => set({ status })} />
+          <Select
+            label={t('field.organisation')}
+            value={draft.organisationId}
+            required
+            error={errors.organisationId}
+            options={[{ value: '', label: t('report.choose') }, ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
+            onChange={(organisationId) => set({ organisationId })}
+          />
+          <Field label={t('field.team')} value={draft.team} onInput={(team) => set({ team })} />
+          <div class="inline two">
+            <Field label={t('field.startDate')} type="date" value={draft.startDate} error={errors.startDate} onInput={(startDate) => set({ startDate })} />
+            <Field label={t('field.endDate')} type="date" value={draft.endDate} error={errors.endDate} onInput={(endDate) => set({ endDate })} />
           </div>
-          <div>
-            <GeometryField
-              mode="polygon"
-              legend={t('report.activityArea')}
-              hint={t('report.activityAreaHint')}
-              textLabel={t('report.activityAreaText')}
-              text={draft.geometryText}
-              error={errors.geometry}
-              preview={geometry}
-              onText={(geometryText) => {
-                set({ geometryText });
-                shapeCheck.reset();
-              }}
-            >
-              {shapeCheck.view(geometry, t('report.checkArea'), t('report.areaNoProblems'))}
-            </GeometryField>
-          </div>
+          <p class="hint">{t('report.activityDatesHint')}</p>
+          <HazardPicker chosen={draft.hazardIds} onChange={(hazardIds) => set({ hazardIds })} />
+          <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
         </div>
-        <button type="submit" class="primary" disabled={busy}>
-          {t('report.submit')}
-        </button>
-      </form>
-    </section>
+        <div>
+          <GeometryField
+            mode="polygon"
+            legend={t('report.activityArea')}
+            hint={t('report.activityAreaHint')}
+            textLabel={t('report.activityAreaText')}
+            text={draft.geometryText}
+            error={errors.geometry}
+            preview={geometry}
+            onText={(geometryText) => {
+              set({ geometryText });
+              shapeCheck.reset();
+            }}
+          >
+            {shapeCheck.view(geometry, t('report.checkArea'), t('report.areaNoProblems'))}
+          </GeometryField>
+        </div>
+      </div>
+    </ReportForm>
   );
 }
 
@@ -187,7 +187,7 @@ export function ActivityReportPage() {
  * The hazardous areas an activity works on, found by reference: the chosen ones stay listed, and
  * at most twenty others match the search at a time, so a national register stays usable.
  */
-function HazardPicker({ chosen, onChange }: { chosen: string[]; onChange(ids: string[]): void }) {
+function HazardPicker({ chosen, onChange }: { chosen: string[]; onChange: (ids: string[]) => void }) {
   const [register] = useLoad(() => api.get<{ hazards: Hazard[] }>('/api/hazards?limit=10000').then((a) => a.hazards.filter((h) => h.status !== 'released')), []);
   const [search, setSearch] = useState('');
   const hazards = register.state === 'ready' ? register.value : [];

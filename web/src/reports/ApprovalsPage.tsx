@@ -56,7 +56,7 @@ export function ApprovalsPage() {
   );
 }
 
-function ReportReview({ report, organisations, onDecided }: { report: Report; organisations: ReadonlyMap<string, string>; onDecided(): void }) {
+function ReportReview({ report, organisations, onDecided }: { report: Report; organisations: ReadonlyMap<string, string>; onDecided: () => void }) {
   const { actor } = useSession();
   const [current] = useLoad(() => currentRecord(report), [report.id]);
   const [note, setNote] = useState('');

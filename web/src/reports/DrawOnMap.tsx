@@ -23,7 +23,7 @@ function drawn(mode: DrawMode, points: readonly Position[]): Geometry | null {
   return points.length > 0 ? { type: 'MultiPoint', coordinates: [...points] } : null;
 }
 
-export function DrawOnMap({ mode, onDrawn }: { mode: DrawMode; onDrawn(text: string): void }) {
+export function DrawOnMap({ mode, onDrawn }: { mode: DrawMode; onDrawn: (text: string) => void }) {
   const container = useRef<HTMLDivElement>(null);
   const mapRef = useRef<MapLibreMap | null>(null);
   const [points, setPoints] = useState<Position[]>([]);
@@ -72,9 +72,9 @@ export function DrawOnMap({ mode, onDrawn }: { mode: DrawMode; onDrawn(text: str
   }, []);
 
   useEffect(() => {
-    const source = mapRef.current?.getSource('drawn') as GeoJSONSource | undefined;
+    const source = mapRef.current?.getSource<GeoJSONSource>('drawn');
     const shape = drawn(mode, points);
-    source?.setData({
+    void source?.setData({
       type: 'FeatureCollection',
       features: [
         ...points.map((p) => ({ type: 'Feature' as const, geometry: { type: 'Point' as const, coordinates: p }, properties: {} })),

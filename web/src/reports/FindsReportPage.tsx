@@ -12,7 +12,7 @@ import { formatNumber, t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import { DISPOSAL_METHODS, type DisposalMethod, FIND_CATEGORIES, FIND_CONDITIONS, type FindCategory, type FindCondition, type OrdnanceModel, type Page } from '../types.ts';
 import { Field, Select } from '../ui.tsx';
-import { activityLabel, type Errors, ErrorSummary, GeometryField, modelKey, pastDateProblem, ReportKinds, Submitted, todayUtc, unreadableMessage, useActivities, useOrganisations, wholeNumberProblem, withoutErrors } from './form.tsx';
+import { activityLabel, type Errors, GeometryField, modelKey, pastDateProblem, ReportForm, Submitted, todayUtc, unreadableMessage, useActivities, useOrganisations, wholeNumberProblem, withoutErrors } from './form.tsx';
 import { readPoints } from './geometryInput.ts';
 
 interface Draft {
@@ -152,86 +152,90 @@ export function FindsReportPage() {
 
   const chosenActivity = activities.find((a) => a.id === draft.activityId);
   return (
-    <section class="page">
-      <ReportKinds current="finds" />
-      <h1>{t('report.findsTitle')}</h1>
-      <p class="muted">{t('report.findsIntro')}</p>
-      <ErrorSummary errors={errors} serverError={serverError} summary={summary} label={(field) => t(LABELS[field] ?? 'report.findPoints')} />
-      {sent > 0 ? (
-        <p role="status" class="success">
-          {t('report.findsSentSoFar', { count: formatNumber(sent) })}
-        </p>
-      ) : null}
-      <form onSubmit={submit} noValidate aria-label={t('report.findsTitle')}>
-        <div class="two-columns">
-          <div>
-            <Select
-              label={t('field.activity')}
-              value={draft.activityId}
-              hint={t('report.findActivityHint')}
-              options={[{ value: '', label: t('report.noActivity') }, ...activities.map((a) => ({ value: a.id, label: activityLabel(a) }))]}
-              onChange={(activityId) => set({ activityId })}
-            />
-            <Select
-              label={t('field.reportingOrganisation')}
-              value={draft.organisationId}
-              error={errors.organisationId}
-              hint={chosenActivity ? t('report.organisationFromActivity', { organisation: chosenActivity.organisation }) : t('report.organisationWithoutActivity')}
-              options={[...(national ? [{ value: '', label: t('common.none') }] : []), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
-              onChange={(organisationId) => set({ organisationId })}
-            />
-            <Select<'' | FindCategory>
-              label={t('field.category')}
-              value={draft.category}
-              error={errors.category}
-              options={[{ value: '', label: t('report.categoryFromModel') }, ...FIND_CATEGORIES.map((c) => ({ value: c, label: t(`findCategory.${c}`) }))]}
-              onChange={(category) => set({ category })}
-            />
-            <Field label={t('field.ordnanceModel')} value={draft.ordnanceModel} list="ordnance-models" error={errors.ordnanceModel} hint={t('report.ordnanceModelHint')} onInput={(ordnanceModel) => set({ ordnanceModel })} />
-            <datalist id="ordnance-models">
-              {[...models.values()].map((m) => (
-                <option key={m.id} value={m.name} />
-              ))}
-            </datalist>
-            <div class="inline two">
-              <Field label={t('field.quantity')} type="number" min="1" step="1" value={draft.quantity} required error={errors.quantity} onInput={(quantity) => set({ quantity })} />
-              <Field label={t('field.depthCm')} type="number" min="0" step="1" value={draft.depthCm} error={errors.depthCm} onInput={(depthCm) => set({ depthCm })} />
-            </div>
-            <Select<'' | FindCondition>
-              label={t('field.condition')}
-              value={draft.condition}
-              options={[{ value: '', label: t('report.notRecorded') }, ...FIND_CONDITIONS.map((c) => ({ value: c, label: t(`condition.${c}`) }))]}
-              onChange={(condition) => set({ condition })}
-            />
-            <Select<'' | DisposalMethod>
-              label={t('field.disposalMethod')}
-              value={draft.disposalMethod}
-              options={[{ value: '', label: t('report.notRecorded') }, ...DISPOSAL_METHODS.map((d) => ({ value: d, label: t(`disposal.${d}`) }))]}
-              onChange={(disposalMethod) => set({ disposalMethod })}
-            />
-            <Field label={t('field.foundOn')} type="date" max={todayUtc()} value={draft.foundOn} required error={errors.foundOn} onInput={(foundOn) => set({ foundOn })} />
-            <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+    <ReportForm
+      kind="finds"
+      title={t('report.findsTitle')}
+      intro={t('report.findsIntro')}
+      errors={errors}
+      serverError={serverError}
+      summary={summary}
+      label={(field) => t(LABELS[field] ?? 'report.findPoints')}
+      busy={busy}
+      onSubmit={submit}
+      submitLabel={points.length > 1 ? t('report.submitFinds', { count: formatNumber(points.length) }) : t('report.submit')}
+      status={
+        sent > 0 ? (
+          <p role="status" class="success">
+            {t('report.findsSentSoFar', { count: formatNumber(sent) })}
+          </p>
+        ) : null
+      }
+    >
+      <div class="two-columns">
+        <div>
+          <Select
+            label={t('field.activity')}
+            value={draft.activityId}
+            hint={t('report.findActivityHint')}
+            options={[{ value: '', label: t('report.noActivity') }, ...activities.map((a) => ({ value: a.id, label: activityLabel(a) }))]}
+            onChange={(activityId) => set({ activityId })}
+          />
+          <Select
+            label={t('field.reportingOrganisation')}
+            value={draft.organisationId}
+            error={errors.organisationId}
+            hint={chosenActivity ? t('report.organisationFromActivity', { organisation: chosenActivity.organisation }) : t('report.organisationWithoutActivity')}
+            options={[...(national ? [{ value: '', label: t('common.none') }] : []), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
+            onChange={(organisationId) => set({ organisationId })}
+          />
+          <Select<'' | FindCategory>
+            label={t('field.category')}
+            value={draft.category}
+            error={errors.category}
+            options={[{ value: '', label: t('report.categoryFromModel') }, ...FIND_CATEGORIES.map((c) => ({ value: c, label: t(`findCategory.${c}`) }))]}
+            onChange={(category) => set({ category })}
+          />
+          <Field label={t('field.ordnanceModel')} value={draft.ordnanceModel} list="ordnance-models" error={errors.ordnanceModel} hint={t('report.ordnanceModelHint')} onInput={(ordnanceModel) => set({ ordnanceModel })} />
+          <datalist id="ordnance-models">
+            {[...models.values()].map((m) => (
+              <option key={m.id} value={m.name} />
+            ))}
+          </datalist>
+          <div class="inline two">
+            <Field label={t('field.quantity')} type="number" min="1" step="1" value={draft.quantity} required error={errors.quantity} onInput={(quantity) => set({ quantity })} />
+            <Field label={t('field.depthCm')} type="number" min="0" step="1" value={draft.depthCm} error={errors.depthCm} onInput={(depthCm) => set({ depthCm })} />
           </div>
-          <div>
-            <GeometryField
-              mode="points"
-              legend={t('report.findPoints')}
-              hint={t('report.findPointsHint')}
-              textLabel={t('report.findPointsText')}
-              text={draft.pointsText}
-              required
-              error={errors.points}
-              preview={preview}
-              onText={(pointsText) => set({ pointsText })}
-            >
-              {points.length > 0 ? <p class="hint">{t('report.findPointsRead', { count: formatNumber(points.length) })}</p> : null}
-            </GeometryField>
-          </div>
+          <Select<'' | FindCondition>
+            label={t('field.condition')}
+            value={draft.condition}
+            options={[{ value: '', label: t('report.notRecorded') }, ...FIND_CONDITIONS.map((c) => ({ value: c, label: t(`condition.${c}`) }))]}
+            onChange={(condition) => set({ condition })}
+          />
+          <Select<'' | DisposalMethod>
+            label={t('field.disposalMethod')}
+            value={draft.disposalMethod}
+            options={[{ value: '', label: t('report.notRecorded') }, ...DISPOSAL_METHODS.map((d) => ({ value: d, label: t(`disposal.${d}`) }))]}
+            onChange={(disposalMethod) => set({ disposalMethod })}
+          />
+          <Field label={t('field.foundOn')} type="date" max={todayUtc()} value={draft.foundOn} required error={errors.foundOn} onInput={(foundOn) => set({ foundOn })} />
+          <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
         </div>
-        <button type="submit" class="primary" disabled={busy}>
-          {points.length > 1 ? t('report.submitFinds', { count: formatNumber(points.length) }) : t('report.submit')}
-        </button>
-      </form>
-    </section>
+        <div>
+          <GeometryField
+            mode="points"
+            legend={t('report.findPoints')}
+            hint={t('report.findPointsHint')}
+            textLabel={t('report.findPointsText')}
+            text={draft.pointsText}
+            required
+            error={errors.points}
+            preview={preview}
+            onText={(pointsText) => set({ pointsText })}
+          >
+            {points.length > 0 ? <p class="hint">{t('report.findPointsRead', { count: formatNumber(points.length) })}</p> : null}
+          </GeometryField>
+        </div>
+      </div>
+    </ReportForm>
   );
 }

@@ -20,7 +20,7 @@ import {
   type Report,
 } from '../types.ts';
 import { Checkboxes, Field, Select, TextArea } from '../ui.tsx';
-import { type Errors, ErrorSummary, GeometryField, ReportKinds, Submitted, unreadableMessage, useOrganisations, useShapeCheck, withoutErrors } from './form.tsx';
+import { type Errors, GeometryField, ReportForm, showRefusal, Submitted, unreadableMessage, useOrganisations, useShapeCheck, withoutErrors } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 const AREA_FACTOR = { m2: 1, ha: 10_000, km2: 1_000_000 } as const;
@@ -125,9 +125,8 @@ export function HazardReportPage() {
       });
       setSubmitted(report);
     } catch (caught) {
-      setServerError(caught instanceof ApiError ? caught.message : String(caught));
+      showRefusal(caught, setServerError, summary);
       if (caught instanceof ApiError && /warning|geometry/i.test(caught.message) && geometry) void shapeCheck.check(geometry);
-      summary.current?.focus();
     } finally {
       setBusy(false);
     }
@@ -139,58 +138,59 @@ export function HazardReportPage() {
 
 
   return (
-    <section class="page">
-      <ReportKinds current="hazard" />
-      <h1>{t('report.hazardTitle')}</h1>
-      <p class="muted">{t('report.intro')}</p>
-      <ErrorSummary errors={errors} serverError={serverError} summary={summary} label={(field) => t(LABELS[field] ?? 'report.field.geometry')} />
-      <form onSubmit={submit} noValidate aria-label={t('report.hazardTitle')}>
-        <div class="two-columns">
-          <div>
-            <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.referenceHint')} onInput={(reference) => set({ reference })} />
-            <Select<HazardKind> label={t('field.hazardKind')} value={draft.kind} options={HAZARD_KINDS.map((k) => ({ value: k, label: t(`kindLong.${k}`) }))} onChange={(kind) => set({ kind })} />
-            <Select
-              label={t('field.organisation')}
-              value={draft.organisationId}
-              options={[...(national ? [{ value: '', label: t('common.none') }] : []), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
-              onChange={(organisationId) => set({ organisationId })}
-            />
-            <Checkboxes legend={t('field.evidence')} values={EVIDENCE} chosen={draft.evidence} label={(e) => `${t(`evidence.${e}`)}${DIRECT_EVIDENCE.has(e) ? ` (${t('hazard.direct')})` : ''}`} error={errors.evidence} onChange={(evidence) => set({ evidence })} />
-            <Checkboxes legend={t('field.contamination')} values={CONTAMINATION} chosen={draft.contamination} label={(c) => t(`contamination.${c}`)} onChange={(contamination) => set({ contamination })} />
-            <Checkboxes legend={t('field.blockages')} values={BLOCKAGES} chosen={draft.blockages} label={(b) => t(`blockage.${b}`)} onChange={(blockages) => set({ blockages })} />
-            <Field
-              label={`${t('field.estimatedArea')} (${areaUnitLabel()})`}
-              type="number"
-              min="0"
-              step="any"
-              value={draft.estimatedArea}
-              error={errors.estimatedArea}
-              onInput={(estimatedArea) => set({ estimatedArea })}
-            />
-            <TextArea label={t('field.description')} value={draft.description} onInput={(description) => set({ description })} />
-            <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
-          </div>
-          <div>
-            <GeometryField
-              mode="polygon"
-              legend={t('report.geometry')}
-              hint={t('report.geometryHint')}
-              textLabel={t('report.geojson')}
-              text={draft.geometryText}
-              required
-              error={errors.geometry}
-              preview={geometry}
-              onText={setGeometryText}
-            >
-              {shapeCheck.view(geometry, t('report.check'), t('report.noProblems'))}
-            </GeometryField>
-          </div>
+    <ReportForm
+      kind="hazard"
+      title={t('report.hazardTitle')}
+      intro={t('report.intro')}
+      errors={errors}
+      serverError={serverError}
+      summary={summary}
+      label={(field) => t(LABELS[field] ?? 'report.field.geometry')}
+      busy={busy}
+      onSubmit={submit}
+    >
+      <div class="two-columns">
+        <div>
+          <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.referenceHint')} onInput={(reference) => set({ reference })} />
+          <Select<HazardKind> label={t('field.hazardKind')} value={draft.kind} options={HAZARD_KINDS.map((k) => ({ value: k, label: t(`kindLong.${k}`) }))} onChange={(kind) => set({ kind })} />
+          <Select
+            label={t('field.organisation')}
+            value={draft.organisationId}
+            options={[...(national ? [{ value: '', label: t('common.none') }] : []), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
+            onChange={(organisationId) => set({ organisationId })}
+          />
+          <Checkboxes legend={t('field.evidence')} values={EVIDENCE} chosen={draft.evidence} label={(e) => `${t(`evidence.${e}`)}${DIRECT_EVIDENCE.has(e) ? ` (${t('hazard.direct')})` : ''}`} error={errors.evidence} onChange={(evidence) => set({ evidence })} />
+          <Checkboxes legend={t('field.contamination')} values={CONTAMINATION} chosen={draft.contamination} label={(c) => t(`contamination.${c}`)} onChange={(contamination) => set({ contamination })} />
+          <Checkboxes legend={t('field.blockages')} values={BLOCKAGES} chosen={draft.blockages} label={(b) => t(`blockage.${b}`)} onChange={(blockages) => set({ blockages })} />
+          <Field
+            label={`${t('field.estimatedArea')} (${areaUnitLabel()})`}
+            type="number"
+            min="0"
+            step="any"
+            value={draft.estimatedArea}
+            error={errors.estimatedArea}
+            onInput={(estimatedArea) => set({ estimatedArea })}
+          />
+          <TextArea label={t('field.description')} value={draft.description} onInput={(description) => set({ description })} />
+          <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
         </div>
-        {geometry && draft.estimatedArea ? <p class="hint">{t('report.estimatedIs', { area: formatArea(Number(draft.estimatedArea) * AREA_FACTOR[currentAreaUnit()]) })}</p> : null}
-        <button type="submit" class="primary" disabled={busy}>
-          {t('report.submit')}
-        </button>
-      </form>
-    </section>
+        <div>
+          <GeometryField
+            mode="polygon"
+            legend={t('report.geometry')}
+            hint={t('report.geometryHint')}
+            textLabel={t('report.geojson')}
+            text={draft.geometryText}
+            required
+            error={errors.geometry}
+            preview={geometry}
+            onText={setGeometryText}
+          >
+            {shapeCheck.view(geometry, t('report.check'), t('report.noProblems'))}
+          </GeometryField>
+        </div>
+      </div>
+      {geometry && draft.estimatedArea ? <p class="hint">{t('report.estimatedIs', { area: formatArea(Number(draft.estimatedArea) * AREA_FACTOR[currentAreaUnit()]) })}</p> : null}
+    </ReportForm>
   );
 }

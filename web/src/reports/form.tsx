@@ -5,7 +5,7 @@
  */
 import type { ComponentChildren, RefObject } from 'preact';
 import { useId, useState } from 'preact/hooks';
-import { api, query } from '../api.ts';
+import { api, ApiError, query } from '../api.ts';
 import { useLoad } from '../data.ts';
 import type { Geometry } from '../geojson.ts';
 import { t } from '../i18n/index.ts';
@@ -46,7 +46,49 @@ export function ReportKinds({ current }: { current: ReportKind }) {
 }
 
 /** The problems of the last attempt, and the server's answer; focused so a screen reader reads them. */
-export function ErrorSummary({ errors, serverError, label, summary }: { errors: Errors; serverError: string | null; label(field: string): string; summary: RefObject<HTMLDivElement | null> }) {
+/**
+ * What every report form shares: the kinds of report, the title and introduction, the summary of
+ * problems (focused when a submission fails), the form itself and its submit button.
+ */
+export function ReportForm(props: {
+  kind: ReportKind;
+  title: string;
+  intro: string;
+  errors: Errors;
+  serverError: string | null;
+  summary: RefObject<HTMLDivElement | null>;
+  label: (field: string) => string;
+  busy: boolean;
+  onSubmit: (event: Event) => unknown;
+  submitLabel?: string;
+  /** Between the summary and the form (what was sent so far). */
+  status?: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  return (
+    <section class="page">
+      <ReportKinds current={props.kind} />
+      <h1>{props.title}</h1>
+      <p class="muted">{props.intro}</p>
+      <ErrorSummary errors={props.errors} serverError={props.serverError} summary={props.summary} label={props.label} />
+      {props.status}
+      <form onSubmit={props.onSubmit} noValidate aria-label={props.title}>
+        {props.children}
+        <button type="submit" class="primary" disabled={props.busy}>
+          {props.submitLabel ?? t('report.submit')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+/** A submission the server refused: its message in the summary, which takes the focus. */
+export function showRefusal(caught: unknown, setServerError: (message: string) => void, summary: RefObject<HTMLDivElement | null>): void {
+  setServerError(caught instanceof ApiError ? caught.message : String(caught));
+  summary.current?.focus();
+}
+
+export function ErrorSummary({ errors, serverError, label, summary }: { errors: Errors; serverError: string | null; label: (field: string) => string; summary: RefObject<HTMLDivElement | null> }) {
   const list = Object.entries(errors).filter(([, message]) => message);
   return (
     <div ref={summary} tabIndex={-1} aria-live="assertive">
@@ -94,7 +136,7 @@ export function GeometryField(props: {
   required?: boolean;
   error?: string | undefined;
   preview: Geometry | null;
-  onText(text: string): void;
+  onText: (text: string) => void;
   children?: ComponentChildren;
 }) {
   const [drawing, setDrawing] = useState(false);
@@ -160,7 +202,7 @@ export function activityLabel(activity: ActivitySummary): string {
   return `${activity.reference} · ${t(`activity.${activity.kind}`)} · ${activity.organisation}`;
 }
 
-/** A model's name as the server matches it (normaliseName of src/exchange/mapping.ts): ignoring case, spaces and punctuation. */
+/** A model's name as the server matches it (normaliseName of src/names.ts): ignoring case, spaces and punctuation. */
 export function modelKey(name: string): string {
   return name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
 }

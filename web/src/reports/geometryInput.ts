@@ -40,7 +40,7 @@ function wktToGeoJson(text: string): unknown {
   if (!Array.isArray(nested)) return null;
   switch (type) {
     case 'POINT':
-      return { type: 'Point', coordinates: nested[0] };
+      return { type: 'Point', coordinates: nested[0] as Position };
     case 'MULTIPOINT':
       return { type: 'MultiPoint', coordinates: nested.map((p: unknown) => (Array.isArray(p) && Array.isArray(p[0]) ? p[0] : p)) };
     case 'POLYGON':
@@ -102,8 +102,8 @@ function polygonsOf(value: unknown): Position[][][] | string {
   const all: Position[][][] = [];
   for (const geometry of geometriesOf(value)) {
     const object = (geometry ?? {}) as { type?: unknown; coordinates?: unknown };
-    if (object.type === 'Polygon' && Array.isArray(object.coordinates) && object.coordinates.every(isRing)) all.push(object.coordinates as Position[][]);
-    else if (object.type === 'MultiPolygon' && Array.isArray(object.coordinates) && object.coordinates.every((p) => Array.isArray(p) && p.every(isRing))) all.push(...(object.coordinates as Position[][][]));
+    if (object.type === 'Polygon' && Array.isArray(object.coordinates) && object.coordinates.every(isRing)) all.push(object.coordinates);
+    else if (object.type === 'MultiPolygon' && Array.isArray(object.coordinates) && object.coordinates.every((p) => Array.isArray(p) && p.every(isRing))) all.push(...(object.coordinates));
     else return typeName(geometry);
   }
   return all;

@@ -1,5 +1,13 @@
-import type { Queryable } from '../store/db.ts';
-import type { FindCategory, MetalContent } from './find.ts';
+/**
+ * The categories of explosive ordnance, the same words in SQL, TypeScript, the API and exchange
+ * files (a find's and an accident device's category are these).
+ */
+export const FIND_CATEGORIES = ['ap_mine', 'at_mine', 'uxo', 'axo', 'submunition', 'ied'] as const;
+export type FindCategory = (typeof FIND_CATEGORIES)[number];
+
+/** How much metal a model holds, for detection. */export const METAL_CONTENTS = ['minimum', 'low', 'high'] as const;
+export type MetalContent = (typeof METAL_CONTENTS)[number];
+
 
 /**
  * The ordnance catalogue every store starts with: models met in mine action, so that finds,
@@ -54,26 +62,3 @@ export const CATALOGUE: readonly CatalogueModel[] = [
   model('Hand grenade', 'uxo', 'hand grenade', null, 'high', null),
   model('Aircraft bomb', 'uxo', 'aircraft bomb', null, 'high', null),
 ];
-
-/**
- * Adds the catalogue models a store lacks; returns how many. Existing rows (edited by a catalogue
- * editor, or put there by the demo generator) are left as they are, so it is safe to run on every
- * start.
- */
-export async function seedOrdnanceCatalogue(db: Queryable): Promise<number> {
-  const rows = await db.query(
-    `INSERT INTO ordnance_model (name, category, subcategory, explosive_mass_g, metal_content, fuze, notes)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::text[], $7::text[])
-     ON CONFLICT (name) DO NOTHING RETURNING id`,
-    [
-      CATALOGUE.map((m) => m.name),
-      CATALOGUE.map((m) => m.category),
-      CATALOGUE.map((m) => m.subcategory),
-      CATALOGUE.map((m) => m.explosiveMassG),
-      CATALOGUE.map((m) => m.metalContent),
-      CATALOGUE.map((m) => m.fuze),
-      CATALOGUE.map((m) => m.notes),
-    ],
-  );
-  return rows.length;
-}

@@ -8,14 +8,14 @@ import { zipSync } from 'fflate';
 import { type Actor, permissionsOf, type Role } from '../access/permissions.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { seedOrdnanceCatalogue } from '../ops/catalogue.ts';
-import { accidentHandler } from '../ops/handlers.ts';
-import { exportAccidents, type IdentityReader } from './accidentStore.ts';
-import { exportAccidentsToFile } from './exportAccidents.ts';
-import { EXPORT_FORMATS, FILE_EXTENSIONS } from './formats.ts';
-import { type AccidentImportReport, describeAccidentReport, importAccidents } from './importAccidents.ts';
-import { AccidentMapping, parseMappingWith } from './mapping.ts';
-import { describeProblem } from './problems.ts';
+import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
+import { accidentHandler } from './handlers.ts';
+import { exportAccidents, type IdentityReader } from './store.ts';
+import { exportAccidentsToFile } from './export.ts';
+import { EXPORT_FORMATS, FILE_EXTENSIONS } from '../exchange/formats.ts';
+import { type AccidentImportReport, describeAccidentReport, importAccidents } from './import.ts';
+import { AccidentMapping, parseMappingWith } from '../exchange/mapping.ts';
+import { describeProblem } from '../exchange/problems.ts';
 
 /**
  * Accidents with their victims through every format: export, import into an empty database, the

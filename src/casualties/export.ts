@@ -1,13 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { Queryable } from '../store/db.ts';
-import { type AccidentExportFilter, exportAccidents, type ExportAccidentRow, type IdentityReader } from './accidentStore.ts';
-import { type ExportLayout, exportStream, exportToFile, geoPackageStream } from './exportStream.ts';
-import type { ExportFormat } from './formats.ts';
-import type { ColumnType } from './geopackage.ts';
-import type { Progress } from './progress.ts';
+import { type AccidentExportFilter, exportAccidents, type ExportAccidentRow, type IdentityReader } from './store.ts';
+import { type ExportLayout, exportStream, exportToFile, geoPackageStream } from '../exchange/exportStream.ts';
+import type { ExportFormat } from '../exchange/formats.ts';
+import type { ColumnType } from '../exchange/geopackage.ts';
+import type { Progress } from '../exchange/progress.ts';
 
 /** One row per victim (an accident without victims: one row), named as the import reads them. */
-export const ACCIDENT_EXPORT_COLUMNS: readonly (readonly [keyof ExportAccidentRow & string, ColumnType])[] = [
+export const ACCIDENT_EXPORT_COLUMNS: readonly (readonly [keyof ExportAccidentRow, ColumnType])[] = [
   ['reference', 'TEXT'],
   ['occurredOn', 'DATE'],
   ['locationPrecisionM', 'REAL'],
@@ -28,7 +28,7 @@ export const ACCIDENT_EXPORT_COLUMNS: readonly (readonly [keyof ExportAccidentRo
 ];
 
 /** Victims' identifying details: in an export only when the reader may and asked (see exportAccidents). */
-const IDENTITY_COLUMNS: readonly (readonly [keyof ExportAccidentRow & string, ColumnType])[] = [
+const IDENTITY_COLUMNS: readonly (readonly [keyof ExportAccidentRow, ColumnType])[] = [
   ['fullName', 'TEXT'],
   ['dateOfBirth', 'DATE'],
   ['address', 'TEXT'],

@@ -1,4 +1,4 @@
-import { FIND_CATEGORIES } from './find.ts';
+import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 
 /**
  * The code values of accidents and victims, the same words in SQL (migrations/0001_foundation.sql),

@@ -1,7 +1,8 @@
-import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, VICTIM_GROUPS, VICTIM_OUTCOMES, VICTIM_SEXES } from '../ops/accident.ts';
-import { type AccidentField, type AccidentMapping, ACCIDENT_ALIASES, fieldByName, IDENTITY_FIELDS, mapValue } from './mapping.ts';
-import type { Problems } from './problems.ts';
-import { type Catalogue, type CatalogueEntry, codeOf, parseNumber, pastDate, pointOf, type ProblemSink, type SourceFeature } from './validate.ts';
+import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, VICTIM_GROUPS, VICTIM_OUTCOMES, VICTIM_SEXES } from './accident.ts';
+import { type AccidentField, type AccidentMapping, ACCIDENT_ALIASES, fieldByName, IDENTITY_FIELDS, mapValue } from '../exchange/mapping.ts';
+import type { Problems } from '../exchange/problems.ts';
+import type { Catalogue, CatalogueEntry } from '../catalogue/match.ts';
+import { codeOf, parseNumber, pastDate, pointOf, type ProblemSink, type SourceFeature } from '../exchange/validate.ts';
 
 
 /** The fields that describe a victim; a row with none of them is an accident without victims. */

@@ -4,13 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Actor, permissionsOf, type Role } from '../access/permissions.ts';
-import { seedOrdnanceCatalogue } from '../ops/catalogue.ts';
+import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
 import { approveReport, getReport, reportJson, undoApproval, verifyReport } from '../reports/workflow.ts';
 import type { Db } from '../store/db.ts';
+import { openTestStore } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { type Actors, seedActors } from '../../test/support/actors.ts';
-import { reportFindImport } from './findImport.ts';
-import { importFinds } from './importFinds.ts';
+import type { Actors } from '../../test/support/actors.ts';
+import { reportFindImport } from './findFileReport.ts';
+import { importFinds } from './findImporter.ts';
 
 const HEADER = 'externalId,category,ordnanceModel,foundOn,latitude,longitude,organisation,activity';
 
@@ -38,8 +39,7 @@ for (const backend of testBackends()) {
     const count = async (sql: string) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`))[0]!.n;
 
     before(async () => {
-      db = await backend.open();
-      actors = await seedActors(db);
+      ({ db, actors } = await openTestStore(backend));
       await seedOrdnanceCatalogue(db);
       await db.query(
         "INSERT INTO activity (reference, kind, organisation_id, status, source) VALUES ('CLR-A', 'clearance', $1, 'ongoing', 'test'), ('CLR-B', 'clearance', $2, 'ongoing', 'test')",
@@ -60,8 +60,8 @@ for (const backend of testBackends()) {
       assert.equal(report?.state, 'submitted');
       assert.equal(await count("find WHERE external_id LIKE 'R-%'"), 0);
 
-      await verifyReport(db, actor('organisation_manager', 'organisation_manager', actors.organisationA), report!.id, null);
-      const approved = await approveReport(db, national(), report!.id, null);
+      await verifyReport(db, actor('organisation_manager', 'organisation_manager', actors.organisationA), report.id, null);
+      const approved = await approveReport(db, national(), report.id, null);
       const finds = await db.query<{ external_id: string; organisation_id: string | null; report_id: string; activity_id: string | null }>(
         `SELECT f.external_id, f.organisation_id, v.report_id, f.activity_id FROM find f JOIN record_version v ON v.entity_type = 'find' AND v.entity_id = f.id
          WHERE f.external_id LIKE 'R-%' ORDER BY f.external_id`,
@@ -69,14 +69,14 @@ for (const backend of testBackends()) {
       assert.deepEqual(
         finds.map((f) => [f.external_id, f.report_id, f.organisation_id]),
         [
-          ['R-1', report!.id, null],
-          ['R-2', report!.id, actors.organisationA],
-          ['R-3', report!.id, actors.organisationA],
+          ['R-1', report.id, null],
+          ['R-2', report.id, actors.organisationA],
+          ['R-3', report.id, actors.organisationA],
         ],
       );
       const [batch] = await db.query<{ file: string; row_count: number; created: number; organisation_id: string }>('SELECT * FROM find_import WHERE id = $1', [approved.entity_id]);
       assert.deepEqual({ ...batch }, { ...batch, file: 'team-3.csv', row_count: 3, created: 3, organisation_id: actors.organisationA });
-      await assert.rejects(undoApproval(db, national(), report!.id, 'wrong file'), /not changed or undone as a whole/);
+      await assert.rejects(undoApproval(db, national(), report.id, 'wrong file'), /not changed or undone as a whole/);
     });
 
     test('a file with problems sends nothing and lists them like a dry run', async () => {

@@ -2,16 +2,17 @@ import { statSync } from 'node:fs';
 import type { Actor } from '../access/permissions.ts';
 import { writeAudit } from '../access/store.ts';
 import type { Db } from '../store/db.ts';
-import { accidentStagingRow, ACCIDENT_STAGING_COLUMNS, type AccidentMergeCounts, applyAccidentStaging, checkAccidentStaging, createAccidentStaging, resolveAccidentStaging } from './accidentStore.ts';
-import { formatOfFile, type ImportFormat, openSource } from './formats.ts';
-import { describeReport, type ImportReport } from './importFinds.ts';
-import { ACCIDENT_ALIASES, type AccidentField, type AccidentMapping, columnFieldsByName, DEFAULT_ACCIDENT_MAPPING, IDENTITY_FIELDS } from './mapping.ts';
-import { FileProblem, Problems } from './problems.ts';
-import type { Progress } from './progress.ts';
-import type { Source } from './source.ts';
-import { countrySetting, loadCatalogue } from './store.ts';
-import { Catalogue } from './validate.ts';
-import { AccidentRowValidator } from './validateAccident.ts';
+import { accidentStagingRow, ACCIDENT_STAGING_COLUMNS, type AccidentMergeCounts, applyAccidentStaging, checkAccidentStaging, createAccidentStaging, resolveAccidentStaging } from './store.ts';
+import { formatOfFile, type ImportFormat, openSource } from '../exchange/formats.ts';
+import { describeReport, type ImportReport } from '../exchange/findImporter.ts';
+import { ACCIDENT_ALIASES, type AccidentField, type AccidentMapping, columnFieldsByName, DEFAULT_ACCIDENT_MAPPING, IDENTITY_FIELDS } from '../exchange/mapping.ts';
+import { FileProblem, Problems } from '../exchange/problems.ts';
+import type { Progress } from '../exchange/progress.ts';
+import type { Source } from '../exchange/source.ts';
+import { Catalogue } from '../catalogue/match.ts';
+import { loadCatalogue } from '../catalogue/store.ts';
+import { countrySetting } from '../exchange/store.ts';
+import { AccidentRowValidator } from './validate.ts';
 
 export interface AccidentImportOptions {
   /** The file on disk. */

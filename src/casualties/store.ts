@@ -1,9 +1,12 @@
 import type { Actor } from '../access/permissions.ts';
 import { logRestrictedAccess } from '../access/store.ts';
+import { bboxCondition, dateConditions, GEOM, keyset, type ListOptions, page, Where } from '../ops/store.ts';
+import type { EntityState } from '../reports/handlers.ts';
 import type { Queryable } from '../store/db.ts';
-import { type Problems, queryProblems } from './problems.ts';
-import { checkCountry, type Country } from './store.ts';
-import type { AccidentRow } from './validateAccident.ts';
+import type { AccidentPayload } from './rules.ts';
+import { type Problems, queryProblems } from '../exchange/problems.ts';
+import { checkCountry, type Country } from '../exchange/store.ts';
+import type { AccidentRow } from './validate.ts';
 
 /**
  * The SQL of accident imports and exports. As for finds (store.ts), the checked rows stream into
@@ -117,7 +120,7 @@ export async function createAccidentStaging(tx: Queryable): Promise<void> {
 const FIRST_ROWS = '(SELECT DISTINCT ON (reference) * FROM import_accident ORDER BY reference, row_number)';
 
 /** The accident fields a row repeats, as staging column and file field. */
-const ACCIDENT_COLUMNS: readonly (readonly [string, string])[] = [
+const REPEATED_COLUMNS: readonly (readonly [string, string])[] = [
   ['occurred_on', 'occurredOn'],
   ['lon', 'longitude'],
   ['lat', 'latitude'],
@@ -141,7 +144,7 @@ export async function checkAccidentStaging(tx: Queryable, problems: Problems, co
     `SELECT * FROM (
        SELECT s.row_number, s.reference, f.row_number AS first_row, d.fields, count(*) OVER () AS total
        FROM import_accident s JOIN ${FIRST_ROWS} f ON f.reference = s.reference AND f.row_number <> s.row_number
-       CROSS JOIN LATERAL (SELECT array_remove(ARRAY[${ACCIDENT_COLUMNS.map(([c, field]) => `CASE WHEN s.${c} IS DISTINCT FROM f.${c} THEN '${field}' END`).join(', ')}], NULL) AS fields) d
+       CROSS JOIN LATERAL (SELECT array_remove(ARRAY[${REPEATED_COLUMNS.map(([c, field]) => `CASE WHEN s.${c} IS DISTINCT FROM f.${c} THEN '${field}' END`).join(', ')}], NULL) AS fields) d
        WHERE cardinality(d.fields) > 0) t`,
     [],
     (r) => ({
@@ -456,5 +459,156 @@ export async function* exportAccidents(db: Queryable, filter: AccidentExportFilt
     const accidents = new Set(rows.map((r) => r.accidentId)).size;
     if (accidents < ACCIDENT_EXPORT_PAGE) return;
     after = rows.at(-1)!.accidentId;
+  }
+}
+
+// Reads: the accident list and one accident, and victims' identities ----------------------------
+
+export interface AccidentFilter extends ListOptions {
+  deviceCategory?: string | undefined;
+  deminingRelated?: boolean | undefined;
+}
+
+/** Victims without identifying details: those live in victim_identity, read only by victimIdentities. */
+const ACCIDENT_COLUMNS = `x.id, x.reference, x.occurred_on::text AS "occurredOn", ST_AsGeoJSON(x.geom, 15)::json AS geometry,
+  x.location_precision_m AS "locationPrecisionM", x.admin_area_id AS "adminAreaId", x.device_category AS "deviceCategory",
+  x.ordnance_model_id AS "ordnanceModelId", m.name AS "ordnanceModel", x.demining_related AS "deminingRelated",
+  x.activity_id AS "activityId", x.description, x.source, x.version, x.created_at AS "createdAt", x.updated_at AS "updatedAt",
+  (SELECT coalesce(json_agg(json_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'victimGroup', v.victim_group,
+      'activityAtTime', v.activity_at_time, 'injuries', v.injuries, 'displacementStatus', v.displacement_status) ORDER BY v.id), '[]'::json)
+   FROM victim v WHERE v.accident_id = x.id) AS victims`;
+
+const ACCIDENT_FROM = 'accident x LEFT JOIN ordnance_model m ON m.id = x.ordnance_model_id';
+
+export async function listAccidents(db: Queryable, filter: AccidentFilter) {
+  const where = new Where();
+  bboxCondition(where, 'x.geom', filter.bbox);
+  dateConditions(where, 'x.occurred_on', filter);
+  if (filter.organisationId) where.add(`x.activity_id IN (SELECT id FROM activity WHERE organisation_id = ${where.param(filter.organisationId)}::uuid)`);
+  if (filter.deviceCategory) where.add(`x.device_category = ${where.param(filter.deviceCategory)}`);
+  if (filter.deminingRelated !== undefined) where.add(`x.demining_related = ${where.param(filter.deminingRelated)}`);
+  const order = keyset(where, 'x.occurred_on', 'date', 'x.id', filter, true);
+  const rows = await db.query<{ id: string; _key: string }>(`SELECT ${ACCIDENT_COLUMNS}, x.occurred_on::text AS _key FROM ${ACCIDENT_FROM} ${where.sql()} ${order}`, where.params);
+  return page(rows, filter.limit);
+}
+
+export async function getAccident(db: Queryable, id: string) {
+  const [row] = await db.query(`SELECT ${ACCIDENT_COLUMNS} FROM ${ACCIDENT_FROM} WHERE x.id = $1`, [id]);
+  return row;
+}
+
+export interface VictimIdentity {
+  victimId: string;
+  fullName: string | null;
+  dateOfBirth: string | null;
+  address: string | null;
+  contact: string | null;
+}
+
+/** Restricted personal data: the caller checks restricted.read and logs the read. */
+export async function victimIdentities(db: Queryable, victimIds: readonly string[]): Promise<VictimIdentity[]> {
+  if (victimIds.length === 0) return [];
+  return db.query<VictimIdentity>(
+    `SELECT victim_id AS "victimId", full_name AS "fullName", date_of_birth::text AS "dateOfBirth", address, contact
+     FROM victim_identity WHERE victim_id = ANY($1::uuid[])`,
+    [victimIds],
+  );
+}
+
+// Writes of the reports workflow (src/casualties/handlers.ts) -------------------------------------
+
+/** An accident with its victims as its report states it; victims without identities (see rules.ts). */
+export async function readAccidentPayload(tx: Queryable, id: string): Promise<EntityState | null> {
+  const [row] = await tx.query<EntityState>(
+    `SELECT x.version, jsonb_build_object(
+       'reference', x.reference, 'occurredOn', to_char(x.occurred_on, 'YYYY-MM-DD'), 'geometry', ST_AsGeoJSON(x.geom, 15)::jsonb,
+       'locationPrecisionM', x.location_precision_m, 'adminAreaId', x.admin_area_id, 'deviceCategory', x.device_category, 'ordnanceModel', m.name,
+       'deminingRelated', x.demining_related, 'activityId', x.activity_id, 'description', x.description, 'source', x.source,
+       'victims', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'victimGroup', v.victim_group,
+           'activityAtTime', v.activity_at_time, 'injuries', to_jsonb(v.injuries), 'displacementStatus', v.displacement_status) ORDER BY v.created_at, v.id)
+         FROM victim v WHERE v.accident_id = x.id), '[]'::jsonb)) AS payload
+     FROM accident x LEFT JOIN ordnance_model m ON m.id = x.ordnance_model_id WHERE x.id = $1`,
+    [id],
+  );
+  return row ?? null;
+}
+
+/** Another accident that already has this reference, if any. */
+export async function accidentWithReference(tx: Queryable, reference: string, exceptId: string): Promise<string | null> {
+  const [taken] = await tx.query<{ id: string }>('SELECT id FROM accident WHERE reference = $1 AND id <> $2', [reference, exceptId]);
+  return taken?.id ?? null;
+}
+
+/** Which of these victims belong to an accident other than this one. */
+export async function victimsOfOtherAccidents(tx: Queryable, victimIds: readonly string[], accidentId: string): Promise<string[]> {
+  const rows = await tx.query<{ id: string }>('SELECT id FROM victim WHERE id = ANY($1::uuid[]) AND accident_id <> $2', [victimIds, accidentId]);
+  return rows.map((r) => r.id);
+}
+
+/** Victims and their identities go with it (ON DELETE CASCADE). */
+export async function deleteAccident(tx: Queryable, id: string): Promise<void> {
+  await tx.query('DELETE FROM accident WHERE id = $1', [id]);
+}
+
+export interface AccidentWrite {
+  id: string;
+  payload: AccidentPayload;
+  deviceCategory: string | null;
+  ordnanceModelId: string | null;
+  version: number;
+  actorId: string | null;
+}
+
+/** Writes the accident, replaces its victims by the report's (keeping those it names by id) and their identities as the report says. */
+export async function writeAccident(tx: Queryable, write: AccidentWrite): Promise<void> {
+  const { id, payload: accident, actorId } = write;
+  await tx.query(
+    `INSERT INTO accident (id, reference, occurred_on, geom, location_precision_m, admin_area_id, device_category, ordnance_model_id, demining_related,
+       activity_id, description, source, version, created_by, updated_by)
+     VALUES ($1, $2, $3, ${GEOM(4)}, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+     ON CONFLICT (id) DO UPDATE SET reference = EXCLUDED.reference, occurred_on = EXCLUDED.occurred_on, geom = EXCLUDED.geom,
+       location_precision_m = EXCLUDED.location_precision_m, admin_area_id = EXCLUDED.admin_area_id, device_category = EXCLUDED.device_category,
+       ordnance_model_id = EXCLUDED.ordnance_model_id, demining_related = EXCLUDED.demining_related, activity_id = EXCLUDED.activity_id,
+       description = EXCLUDED.description, source = EXCLUDED.source, version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
+    [
+      id,
+      accident.reference,
+      accident.occurredOn,
+      accident.geometry ? JSON.stringify(accident.geometry) : null,
+      accident.locationPrecisionM ?? null,
+      accident.adminAreaId ?? null,
+      write.deviceCategory,
+      write.ordnanceModelId,
+      accident.deminingRelated,
+      accident.activityId ?? null,
+      accident.description ?? null,
+      accident.source,
+      write.version,
+      actorId,
+    ],
+  );
+  const kept = accident.victims.flatMap((v) => (v.id ? [v.id] : []));
+  await tx.query('DELETE FROM victim WHERE accident_id = $1 AND NOT (id = ANY($2::uuid[]))', [id, kept]);
+  for (const victim of accident.victims) {
+    const [row] = await tx.query<{ id: string }>(
+      `INSERT INTO victim (id, accident_id, outcome, sex, age, victim_group, activity_at_time, injuries, displacement_status, created_by, updated_by)
+       VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $10)
+       ON CONFLICT (id) DO UPDATE SET outcome = EXCLUDED.outcome, sex = EXCLUDED.sex, age = EXCLUDED.age, victim_group = EXCLUDED.victim_group,
+         activity_at_time = EXCLUDED.activity_at_time, injuries = EXCLUDED.injuries, displacement_status = EXCLUDED.displacement_status,
+         version = victim.version + 1, updated_at = now(), updated_by = EXCLUDED.updated_by
+       RETURNING id`,
+      [victim.id ?? null, id, victim.outcome, victim.sex ?? null, victim.age ?? null, victim.victimGroup, victim.activityAtTime ?? null, victim.injuries, victim.displacementStatus ?? null, actorId],
+    );
+    if (victim.identity === null) {
+      await tx.query('DELETE FROM victim_identity WHERE victim_id = $1', [row!.id]);
+    } else if (victim.identity) {
+      const identity = victim.identity;
+      await tx.query(
+        `INSERT INTO victim_identity (victim_id, full_name, date_of_birth, address, contact) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (victim_id) DO UPDATE SET full_name = EXCLUDED.full_name, date_of_birth = EXCLUDED.date_of_birth,
+           address = EXCLUDED.address, contact = EXCLUDED.contact`,
+        [row!.id, identity.fullName ?? null, identity.dateOfBirth ?? null, identity.address ?? null, identity.contact ?? null],
+      );
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Random, deriveSeed } from './random.ts';
+import { Random, deriveSeed } from './randomStreams.ts';
 
 function draws(rng: Random, n: number): number[] {
   return Array.from({ length: n }, () => rng.uint32());

@@ -5,12 +5,14 @@ import { type EntityHandler, registerEntityHandler } from '../reports/handlers.t
 import type { ReportRow } from '../reports/store.ts';
 import { createReport } from '../reports/workflow.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { type ImportOptions, type ImportReport, importFinds, stageFinds } from './importFinds.ts';
+import { type ImportOptions, type ImportReport, importFinds, stageFinds } from './findImporter.ts';
 import { DEFAULT_MAPPING } from './mapping.ts';
 import { describeProblem, Problems, queryProblems } from './problems.ts';
 import type { Source } from './source.ts';
-import { applyStaging, countrySetting, loadCatalogue } from './store.ts';
-import { Catalogue, type FindRow, RowValidator } from './validate.ts';
+import { Catalogue } from '../catalogue/match.ts';
+import { loadCatalogue } from '../catalogue/store.ts';
+import { applyStaging, countrySetting } from './store.ts';
+import { type FindRow, RowValidator } from './validate.ts';
 
 /**
  * A file of finds from an organisation that may not write finds directly: its checked rows travel

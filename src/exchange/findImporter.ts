@@ -7,8 +7,10 @@ import { columnFields, DEFAULT_MAPPING, type FindField, type Mapping } from './m
 import { describeProblem, FileProblem, type Problem, Problems } from './problems.ts';
 import type { Progress } from './progress.ts';
 import type { Source } from './source.ts';
-import { analyseStaging, applyStaging, checkStaging, type Country, countrySetting, createStaging, loadCatalogue, type MergeCounts, resolveStaging, STAGING_COLUMNS, stagingRow } from './store.ts';
-import { Catalogue, type FindRow, RowValidator } from './validate.ts';
+import { analyseStaging, applyStaging, checkStaging, type Country, countrySetting, createStaging, type MergeCounts, resolveStaging, STAGING_COLUMNS, stagingRow } from './store.ts';
+import { Catalogue } from '../catalogue/match.ts';
+import { loadCatalogue } from '../catalogue/store.ts';
+import { type FindRow, RowValidator } from './validate.ts';
 
 export interface ImportOptions {
   /** The file on disk. */
