@@ -35,7 +35,7 @@ if (postgresUrl) {
     name: 'postgres',
     store: async () => {
       const database = await createTestDatabase(postgresUrl, true);
-      return { args: ['--database-url', database.url], drop: database.drop };
+      return { args: ['--database-url', database.url], drop: () => database.drop() };
     },
   });
 }

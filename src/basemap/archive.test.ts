@@ -53,7 +53,7 @@ describe('basemap archives made by GDAL, and extracts read back by the pmtiles l
       const at = tileOf(village.at[0], village.at[1], 9);
       const stored = await archive.tile(at.z, at.x, at.y);
       assert.equal(stored?.encoding, 'gzip');
-      const places = decodeTile(gunzipSync(stored!.data)).place!.features;
+      const places = decodeTile(gunzipSync(stored.data)).place!.features;
       const riverbend = places.find((f) => f.properties.name === 'Riverbend');
       assert.equal(riverbend?.properties['name:hy'], 'Ռիվերբենդ');
       assert.equal(riverbend?.properties['name:ru'], 'Ривербенд');

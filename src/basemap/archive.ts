@@ -91,7 +91,7 @@ export class NodeFileSource implements Source {
   async getBytes(offset: number, length: number): Promise<RangeResponse> {
     const buffer = Buffer.allocUnsafe(length);
     const { bytesRead } = await this.handle.read(buffer, 0, length, offset);
-    return { data: buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + bytesRead) as ArrayBuffer };
+    return { data: buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + bytesRead) };
   }
 
   close(): Promise<void> {

@@ -107,7 +107,7 @@ export function basemapCommand(): Command {
     const source = await openBasemap(input);
     const bar = progressBar();
     try {
-      const summary = await extractBasemap(source, output, { area, maxzoom: options.maxzoom, minzoom: options.minzoom, onProgress: bar.update });
+      const summary = await extractBasemap(source, output, { area, maxzoom: options.maxzoom, minzoom: options.minzoom, onProgress: (done, total) => bar.update(done, total) });
       bar.done();
       const mb = (summary.bytes / 2 ** 20).toFixed(1);
       process.stdout.write(

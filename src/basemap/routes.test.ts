@@ -25,11 +25,11 @@ function glyphIds(bytes: Uint8Array): number[] {
   const ids: number[] = [];
   new PbfReader(bytes).readFields((tag, _, stacks) => {
     if (tag !== 1) return;
-    stacks!.readMessage((stackTag, __, stack) => {
+    stacks.readMessage((stackTag, __, stack) => {
       if (stackTag !== 3) return;
       let id = -1;
-      stack!.readMessage((glyphTag, ___, glyph) => {
-        if (glyphTag === 1) id = glyph!.readVarint();
+      stack.readMessage((glyphTag, ___, glyph) => {
+        if (glyphTag === 1) id = glyph.readVarint();
       }, null);
       ids.push(id);
     }, null);
@@ -204,7 +204,7 @@ describe('where the map opens on an empty register', () => {
         assert.equal((await app.inject('/tiles/basemap/style.json')).json().metadata['safeground:bounds'], null, 'no data, no country: the client\'s default');
         await db.query(`INSERT INTO setting (key, value) VALUES ('country', '"Armenia"')`);
         const [west, south, east, north] = (await app.inject('/tiles/basemap/style.json')).json().metadata['safeground:bounds'];
-        assert.ok(west > 43 && west < 44 && east > 46 && east < 47 && south > 38 && north < 41.5, `Armenia's box: ${[west, south, east, north]}`);
+        assert.ok(west > 43 && west < 44 && east > 46 && east < 47 && south > 38 && north < 41.5, `Armenia's box: ${[west, south, east, north].join(', ')}`);
       } finally {
         await app.close();
         await db.close();

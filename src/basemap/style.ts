@@ -55,7 +55,7 @@ function present(layers: LayerSpecification[], vectorLayers: ReadonlySet<string>
  * build left out.
  */
 function protomapsStyle(source: string, lang: string, vectorLayers: ReadonlySet<string>): LayerSpecification[] {
-  return present(protomapsLayers(source, { ...namedFlavor('light'), pois: undefined }, { lang }) as LayerSpecification[], vectorLayers);
+  return present(protomapsLayers(source, { ...namedFlavor('light'), pois: undefined }, { lang }), vectorLayers);
 }
 
 /** A small style for the OpenMapTiles schema: land cover, water, roads, boundaries and place names. */
@@ -141,7 +141,7 @@ function archiveLayers(basemap: ServedBasemap, lang: string): LayerSpecification
       layers = plainStyle(source, lang, archive.vectorLayers);
       break;
   }
-  return layers.map((layer) => ({ ...layer, id: `${source}-${layer.id}` }) as LayerSpecification);
+  return layers.map((layer) => ({ ...layer, id: `${source}-${layer.id}` }));
 }
 
 /** The gazetteer's layers: land and country borders only where no vector basemap draws them. */
@@ -155,7 +155,7 @@ function gazetteerLayers(lang: string, withLand: boolean): LayerSpecification[] 
     filter: ['==', ['get', 'kind'], kind],
     layout: { ...textLayout(lang, size), ...extra },
     paint: halo(colour),
-  } as LayerSpecification);
+  });
   return [
     ...(withLand
       ? ([

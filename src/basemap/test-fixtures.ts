@@ -49,7 +49,7 @@ function countries(): Feature[] {
       const [x, y] = p.split(',').map(Number) as [number, number];
       return x >= w && x <= e && y >= s && y <= n;
     });
-  }) as Feature[];
+  });
 }
 
 function names(v: (typeof VILLAGES)[number]): Record<string, string> {

@@ -87,7 +87,7 @@ for (const backend of testBackends()) {
 
     test('HTTP Basic with the owner’s username and an API token as the password acts as the token', async () => {
       const token = server.actors.tokens.analyst;
-      const body = (await get('/ogc/collections', basic('test_analyst', token))).json() as { collections: { id: string }[] };
+      const body = (await get('/ogc/collections', basic('test_analyst', token))).json<{ collections: { id: string }[] }>();
       assert.equal(body.collections.length, 8, 'the analyst sees every collection');
       assert.equal((await get('/ogc/collections/hazards/items?limit=1', basic('test_analyst', token))).statusCode, 200);
       const someoneElse = await get('/ogc/collections/hazards/items?limit=1', basic('test_field_user', token));
@@ -231,7 +231,7 @@ for (const backend of testBackends()) {
       const [round] = await server.db.query<{ id: string }>('SELECT id::text AS id FROM hazard WHERE estimated_area_m2 = trunc(estimated_area_m2) LIMIT 1');
       assert.ok(round, 'the demo has a hazard with a whole-number area');
       const text = (await get(`/ogc/collections/hazards/items?filter=${encodeURIComponent(`"estimatedAreaM2" IS NOT NULL`)}&limit=10000`)).body;
-      const match = new RegExp(`"id":"${round!.id}".*?"estimatedAreaM2":([^,}]+)`).exec(text);
+      const match = new RegExp(`"id":"${round.id}".*?"estimatedAreaM2":([^,}]+)`).exec(text);
       assert.match(match![1]!, /^\d+\.0$/);
     });
   });

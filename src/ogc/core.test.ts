@@ -62,12 +62,12 @@ for (const backend of testBackends()) {
       const response = await get('/ogc/api', {});
       assert.match(response.headers['content-type'] as string, /^application\/vnd\.oai\.openapi\+json;version=3\.0/);
       type Parameter = { name: string; schema: Record<string, unknown> };
-      const document = response.json() as {
+      const document = response.json<{
         openapi: string;
         servers: { url: string }[];
         paths: Record<string, { get: { parameters: (Parameter | { $ref: string })[] } }>;
         components: { parameters: Record<string, Parameter> };
-      };
+      }>();
       assert.match(document.openapi, /^3\.0\./);
       assert.match(document.servers[0]!.url, /\/ogc$/);
       const resolve = (p: Parameter | { $ref: string }) => ('$ref' in p ? document.components.parameters[p.$ref.replace('#/components/parameters/', '')]! : p);

@@ -182,8 +182,8 @@ for (const backend of testBackends()) {
       const expected = await stored('find', 'geom');
       assert.equal(json.features.length, expected.length);
       assert.equal(checksum(json.features.map((f) => ({ id: String(f.properties.id), geometry: f.geometry }))), checksum(expected));
-      const refused = await run('ogrinfo', ['-ro', '-sql', 'SELECT count(*) FROM public.victim_identity', pg]).catch((error: { stderr: string }) => error);
-      assert.match((refused as { stderr: string }).stderr, /permission denied for table victim_identity/);
+      const refused = await run('ogrinfo', ['-ro', '-sql', 'SELECT count(*) FROM public.victim_identity', pg]).catch((error: unknown) => error as { stderr: string });
+      assert.match((refused).stderr, /permission denied for table victim_identity/);
     });
   });
 }

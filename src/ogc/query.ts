@@ -137,7 +137,7 @@ export function parseCursor(name: 'after' | 'before', text: string, sortby: read
     throw wrong();
   }
   if (!Array.isArray(decoded) || decoded.length !== sortby.length + 1) throw wrong();
-  const id = decoded.at(-1);
+  const id: unknown = decoded.at(-1);
   const values = decoded.slice(0, -1);
   if (typeof id !== 'string' || !UUID.test(id)) throw wrong();
   if (!values.every((value, i) => value === null || VALUE_CHECKS[classOf(sortby[i]!.property)](value))) throw wrong();

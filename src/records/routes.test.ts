@@ -355,7 +355,7 @@ for (const backend of testBackends()) {
       const stamps = [before, after].map((d) => `Audited on ${d.toISOString().slice(0, 10)} at ${d.toISOString().slice(11, 16)} UTC`);
       assert.ok(stamps.some((stamp) => html.includes(stamp)), `no audit date like ${stamps[0]}`);
       const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-      let commit: string | null = null;
+      let commit: string | null;
       try {
         commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: new URL('../..', import.meta.url), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
       } catch {

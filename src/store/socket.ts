@@ -121,7 +121,7 @@ export function statementWords(sql: string): Word[][] | null {
         if (j >= sql.length) return null;
         if (sql[j] === '"' && sql[j + 1] === '"') [text, j] = [`${text}"`, j + 2];
         else if (sql[j] === '"') break;
-        else text += sql[j++];
+        else text += sql[j++]!;
       }
       i = j + 1;
       // A Unicode-escaped identifier may spell anything; it never matches an allowed name.

@@ -196,7 +196,7 @@ for (const backend of testBackends()) {
       assert.ok(ids.has('hazards-sha-outline') && ids.has('hazards-cha-outline') && ids.has('finds-clusters') && ids.has('finds-cluster-counts'));
       const [west, south, east, north] = style.metadata['safeground:bounds'];
       assert.ok(west >= -76 && east <= -74.8 && south >= 6.5 && north <= 7.5, `the style opens at the data: ${style.metadata['safeground:bounds']}`);
-      assert.ok(style.zoom >= 7 && style.zoom <= 10 && Math.abs(style.center[0] - (west + east) / 2) < 1e-9, `centre ${style.center} zoom ${style.zoom}`);
+      assert.ok(style.zoom >= 7 && style.zoom <= 10 && Math.abs(Number(style.center[0]) - (Number(west) + Number(east)) / 2) < 1e-9, `centre ${style.center} zoom ${style.zoom}`);
     });
 
     test('TileJSON bounds grow to take in new data', async () => {

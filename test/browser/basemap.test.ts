@@ -110,7 +110,7 @@ for (const backend of testBackends()) {
         `SELECT ST_XMin(e) AS west, ST_YMin(e) AS south, ST_XMax(e) AS east, ST_YMax(e) AS north
          FROM (SELECT ST_Extent(g) AS e FROM (SELECT geom AS g FROM hazard UNION ALL SELECT geom FROM find UNION ALL SELECT geom FROM accident) d) x`,
       );
-      assert.ok(west <= data!.west && east >= data!.east && south <= data!.south && north >= data!.north, `the view ${opened.bounds} holds the data ${Object.values(data!)}`);
+      assert.ok(west <= data!.west && east >= data!.east && south <= data!.south && north >= data!.north, `the view ${opened.bounds.join(', ')} holds the data ${Object.values(data!).join(', ')}`);
       assert.ok(east - west < 5 && opened.zoom >= 6, `and not much more: zoom ${opened.zoom}`);
 
       const counts = await waitForRendered(page, ['finds-cluster-counts']);
@@ -164,7 +164,7 @@ for (const backend of testBackends()) {
       await page.reload();
       await settle(page);
       const back = await view(page);
-      assert.ok(Math.abs(back.center[0] - left.center[0]) < 1e-6 && Math.abs(back.center[1] - left.center[1]) < 1e-6 && Math.abs(back.zoom - left.zoom) < 1e-6, `reopened at ${back.center} z${back.zoom}, left at ${left.center} z${left.zoom}`);
+      assert.ok(Math.abs(back.center[0] - left.center[0]) < 1e-6 && Math.abs(back.center[1] - left.center[1]) < 1e-6 && Math.abs(back.zoom - left.zoom) < 1e-6, `reopened at ${back.center.join(', ')} z${back.zoom}, left at ${left.center.join(', ')} z${left.zoom}`);
 
       await page.getByRole('button', { name: 'Sign out' }).click();
       await signIn(page, 'analyst.two');
@@ -179,7 +179,7 @@ for (const backend of testBackends()) {
       const found = await view(page);
       const [settlement] = await h.db.query<{ lon: number; lat: number }>('SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM settlement WHERE id = $1', [settlementId]);
       assert.ok(found.zoom > other.zoom + 2, `zoomed in to the place found (z${found.zoom})`);
-      assert.ok(Math.abs(found.center[0] - settlement!.lon) < 0.01 && Math.abs(found.center[1] - settlement!.lat) < 0.01, `centred on it: ${found.center}`);
+      assert.ok(Math.abs(found.center[0] - settlement!.lon) < 0.01 && Math.abs(found.center[1] - settlement!.lat) < 0.01, `centred on it: ${found.center.join(', ')}`);
       await page.close();
     });
 

@@ -79,22 +79,24 @@ async function main(): Promise<void> {
     .filter((cp) => cp >= 0x20 && (armenian.has(cp) || latin.has(cp)))
     .map((cp) => ({ cp, font: armenian.has(cp) && (cp >= 0x530 || !latin.has(cp)) ? 'armenian' : 'latin' }));
 
-  const tinySdf = readFileSync(fileURLToPath(import.meta.resolve('@mapbox/tiny-sdf')), 'utf8').replace('export default class TinySDF', 'class TinySDF');
+  const tinySdf = readFileSync(fileURLToPath(import.meta.resolve('@mapbox/tiny-sdf')), 'utf8').replace('export default class TinySDF', 'globalThis.TinySDF = class TinySDF');
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
   try {
     const page = await browser.newPage();
     await page.setContent('<!doctype html><title>glyphs</title>');
+    await page.addScriptTag({ content: tinySdf });
     const fonts = Object.fromEntries(Object.entries(FONTS).map(([name, path]) => [name, readFileSync(path).toString('base64')]));
     const glyphs = await page.evaluate(
-      async ({ source, fonts, jobs, sdf, ascender }) => {
+      async ({ fonts, jobs, sdf, ascender }) => {
         // This runs in the page: the DOM's types are not Node's.
         const page = globalThis as unknown as { FontFace: new (family: string, data: Uint8Array) => { load(): Promise<unknown> }; document: { fonts: { add(face: unknown): void } } };
         for (const [name, data] of Object.entries(fonts)) {
           const face = new page.FontFace(`sg-${name}`, Uint8Array.from(atob(data), (c) => c.charCodeAt(0)));
           page.document.fonts.add(await face.load());
         }
-        const TinySDF = new Function(`${source}; return TinySDF;`)();
-        const drawers: Record<string, { draw(c: string): { data: Uint8ClampedArray; glyphWidth: number; glyphHeight: number; glyphTop: number; glyphLeft: number; glyphAdvance: number } }> = {};
+        type Drawer = { draw(c: string): { data: Uint8ClampedArray; glyphWidth: number; glyphHeight: number; glyphTop: number; glyphLeft: number; glyphAdvance: number } };
+        const { TinySDF } = globalThis as unknown as { TinySDF: new (options: object) => Drawer };
+        const drawers: Record<string, Drawer> = {};
         for (const name of Object.keys(fonts)) drawers[name] = new TinySDF({ ...sdf, fontFamily: `sg-${name}` });
         return jobs.map(({ cp, font }) => {
           const g = drawers[font]!.draw(String.fromCodePoint(cp));
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
           };
         });
       },
-      { source: tinySdf, fonts, jobs, sdf: SDF, ascender: ASCENDER },
+      { fonts, jobs, sdf: SDF, ascender: ASCENDER },
     );
     rmSync(OUT, { recursive: true, force: true });
     mkdirSync(OUT, { recursive: true });
