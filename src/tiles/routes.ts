@@ -11,9 +11,9 @@ import { assertTile, MAX_ZOOM } from './grid.ts';
 import { TILE_LAYER, TILE_LAYERS, type TileLayerName } from './layers.ts';
 import { layerAudience, readableLayers } from './publish.ts';
 import { defaultStyle, tileJson } from './tilejson.ts';
-import { basemapRoutes, LanguageQuery, startBounds } from '../basemap/routes.ts';
-import { basemapsOf } from '../basemap/served.ts';
-import { backgroundStyle } from '../basemap/style.ts';
+import { basemapRoutes, LanguageQuery, startBounds } from './basemap/routes.ts';
+import { basemapsOf } from './basemap/served.ts';
+import { backgroundStyle } from './basemap/style.ts';
 
 export const MVT_MEDIA_TYPE = 'application/vnd.mapbox-vector-tile';
 

@@ -4,8 +4,8 @@
  * URL alone. Colours are from the Okabe–Ito palette, told apart with colour-blindness; where a
  * difference matters most (SHA vs CHA) it is also drawn as dashed vs solid.
  */
-import type { BackgroundStyle } from '../basemap/style.ts';
-import { FONT } from '../basemap/glyphs.ts';
+import type { BackgroundStyle } from './basemap/style.ts';
+import { FONT } from './basemap/glyphs.ts';
 import type { Box } from './cache.ts';
 import { CLUSTER_BELOW_ZOOM, TILE_LAYER, type TileLayerName } from './layers.ts';
 

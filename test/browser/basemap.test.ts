@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { closeBasemaps, openBasemaps, serveBasemaps } from '../../src/basemap/served.ts';
-import type { ServedBasemap } from '../../src/basemap/style.ts';
-import { openBasemap } from '../../src/basemap/archive.ts';
-import { extractBasemap } from '../../src/basemap/extract.ts';
-import { openMapTilesFixture, protomapsFixture, VILLAGES } from '../../src/basemap/test-fixtures.ts';
+import { closeBasemaps, openBasemaps, serveBasemaps } from '../../src/tiles/basemap/served.ts';
+import type { ServedBasemap } from '../../src/tiles/basemap/style.ts';
+import { openBasemap } from '../../src/tiles/basemap/archive.ts';
+import { extractBasemap } from '../../src/tiles/basemap/extract.ts';
+import { openMapTilesFixture, protomapsFixture, VILLAGES } from '../../src/tiles/basemap/test-fixtures.ts';
 import { testBackends } from '../support/backends.ts';
 import { fitMap, type Harness, SCREENSHOTS, signIn, startHarness, waitForRendered } from './harness.ts';
 

@@ -5,7 +5,7 @@
  * Cyrillic, Armenian and punctuation.
  *
  *   apt-get install fonts-noto-core chromium
- *   node --import tsx src/basemap/glyphs/generate.ts
+ *   node --import tsx src/tiles/basemap/glyphs/generate.ts
  *
  * Rasterising is TinySDF's (@mapbox/tiny-sdf, what MapLibre itself uses for glyphs it draws
  * locally), run in Chromium because it draws with a 2D canvas; each font is loaded by its own

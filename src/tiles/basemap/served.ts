@@ -7,7 +7,7 @@
  */
 import { basename, delimiter, extname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../errors.ts';
 import { openBasemap } from './archive.ts';
 import { GAZETTEER, type ServedBasemap } from './style.ts';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PMTiles, tileIdToZxy, zxyToTileId } from 'pmtiles';
-import { decodeTile, tileOf } from '../tiles/test-helpers.ts';
+import { decodeTile, tileOf } from '../test-helpers.ts';
 import { type BasemapArchive, NodeFileSource, openBasemap } from './archive.ts';
 import { extractBasemap } from './extract.ts';
 import { buildDirectories, PmtilesWriter, TileType, Compression } from './pmtilesWriter.ts';

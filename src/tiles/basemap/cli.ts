@@ -5,9 +5,9 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import type { MultiPolygon, Polygon } from 'geojson';
-import { UserError } from '../errors.ts';
-import type { Db } from '../store/db.ts';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { UserError } from '../../errors.ts';
+import type { Db } from '../../store/db.ts';
+import { type StoreOptions, storeOptions, withStore } from '../../cli/store.ts';
 import { openBasemap } from './archive.ts';
 import { type Bbox, type ExtractArea, extractBasemap } from './extract.ts';
 

@@ -6,8 +6,8 @@
  * name with its language and kind (`names`), so the map labels a place in the interface language
  * and falls back without preferring any party's name of its own accord.
  */
-import type { LayerQuery, RenderedLayer, TileSource } from '../tiles/layers.ts';
-import { BUFFER, EXTENT, tileWidth } from '../tiles/grid.ts';
+import type { LayerQuery, RenderedLayer, TileSource } from '../layers.ts';
+import { BUFFER, EXTENT, tileWidth } from '../grid.ts';
 
 /** The interface languages: each gets a `name:xx` attribute. */
 export const LABEL_LANGUAGES = ['en', 'az', 'hy', 'ru', 'uk', 'es'] as const;

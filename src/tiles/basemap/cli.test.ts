@@ -4,11 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tileOf } from '../tiles/test-helpers.ts';
+import { tileOf } from '../test-helpers.ts';
 import { openBasemap } from './archive.ts';
 import { openMapTilesFixture } from './test-fixtures.ts';
 
-const bin = new URL('../../bin/safeground.js', import.meta.url).pathname;
+const bin = new URL('../../../bin/safeground.js', import.meta.url).pathname;
 
 function run(args: string[]) {
   const { DATABASE_URL: _ignored, SAFEGROUND_BASEMAP: _none, ...env } = process.env;

@@ -9,7 +9,7 @@ import { basename, extname } from 'node:path';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { Compression, PMTiles, SharedPromiseCache, TileType, type RangeResponse, type Source } from 'pmtiles';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../errors.ts';
 
 export type TileFormat = 'mvt' | 'png' | 'jpg' | 'webp';
 
