@@ -127,11 +127,17 @@ const EXPECTED: Record<string, Audience> = {
   'GET /tiles/style.json': 'everyone',
   'GET /api/places': 'everyone',
   'GET /api/risk/grid': 'internal',
+  'GET /tiles/basemap/style.json': 'everyone',
+  'GET /tiles/basemap/gazetteer/{z}/{x}/{y}.mvt': 'everyone',
+  'GET /tiles/basemap/gazetteer.json': 'everyone',
+  'GET /tiles/basemap/{name}.json': 'everyone',
+  'GET /tiles/basemap/{name}/{z}/{x}/{y}': 'everyone',
+  'GET /tiles/fonts/{fontstack}/{range}.pbf': 'everyone',
 };
 /** Operational collections are internal; the gazetteer's are public. */
 for (const collection of ['hazards', 'release-products', 'finds', 'activities', 'minefield-records', 'accidents', 'settlements', 'administrative-areas']) {
   const audience: Audience = collection === 'settlements' || collection === 'administrative-areas' ? 'everyone' : 'internal';
-  for (const tail of ['', '/items', '/items/{featureId}', '/queryables']) EXPECTED[`GET /ogc/collections/${collection}${tail}`] = audience;
+  for (const tail of ['', '/items', '/items/{featureId}', '/queryables', '/sortables', '/schema']) EXPECTED[`GET /ogc/collections/${collection}${tail}`] = audience;
 }
 
 /** The roles expected to reach a route, or undefined for a route this file does not know. */
