@@ -1,5 +1,5 @@
 /**
- * The database road for GIS staff: the `gis` views (migrations/0024_gis_views.sql) read with a
+ * The database road for GIS staff: the `gis` views (migrations/0022_gis_views.sql) read with a
  * read-only role, on PostgreSQL through a login role (`safeground gis-role create`), on the
  * embedded store through its PostgreSQL wire socket (`safeground serve --pg-port`), where GIS
  * users sign in with their username and an API token, as on the OGC API.

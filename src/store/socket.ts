@@ -13,7 +13,7 @@
  *
  * - on entry, as the store's owner: the client's session settings are put back, transactions
  *   default to read-only, and SET SESSION AUTHORIZATION makes the session the NOLOGIN role that may
- *   only SELECT the `gis` views (migrations/0024_gis_views.sql);
+ *   only SELECT the `gis` views (migrations/0022_gis_views.sql);
  * - every statement is checked first (statementProblem): only reading statements, transaction
  *   control, cursors and a short list of SET parameters pass. That matters because the backend
  *   runs as a superuser that the session role could otherwise switch back to (SET SESSION

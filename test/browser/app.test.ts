@@ -488,9 +488,10 @@ for (const backend of testBackends()) {
       assert.match((await table.locator('caption').textContent()) ?? '', new RegExp(`Share of ${mines.toLocaleString('en-GB')} found mines`));
       const shown = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
       const percent = new Intl.NumberFormat('en-GB', { style: 'percent', maximumFractionDigits: 1 });
+      const count = new Intl.NumberFormat('en-GB');
       assert.deepEqual(
         shown.map(([tau, asRecorded]) => [tau, asRecorded]),
-        curve.map((c) => [`${c.tau} m`, percent.format(c.near / mines)]),
+        curve.map((c) => [`${c.tau} m`, `${percent.format(c.near / mines)} (${count.format(c.near)} of ${count.format(mines)})`]),
       );
       await page.close();
     });

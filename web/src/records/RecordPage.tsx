@@ -7,6 +7,7 @@ import { useLoad } from '../data.ts';
 import { bbox, type Feature, type FeatureCollection, type Geometry, type Position } from '../geojson.ts';
 import { formatArea, formatDate, formatDegrees, formatNumber, formatPercent, t } from '../i18n/index.ts';
 import { href } from '../router.ts';
+import { type Count, shareOf } from './share.ts';
 import type { Find, Page } from '../types.ts';
 import { Show, Sketch, type SketchLayer } from '../ui.tsx';
 
@@ -25,8 +26,6 @@ interface Share {
   of: number;
   share: number | null;
 }
-
-type Count = Omit<Share, 'toleranceM'>;
 
 interface Audit {
   method: string;
@@ -50,10 +49,6 @@ interface Audit {
   parameters: { maxShiftM: number };
 }
 
-/** A share with the counts it is made of, so that the figure can be checked. */
-function shareOf(s: Count | undefined): string {
-  return s === undefined || s.share === null ? '—' : t('records.shareOf', { share: formatPercent(s.share), count: formatNumber(s.count), of: formatNumber(s.of) });
-}
 
 const METRES_PER_DEGREE = 111_320;
 

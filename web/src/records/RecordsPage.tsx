@@ -3,6 +3,7 @@ import { api } from '../api.ts';
 import { useLoad } from '../data.ts';
 import { formatArea, formatDate, formatNumber, formatPercent, t } from '../i18n/index.ts';
 import { href } from '../router.ts';
+import { type Count, shareOf } from './share.ts';
 import { Show } from '../ui.tsx';
 
 interface RecordListing {
@@ -15,12 +16,6 @@ interface RecordListing {
   minePositions: number;
   perimeterAreaM2: number | null;
   reconstructionErrors: number;
-}
-
-interface Count {
-  count: number;
-  of: number;
-  share: number | null;
 }
 
 interface AuditSummary {
