@@ -5,7 +5,7 @@
 import { api, query } from '../api.ts';
 import { useLoad } from '../data.ts';
 import { bbox, type Feature, type FeatureCollection, type Geometry, type Position } from '../geojson.ts';
-import { formatArea, formatDate, formatDegrees, formatNumber, formatPercent, t } from '../i18n/index.ts';
+import { formatArea, formatDate, formatDegrees, formatNumber, t } from '../i18n/index.ts';
 import { href } from '../router.ts';
 import { type Count, shareOf } from './share.ts';
 import type { Find, Page } from '../types.ts';

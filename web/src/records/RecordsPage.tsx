@@ -1,7 +1,7 @@
 /** Minefield records, with the pooled accuracy audit of their handover batches. */
 import { api } from '../api.ts';
 import { useLoad } from '../data.ts';
-import { formatArea, formatDate, formatNumber, formatPercent, t } from '../i18n/index.ts';
+import { formatArea, formatDate, formatNumber, t } from '../i18n/index.ts';
 import { href } from '../router.ts';
 import { type Count, shareOf } from './share.ts';
 import { Show } from '../ui.tsx';
@@ -37,10 +37,6 @@ interface BatchAudit {
   toleranceM: number;
   records: AuditSummary[];
   batches: BatchSummary[];
-}
-
-function shareOf(s: Count | undefined): string {
-  return s === undefined || s.share === null ? '—' : t('records.shareOf', { share: formatPercent(s.share), count: formatNumber(s.count), of: formatNumber(s.of) });
 }
 
 export function RecordsPage() {
