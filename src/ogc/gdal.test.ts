@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,6 +145,25 @@ for (const backend of testBackends()) {
       assert.equal(records.features.length, expectedRecords.length);
       assert.equal(checksum(records.features), checksum(expectedRecords));
       assert.equal(typeof finds.features[0]!.properties.foundOn, 'string');
+    });
+
+    test('the finds collection’s enclosure link is every find as one GeoPackage, the same points as the database', async () => {
+      const port = (server.app.server.address() as AddressInfo).port;
+      const basic = `Basic ${Buffer.from(`test_analyst:${token}`).toString('base64')}`;
+      const collection = (await (await fetch(`http://127.0.0.1:${port}/ogc/collections/finds`, { headers: { authorization: basic } })).json()) as { links: { rel: string; href: string; type: string }[] };
+      const enclosure = collection.links.find((l) => l.rel === 'enclosure');
+      assert.equal(enclosure?.type, 'application/geopackage+sqlite3');
+      const response = await fetch(enclosure.href, { headers: { authorization: basic } });
+      assert.equal(response.status, 200);
+      const file = join(folder, 'finds-enclosure.gpkg');
+      await writeFile(file, Buffer.from(await response.arrayBuffer()));
+      const copy = join(folder, 'finds-enclosure.geojson');
+      await run('ogr2ogr', ['-f', 'GeoJSON', copy, file, 'finds']);
+      const read = JSON.parse(await readFile(copy, 'utf8')) as { features: { geometry: Geometry }[] };
+      const points = (features: { geometry: Geometry | null }[]) => checksum(features.map((f) => ({ id: '', geometry: f.geometry })));
+      const expected = await stored('find', 'geom');
+      assert.equal(read.features.length, expected.length);
+      assert.equal(points(read.features), points(expected));
     });
 
     test('a spatial filter (-spat) is sent as bbox and selects what PostGIS does', async () => {

@@ -146,6 +146,7 @@ function collectionJson(request: FastifyRequest, collection: Collection, all: Ma
       { href: `${base}/queryables`, rel: REL_QUERYABLES, type: SCHEMA, title: `What ${collection.title.toLowerCase()} can be filtered on` },
       { href: `${base}/sortables`, rel: REL_SORTABLES, type: SCHEMA, title: `What ${collection.title.toLowerCase()} can be sorted by` },
       { href: `${base}/schema`, rel: REL_SCHEMA, type: SCHEMA, title: `The properties of ${collection.title.toLowerCase()} and their types` },
+      ...(collection.enclosure ? [{ href: `${origin(request)}${collection.enclosure.path}`, rel: 'enclosure', type: collection.enclosure.type, title: collection.enclosure.title }] : []),
     ],
   };
 }
