@@ -4,10 +4,10 @@
  * keyset paging, property selection, CQL2 JSON, CASEI and ACCENTI, and the schemas QGIS reads.
  * Expected figures come from SQL written here, not from the code under test.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testBackends } from '../../test/support/backends.ts';
-import { type DemoServer, demoServer, type Link, linkOf, pathOf } from './test-support.ts';
+import { demoSuite, type Link, linkOf, pathOf } from './test-support.ts';
 
 interface Page {
   numberMatched?: number;
@@ -20,15 +20,8 @@ const basic = (username: string, password: string) => ({ authorization: `Basic $
 
 for (const backend of testBackends()) {
   describe(`OGC API – Features for desktop clients on ${backend.name}`, () => {
-    let server: DemoServer;
-    let analyst: { authorization: string };
-    before(async () => {
-      server = await demoServer(backend);
-      analyst = server.actors.auth('analyst');
-    });
-    after(() => server.close());
-
-    const get = (url: string, headers: Record<string, string> = analyst) => server.app.inject({ method: 'GET', url, headers });
+    const demo = demoSuite(backend);
+    const get = demo.get;
     const page = async (url: string): Promise<Page> => {
       const response = await get(url);
       assert.equal(response.statusCode, 200, `${url}: ${response.body}`);
@@ -47,7 +40,7 @@ for (const backend of testBackends()) {
       }
       return { ids, pages };
     };
-    const ids = async (sql: string, params: unknown[] = []) => (await server.db.query<{ id: string }>(`SELECT t.id::text AS id FROM ${sql}`, params)).map((r) => r.id);
+    const ids = async (sql: string, params: unknown[] = []) => (await demo.server.db.query<{ id: string }>(`SELECT t.id::text AS id FROM ${sql}`, params)).map((r) => r.id);
 
     test('a trailing slash reaches the same resource (OWSLib and QGIS add one)', async () => {
       for (const path of ['/ogc', '/ogc/collections', '/ogc/conformance', '/ogc/collections/hazards']) {
@@ -59,20 +52,20 @@ for (const backend of testBackends()) {
     });
 
     test('a method a path does not take is 405 with Allow; OPTIONS lists them; unknown paths stay 404', async () => {
-      const post = await server.app.inject({ method: 'POST', url: '/ogc/collections/finds/items', headers: { ...analyst, 'content-type': 'application/json' }, payload: '{}' });
+      const post = await demo.server.app.inject({ method: 'POST', url: '/ogc/collections/finds/items', headers: { ...demo.analyst, 'content-type': 'application/json' }, payload: '{}' });
       assert.equal(post.statusCode, 405);
       assert.equal(post.headers.allow, 'GET, HEAD');
       assert.match(post.json().error.message, /POST \/ogc\/collections\/finds\/items is not allowed; use GET, HEAD/);
-      const del = await server.app.inject({ method: 'DELETE', url: '/ogc/collections/hazards/items', headers: analyst });
+      const del = await demo.server.app.inject({ method: 'DELETE', url: '/ogc/collections/hazards/items', headers: demo.analyst });
       assert.equal(del.statusCode, 405);
       assert.equal(del.headers.allow, 'GET, HEAD, POST');
-      assert.equal((await server.app.inject({ method: 'PUT', url: '/ogc/', headers: analyst })).headers.allow, 'GET, HEAD');
-      const options = await server.app.inject({ method: 'OPTIONS', url: '/ogc/collections/hazards/items' });
+      assert.equal((await demo.server.app.inject({ method: 'PUT', url: '/ogc/', headers: demo.analyst })).headers.allow, 'GET, HEAD');
+      const options = await demo.server.app.inject({ method: 'OPTIONS', url: '/ogc/collections/hazards/items' });
       assert.equal(options.statusCode, 204);
       assert.equal(options.headers.allow, 'GET, HEAD, POST, OPTIONS');
-      const readOnly = await server.app.inject({ method: 'OPTIONS', url: '/ogc/collections/finds/items/00000000-0000-4000-8000-000000000000' });
+      const readOnly = await demo.server.app.inject({ method: 'OPTIONS', url: '/ogc/collections/finds/items/00000000-0000-4000-8000-000000000000' });
       assert.equal(readOnly.headers.allow, 'GET, HEAD, OPTIONS');
-      assert.equal((await server.app.inject({ method: 'POST', url: '/ogc/collections/nothing/items' })).statusCode, 404);
+      assert.equal((await demo.server.app.inject({ method: 'POST', url: '/ogc/collections/nothing/items' })).statusCode, 404);
     });
 
     test('401s say how to authenticate: Basic or Bearer on the OGC API, Bearer elsewhere', async () => {
@@ -86,9 +79,9 @@ for (const backend of testBackends()) {
     });
 
     test('HTTP Basic with the owner’s username and an API token as the password acts as the token', async () => {
-      const token = server.actors.tokens.analyst;
+      const token = demo.server.actors.tokens.analyst;
       const body = (await get('/ogc/collections', basic('test_analyst', token))).json<{ collections: { id: string }[] }>();
-      assert.equal(body.collections.length, 8, 'the analyst sees every collection');
+      assert.equal(body.collections.length, 8, 'the demo.analyst sees every collection');
       assert.equal((await get('/ogc/collections/hazards/items?limit=1', basic('test_analyst', token))).statusCode, 200);
       const someoneElse = await get('/ogc/collections/hazards/items?limit=1', basic('test_field_user', token));
       assert.equal(someoneElse.statusCode, 401);
@@ -107,8 +100,8 @@ for (const backend of testBackends()) {
         geometry: { type: 'Polygon', coordinates: [[[-75.3, 6.9], [-75.29, 6.9], [-75.29, 6.91], [-75.3, 6.9]]] },
         properties: { reference: 'QGIS-BASIC-1', kind: 'sha', status: 'active', source: 'QGIS' },
       };
-      const headers = { ...basic('test_field_user', server.actors.tokens.field_user), 'content-type': 'application/geo+json' };
-      const post = (extra: Record<string, string>) => server.app.inject({ method: 'POST', url: '/ogc/collections/hazards/items', headers: { ...headers, ...extra }, payload: JSON.stringify(feature) });
+      const headers = { ...basic('test_field_user', demo.server.actors.tokens.field_user), 'content-type': 'application/geo+json' };
+      const post = (extra: Record<string, string>) => demo.server.app.inject({ method: 'POST', url: '/ogc/collections/hazards/items', headers: { ...headers, ...extra }, payload: JSON.stringify(feature) });
       assert.equal((await post({})).statusCode, 202);
       const crossSite = await post({ origin: 'https://elsewhere.example', 'sec-fetch-site': 'cross-site' });
       assert.equal(crossSite.statusCode, 403);
@@ -123,7 +116,7 @@ for (const backend of testBackends()) {
         ['hazards', 'releaseDate', 'hazard t ORDER BY release_date ASC NULLS LAST, t.id', 30],
         ['hazards', '-releaseDate,+kind', 'hazard t ORDER BY release_date DESC NULLS FIRST, kind ASC NULLS LAST, t.id', 30],
       ];
-      const [nulls] = await server.db.query<{ n: number; released: number }>('SELECT count(*) FILTER (WHERE release_date IS NULL)::int AS n, count(release_date)::int AS released FROM hazard');
+      const [nulls] = await demo.server.db.query<{ n: number; released: number }>('SELECT count(*) FILTER (WHERE release_date IS NULL)::int AS n, count(release_date)::int AS released FROM hazard');
       assert.ok(nulls!.n > 60 && nulls!.released > 60, 'hazards with and without a release date span pages, so null ordering is tested');
       for (const [collection, sortby, sql, limit] of cases) {
         const expected = await ids(sql);
@@ -182,14 +175,14 @@ for (const backend of testBackends()) {
     });
 
     test('CASEI and ACCENTI compare without case and accents, as the same folding in JavaScript does', async () => {
-      const references = await server.db.query<{ reference: string }>('SELECT reference FROM hazard ORDER BY reference LIMIT 1');
+      const references = await demo.server.db.query<{ reference: string }>('SELECT reference FROM hazard ORDER BY reference LIMIT 1');
       const lower = references[0]!.reference.toLowerCase();
       assert.notEqual(lower, references[0]!.reference);
       assert.equal((await page(`/ogc/collections/hazards/items?filter=${encodeURIComponent(`reference = '${lower}'`)}`)).numberMatched, 0);
       assert.equal((await page(`/ogc/collections/hazards/items?filter=${encodeURIComponent(`CASEI(reference) = CASEI('${lower}')`)}`)).numberMatched, 1);
-      await server.db.query(`INSERT INTO setting (key, value) VALUES ('display_language', '"es"')`);
+      await demo.server.db.query(`INSERT INTO setting (key, value) VALUES ('display_language', '"es"')`);
       try {
-        const names = await server.db.query<{ name: string }>("SELECT name FROM place_name WHERE language = 'es' AND admin_area_id IS NOT NULL");
+        const names = await demo.server.db.query<{ name: string }>("SELECT name FROM place_name WHERE language = 'es' AND admin_area_id IS NOT NULL");
         const folded = (text: string) => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
         const wanted = 'region demo 1';
         const expected = names.filter((n) => folded(n.name) === wanted).length;
@@ -199,7 +192,7 @@ for (const backend of testBackends()) {
         assert.equal(await matched(`CASEI(name) = '${wanted}'`), 0, 'case alone does not fold the accent');
         assert.equal(await matched(`ACCENTI(CASEI(name)) LIKE 'region demo %'`), names.filter((n) => folded(n.name).startsWith('region demo ')).length);
       } finally {
-        await server.db.query("DELETE FROM setting WHERE key = 'display_language'");
+        await demo.server.db.query("DELETE FROM setting WHERE key = 'display_language'");
       }
       const wrongType = await get(`/ogc/collections/finds/items?filter=${encodeURIComponent('CASEI(depthCm) = 1')}`);
       assert.equal(wrongType.statusCode, 400);
@@ -208,7 +201,7 @@ for (const backend of testBackends()) {
     test('queryables list the values of enumerated properties; the Part 5 schema gives every property its type', async () => {
       const queryables = (await get('/ogc/collections/finds/queryables')).json();
       assert.deepEqual(queryables.properties.category.enum, ['ap_mine', 'at_mine', 'uxo', 'axo', 'submunition', 'ied']);
-      const [categories] = await server.db.query<{ values: string[] }>('SELECT array_agg(DISTINCT category) AS values FROM find');
+      const [categories] = await demo.server.db.query<{ values: string[] }>('SELECT array_agg(DISTINCT category) AS values FROM find');
       assert.ok(categories!.values.every((c) => queryables.properties.category.enum.includes(c)), 'every stored category is listed');
       const collection = (await get('/ogc/collections/hazards')).json();
       const schemaLink = collection.links.find((l: Link) => l.rel === 'http://www.opengis.net/def/rel/ogc/1.0/schema');
@@ -228,7 +221,7 @@ for (const backend of testBackends()) {
     });
 
     test('a round area keeps its decimal point, so clients that guess types from the first features make it a real number', async () => {
-      const [round] = await server.db.query<{ id: string }>('SELECT id::text AS id FROM hazard WHERE estimated_area_m2 = trunc(estimated_area_m2) LIMIT 1');
+      const [round] = await demo.server.db.query<{ id: string }>('SELECT id::text AS id FROM hazard WHERE estimated_area_m2 = trunc(estimated_area_m2) LIMIT 1');
       assert.ok(round, 'the demo has a hazard with a whole-number area');
       const text = (await get(`/ogc/collections/hazards/items?filter=${encodeURIComponent(`"estimatedAreaM2" IS NOT NULL`)}&limit=10000`)).body;
       const match = new RegExp(`"id":"${round.id}".*?"estimatedAreaM2":([^,}]+)`).exec(text);

@@ -3,11 +3,11 @@
  * requirement group of the abstract test suite, against the small demo dataset, on every backend.
  * Expected figures come from the database directly, not from the code under test.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testBackends } from '../../test/support/backends.ts';
 import { CONFORMANCE, DEFAULT_LIMIT, MAX_LIMIT } from './routes.ts';
-import { type DemoServer, demoServer, type Link, linkOf, pathOf } from './test-support.ts';
+import { demoSuite, type Link, linkOf, pathOf } from './test-support.ts';
 
 const COLLECTION_IDS = ['hazards', 'release-products', 'finds', 'activities', 'minefield-records', 'accidents', 'settlements', 'administrative-areas'];
 
@@ -22,22 +22,15 @@ interface FeatureCollection {
 
 for (const backend of testBackends()) {
   describe(`OGC API – Features core on ${backend.name}`, () => {
-    let server: DemoServer;
-    let analyst: { authorization: string };
-    before(async () => {
-      server = await demoServer(backend);
-      analyst = server.actors.auth('analyst');
-    });
-    after(() => server.close());
-
-    const get = (url: string, headers: Record<string, string> = analyst) => server.app.inject({ method: 'GET', url, headers });
+    const demo = demoSuite(backend);
+    const get = demo.get;
     const items = async (url: string): Promise<FeatureCollection> => {
       const response = await get(url);
       assert.equal(response.statusCode, 200, response.body);
       assert.match(response.headers['content-type'] as string, /^application\/geo\+json/);
       return response.json();
     };
-    const count = async (sql: string, params: unknown[] = []) => (await server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params))[0]!.n;
+    const count = async (sql: string, params: unknown[] = []) => (await demo.server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params))[0]!.n;
 
     test('landing page: links to the API definition, the conformance declaration and the collections (/req/core/root-success)', async () => {
       const response = await get('/ogc', {});
@@ -83,7 +76,7 @@ for (const backend of testBackends()) {
       assert.ok(linkOf(body.links, 'self'));
       assert.ok(linkOf(body.links, 'alternate', 'text/html'));
       assert.deepEqual(body.collections.map((c) => c.id), COLLECTION_IDS);
-      const [extent] = await server.db.query<{ w: number; s: number; e: number; n: number }>('SELECT ST_XMin(b) w, ST_YMin(b) s, ST_XMax(b) e, ST_YMax(b) n FROM (SELECT ST_Extent(geom) b FROM hazard) x');
+      const [extent] = await demo.server.db.query<{ w: number; s: number; e: number; n: number }>('SELECT ST_XMin(b) w, ST_YMin(b) s, ST_XMax(b) e, ST_YMax(b) n FROM (SELECT ST_Extent(geom) b FROM hazard) x');
       for (const collection of body.collections) {
         assert.equal(pathOf(linkOf(collection.links, 'items', 'application/geo+json')!.href), `/ogc/collections/${collection.id}/items`);
         const own = (await get(`/ogc/collections/${collection.id}`)).json();
@@ -134,7 +127,7 @@ for (const backend of testBackends()) {
       assert.equal(body.numberMatched, expected);
       assert.equal(body.numberReturned, expected);
       const ids = body.features.map((f) => f.id);
-      const inside = await server.db.query<{ id: string }>(
+      const inside = await demo.server.db.query<{ id: string }>(
         'SELECT id::text AS id FROM hazard WHERE id = ANY($1::uuid[]) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326))',
         [ids, ...box],
       );
@@ -203,7 +196,7 @@ for (const backend of testBackends()) {
     });
 
     test('one feature: id, geometry, self and collection links, its version as ETag; unknown ids are 404 (/req/core/f-*)', async () => {
-      const [hazard] = await server.db.query<{ id: string; version: number; reference: string }>('SELECT id::text AS id, version, reference FROM hazard ORDER BY reference LIMIT 1');
+      const [hazard] = await demo.server.db.query<{ id: string; version: number; reference: string }>('SELECT id::text AS id, version, reference FROM hazard ORDER BY reference LIMIT 1');
       const response = await get(`/ogc/collections/hazards/items/${hazard!.id}`);
       assert.equal(response.statusCode, 200);
       assert.match(response.headers['content-type'] as string, /^application\/geo\+json/);
@@ -224,7 +217,7 @@ for (const backend of testBackends()) {
         assert.equal(asked.statusCode, 200, url);
         assert.match(asked.headers['content-type'] as string, /^text\/html/, url);
         assert.match(asked.body, /^<!doctype html>/);
-        const browser = await get(url, { ...analyst, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
+        const browser = await get(url, { ...demo.analyst, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
         assert.match(browser.headers['content-type'] as string, /^text\/html/, url);
       }
       const page = (await get('/ogc/collections/hazards/items?f=html&limit=3')).body;
@@ -233,17 +226,17 @@ for (const backend of testBackends()) {
     });
 
     test('place names: all names and a display name in the display_language setting', async () => {
-      const [area] = await server.db.query<{ id: string }>("SELECT admin_area_id::text AS id FROM place_name WHERE language = 'es' AND admin_area_id IS NOT NULL LIMIT 1");
+      const [area] = await demo.server.db.query<{ id: string }>("SELECT admin_area_id::text AS id FROM place_name WHERE language = 'es' AND admin_area_id IS NOT NULL LIMIT 1");
       const show = async () => (await get(`/ogc/collections/administrative-areas/items/${area!.id}`, {})).json().properties as { name: string; names: { name: string; language: string; kind: string }[] };
-      const names = await server.db.query<{ name: string; language: string }>('SELECT name, language FROM place_name WHERE admin_area_id = $1', [area!.id]);
+      const names = await demo.server.db.query<{ name: string; language: string }>('SELECT name, language FROM place_name WHERE admin_area_id = $1', [area!.id]);
       const before = await show();
       assert.equal(before.names.length, names.length);
       assert.equal(before.name, names.find((n) => n.language === 'en')!.name, 'official first without a setting');
-      await server.db.query(`INSERT INTO setting (key, value) VALUES ('display_language', '"es"')`);
+      await demo.server.db.query(`INSERT INTO setting (key, value) VALUES ('display_language', '"es"')`);
       try {
         assert.equal((await show()).name, names.find((n) => n.language === 'es')!.name);
       } finally {
-        await server.db.query("DELETE FROM setting WHERE key = 'display_language'");
+        await demo.server.db.query("DELETE FROM setting WHERE key = 'display_language'");
       }
     });
 

@@ -2,12 +2,12 @@
  * OGC API – Features Part 2 (coordinate reference systems) against the demo dataset on every
  * backend: output in each offered CRS, bbox in another CRS, and the refusals.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testBackends } from '../../test/support/backends.ts';
 import { CRS84, offeredCrs, parseCrs, utmZones } from './crs.ts';
 import { parseBbox } from './query.ts';
-import { type DemoServer, demoServer } from './test-support.ts';
+import { demoSuite } from './test-support.ts';
 
 const EPSG = 'http://www.opengis.net/def/crs/EPSG/0/';
 
@@ -41,15 +41,8 @@ test('bbox: axis order of its CRS, antimeridian split, ranges checked', () => {
 
 for (const backend of testBackends()) {
   describe(`OGC API – Features CRS on ${backend.name}`, () => {
-    let server: DemoServer;
-    let analyst: { authorization: string };
-    before(async () => {
-      server = await demoServer(backend);
-      analyst = server.actors.auth('analyst');
-    });
-    after(() => server.close());
-
-    const get = (url: string) => server.app.inject({ method: 'GET', url, headers: analyst });
+    const demo = demoSuite(backend);
+    const get = demo.get;
 
     test('collections offer CRS84, EPSG:4326, Web Mercator and the UTM zone of the demo area; storage is CRS84', async () => {
       const collection = (await get('/ogc/collections/finds')).json();
@@ -58,13 +51,13 @@ for (const backend of testBackends()) {
     });
 
     test('features in each offered CRS match PostGIS, with Content-Crs; EPSG:4326 is latitude first', async () => {
-      const [find] = await server.db.query<{ id: string; lon: number; lat: number }>('SELECT id::text AS id, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM find ORDER BY id LIMIT 1');
+      const [find] = await demo.server.db.query<{ id: string; lon: number; lat: number }>('SELECT id::text AS id, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM find ORDER BY id LIMIT 1');
       const cases: [string | null, string, [number, number]][] = [
         [null, CRS84, [find!.lon, find!.lat]],
         ['EPSG:4326', `${EPSG}4326`, [find!.lat, find!.lon]],
       ];
       for (const srid of [3857, 32618]) {
-        const [p] = await server.db.query<{ x: number; y: number }>(`SELECT ST_X(g) AS x, ST_Y(g) AS y FROM (SELECT ST_Transform(geom, ${srid}) AS g FROM find WHERE id = $1) t`, [find!.id]);
+        const [p] = await demo.server.db.query<{ x: number; y: number }>(`SELECT ST_X(g) AS x, ST_Y(g) AS y FROM (SELECT ST_Transform(geom, ${srid}) AS g FROM find WHERE id = $1) t`, [find!.id]);
         cases.push([`${EPSG}${srid}`, `${EPSG}${srid}`, [p!.x, p!.y]]);
       }
       for (const [crs, uri, [x, y]] of cases) {
@@ -84,7 +77,7 @@ for (const backend of testBackends()) {
       assert.ok(crs84 > 0);
       assert.equal(latLon, crs84);
       const box = [440_000, 750_000, 470_000, 780_000];
-      const [expected] = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM find WHERE ST_Intersects(ST_Transform(geom, 32618), ST_MakeEnvelope($1, $2, $3, $4, 32618))', box);
+      const [expected] = await demo.server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM find WHERE ST_Intersects(ST_Transform(geom, 32618), ST_MakeEnvelope($1, $2, $3, $4, 32618))', box);
       assert.ok(expected!.n > 0);
       const utm = await get(`/ogc/collections/finds/items?bbox=${box.join(',')}&bbox-crs=EPSG:32618&crs=EPSG:32618&limit=10000`);
       const body = utm.json();

@@ -2,29 +2,22 @@
  * OGC API – Features Part 3 (filtering with CQL2 text, queryables) against the demo dataset on
  * every backend. Each filter is checked against the same selection written directly in SQL.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testBackends } from '../../test/support/backends.ts';
-import { type DemoServer, demoServer } from './test-support.ts';
+import { demoSuite } from './test-support.ts';
 
 for (const backend of testBackends()) {
   describe(`OGC API – Features filtering on ${backend.name}`, () => {
-    let server: DemoServer;
-    let analyst: { authorization: string };
-    before(async () => {
-      server = await demoServer(backend);
-      analyst = server.actors.auth('analyst');
-    });
-    after(() => server.close());
-
-    const get = (url: string) => server.app.inject({ method: 'GET', url, headers: analyst });
+    const demo = demoSuite(backend);
+    const get = demo.get;
     const matched = async (collection: string, query: string) => {
       const response = await get(`/ogc/collections/${collection}/items?${query}&limit=1`);
       assert.equal(response.statusCode, 200, `${query}: ${response.body}`);
       return response.json().numberMatched as number;
     };
     const filtered = (collection: string, filter: string, extra = '') => matched(collection, `filter=${encodeURIComponent(filter)}${extra}`);
-    const count = async (sql: string) => (await server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`))[0]!.n;
+    const count = async (sql: string) => (await demo.server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`))[0]!.n;
 
     test('queryables: a JSON Schema of the filterable properties and the geometry', async () => {
       const response = await get('/ogc/collections/hazards/queryables');

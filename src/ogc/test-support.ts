@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import { after, before } from 'node:test';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { type Actors, seedActors } from '../../test/support/actors.ts';
 import type { TestBackend } from '../../test/support/backends.ts';
 import { generateDemo } from '../demo/generate.ts';
@@ -25,6 +26,39 @@ export async function demoServer(backend: TestBackend): Promise<DemoServer> {
     async close() {
       await app.close();
       await db.close();
+    },
+  };
+}
+
+/** The demo server of one describe block: started before its tests, closed after them. */
+export interface DemoSuite {
+  readonly server: DemoServer;
+  /** The analyst's headers (a token with data.read). */
+  readonly analyst: { authorization: string };
+  /** A GET, as the analyst unless other headers are given. */
+  readonly get: (url: string, headers?: Record<string, string>) => Promise<LightMyRequestResponse>;
+}
+
+export function demoSuite(backend: TestBackend): DemoSuite {
+  let server: DemoServer | undefined;
+  before(async () => {
+    server = await demoServer(backend);
+  });
+  after(() => server?.close());
+  const started = () => {
+    if (!server) throw new Error('The demo server starts in before(); use it inside a test');
+    return server;
+  };
+  return {
+    get server() {
+      return started();
+    },
+    get analyst() {
+      return started().actors.auth('analyst');
+    },
+    get: (url, headers) => {
+      const s = started();
+      return s.app.inject({ method: 'GET', url, headers: headers ?? s.actors.auth('analyst') });
     },
   };
 }
