@@ -3,7 +3,7 @@
  * names the permission it needs: `data.read` for operational layers; `public.read` for hazards
  * and released land, checked again in the handler against the `publish` setting (publish.ts).
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { route, type Route } from '../http/route.ts';
 import { tileCache } from './cache.ts';
@@ -14,6 +14,7 @@ import { defaultStyle, tileJson } from './tilejson.ts';
 import { basemapRoutes, LanguageQuery, startBounds } from './basemap/routes.ts';
 import { basemapsOf } from './basemap/served.ts';
 import { backgroundStyle } from './basemap/style.ts';
+import { baseUrl, matches } from './conditional.ts';
 
 export const MVT_MEDIA_TYPE = 'application/vnd.mapbox-vector-tile';
 
@@ -22,20 +23,6 @@ const TileParams = z.object({
   x: z.coerce.number().int().min(0),
   y: z.coerce.number().int().min(0),
 });
-
-/** The server's own address as the client reached it, for the absolute URLs TileJSON needs. */
-function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
-}
-
-/** Whether If-None-Match names this entity tag (weak or strong, or any with `*`). */
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  return ifNoneMatch.split(',').some((tag) => {
-    const candidate = tag.trim().replace(/^W\//, '');
-    return candidate === '*' || candidate === etag;
-  });
-}
 
 /**
  * Clients and proxies may keep a tile but must ask again each time (`no-cache`); the ETag makes

@@ -18,6 +18,7 @@ import { GAZETTEER_FIELDS, GAZETTEER_SOURCE, LABEL_LANGUAGES } from './gazetteer
 import { glyphRange } from './glyphs.ts';
 import { basemapsOf } from './served.ts';
 import { backgroundStyle, GAZETTEER, type ServedBasemap } from './style.ts';
+import { baseUrl, matches } from '../conditional.ts';
 
 const WORLD: Box = [-180, -85.0511287798066, 180, 85.0511287798066];
 /** The gazetteer's tiles are made up to this zoom; clients draw them larger past it. */
@@ -26,18 +27,6 @@ const GAZETTEER_MAXZOOM = 14;
 const MEDIA_TYPE: Record<TileFormat, string> = { mvt: 'application/vnd.mapbox-vector-tile', png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp' };
 
 export const LanguageQuery = z.strictObject({ lang: z.enum(LABEL_LANGUAGES).default('en') });
-
-export function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
-}
-
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  return ifNoneMatch.split(',').some((tag) => {
-    const candidate = tag.trim().replace(/^W\//, '');
-    return candidate === '*' || candidate === etag;
-  });
-}
 
 /** Answers 304 when the client holds this version; says whether it did. */
 function notModified(request: FastifyRequest, reply: FastifyReply, etag: string): boolean {
