@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,3 +123,36 @@ describe('safeground CLI', () => {
     }
   });
 });
+
+describe('safeground risk', () => {
+  const events = new URL('fixtures/risk/events.csv', import.meta.url).pathname;
+
+  test('refusals name the option at fault, before any store is opened', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'safeground-cli-risk-'));
+    assertOneLineError(run(['risk', 'evaluate', '--data-dir', dir, '--train-until', '2015', '--test-from', '2015']), 1, /--train-until \(2015\) must come before --test-from \(2015\)/);
+    assertOneLineError(run(['risk', 'evaluate', '--data-dir', dir, '--train-until', '2014', '--test-from', '2015', '--type-column', 'type']), 1, /describe an --events file; give one/);
+    assertOneLineError(run(['risk', 'rasters', 'import', join(dir, 'none.tif'), '--data-dir', dir, '--kind', 'land-cover']), 1, /a land-cover raster needs --valid-from/);
+    assertOneLineError(run(['risk', 'rasters', 'import', join(dir, 'none.tif'), '--data-dir', dir, '--kind', 'elevation']), 1, /Cannot read .*none\.tif/);
+  });
+
+  test('a GeoTIFF DEM is stored, then an events file is imported and evaluated against the baseline, as JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'safeground-cli-risk-'));
+    const header = 'ncols 30\nnrows 20\nxllcorner 20\nyllcorner 44\ncellsize 0.02\nNODATA_value -9999\n';
+    writeFileSync(join(dir, 'dem.asc'), header + Array.from({ length: 20 }, (_, r) => Array.from({ length: 30 }, (_, c) => 100 + 5 * c + 3 * r).join(' ')).join('\n') + '\n');
+    execFileSync('gdal_translate', ['-q', '-a_srs', 'EPSG:4326', 'dem.asc', 'dem.tif'], { cwd: dir });
+    const store = ['--data-dir', join(dir, 'store')];
+    const stored = run(['risk', 'rasters', 'import', join(dir, 'dem.tif'), '--kind', 'elevation', ...store]);
+    assert.equal(stored.code, 0, stored.stderr);
+    assert.match(stored.stdout, /Stored dem\.tif \(30 × 20 pixels\) as the elevation\n/);
+    const evaluated = run(['risk', 'evaluate', '--events', events, '--type-column', 'type', '--date-column', 'date', '--train-until', '2014', '--test-from', '2015', '--window', '10', '--cell-size', '1000', '--resamples', '20', '--format', 'json', ...store]);
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    assert.match(evaluated.stderr, /Imported 900 events from .*events\.csv as dataset "events\.csv": 180 accident, 720 find; dated to the day 853, to the month 0, to the year only 47\n/);
+    const evaluation = JSON.parse(evaluated.stdout) as { dataset: string; events: { total: number }; verdict: string; bootstrap: { resamples: number }; train: { layers: string[] } };
+    assert.equal(evaluation.dataset, 'events.csv');
+    assert.equal(evaluation.events.total, 900);
+    assert.equal(evaluation.bootstrap.resamples, 20);
+    assert.ok(evaluation.verdict.length > 0);
+    assert.ok(evaluation.train.layers.some((layer) => /dem\.tif/.test(layer)), `the DEM is a layer: ${evaluation.train.layers.join('; ')}`);
+  });
+});
+
