@@ -18,6 +18,8 @@ const statusOf: Record<string, number> = {
   too_large: 413,
   unsupported_media_type: 415,
   too_many_requests: 429,
+  deadline_exceeded: 503,
+  database_unavailable: 503,
 };
 
 export function apiError(code: string, message: string, details?: unknown): ApiError {
