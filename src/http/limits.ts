@@ -64,3 +64,27 @@ export function checkVertexLimits(body: unknown): void {
     });
   }
 }
+
+/**
+ * The first string (or member name) holding a NUL character, by where it is. PostgreSQL text
+ * cannot hold NUL, so such a value would fail deep in a query; it is refused at the edge instead,
+ * naming the field, in every route's path, query and body alike.
+ */
+export function nulField(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return null;
+  for (const [key, member] of Object.entries(value)) {
+    if (key.includes('\u0000')) return `${path}.${JSON.stringify(key)}`;
+    const found = nulField(member, `${path}.${key}`, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Refuses (400) a request with a NUL character in any text of its path, query or JSON body. */
+export function refuseNul(request: { params: unknown; query: unknown; body: unknown }, bodyIsJson: boolean): void {
+  for (const [where, value] of [['path', request.params], ['query', request.query], ['body', bodyIsJson ? request.body : undefined]] as const) {
+    const field = nulField(value, where);
+    if (field) throw new UserError(`${field}: contains a NUL character (\\u0000), which no text may hold`, 'bad_input', { field });
+  }
+}

@@ -13,7 +13,8 @@ import { UserError } from '../errors.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { currentDeadlineMs, deadlineExceeded, pastDeadline, remainingMs, requestDeadlineMs, withDeadline } from '../deadline.ts';
 import { apiError, describeZodError, errorHandler } from './errors.ts';
-import { checkVertexLimits } from './limits.ts';
+import { SECURITY_HEADERS } from './headers.ts';
+import { checkVertexLimits, refuseNul } from './limits.ts';
 import { openApiDocument } from './openapi.ts';
 import type { Route } from './route.ts';
 import { allRoutes } from './routes.ts';
@@ -216,7 +217,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const pruning = scheduleTileChangePruning(db, (error) => app.log.error(error));
   app.addHook('onClose', () => pruning.stop());
 
+  app.addHook('onSend', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+  });
   app.addHook('onRequest', (request, reply) => track(authenticate(db, request, reply)));
+  app.addHook('preValidation', async (request) => refuseNul(request, !isStream(request.body)));
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     const allowed = allowedMethods(routes, path);
