@@ -13,6 +13,8 @@ export const MAX_VERTICES_PER_REQUEST = 50_000;
 function positions(value: unknown, path: string, depth: number): number {
   if (!Array.isArray(value)) return 0;
   if (typeof value[0] === 'number') return 1;
+  // A ring or line: count its positions without visiting each.
+  if (Array.isArray(value[0]) && typeof (value[0] as unknown[])[0] === 'number') return value.length;
   if (depth > MAX_DEPTH) throw tooDeep(path);
   let count = 0;
   for (const item of value) count += positions(item, path, depth + 1);

@@ -8,12 +8,30 @@ import { z } from 'zod';
 import { inverse } from '../geodesy/geodesic.ts';
 import { BoxIndex } from './boxIndex.ts';
 
-/** [longitude, latitude] in decimal degrees, WGS84 (GeoJSON order); a third value (height) is ignored. */
-const Position = z.array(z.number()).min(2).max(3);
+function isPosition(v: unknown): boolean {
+  return Array.isArray(v) && (v.length === 2 || v.length === 3) && v.every((n) => typeof n === 'number' && Number.isFinite(n));
+}
+
+/**
+ * A ring: positions [longitude, latitude] in decimal degrees, WGS84 (GeoJSON order); a third
+ * value (height) is ignored. One plain loop per ring rather than a schema per position: a shape
+ * may have 50,000 positions, and a schema for each held the event loop for a fifth of a second.
+ */
+const Ring = z
+  .custom<number[][]>((v) => Array.isArray(v) && v.every(isPosition), {
+    error: (issue) => {
+      const ring: unknown[] | null = Array.isArray(issue.input) ? issue.input : null;
+      const bad = ring ? ring.findIndex((p) => !isPosition(p)) : -1;
+      return !ring || bad < 0
+        ? 'a ring is an array of positions'
+        : `position ${bad} is ${JSON.stringify(ring[bad])}; a position is [longitude, latitude] or [longitude, latitude, height], in numbers`;
+    },
+  })
+  .meta({ type: 'array', items: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 3 } });
 
 export const PolygonGeometry = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('Polygon'), coordinates: z.array(z.array(Position)).min(1) }),
-  z.strictObject({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(z.array(Position)).min(1)).min(1) }),
+  z.strictObject({ type: z.literal('Polygon'), coordinates: z.array(Ring).min(1) }),
+  z.strictObject({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(Ring).min(1)).min(1) }),
 ]);
 export type PolygonGeometry = z.infer<typeof PolygonGeometry>;
 
