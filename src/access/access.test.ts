@@ -59,6 +59,47 @@ for (const backend of testBackends()) {
       assert.equal(malformed.statusCode, 401);
     });
 
+    /** Whether a response expires the session cookie (Set-Cookie with a date in the past). */
+    const clearsCookie = (response: { cookies: { name: string; value: string; expires?: Date }[] }) =>
+      response.cookies.some((c) => c.name === 'sg_session' && c.value === '' && c.expires !== undefined && c.expires.getTime() < Date.now());
+
+    test('with a stale session cookie, signing in and out still work, and the cookie is cleared', async () => {
+      const stale = { sg_session: 'sgs_stale_or_forged' };
+      const signIn = await app.inject({ method: 'POST', url: '/api/session', cookies: stale, payload: { username: 'amina', password }, remoteAddress: '10.0.0.21' });
+      assert.equal(signIn.statusCode, 200, signIn.body);
+      assert.ok(signIn.cookies.some((c) => c.name === 'sg_session' && c.value !== '' && c.value !== stale.sg_session), 'a new session cookie');
+      const signOut = await app.inject({ method: 'DELETE', url: '/api/session', cookies: stale });
+      assert.equal(signOut.statusCode, 200, signOut.body);
+      assert.ok(clearsCookie(signOut), JSON.stringify(signOut.cookies));
+      const elsewhere = await app.inject({ method: 'GET', url: '/api/hazards', cookies: stale });
+      assert.equal(elsewhere.statusCode, 401);
+      assert.match(elsewhere.json().error.message, /sign in again/);
+      assert.ok(clearsCookie(elsewhere), 'an invalid cookie is cleared wherever it is refused');
+      const anonymousSignOut = await app.inject({ method: 'DELETE', url: '/api/session' });
+      assert.equal(anonymousSignOut.statusCode, 200);
+    });
+
+    test('a locked account’s API tokens and sessions are refused until it is unlocked, saying so', async () => {
+      await createUser(db, { username: 'tokened', displayName: 'Tokened', organisationId: actors.organisationA, roles: ['analyst'], passwordHash: await hashPassword(password) });
+      const signIn = await login('tokened', password, '10.0.3.1');
+      const { csrfToken } = signIn.json();
+      const cookies = { sg_session: signIn.cookies.find((c) => c.name === 'sg_session')!.value };
+      const made = await app.inject({ method: 'POST', url: '/api/tokens', cookies, headers: { 'x-csrf-token': csrfToken }, payload: { name: 'qgis', scopes: ['data.read'] } });
+      assert.equal(made.statusCode, 201, made.body);
+      const bearer = { authorization: `Bearer ${made.json().token}` };
+      assert.equal((await app.inject({ method: 'GET', url: '/api/session', headers: bearer })).statusCode, 200);
+      for (let i = 0; i < MAX_FAILED_LOGINS; i++) await login('tokened', 'wrong password', `10.0.4.${i}`);
+      for (const asked of [{ headers: bearer }, { cookies }]) {
+        const refused = await app.inject({ method: 'GET', url: '/api/session', ...asked });
+        assert.equal(refused.statusCode, 401, refused.body);
+        assert.match(refused.json().error.message, /locked after too many failed sign-ins until \d{4}-/);
+      }
+      const [user] = await db.query<{ id: string }>("SELECT id FROM app_user WHERE username = 'tokened'");
+      const unlocked = await app.inject({ method: 'PATCH', url: `/api/users/${user!.id}`, headers: actors.auth('administrator'), payload: { unlock: true } });
+      assert.equal(unlocked.statusCode, 200, unlocked.body);
+      assert.equal((await app.inject({ method: 'GET', url: '/api/session', headers: bearer })).statusCode, 200);
+    });
+
     test('an expired session is refused', async () => {
       const response = await login('amina', password, '10.0.0.9');
       const cookie = response.cookies.find((c) => c.name === 'sg_session')!;

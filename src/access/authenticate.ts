@@ -14,6 +14,13 @@ declare module 'fastify' {
   }
 }
 
+function lockedError(until: Date): UserError {
+  return new UserError(
+    `The account is locked after too many failed sign-ins until ${until.toISOString()}; its sessions and API tokens work again then, or when an administrator unlocks it`,
+    'unauthorised',
+  );
+}
+
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
@@ -47,15 +54,17 @@ function crossSite(request: FastifyRequest): boolean {
  * Machines send `Authorization: Bearer <token>` (or Basic, see tokenOf); browsers carry a session
  * cookie (HttpOnly, SameSite=Strict) and must echo the session's CSRF token in a header on every
  * write, which a page of another site cannot read. A credential that is sent but not valid is refused rather
- * than quietly treated as anonymous, so a revoked token stops working visibly.
+ * than quietly treated as anonymous, so a revoked token stops working visibly; an invalid session
+ * cookie is cleared as it is refused, and never stands in the way of signing in or out.
  */
-export async function authenticate(db: Db, request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+export async function authenticate(db: Db, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   request.actor = ANONYMOUS;
   request.sessionId = null;
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
     const { token, username } = tokenOf(authorization);
     const actor = await actorForToken(db, token);
+    if (actor && 'lockedUntil' in actor) throw lockedError(actor.lockedUntil);
     if (!actor) throw new UserError(`The API token${username === null ? '' : ' given as the password'} is not valid (unknown, expired or revoked)`, 'unauthorised');
     if (username !== null && username !== actor.username) throw new UserError(`The API token given as the password is not one of ${JSON.stringify(username)}'s; use its owner's username`, 'unauthorised');
     if (username !== null && UNSAFE.has(request.method) && crossSite(request)) throw new UserError('A write with Basic credentials from another site is refused', 'forbidden');
@@ -63,9 +72,23 @@ export async function authenticate(db: Db, request: FastifyRequest, _reply: Fast
     return;
   }
   const cookie = request.cookies?.[SESSION_COOKIE];
-  if (cookie) {
+  const sessionPath = request.url.split('?')[0]!.replace(/\/$/, '') === '/api/session';
+  // Signing in proves who one is by password; whatever session cookie came along is replaced.
+  if (cookie && !(sessionPath && request.method === 'POST')) {
     const session = await actorForSession(db, cookie);
-    if (!session) throw new UserError('The session has expired or is not valid; sign in again', 'unauthorised');
+    if (!session) {
+      // The cookie is HttpOnly, so only the server can clear it; else the browser sends it until it expires.
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      if (sessionPath && request.method === 'DELETE') return;
+      throw new UserError('The session has expired or is not valid; sign in again', 'unauthorised');
+    }
+    if ('lockedUntil' in session) {
+      if (sessionPath && request.method === 'DELETE') {
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return;
+      }
+      throw lockedError(session.lockedUntil);
+    }
     if (UNSAFE.has(request.method) && request.headers[CSRF_HEADER] !== session.csrfToken) {
       throw new UserError(`A write from a browser session needs the ${CSRF_HEADER} header of the session`, 'forbidden');
     }

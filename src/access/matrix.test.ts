@@ -47,7 +47,7 @@ const EXPECTED: Record<string, Audience> = {
   'GET /api/health': 'everyone',
   'POST /api/session': 'everyone',
   'GET /api/session': 'everyone',
-  'DELETE /api/session': 'account',
+  'DELETE /api/session': 'everyone',
   'POST /api/session/password': 'account',
   'GET /api/tokens': 'account',
   'POST /api/tokens': 'account',

@@ -71,7 +71,8 @@ export const accessRoutes = [
         expires: session.expiresAt,
       });
       const signedIn = await store.actorForSession(db, session.token);
-      return { csrfToken: session.csrfToken, expiresAt: session.expiresAt, mustChangePassword: user.must_change_password, actor: actorSummary(signedIn!.actor) };
+      if (!signedIn || 'lockedUntil' in signedIn) throw new Error('A session just made is not valid');
+      return { csrfToken: session.csrfToken, expiresAt: session.expiresAt, mustChangePassword: user.must_change_password, actor: actorSummary(signedIn.actor) };
     },
   }),
   route({
@@ -87,9 +88,9 @@ export const accessRoutes = [
   route({
     method: 'DELETE',
     path: '/api/session',
-    summary: 'Sign out: ends the browser session',
+    summary: 'Sign out: ends the browser session, and clears the session cookie whether or not it is still valid',
     tag: 'access',
-    permission: 'account.self',
+    permission: 'public.read',
     async handler({ db, request, reply }) {
       if (request.sessionId) await store.revokeSession(db, request.sessionId);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });

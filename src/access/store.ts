@@ -105,15 +105,21 @@ const TOKEN_USE_RESOLUTION = '1 minute';
  * flush each, so it is written at most once per TOKEN_USE_RESOLUTION, and a request that finds
  * another writing it does not wait.
  */
-export async function actorForToken(db: Queryable, token: string): Promise<Actor | null> {
-  const [row] = await db.query<{ token_id: string; stale: boolean; user_id: string; username: string; organisation_id: string | null; roles: Role[]; scopes: string[] }>(
+/**
+ * The actor of an API token, or, when its account is locked after failed sign-ins, until when:
+ * a lock stops the account's tokens and sessions too, since whoever guesses at the password may
+ * be after what the account can do by any means.
+ */
+export async function actorForToken(db: Queryable, token: string): Promise<Actor | { lockedUntil: Date } | null> {
+  const [row] = await db.query<{ token_id: string; stale: boolean; locked_until: Date | null; user_id: string; username: string; organisation_id: string | null; roles: Role[]; scopes: string[] }>(
     `SELECT t.id AS token_id, t.last_used_at IS NULL OR t.last_used_at < now() - $2::interval AS stale,
-       u.id AS user_id, u.username, u.organisation_id, u.roles, t.scopes
+       u.id AS user_id, u.username, u.organisation_id, u.roles, t.scopes, CASE WHEN u.locked_until > now() THEN u.locked_until END AS locked_until
      FROM api_token t JOIN app_user u ON u.id = t.user_id
      WHERE t.token_hash = $1 AND u.active AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`,
     [hashSecret(token), TOKEN_USE_RESOLUTION],
   );
   if (!row) return null;
+  if (row.locked_until) return { lockedUntil: row.locked_until };
   if (row.stale) {
     await db.query(
       `UPDATE api_token SET last_used_at = now()
@@ -152,13 +158,15 @@ export async function createSession(db: Queryable, userId: string, meta: { userA
   return { token, csrfToken, expiresAt: row!.expires_at };
 }
 
-export async function actorForSession(db: Queryable, token: string): Promise<{ actor: Actor; csrfToken: string; sessionId: string } | null> {
-  const [row] = await db.query<{ user_id: string; username: string; organisation_id: string | null; roles: Role[]; csrf_token: string; session_id: string }>(
-    `SELECT u.id AS user_id, u.username, u.organisation_id, u.roles, s.csrf_token, s.id AS session_id
+export async function actorForSession(db: Queryable, token: string): Promise<{ actor: Actor; csrfToken: string; sessionId: string } | { lockedUntil: Date } | null> {
+  const [row] = await db.query<{ user_id: string; username: string; organisation_id: string | null; roles: Role[]; csrf_token: string; session_id: string; locked_until: Date | null }>(
+    `SELECT u.id AS user_id, u.username, u.organisation_id, u.roles, s.csrf_token, s.id AS session_id,
+       CASE WHEN u.locked_until > now() THEN u.locked_until END AS locked_until
      FROM user_session s JOIN app_user u ON u.id = s.user_id
      WHERE s.session_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.active`,
     [hashSecret(token)],
   );
+  if (row?.locked_until) return { lockedUntil: row.locked_until };
   return row ? { actor: actorOf(row, 'session'), csrfToken: row.csrf_token, sessionId: row.session_id } : null;
 }
 

@@ -74,6 +74,7 @@ export const casualtyRoutes = [
   route({
     method: 'POST',
     path: '/api/imports/accidents',
+    longRunning: true,
     summary:
       'Import accidents with their victims (one row per victim, grouped by the accident reference) from the request body, in the formats finds are imported from. ' +
       'A dry run lists every problem and what would change; only national roles commit directly, all or nothing; victims’ identifying details need restricted.read',

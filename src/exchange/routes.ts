@@ -16,6 +16,7 @@ export const exchangeRoutes = [
   route({
     method: 'POST',
     path: '/api/imports/finds',
+    longRunning: true,
     summary:
       'Import finds from the request body (CSV, GeoJSON, GeoPackage, zipped shapefile, KML or XLSX, told by Content-Type or `format`). ' +
       'A dry run lists every problem and what would change. National roles commit directly, all or nothing; from other roles a file ' +

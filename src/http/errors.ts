@@ -1,6 +1,10 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
+import { isDatabaseUnavailable } from '../store/db.ts';
+
+/** What a 503 asks a client to wait before trying again. */
+export const RETRY_AFTER_S = 5;
 
 /** The one error shape of the API. */
 export interface ApiError {
@@ -18,6 +22,7 @@ const statusOf: Record<string, number> = {
   too_large: 413,
   unsupported_media_type: 415,
   too_many_requests: 429,
+  deadline_exceeded: 503,
 };
 
 export function apiError(code: string, message: string, details?: unknown): ApiError {
@@ -46,7 +51,16 @@ function challenge(url: string): string {
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof UserError) {
     if (error.code === 'unauthorised') reply.header('WWW-Authenticate', challenge(request.url));
+    if (error.code === 'deadline_exceeded') reply.header('Retry-After', String(RETRY_AFTER_S));
     reply.status(statusOf[error.code] ?? 400).send(apiError(error.code, error.message, error.details));
+    return;
+  }
+  if (isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error }, 'database unavailable');
+    reply
+      .status(503)
+      .header('Retry-After', String(RETRY_AFTER_S))
+      .send(apiError('database_unavailable', `The database cannot be reached just now, so the request was not done. Try again in ${RETRY_AFTER_S} s`));
     return;
   }
   const status = (error as FastifyError).statusCode;

@@ -43,6 +43,12 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
    * transaction for it and writes no audit row of its own.
    */
   ownTransactions?: true;
+  /**
+   * Work that may rightly take minutes (importing a file, approving an imported file's report):
+   * exempt from the request deadline (src/deadline.ts). Such work streams or runs in batches, so
+   * it does not hold the event loop.
+   */
+  longRunning?: true;
   handler(context: Context<P, Q, B>): Promise<unknown>;
 }
 

@@ -11,7 +11,10 @@ import { authenticate } from '../access/authenticate.ts';
 import { writeAudit } from '../access/store.ts';
 import { UserError } from '../errors.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import { currentDeadlineMs, deadlineExceeded, pastDeadline, remainingMs, requestDeadlineMs, withDeadline } from '../deadline.ts';
 import { apiError, describeZodError, errorHandler } from './errors.ts';
+import { SECURITY_HEADERS } from './headers.ts';
+import { checkVertexLimits, refuseNul } from './limits.ts';
 import { openApiDocument } from './openapi.ts';
 import type { Route } from './route.ts';
 import { allRoutes } from './routes.ts';
@@ -22,6 +25,8 @@ export interface ServerOptions {
   /** Request logs as JSON lines on stdout; off in tests. */
   logger?: boolean;
   routes?: readonly Route[];
+  /** The request deadline; SAFEGROUND_REQUEST_DEADLINE_MS, else DEFAULT_REQUEST_DEADLINE_MS. */
+  deadlineMs?: number;
 }
 
 /** The built web app (`npm start` and `npm test` build it; `npm run build:web` by hand). */
@@ -54,7 +59,7 @@ function validate(r: Route, request: { params: unknown; query: unknown; body: un
 }
 
 /** Checks permission and input, runs the handler, and audits every write in the write's own transaction. */
-async function answer(db: Db, r: Route, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+async function answer(db: Db, r: Route, request: FastifyRequest, reply: FastifyReply, deadlineMs: number, track: (work: Promise<unknown>) => void): Promise<unknown> {
   const { actor } = request;
   if (!actor.permissions.has(r.permission)) {
     throw actor.userId
@@ -64,7 +69,14 @@ async function answer(db: Db, r: Route, request: FastifyRequest, reply: FastifyR
   if (r.body && isStream(request.body)) {
     throw new UserError(`${r.method} ${r.path} takes application/json, not ${request.headers['content-type'] ?? 'a body without a content type'}`, 'unsupported_media_type');
   }
+  if (!isStream(request.body)) checkVertexLimits(request.body);
   const input = validate(r, request);
+  if (r.longRunning) return respond(db, r, input, request, reply);
+  return withDeadline(deadlineMs, () => respond(db, r, input, request, reply), track);
+}
+
+async function respond(db: Db, r: Route, input: ReturnType<typeof validate>, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const { actor } = request;
   if (r.method === 'GET' || r.ownTransactions) {
     const result = await r.handler({ db, actor, ...input, request, reply });
     if (r.produces) reply.type(r.produces);
@@ -74,8 +86,13 @@ async function answer(db: Db, r: Route, request: FastifyRequest, reply: FastifyR
   const spooled = isStream(input.body) ? await spool(input.body as Readable) : null;
   try {
     const result = await db.transaction(async (tx) => {
+      // On PostgreSQL the request's statements stop at its deadline too (PGlite cannot interrupt one).
+      const left = remainingMs();
+      if (left !== null && db.backend === 'postgres') await tx.exec(`SET LOCAL statement_timeout = ${Math.max(1, left)}`);
       const written = await r.handler({ db: inTransaction(db, tx), actor, ...input, body: spooled?.body ?? input.body, request, reply });
       await writeAudit(tx, actor, `${r.method} ${r.path}`, { id: (input.params as { id?: string } | undefined)?.id ?? null }, { status: reply.statusCode });
+      // The client has been told the request failed: its writes must not stand.
+      if (pastDeadline()) throw deadlineExceeded(currentDeadlineMs()!);
       return written;
     });
     if (r.produces) reply.type(r.produces);
@@ -156,6 +173,7 @@ function allowedMethods(routes: readonly Route[], path: string): string[] {
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { db } = options;
   const routes = options.routes ?? allRoutes;
+  const deadlineMs = options.deadlineMs ?? requestDeadlineMs();
   const app = Fastify({
     logger: options.logger ? { level: 'info' } : false,
     bodyLimit: 20 * 1024 * 1024,
@@ -199,7 +217,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const pruning = scheduleTileChangePruning(db, (error) => app.log.error(error));
   app.addHook('onClose', () => pruning.stop());
 
+  app.addHook('onSend', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+  });
   app.addHook('onRequest', (request, reply) => track(authenticate(db, request, reply)));
+  app.addHook('preValidation', async (request) => refuseNul(request, !isStream(request.body)));
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     const allowed = allowedMethods(routes, path);
@@ -222,7 +244,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     app.route({
       method: r.method,
       url: r.path.replace(/\{(\w+)\}/g, ':$1'),
-      handler: (request, reply) => track(answer(db, r, request, reply)),
+      handler: (request, reply) => track(answer(db, r, request, reply, deadlineMs, (work) => void track(work))),
     });
   }
 

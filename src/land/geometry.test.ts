@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type PolygonGeometry, selfIntersections, shapeProblems, swapCandidate } from './geometry.ts';
+import { mulberry32 } from '../mulberry32.ts';
+import { MAX_REPORTED_CROSSINGS, type PolygonGeometry, segmentIntersection, selfIntersections, shapeProblems, swapCandidate } from './geometry.ts';
 
 const polygon = (...rings: number[][][]): PolygonGeometry => ({ type: 'Polygon', coordinates: rings });
 const square = [[18, 44], [18.001, 44], [18.001, 44.001], [18, 44.001], [18, 44]];
@@ -27,6 +28,43 @@ test('a ring touching itself at a vertex is a self-intersection', () => {
   const crossings = selfIntersections(figureEight);
   assert.ok(crossings.length > 0);
   assert.deepEqual(crossings[0]!.position, [1, 1]);
+});
+
+/** Every edge against every other, as the check was before the index: the reference the indexed check must equal. */
+function everyPair(ring: number[][]): ReturnType<typeof selfIntersections> {
+  const index = ring.flatMap((q, v) => (v > 0 && q[0] === ring[v - 1]![0] && q[1] === ring[v - 1]![1] ? [] : [v]));
+  const n = index.length - 1;
+  const found: ReturnType<typeof selfIntersections> = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 2; j < n; j++) {
+      if (i === 0 && j === n - 1) continue;
+      const position = segmentIntersection(ring[index[i]!]!, ring[index[i + 1]!]!, ring[index[j]!]!, ring[index[j + 1]!]!);
+      if (position) found.push({ edges: [index[i]!, index[j]!], position });
+    }
+  }
+  return found;
+}
+
+test('the indexed check finds the same crossings, in the same order, as comparing every pair of edges', () => {
+  const random = mulberry32(22);
+  for (let trial = 0; trial < 200; trial++) {
+    const size = 4 + Math.floor(random() * 40);
+    // Coordinates on a coarse grid, so that touching, collinear and repeated vertices occur too.
+    const ring = Array.from({ length: size }, () => [Math.floor(random() * 8), Math.floor(random() * 8)]);
+    ring.push(ring[0]!);
+    const expected = everyPair(ring).slice(0, MAX_REPORTED_CROSSINGS);
+    assert.deepEqual(selfIntersections(ring), expected, JSON.stringify(ring));
+  }
+});
+
+test('a ring of 100,000 vertices has no crossings, and a scribble lists at most MAX_REPORTED_CROSSINGS crossings', () => {
+  const n = 100_000;
+  const circle = Array.from({ length: n }, (_, i) => [18 + 0.01 * Math.cos((2 * Math.PI * i) / n), 44 + 0.01 * Math.sin((2 * Math.PI * i) / n)]);
+  circle.push(circle[0]!);
+  assert.deepEqual(selfIntersections(circle), []);
+  const zigzag = Array.from({ length: 2000 }, (_, i) => [i % 2, i]);
+  zigzag.push([-1, 1000], zigzag[0]!);
+  assert.equal(selfIntersections(zigzag).length, MAX_REPORTED_CROSSINGS);
 });
 
 test('each problem names its place: vertex, ring and polygon', () => {

@@ -6,13 +6,32 @@
  */
 import { z } from 'zod';
 import { inverse } from '../geodesy/geodesic.ts';
+import { BoxIndex } from './boxIndex.ts';
 
-/** [longitude, latitude] in decimal degrees, WGS84 (GeoJSON order); a third value (height) is ignored. */
-const Position = z.array(z.number()).min(2).max(3);
+function isPosition(v: unknown): boolean {
+  return Array.isArray(v) && (v.length === 2 || v.length === 3) && v.every((n) => typeof n === 'number' && Number.isFinite(n));
+}
+
+/**
+ * A ring: positions [longitude, latitude] in decimal degrees, WGS84 (GeoJSON order); a third
+ * value (height) is ignored. One plain loop per ring rather than a schema per position: a shape
+ * may have 50,000 positions, and a schema for each held the event loop for a fifth of a second.
+ */
+const Ring = z
+  .custom<number[][]>((v) => Array.isArray(v) && v.every(isPosition), {
+    error: (issue) => {
+      const ring: unknown[] | null = Array.isArray(issue.input) ? issue.input : null;
+      const bad = ring ? ring.findIndex((p) => !isPosition(p)) : -1;
+      return !ring || bad < 0
+        ? 'a ring is an array of positions'
+        : `position ${bad} is ${JSON.stringify(ring[bad])}; a position is [longitude, latitude] or [longitude, latitude, height], in numbers`;
+    },
+  })
+  .meta({ type: 'array', items: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 3 } });
 
 export const PolygonGeometry = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('Polygon'), coordinates: z.array(z.array(Position)).min(1) }),
-  z.strictObject({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(z.array(Position)).min(1)).min(1) }),
+  z.strictObject({ type: z.literal('Polygon'), coordinates: z.array(Ring).min(1) }),
+  z.strictObject({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(Ring).min(1)).min(1) }),
 ]);
 export type PolygonGeometry = z.infer<typeof PolygonGeometry>;
 
@@ -135,11 +154,16 @@ function onSegment(px: number, py: number, ax: number, ay: number, bx: number, b
   return Math.min(ax, bx) <= px && px <= Math.max(ax, bx) && Math.min(ay, by) <= py && py <= Math.max(ay, by);
 }
 
+/** Crossings reported per ring; a shape with more is a scribble, and listing thousands helps nobody find them. */
+export const MAX_REPORTED_CROSSINGS = 100;
+
 /**
  * Edges of one closed ring that cross or touch, other than neighbours meeting at their shared
- * vertex. Indices are those of each edge's first vertex in the ring as given; repeated
- * consecutive vertices (harmless) are skipped. Planar in degrees, which decides crossing
- * correctly for field-sized shapes.
+ * vertex, in order of the first edge, then the second. Indices are those of each edge's first
+ * vertex in the ring as given; repeated consecutive vertices (harmless) are skipped. Planar in
+ * degrees, which decides crossing correctly for field-sized shapes. Only edges whose boxes
+ * overlap are compared (a packed R-tree finds them), so a ring of n vertices costs about
+ * n log n, not n²; at most MAX_REPORTED_CROSSINGS crossings are listed.
  */
 export function selfIntersections(ring: Ring): { edges: [number, number]; position: [number, number] }[] {
   const index: number[] = [];
@@ -149,17 +173,27 @@ export function selfIntersections(ring: Ring): { edges: [number, number]; positi
   }
   const n = index.length - 1;
   const found: { edges: [number, number]; position: [number, number] }[] = [];
+  if (n < 1) return found;
+  const boxes = new Float64Array(4 * n);
   for (let i = 0; i < n; i++) {
     const a = ring[index[i]!]!;
     const b = ring[index[i + 1]!]!;
-    for (let j = i + 1; j < n; j++) {
-      if (j === i + 1 || (i === 0 && j === n - 1)) continue;
-      const c = ring[index[j]!]!;
-      const d = ring[index[j + 1]!]!;
-      if (Math.max(a[0]!, b[0]!) < Math.min(c[0]!, d[0]!) || Math.max(c[0]!, d[0]!) < Math.min(a[0]!, b[0]!)) continue;
-      if (Math.max(a[1]!, b[1]!) < Math.min(c[1]!, d[1]!) || Math.max(c[1]!, d[1]!) < Math.min(a[1]!, b[1]!)) continue;
-      const position = segmentIntersection(a, b, c, d);
+    boxes.set([Math.min(a[0]!, b[0]!), Math.min(a[1]!, b[1]!), Math.max(a[0]!, b[0]!), Math.max(a[1]!, b[1]!)], 4 * i);
+  }
+  const edges = new BoxIndex(boxes);
+  const candidates: number[] = [];
+  for (let i = 0; i < n && found.length < MAX_REPORTED_CROSSINGS; i++) {
+    const a = ring[index[i]!]!;
+    const b = ring[index[i + 1]!]!;
+    candidates.length = 0;
+    edges.search(boxes[4 * i]!, boxes[4 * i + 1]!, boxes[4 * i + 2]!, boxes[4 * i + 3]!, (j) => {
+      if (j > i + 1 && !(i === 0 && j === n - 1)) candidates.push(j);
+    });
+    candidates.sort((x, y) => x - y);
+    for (const j of candidates) {
+      const position = segmentIntersection(a, b, ring[index[j]!]!, ring[index[j + 1]!]!);
       if (position) found.push({ edges: [index[i]!, index[j]!], position });
+      if (found.length >= MAX_REPORTED_CROSSINGS) break;
     }
   }
   return found;
@@ -170,7 +204,8 @@ function roundDeg(value: number): number {
   return Math.round(value * 1e7) / 1e7;
 }
 
-function segmentIntersection(a: readonly number[], b: readonly number[], c: readonly number[], d: readonly number[]): [number, number] | null {
+/** Where edge a–b meets edge c–d (a crossing, or a touch at an end), or null. */
+export function segmentIntersection(a: readonly number[], b: readonly number[], c: readonly number[], d: readonly number[]): [number, number] | null {
   const [ax, ay, bx, by, cx, cy, dx, dy] = [a[0]!, a[1]!, b[0]!, b[1]!, c[0]!, c[1]!, d[0]!, d[1]!];
   const d1 = cross(cx, cy, dx, dy, ax, ay);
   const d2 = cross(cx, cy, dx, dy, bx, by);

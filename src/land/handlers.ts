@@ -7,7 +7,8 @@ import { UserError } from '../errors.ts';
 import { type Change, type EntityHandler, registerEntityHandler } from '../reports/handlers.ts';
 import { lastRecordedVersion, recordVersion } from '../reports/store.ts';
 import type { Queryable } from '../store/db.ts';
-import { describeProblems, type GeometryProblem, PolygonGeometry, shapeProblems, swapCandidate } from './geometry.ts';
+import { describeProblems, type GeometryProblem, PolygonGeometry, swapCandidate } from './geometry.ts';
+import { checkShape } from './shapePool.ts';
 import {
   ACTIVITY_KINDS,
   ACTIVITY_STATUSES,
@@ -86,7 +87,7 @@ function refuseMissing(field: string, table: string, missing: readonly string[])
  * exactly which vertex is wrong), then PostGIS validity, then the checks against other records.
  */
 export async function geometryProblems(tx: Queryable, geometry: PolygonGeometry, against: { entityId: string | null; hazardId: string | null; isHazard: boolean }): Promise<GeometryProblem[]> {
-  const problems: GeometryProblem[] = shapeProblems(geometry);
+  const problems: GeometryProblem[] = await checkShape(geometry);
   if (!problems.some((p) => p.severity === 'error')) problems.push(...(await geometryStore.validityProblems(tx, geometry)));
   if (!problems.some((p) => p.severity === 'error')) {
     if (against.isHazard) {

@@ -75,6 +75,7 @@ export function gisRoleCommand(): Command {
 async function tokenSignIn(db: Queryable, user: string, password: string): Promise<string | null> {
   const actor = await actorForToken(db, password);
   if (!actor) return 'Safeground GIS socket: the password must be an API token (unknown, expired or revoked); make one with safeground tokens create';
+  if ('lockedUntil' in actor) return `Safeground GIS socket: the token's account is locked after failed sign-ins until ${actor.lockedUntil.toISOString()}`;
   if (actor.username !== user) return `Safeground GIS socket: the API token is not one of ${JSON.stringify(user)}'s; use its owner's username`;
   if (!actor.permissions.has('data.read')) return 'Safeground GIS socket: the token lacks data.read';
   return null;

@@ -103,6 +103,7 @@ export const reportRoutes = [
   route({
     method: 'POST',
     path: '/api/reports/{id}/approve',
+    longRunning: true,
     summary: 'Approve a verified report: the one step that changes the record, as a new version',
     tag: 'reports',
     permission: 'report.approve',
@@ -127,6 +128,7 @@ export const reportRoutes = [
   route({
     method: 'POST',
     path: '/api/reports/{id}/undo',
+    longRunning: true,
     summary: 'Undo an approval: a new approved report restoring the version before it, with a reason',
     tag: 'reports',
     permission: 'report.approve',

@@ -58,3 +58,16 @@ export function multiRowInsert(table: string, columns: readonly string[], rowCou
   }
   return `INSERT INTO ${assertIdentifier(table)} (${cols}) VALUES ${tuples.join(', ')}`;
 }
+
+/** Connection errors of postgres.js and node, and PostgreSQL's shutdown and connection-failure codes (57P01-57P03, class 08). */
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01', '57P02', '57P03']);
+
+/** Whether an error means the database cannot be reached now (an outage or restart), not that the request was wrong. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE.has(code) || code.startsWith('08'))) return true;
+  // An aggregate of connection attempts (several addresses) or an error wrapping its cause.
+  const inner = (error as { errors?: unknown[]; cause?: unknown }).errors ?? [(error as { cause?: unknown }).cause];
+  return inner.some((e) => e !== undefined && e !== error && isDatabaseUnavailable(e));
+}

@@ -59,12 +59,32 @@ const jsonText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v))
 const json = { to: 114, from: [114], serialize: jsonText, parse: (v: string) => JSON.parse(v) as unknown };
 const jsonb = { to: 3802, from: [3802], serialize: jsonText, parse: (v: string) => JSON.parse(v) as unknown };
 
-export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Db> {
+/**
+ * How long a client of the store may wait: for a connection (seconds) and for one statement
+ * (milliseconds), so that an unreachable or stuck database gives a quick, clear error instead of
+ * a hung request. SAFEGROUND_DB_CONNECT_TIMEOUT_S and SAFEGROUND_DB_STATEMENT_TIMEOUT_MS change them.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_S = 3;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
+/** Idle connections are closed after this, so a pool does not keep connections a restart has broken. */
+export const IDLE_TIMEOUT_S = 60;
+
+function setting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`Unexpected ${name}: ${JSON.stringify(value)} (want a whole number, 0 or more)`);
+  return n;
+}
+
+export async function openPostgres(url: string, options: { max?: number; connectTimeoutS?: number; statementTimeoutMs?: number } = {}, env: NodeJS.ProcessEnv = process.env): Promise<Db> {
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
     types: { int8: int8AsNumber, json, jsonb },
-    connect_timeout: 10,
+    connect_timeout: options.connectTimeoutS ?? setting(env, 'SAFEGROUND_DB_CONNECT_TIMEOUT_S', DEFAULT_CONNECT_TIMEOUT_S),
+    idle_timeout: IDLE_TIMEOUT_S,
+    connection: { statement_timeout: options.statementTimeoutMs ?? setting(env, 'SAFEGROUND_DB_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS) },
   });
   const base = queryable(sql);
   return {

@@ -537,5 +537,16 @@ for (const backend of testBackends()) {
       await shoot(page, 'users');
       await context.close();
     });
+
+    test('the app and the OGC API pages pass the Content Security Policy: no violation reported', async () => {
+      const context = await h.newContext();
+      const page = await context.newPage();
+      for (const path of ['/ogc?f=html', '/ogc/collections?f=html', '/ogc/collections/hazards/items?f=html&limit=5']) {
+        const response = await page.goto(path);
+        assert.match(response!.headers()['content-security-policy'] ?? '', /script-src 'self'/);
+      }
+      await context.close();
+      assert.deepEqual(h.cspViolations, []);
+    });
   });
 }

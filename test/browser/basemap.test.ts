@@ -213,5 +213,9 @@ for (const backend of testBackends()) {
         await closeBasemaps(protomaps);
       }
     });
+
+    test('the map over basemaps passes the Content Security Policy: no violation reported', () => {
+      assert.deepEqual(h.cspViolations, []);
+    });
   });
 }

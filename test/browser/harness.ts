@@ -31,6 +31,8 @@ export interface Harness {
   browser: Browser;
   /** A fresh browser profile (cookies, storage) for one person. */
   newContext(): Promise<BrowserContext>;
+  /** Every Content Security Policy violation any page reported, as the console gave it. */
+  cspViolations: string[];
   close(): Promise<void>;
 }
 
@@ -61,14 +63,23 @@ export async function startHarness(backend: TestBackend, users: readonly { usern
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  const cspViolations: string[] = [];
   return {
     db,
     app,
     baseUrl,
     browser,
+    cspViolations,
     async newContext() {
       const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
       context.on('weberror', (error) => process.stderr.write(`page error: ${error.error().message}\n`));
+      // Chromium reports a blocked script, style, image or worker both as an event and on the console.
+      await context.addInitScript({
+        content: "document.addEventListener('securitypolicyviolation', (e) => console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
+      });
+      context.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) cspViolations.push(`${message.location().url}: ${message.text()}`);
+      });
       return context;
     },
     async close() {
