@@ -45,7 +45,7 @@ CREATE TABLE a (t text DEFAULT 'x;y', "odd;name" int);`,
 
 test('the no-transaction marker is read from the first line only', async () => {
   const migrations = await loadMigrations();
-  assert.equal(migrations.find((m) => m.version === 22)?.transaction, false);
+  assert.equal(migrations.find((m) => m.version === 21)?.transaction, false);
   assert.equal(migrations.find((m) => m.version === 20)?.transaction, true);
 });
 
