@@ -60,7 +60,7 @@ export async function backupStore(db: Db, folder: string, options: BackupOptions
 async function backupPglite(db: PgliteDb, partial: string, data: string, options: BackupOptions): Promise<Manifest> {
   const { tar, store } = await snapshotPglite(db);
   const progress = options.progress?.(`Writing ${data}`, tar.size, 'bytes');
-  await writeCounted(Readable.fromWeb(tar.stream() as import('node:stream/web').ReadableStream), partial, progress);
+  await writeCounted(Readable.fromWeb(tar.stream()), partial, progress);
   return finishBackup(partial, data, { safegroundVersion: safegroundVersion(), backend: 'pglite', createdAt: new Date().toISOString(), ...store });
 }
 

@@ -1,7 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import type { ReadableStream } from 'node:stream/web';
 import { Command, Option } from 'commander';
 import { type StoreOptions, storeOptions } from '../cli/store.ts';
 import { storeConfig } from '../config.ts';
@@ -48,7 +47,7 @@ async function backupFromServer(server: string, token: string, folder: string): 
   const partial = partialPath(data);
   try {
     const length = Number(response.headers.get('content-length')) || null;
-    await writeCounted(Readable.fromWeb(response.body as ReadableStream), partial, progress(`Backing up to ${data}`, length, 'bytes'));
+    await writeCounted(Readable.fromWeb(response.body), partial, progress(`Backing up to ${data}`, length, 'bytes'));
     const manifest = await finishBackup(partial, data, facts);
     return { path: data, manifest, seconds: (Date.now() - started) / 1000 };
   } finally {

@@ -10,7 +10,6 @@ import type { Progress } from '../exchange/progress.ts';
 import { loadMigrations } from '../store/migrate.ts';
 import { openStore, type StoreConfig } from '../store/open.ts';
 import { openPostgres } from '../store/postgres.ts';
-import type { Queryable } from '../store/db.ts';
 import { isAlive, type Manifest, migrationProblem, verifyBackup } from './files.ts';
 import { findPgTool, runPgTool } from './pgtools.ts';
 import { isEmptyDatabase, tableCounts, versions } from './store.ts';
@@ -134,7 +133,7 @@ async function restorePostgres(data: string, manifest: Manifest, url: string, op
     });
     progress?.update(total, total);
     progress?.done();
-    assertCounts(manifest, await tableCounts(db as Queryable), 'database');
+    assertCounts(manifest, await tableCounts(db), 'database');
     return {};
   } finally {
     await db.close();

@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import type { ReadableStream } from 'node:stream/web';
 import { writeAudit } from '../access/store.ts';
 import { UserError } from '../errors.ts';
 import { route } from '../http/route.ts';
@@ -34,7 +33,7 @@ export const backupRoutes = [
       await writeAudit(db, actor, 'POST /api/admin/backup', {}, { bytes: tar.size, migrationLevel: store.migrationLevel });
       reply.header(MANIFEST_HEADER, JSON.stringify({ safegroundVersion: safegroundVersion(), backend: 'pglite', createdAt: new Date().toISOString(), ...store }));
       reply.header('content-length', tar.size);
-      return Readable.fromWeb(tar.stream() as ReadableStream);
+      return Readable.fromWeb(tar.stream());
     },
   }),
 ];

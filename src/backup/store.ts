@@ -64,7 +64,9 @@ export async function snapshotPglite(db: PgliteDb): Promise<{ tar: Blob; store: 
   return db.pglite.transaction(async (tx) => {
     const queryable: Queryable = {
       query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never,
-      exec: async (sql) => void (await tx.exec(sql)),
+      exec: async (sql) => {
+        await tx.exec(sql);
+      },
       bulkLoad: () => Promise.reject(new Error('A snapshot does not load rows')),
     };
     const store = await describeStore(queryable);
