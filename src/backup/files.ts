@@ -1,5 +1,5 @@
 /**
- * A backup on disk is three files side by side: the data (`.tar` for the embedded store, `.dump`
+ * A backup on disk is three files side by side: the data (`.tar.gz` for the embedded store, `.dump`
  * for PostgreSQL), `<data>.sha256` in sha256sum's format (so `sha256sum -c` checks it by hand
  * too) and `<data>.manifest.json`. The data is written under a temporary name, flushed to disk,
  * and renamed only after the checksum and manifest are in place, so a backup killed half-way
@@ -36,13 +36,13 @@ export interface Manifest {
 export const checksumPath = (data: string): string => `${data}.sha256`;
 export const manifestPath = (data: string): string => `${data}.manifest.json`;
 
-/** A name that sorts by time: safeground-pglite-20261204T231500Z.tar */
+/** A name that sorts by time: safeground-pglite-20261204T231500Z.tar.gz */
 export function backupFileName(backend: Backend, at: Date): string {
   const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `safeground-${backend}-${stamp}.${backend === 'pglite' ? 'tar' : 'dump'}`;
+  return `safeground-${backend}-${stamp}.${backend === 'pglite' ? 'tar.gz' : 'dump'}`;
 }
 
-const BACKUP_NAME = /^safeground-(pglite|postgres)-\d{8}T\d{6}Z\.(tar|dump)$/;
+const BACKUP_NAME = /^safeground-(pglite|postgres)-\d{8}T\d{6}Z\.(tar\.gz|dump)$/;
 
 /** The temporary name a backup is written under until it is complete. */
 export function partialPath(data: string): string {

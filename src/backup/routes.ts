@@ -20,10 +20,10 @@ export const backupRoutes = [
   route({
     method: 'POST',
     path: '/api/admin/backup',
-    summary: 'A consistent snapshot of the embedded store as a tarball (administrators; `safeground backup --server` saves it with its checksum)',
+    summary: 'A consistent snapshot of the embedded store as a gzipped tarball (administrators; `safeground backup --server` saves it with its checksum)',
     tag: 'system',
     permission: 'store.backup',
-    produces: 'application/x-tar',
+    produces: 'application/gzip',
     ownTransactions: true,
     async handler({ db, actor, reply }) {
       if (db.backend !== 'pglite' || !('pglite' in db)) {

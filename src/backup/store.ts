@@ -71,7 +71,7 @@ export async function snapshotPglite(db: PgliteDb): Promise<{ tar: Blob; store: 
     };
     const store = await describeStore(queryable);
     await tx.exec('CHECKPOINT');
-    const tar = await db.pglite.dumpDataDir('none');
+    const tar = await db.pglite.dumpDataDir('gzip');
     return { tar, store };
   });
 }
