@@ -218,8 +218,8 @@ function request(operation: Operation, random: Random, headers: Record<string, s
 }
 
 /**
- * The systematic part: each path parameter, query parameter and top-level body field of an
- * operation in turn set to a NUL-bearing string and to one other edge value, the rest valid.
+ * The systematic part: a request of valid values, then each path parameter, query parameter and
+ * top-level body field in turn set to a NUL-bearing string and to one other edge value.
  */
 function edgeRequests(operation: Operation, random: Random, headers: Record<string, string>): FuzzRequest[] {
   const path = new Map(operation.parameters.filter((p) => p.in === 'path').map((p) => [p.name, textOf(valueOf(p.schema, random, 0))]));
@@ -237,7 +237,7 @@ function edgeRequests(operation: Operation, random: Random, headers: Record<stri
     return fuzz;
   };
   const edges = (): unknown[] => ['a\u0000b', random() < 0.5 ? pick(random, NASTY_STRINGS) : pick(random, NASTY_NUMBERS)];
-  const requests: FuzzRequest[] = [];
+  const requests: FuzzRequest[] = [build(path, query, body)];
   for (const name of path.keys()) for (const edge of edges()) requests.push(build(new Map([...path, [name, textOf(edge)]]), query, body));
   for (const parameter of operation.parameters.filter((p) => p.in === 'query')) {
     for (const edge of edges()) requests.push(build(path, new Map([...query, [parameter.name, textOf(edge)]]), body));
@@ -312,8 +312,8 @@ for (const backend of testBackends()) {
       const full = () => Date.now() >= stopAt;
       for (const operation of list) {
         const key = `${operation.method} ${operation.path}`;
-        if (SLOW_ROUTES[key]) continue;
-        for (const fuzz of edgeRequests(operation, random, actors.auth('administrator'))) if (!full()) await send('administrator', fuzz, key);
+        const edges = edgeRequests(operation, random, actors.auth('administrator'));
+        for (const fuzz of SLOW_ROUTES[key] ? edges.slice(0, 1) : edges) if (!full()) await send('administrator', fuzz, key);
       }
       const edgeRequestCount = index;
       for (let pass = 0; !full(); pass++) {
