@@ -306,7 +306,10 @@ for (const backend of testBackends()) {
           return;
         }
         statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
-        if (answer.statusCode >= 500) fail(String(answer.statusCode), key, `${answer.statusCode} ${answer.body.slice(0, 200)}: ${describeRequest(role, fuzz, index)}`);
+        // Requests with a NUL byte are grouped apart, so that a 5xx of another cause is not hidden among them.
+        const sent = `${fuzz.url} ${fuzz.payload ?? ''}`;
+        const nul = sent.includes('\\u0000') || sent.includes('%00') || sent.includes('\0');
+        if (answer.statusCode >= 500) fail(`${answer.statusCode}${nul ? ' NUL' : ''}`, key, `${answer.statusCode} ${answer.body.slice(0, 200)}: ${describeRequest(role, fuzz, index)}`);
         else if (ms > deadline) fail('slow', key, `${Math.round(ms)} ms: ${describeRequest(role, fuzz, index)}`);
       };
       const full = () => Date.now() >= stopAt;
