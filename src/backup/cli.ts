@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { Command, Option } from 'commander';
@@ -69,6 +69,7 @@ export function backupCommand(): Command {
         result = await backupFromServer(options.server, options.token, options.backupFolder);
       } else {
         const config = storeConfig(options);
+        if ('dataDir' in config && !existsSync(join(config.dataDir, 'pgdata'))) throw new UserError(`There is no Safeground store in ${resolve(config.dataDir)} to back up`, 'not_a_store');
         let db;
         try {
           // Not migrated or seeded: a backup reads the store as it is.
