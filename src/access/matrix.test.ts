@@ -40,6 +40,8 @@ const AUDIENCES = {
   users: ['administrator', 'organisation_manager'],
   /** The audit log: the administrator alone. */
   audit: ['administrator'],
+  /** A backup holds every tier of data: the administrator alone. */
+  backup: ['administrator'],
 } as const satisfies Record<string, readonly Who[]>;
 type Audience = keyof typeof AUDIENCES;
 
@@ -133,6 +135,7 @@ const EXPECTED: Record<string, Audience> = {
   'GET /tiles/basemap/{name}.json': 'everyone',
   'GET /tiles/basemap/{name}/{z}/{x}/{y}': 'everyone',
   'GET /tiles/fonts/{fontstack}/{range}.pbf': 'everyone',
+  'POST /api/admin/backup': 'backup',
 };
 /** Operational collections are internal; the gazetteer's are public. */
 for (const collection of ['hazards', 'release-products', 'finds', 'activities', 'minefield-records', 'accidents', 'settlements', 'administrative-areas']) {

@@ -29,6 +29,8 @@ export const PERMISSIONS = [
   'users.manage',
   /** The audit log. */
   'audit.read',
+  /** A snapshot of the whole store (every tier, password hashes, the audit log): administrators. */
+  'store.backup',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

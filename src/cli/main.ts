@@ -16,6 +16,8 @@ import { demoCommand, loadDemo } from '../demo/cli.ts';
 import { basemapCommand } from '../tiles/basemap/cli.ts';
 import { basemapPaths, closeBasemaps, openBasemaps, serveBasemaps } from '../tiles/basemap/served.ts';
 import { gisRoleCommand, startGisSocket } from '../ogc/gis.ts';
+import { backupCommand, restoreCommand } from '../backup/cli.ts';
+import { backupScheduleOptions, scheduleBackups } from '../backup/schedule.ts';
 import type { Db } from '../store/db.ts';
 import type { PgliteDb } from '../store/pglite.ts';
 import { prepareStore, type StoreOptions, storeOptions, withStore } from './store.ts';
@@ -67,7 +69,7 @@ export function program(): Command {
     .exitOverride()
     .configureOutput(output);
 
-  storeOptions(cli.command('serve'))
+  backupScheduleOptions(storeOptions(cli.command('serve')))
     .description('Serve the API and web app (creates, migrates and seeds the store on first run)')
     .addOption(new Option('--port <port>', 'port to listen on').env('PORT').default(8080).argParser(parsePort))
     .addOption(new Option('--host <host>', 'address to listen on').env('HOST').default('127.0.0.1'))
@@ -76,7 +78,7 @@ export function program(): Command {
     .addOption(new Option('--pg-port <port>', 'embedded store only: also serve the gis views read-only over the PostgreSQL protocol on this port (docs/ogc-api.md)').argParser(parsePort))
     .addOption(new Option('--pg-host <host>', 'address of the PostgreSQL socket (no TLS: keep it local or on a trusted network)').default('127.0.0.1'))
     .addOption(new Option('--pg-unit-seconds <seconds>', 'longest a GIS client may hold the embedded store in one transaction').default(30).argParser(parsePositive))
-    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean; basemap: string[]; pgPort?: number; pgHost: string; pgUnitSeconds: number }) => {
+    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean; basemap: string[]; pgPort?: number; pgHost: string; pgUnitSeconds: number; backupEvery?: number; backupKeep?: number; backupFolder: string }) => {
       const config = storeConfig(options);
       if (options.pgPort !== undefined && 'databaseUrl' in config) {
         throw new UserError('--pg-port serves the embedded store; on PostgreSQL, GIS users connect to PostgreSQL itself with a role from `safeground gis-role create`', 'bad_config');
@@ -109,7 +111,12 @@ export function program(): Command {
         process.stdout.write(`Safeground is serving at http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${port}/ (${info.backend}, PostgreSQL ${info.postgresVersion}, PostGIS ${info.postgisVersion})\n`);
         const socket = options.pgPort === undefined ? null : await startGisSocket(db as PgliteDb, { port: options.pgPort, host: options.pgHost, dataDir: 'dataDir' in config ? config.dataDir : '', unitSeconds: options.pgUnitSeconds });
         if (socket) process.stdout.write(`The gis views are readable over PostgreSQL at ${options.pgHost}:${socket.port} (user: your username, password: an API token with data.read)\n`);
+        const backups = options.backupEvery === undefined
+          ? null
+          : scheduleBackups(db, { every: options.backupEvery, keep: options.backupKeep ?? 7, folder: options.backupFolder, ...('databaseUrl' in config ? { databaseUrl: config.databaseUrl } : {}) }, (line) => process.stderr.write(`${line}\n`));
+        if (backups) process.stdout.write(`Backing the store up every ${options.backupEvery} s into ${options.backupFolder}, keeping ${options.backupKeep ?? 7}\n`);
         const stop = async () => {
+          await backups?.stop();
           await socket?.close();
           await app.close();
           await closeDb();
@@ -145,6 +152,8 @@ export function program(): Command {
   cli.addCommand(riskCommand());
   cli.addCommand(basemapCommand());
   cli.addCommand(gisRoleCommand());
+  cli.addCommand(backupCommand());
+  cli.addCommand(restoreCommand());
   inheritSettings(cli);
   return cli;
 }

@@ -13,6 +13,8 @@ export class Progress {
     private readonly label: string,
     private readonly totalBytes: number | null,
     private readonly out: NodeJS.WriteStream = process.stderr,
+    /** What the count counts: rows, or bytes (shown in MB) for work without rows, such as a backup's file. */
+    private readonly unit: 'rows' | 'bytes' = 'rows',
   ) {
     this.enabled = out.isTTY;
   }
@@ -28,7 +30,8 @@ export class Progress {
 
   private draw(): void {
     const seconds = Math.max(0.001, (Date.now() - this.started) / 1000);
-    const rate = Math.round(this.rows / seconds);
+    const mb = (n: number) => (n / 1024 ** 2).toLocaleString('en', { maximumFractionDigits: 1 });
+    const amount = this.unit === 'rows' ? `${this.rows.toLocaleString('en')} rows, ${Math.round(this.rows / seconds).toLocaleString('en')}/s` : `${mb(this.rows)} MB, ${mb(this.rows / seconds)} MB/s`;
     let bar = '';
     if (this.totalBytes) {
       const share = Math.min(1, this.bytes / this.totalBytes);
@@ -36,7 +39,7 @@ export class Progress {
       const done = Math.round(share * width);
       bar = `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${(share * 100).toFixed(0).padStart(3)}% `;
     }
-    this.out.write(`\r${this.label} ${bar}${this.rows.toLocaleString('en')} rows, ${rate.toLocaleString('en')}/s\x1b[K`);
+    this.out.write(`\r${this.label} ${bar}${amount}\x1b[K`);
   }
 
   done(): void {

@@ -1,4 +1,5 @@
 import { accessRoutes } from '../access/routes.ts';
+import { backupRoutes } from '../backup/routes.ts';
 import { casualtyRoutes } from '../casualties/routes.ts';
 import { exchangeRoutes } from '../exchange/routes.ts';
 import { gazetteerRoutes } from '../gazetteer/routes.ts';
@@ -13,4 +14,4 @@ import { healthRoutes } from './health.ts';
 import type { Route } from './route.ts';
 
 /** Every API route, in the order the OpenAPI document lists them. */
-export const allRoutes: readonly Route[] = [...healthRoutes, ...accessRoutes, ...landRoutes, ...opsRoutes, ...exchangeRoutes, ...casualtyRoutes, ...recordRoutes, ...ogcRoutes, ...priorityRoutes, ...tileRoutes, ...gazetteerRoutes, ...riskRoutes];
+export const allRoutes: readonly Route[] = [...healthRoutes, ...accessRoutes, ...landRoutes, ...opsRoutes, ...exchangeRoutes, ...casualtyRoutes, ...recordRoutes, ...ogcRoutes, ...priorityRoutes, ...tileRoutes, ...gazetteerRoutes, ...riskRoutes, ...backupRoutes];

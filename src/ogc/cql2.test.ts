@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../errors.ts';
-import { parseCql2, parseCql2Json } from './cql2.ts';
+import { isCalendarDate, isTimestamp, parseCql2, parseCql2Json } from './cql2.ts';
+import { parseDatetime } from './query.ts';
 
 const property = (name: string, at: number) => ({ kind: 'property', name, at });
 
@@ -180,4 +181,13 @@ test('malformed CQL2 JSON is refused with what is wrong and the path to it', () 
   for (const [text, message] of cases) {
     assert.throws(() => parseCql2Json(text), (error: unknown) => error instanceof UserError && error.code === 'invalid_request' && message.test(error.message), text);
   }
+});
+
+test('year 0000 is refused as a date, a timestamp and a datetime parameter, since PostgreSQL has no year zero (the fuzz test found a 500)', () => {
+  assert.equal(isCalendarDate('0000-01-01'), false);
+  assert.equal(isCalendarDate('0001-01-01'), true);
+  assert.equal(isTimestamp('0000-01-01T00:00:00Z'), false);
+  assert.throws(() => parseCql2("d > DATE('0000-01-01')"), /"0000-01-01" is not a date/);
+  assert.throws(() => parseDatetime('0000-01-01'), /query\.datetime: "0000-01-01" is neither a date/);
+  assert.throws(() => parseDatetime('0000-01-01T00:00:00Z/..'), /query\.datetime/);
 });

@@ -119,10 +119,13 @@ const GEOMETRY_TYPES = ['POINT', 'LINESTRING', 'POLYGON', 'MULTIPOINT', 'MULTILI
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
-/** Whether a YYYY-MM-DD text names a real day (no 31 February). */
+/**
+ * Whether a YYYY-MM-DD text names a real day (no 31 February). Year 0000 is not one: RFC 3339's
+ * grammar allows it, but PostgreSQL has no year zero (1 BC follows AD 1) and refuses it.
+ */
 export function isCalendarDate(text: string): boolean {
   const match = DATE.exec(text);
-  if (!match) return false;
+  if (!match || match[1] === '0000') return false;
   const date = new Date(`${text}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
 }

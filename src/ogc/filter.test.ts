@@ -108,6 +108,16 @@ for (const backend of testBackends()) {
       const bad = await get('/ogc/collections/finds/items?depthCm=deep');
       assert.equal(bad.statusCode, 400);
       assert.match(bad.json().error.message, /query\.depthCm: "deep" is not a numeric value/);
+      // Found by the fuzz test as 500s: numbers float8 cannot hold, and a year PostgreSQL does not have.
+      for (const value of ['1e309', '-1e309', '1e-400']) {
+        const huge = await get(`/ogc/collections/finds/items?depthCm=${value}`);
+        assert.equal(huge.statusCode, 400, value);
+        assert.match(huge.json().error.message, new RegExp(`query\\.depthCm: "${value}" is not a numeric value`));
+      }
+      assert.equal((await get('/ogc/collections/finds/items?depthCm=0.0e-400')).statusCode, 200);
+      const yearZero = await get('/ogc/collections/finds/items?datetime=0000-01-01');
+      assert.equal(yearZero.statusCode, 400);
+      assert.match(yearZero.json().error.message, /query\.datetime: "0000-01-01" is neither a date/);
     });
   });
 }

@@ -354,6 +354,16 @@ export function classOf(property: Property): ValueClass {
 
 const CAST: Record<ValueClass, string> = { text: 'text', uuid: 'uuid', numeric: 'float8', boolean: 'boolean', date: 'date', timestamp: 'timestamptz' };
 
+/**
+ * A decimal number that PostgreSQL's float8 reads: beyond about 1.8e308 it overflows and under
+ * about 1e-308 it underflows, both errors rather than Infinity or 0, so they are refused here.
+ */
+export function isFloat8Text(text: string): boolean {
+  if (!/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(text)) return false;
+  const n = Number(text);
+  return Number.isFinite(n) && (n !== 0 || !/[1-9]/.test(text.split(/[eE]/)[0]!)) && (n === 0 || Math.abs(n) >= 2.2250738585072014e-308);
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Compiled {
@@ -471,7 +481,7 @@ class FilterCompiler {
     const valid: Record<ValueClass, (t: string) => boolean> = {
       text: () => true,
       uuid: (t) => UUID.test(t),
-      numeric: (t) => /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(t),
+      numeric: isFloat8Text,
       boolean: (t) => t === 'true' || t === 'false',
       date: isCalendarDate,
       timestamp: isTimestamp,

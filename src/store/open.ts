@@ -21,8 +21,9 @@ export function redactUrl(url: string): string {
   }
 }
 
-export async function openStore(config: StoreConfig): Promise<Db> {
-  const db = 'databaseUrl' in config ? await connectPostgres(config.databaseUrl) : await openDataDir(config.dataDir);
+/** `loadDataDir` fills a new embedded store from a data-directory tarball (a backup being restored). */
+export async function openStore(config: StoreConfig, options: { loadDataDir?: Blob } = {}): Promise<Db> {
+  const db = 'databaseUrl' in config ? await connectPostgres(config.databaseUrl) : await openDataDir(config.dataDir, options.loadDataDir);
   try {
     await ensurePostgis(db);
   } catch (error) {
@@ -58,7 +59,7 @@ async function connectPostgres(url: string): Promise<Db> {
  * format, and a lock file so that two processes never open the same store (PGlite is one
  * process's database).
  */
-async function openDataDir(dir: string): Promise<Db> {
+async function openDataDir(dir: string, loadDataDir?: Blob): Promise<Db> {
   const root = resolve(dir);
   const marker = join(root, MARKER);
   if (existsSync(root)) {
@@ -75,8 +76,12 @@ async function openDataDir(dir: string): Promise<Db> {
   }
   if (!existsSync(marker)) writeFileSync(marker, JSON.stringify({ format: FORMAT, createdAt: new Date().toISOString() }) + '\n');
   const releaseLock = takeLock(join(root, 'lock'));
+  if (loadDataDir && existsSync(join(root, 'pgdata'))) {
+    releaseLock();
+    throw new UserError(`${root} already holds a store; a backup is restored into a new folder`, 'store_exists');
+  }
   try {
-    const db = await openPglite(join(root, 'pgdata'));
+    const db = await openPglite(join(root, 'pgdata'), loadDataDir);
     const close = db.close.bind(db);
     return { ...db, close: async () => { await close(); releaseLock(); } };
   } catch (error) {
