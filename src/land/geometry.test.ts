@@ -18,6 +18,11 @@ test('repeated consecutive vertices are harmless, not a self-intersection', () =
   assert.deepEqual(shapeProblems(polygon(repeated)), []);
 });
 
+test('an empty ring is a problem named with its place, not an error (found by the fuzz test)', () => {
+  const problems = shapeProblems(polygon([], square));
+  assert.deepEqual(problems.map((p) => [p.code, p.message]), [['too_few_vertices', 'ring 0 has no vertices; a polygon needs at least 3']]);
+});
+
 test('a bow tie: the crossing edges by index and where they cross', () => {
   const bowtie = [[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]];
   assert.deepEqual(selfIntersections(bowtie), [{ edges: [0, 2], position: [1, 1] }]);

@@ -102,8 +102,12 @@ export function shapeProblems(geometry: PolygonGeometry, maxEdgeM = MAX_EDGE_M):
           problems.push(problem('coordinate_out_of_range', `${at} vertex ${vertex} ${fmt(position)}: ${which}`, { polygon: p, ring: r, vertex, position: [lon, lat] }));
         }
       });
-      const first = ring[0]!;
-      const last = ring[ring.length - 1]!;
+      const first = ring[0];
+      const last = ring.at(-1);
+      if (!first || !last) {
+        problems.push(problem('too_few_vertices', `${at} has no vertices; a polygon needs at least 3`, { polygon: p, ring: r }));
+        return;
+      }
       if (ring.length < 2 || first[0] !== last[0] || first[1] !== last[1]) {
         problems.push(problem('ring_not_closed', `${at} is not closed: its last vertex ${fmt(last)} must repeat its first ${fmt(first)}`, { polygon: p, ring: r }));
         return;
