@@ -1,5 +1,5 @@
 import { assertIdentifier, type Queryable } from '../store/db.ts';
-import type { ConflictSides } from '../sync/rules.ts';
+import type { ConflictSides } from './conflict.ts';
 import type { ReportAction } from './handlers.ts';
 
 export const REPORT_STATES = ['draft', 'submitted', 'verified', 'approved', 'rejected'] as const;

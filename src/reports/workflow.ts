@@ -3,7 +3,7 @@ import { writeAudit } from '../access/store.ts';
 import { UserError } from '../errors.ts';
 import { describeZodError } from '../http/errors.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { type ConflictSide, type ConflictSides, conflictingFields, mergeConflict } from '../sync/rules.ts';
+import { type ConflictSide, type ConflictSides, conflictingFields, mergeConflict } from './conflict.ts';
 import { type Change, type EntityHandler, entityHandler, entityTypes, type ReportAction } from './handlers.ts';
 import * as store from './store.ts';
 import type { ReportRow, ReportState } from './store.ts';

@@ -109,7 +109,7 @@ export async function syncWith(db: Db, options: SyncOptions): Promise<SyncSummar
 async function pullOnce(db: Db, server: string, options: SyncOptions, since: string | null, summary: SyncSummary): Promise<{ cursor: string | null; more: boolean }> {
   const query = new URLSearchParams({ limit: String(options.pullLimit ?? 100_000) });
   if (since) query.set('since', since);
-  const response = await send(server, options, 'GET', `/api/sync/changes?${query}`, undefined);
+  const response = await send(server, options, 'GET', `/api/sync/changes?${query.toString()}`, undefined);
   const splitter = new LineSplitter();
   const applyBatch = options.applyBatch ?? 500;
   let pending: ChangeLine[] = [];

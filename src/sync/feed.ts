@@ -63,7 +63,7 @@ async function changeLine(db: Queryable, reader: Actor, row: store.ChangeRow): P
     entityType: row.entity_type,
     entityId: row.entity_id,
     version: row.version,
-    validFrom: row.valid_from.toISOString(),
+    validFrom: row.valid_from,
     deleted: row.deleted,
     data: row.data,
     geometry: row.geometry,

@@ -9,7 +9,7 @@ import { entityHandler } from '../reports/handlers.ts';
 import { findReport, findVersion } from '../reports/store.ts';
 import { checkReport, type ReportConflict } from '../reports/workflow.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { conflictingFields } from './rules.ts';
+import { conflictingFields } from '../reports/conflict.ts';
 import * as store from './store.ts';
 
 export interface IncomingReport {

@@ -7,6 +7,10 @@
 import type { Actor } from '../access/permissions.ts';
 import { entityHandler } from '../reports/handlers.ts';
 import type { Queryable } from '../store/db.ts';
+// The entity types whose records a pull writes register their handlers as these modules load.
+import '../land/handlers.ts';
+import '../ops/handlers.ts';
+import '../casualties/handlers.ts';
 import type { ChangeLine } from './feed.ts';
 import * as store from './store.ts';
 

@@ -7,7 +7,7 @@ import { REPORT_ACTIONS } from '../reports/handlers.ts';
 import * as workflow from '../reports/workflow.ts';
 import { changesFeed } from './feed.ts';
 import { receiveReports } from './receive.ts';
-import { CONFLICT_SIDES } from './rules.ts';
+import { CONFLICT_SIDES } from '../reports/conflict.ts';
 import { instanceId } from './store.ts';
 
 export const NDJSON = 'application/x-ndjson';

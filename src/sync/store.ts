@@ -16,7 +16,8 @@ export interface ChangeRow {
   entity_type: string;
   entity_id: string;
   version: number;
-  valid_from: Date;
+  /** ISO 8601 with microseconds, as PostgreSQL keeps it (a JS Date would cut it to milliseconds). */
+  valid_from: string;
   deleted: boolean;
   data: Record<string, unknown>;
   geometry: unknown;
@@ -28,7 +29,7 @@ export interface ChangeRow {
 /** Versions after a change sequence number, in commit order (see migration 0027). */
 export async function changesAfter(tx: Queryable, seq: bigint, limit: number): Promise<ChangeRow[]> {
   return tx.query<ChangeRow>(
-    `SELECT change_seq::text AS change_seq, entity_type, entity_id, version, valid_from, deleted, data,
+    `SELECT change_seq::text AS change_seq, entity_type, entity_id, version, to_json(valid_from) #>> '{}' AS valid_from, deleted, data,
        ST_AsGeoJSON(geom, 15)::jsonb AS geometry, origin, report_id, change_reason
      FROM record_version WHERE change_seq > $1 ORDER BY change_seq LIMIT $2`,
     [seq.toString(), limit],
