@@ -23,7 +23,7 @@ export async function applyPulledChange(tx: Queryable, change: ChangeLine): Prom
   const handler = entityHandler(change.entityType);
   if (handler) {
     const current = await handler.read(tx, change.entityId, { lock: true });
-    const payload = change.deleted ? null : change.geometry == null ? { ...change.data } : { ...change.data, geometry: change.geometry };
+    const payload = change.deleted ? null : await localReferences(tx, change.geometry == null ? { ...change.data } : { ...change.data, geometry: change.geometry });
     const replicated = {
       action: change.deleted ? ('delete' as const) : current ? ('update' as const) : ('create' as const),
       entityId: change.entityId,
@@ -52,4 +52,21 @@ export async function applyPulledChange(tx: Queryable, change: ChangeLine): Prom
   });
   if (change.reportId) await store.markReportApproved(tx, change.reportId, change.entityId);
   return true;
+}
+
+/**
+ * The gazetteer and minefield records do not travel in the feed yet, and each instance seeds its
+ * own gazetteer under its own ids: a reference this instance lacks is dropped, and the store then
+ * places the record in its own administrative area (as it does for any record without one). The
+ * version keeps the server's ids as they were.
+ */
+async function localReferences(tx: Queryable, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const area = payload.adminAreaId;
+  if (typeof area === 'string' && !(await store.existingIds(tx, 'admin_area', [area])).has(area)) payload.adminAreaId = null;
+  if (Array.isArray(payload.minefieldRecordIds) && payload.minefieldRecordIds.length > 0) {
+    const ids = payload.minefieldRecordIds as string[];
+    const known = await store.existingIds(tx, 'minefield_record', ids);
+    payload.minefieldRecordIds = ids.filter((id) => known.has(id));
+  }
+  return payload;
 }

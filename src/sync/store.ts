@@ -195,3 +195,14 @@ export async function insertPulledVersion(
 export async function markReportApproved(tx: Queryable, reportId: string, entityId: string): Promise<void> {
   await tx.query("UPDATE report SET state = 'approved', entity_id = COALESCE(entity_id, $2), updated_at = now(), version = version + 1 WHERE id = $1 AND state <> 'approved'", [reportId, entityId]);
 }
+
+/**
+ * Of the ids a pulled record refers to in tables the feed does not carry (yet), those this
+ * instance has: administrative areas (each instance seeds its own gazetteer) and minefield
+ * records (not yet written by the reports workflow).
+ */
+export async function existingIds(tx: Queryable, table: 'admin_area' | 'minefield_record', ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await tx.query<{ id: string }>(`SELECT id FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]);
+  return new Set(rows.map((r) => r.id));
+}
