@@ -24,6 +24,14 @@ BEGIN
 END $$;
 
 ALTER TABLE record_version ADD COLUMN origin uuid NOT NULL DEFAULT safeground_instance_id();
+
+-- Organisations become versioned records (their first version here; later ones are written by
+-- src/access/store.ts), so they travel in the feed before the records that name them.
+INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, change_reason)
+SELECT 'organisation', id, version, created_at,
+  jsonb_build_object('name', name, 'acronym', acronym, 'kind', kind, 'countryCode', country_code, 'active', active), 'organisation as it was when versions began'
+FROM organisation;
+
 ALTER TABLE record_version ADD COLUMN change_seq bigint;
 UPDATE record_version v SET change_seq = o.n
 FROM (SELECT entity_type, entity_id, version, row_number() OVER (ORDER BY valid_from, entity_type, entity_id, version) AS n FROM record_version) o

@@ -21,7 +21,8 @@ const SYNC_ACTOR: Actor = { userId: null, username: 'sync', organisationId: null
 export async function applyPulledChange(tx: Queryable, change: ChangeLine): Promise<boolean> {
   if (await store.hasVersion(tx, change.entityType, change.entityId, change.version)) return false;
   const handler = entityHandler(change.entityType);
-  if (handler) {
+  if (change.entityType === 'organisation') await store.writeOrganisation(tx, change.entityId, change.version, change.data);
+  else if (handler) {
     const current = await handler.read(tx, change.entityId, { lock: true });
     const payload = change.deleted ? null : await localReferences(tx, change.geometry == null ? { ...change.data } : { ...change.data, geometry: change.geometry });
     const replicated = {

@@ -206,3 +206,13 @@ export async function existingIds(tx: Queryable, table: 'admin_area' | 'minefiel
   const rows = await tx.query<{ id: string }>(`SELECT id FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]);
   return new Set(rows.map((r) => r.id));
 }
+
+/** An organisation as the server has it (organisations are not written by reports, so they have no entity handler). */
+export async function writeOrganisation(tx: Queryable, id: string, version: number, data: Record<string, unknown>): Promise<void> {
+  await tx.query(
+    `INSERT INTO organisation AS o (id, name, acronym, kind, country_code, active, version) VALUES ($1, $2, $3, $4, $5, COALESCE($6, true), $7)
+     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, acronym = EXCLUDED.acronym, kind = EXCLUDED.kind, country_code = EXCLUDED.country_code,
+       active = EXCLUDED.active, version = EXCLUDED.version, updated_at = now()`,
+    [id, data.name, data.acronym ?? null, data.kind, data.countryCode ?? null, data.active ?? null, version],
+  );
+}

@@ -71,9 +71,14 @@ function hazard(extra: Record<string, unknown> = {}) {
 /** Each register as its current records (through the entity handlers) and its whole history. */
 async function register(db: Db) {
   const records: Record<string, unknown> = {};
-  for (const type of ['hazard', 'activity', 'find']) {
+  for (const type of ['hazard', 'activity', 'find', 'organisation']) {
     const ids = await db.query<{ id: string }>(`SELECT id FROM ${type} ORDER BY id`);
-    for (const { id } of ids) records[`${type}/${id}`] = await entityHandler(type)!.read(db, id, { lock: false });
+    for (const { id } of ids) {
+      records[`${type}/${id}`] =
+        type === 'organisation'
+          ? (await db.query('SELECT name, acronym, kind, country_code, active, version FROM organisation WHERE id = $1', [id]))[0]
+          : await entityHandler(type)!.read(db, id, { lock: false });
+    }
   }
   const history = await db.query<Record<string, unknown>>(
     `SELECT entity_type, entity_id, version, deleted, data, ST_AsGeoJSON(geom, 15) AS geom, origin, change_reason, valid_from
@@ -131,8 +136,12 @@ else
       });
       const approvedActivity = await approveNationally(national, activity.id);
 
+      const organisation = await call(national.app, national.actors.auth('administrator'), 'POST', '/api/organisations', { name: 'Operator made after the field was set up', kind: 'ngo' });
+
       const first = await syncWith(field.db, { server: national.url, token: syncToken, retryDelayMs: 10 });
-      assert.ok(first.pulled >= 3, `pulled ${first.pulled}`);
+      assert.ok(first.pulled >= 4, `pulled ${first.pulled}`);
+      const [pulledOrganisation] = await field.db.query<{ name: string }>('SELECT name FROM organisation WHERE id = $1', [organisation.id]);
+      assert.equal(pulledOrganisation?.name, 'Operator made after the field was set up', 'organisations travel in the feed');
       assert.deepEqual(await register(field.db), await register(national.db));
 
       // Offline: a new hazard and a find on the activity, written and submitted on the field.
