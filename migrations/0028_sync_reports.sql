@@ -21,3 +21,22 @@ CREATE TABLE sync_peer (
   pulled_at timestamptz,
   pushed_at timestamptz
 );
+
+-- Attachments (photos, scans) of reports, uploaded in resumable chunks and named by the SHA-256
+-- of their content, which is checked when the last byte arrives. Kept in the store so that every
+-- API process of a server sees the same uploads.
+CREATE TABLE attachment (
+  sha256 text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  size_bytes bigint NOT NULL CHECK (size_bytes >= 0),
+  received_bytes bigint NOT NULL DEFAULT 0 CHECK (received_bytes <= size_bytes),
+  complete boolean NOT NULL DEFAULT false,
+  content bytea NOT NULL DEFAULT '',
+  created_at timestamptz NOT NULL DEFAULT now(),
+  created_by uuid REFERENCES app_user (id)
+);
+
+CREATE TABLE report_attachment (
+  report_id uuid NOT NULL REFERENCES report (id) ON DELETE CASCADE,
+  sha256 text NOT NULL REFERENCES attachment (sha256),
+  PRIMARY KEY (report_id, sha256)
+);

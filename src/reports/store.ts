@@ -36,6 +36,8 @@ export interface ReportRow {
   /** For a report written against an older version than the record's: the sides kept for a person. */
   conflict: ReportConflict | null;
   conflict_resolved_at: Date | null;
+  /** On a field instance: when the report was answered by the server it was pushed to. */
+  pushed_at: Date | null;
   version: number;
   created_at: Date;
   created_by: string | null;

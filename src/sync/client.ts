@@ -36,6 +36,8 @@ export interface SyncOptions {
   attempts?: number;
   /** First wait before a retry, doubled each time up to 30 s. */
   retryDelayMs?: number;
+  /** Bytes per attachment chunk. */
+  chunkBytes?: number;
   /** Longest wait for a response or between two chunks of it. */
   timeoutMs?: number;
   onProgress?: (progress: SyncProgress) => void;
@@ -63,6 +65,8 @@ export async function syncWith(db: Db, options: SyncOptions): Promise<SyncSummar
   while (remaining > 0) {
     const batch = await store.unpushedReports(db, options.pushBatch ?? 100);
     if (batch.length === 0) break;
+    const attachments = await store.attachmentsOf(db, batch.map((r) => r.id));
+    for (const sha256 of new Set([...attachments.values()].flat())) await retrying(() => uploadAttachment(db, server, options, sha256));
     const answer = await retrying(() =>
       request<{ instance: string; results: ReportResult[] }>(server, options, 'POST', '/api/sync/reports', {
         origin,
@@ -77,6 +81,7 @@ export async function syncWith(db: Db, options: SyncOptions): Promise<SyncSummar
           organisationId: r.organisation_id,
           acceptedWarnings: r.accepted_warnings,
           author: r.author,
+          ...(attachments.has(r.id) ? { attachments: attachments.get(r.id) } : {}),
           createdAt: r.created_at.toISOString(),
           submittedAt: r.submitted_at.toISOString(),
         })),
@@ -152,6 +157,51 @@ async function pullOnce(db: Db, server: string, options: SyncOptions, since: str
   }
   await flush(end.cursor);
   return { cursor, more: end.more };
+}
+
+/**
+ * Uploads what the server lacks of one attachment: asks how much arrived, then sends the rest in
+ * chunks. A break costs at most the chunk under way; the next attempt asks again.
+ */
+async function uploadAttachment(db: Db, server: string, options: SyncOptions, sha256: string): Promise<void> {
+  const path = `/api/sync/attachments/${sha256}`;
+  const state = await store.attachmentState(db, sha256);
+  if (!state?.complete) throw new UserError(`Attachment ${sha256} is not complete on this instance`, 'bad_input');
+  let offset = 0;
+  const asked = await fetchOrLink(server, options, 'GET', path);
+  if (asked.status === 200) {
+    const status = (await asked.json().catch(() => null)) as { received: number; complete: boolean } | null;
+    if (!status) throw new LinkError(`GET ${path}: the answer broke off`);
+    if (status.complete) return;
+    offset = status.received;
+  } else if (asked.status !== 404) throw new LinkError(`GET ${path}: the server answered ${asked.status}`);
+  const chunk = options.chunkBytes ?? 256 * 1024;
+  while (offset < state.size_bytes) {
+    const length = Math.min(chunk, state.size_bytes - offset);
+    const bytes = await store.attachmentContent(db, sha256, offset, length);
+    const response = await fetchOrLink(server, options, 'PUT', path, bytes, {
+      'content-type': 'application/octet-stream',
+      'content-range': `bytes ${offset}-${offset + length - 1}/${state.size_bytes}`,
+    });
+    if (response.status === 409 || response.status >= 500) throw new LinkError(`PUT ${path}: the server answered ${response.status}`);
+    const status = (await response.json().catch(() => null)) as { received: number; complete: boolean; error?: { message: string } } | null;
+    if (!status) throw new LinkError(`PUT ${path}: the answer broke off`);
+    if (!response.ok) throw new UserError(`${server} refused attachment ${sha256} (${response.status}): ${status.error?.message ?? ''}`, 'sync_refused');
+    offset = status.received;
+  }
+}
+
+async function fetchOrLink(server: string, options: SyncOptions, method: string, path: string, body?: Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
+  try {
+    return await fetch(`${server}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${options.token}`, ...headers },
+      ...(body ? { body } : {}),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+    });
+  } catch (error) {
+    throw new LinkError(`${method} ${path}: ${(error as Error).message}`);
+  }
 }
 
 function parseLine(text: string): FeedLine {

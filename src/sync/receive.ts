@@ -23,6 +23,7 @@ export interface IncomingReport {
   organisationId?: string | null | undefined;
   acceptedWarnings?: string[] | undefined;
   author: string;
+  attachments?: string[] | undefined;
   createdAt: string;
   submittedAt: string;
 }
@@ -78,6 +79,9 @@ async function receiveOne(tx: Queryable, actor: Actor, origin: string, input: In
       conflict = { currentVersion: current.version, base: base.payload, theirs, current: current.payload };
     }
   }
+  const attachments = input.attachments ?? [];
+  const missing = await store.missingAttachments(tx, attachments);
+  if (missing.length > 0) throw new UserError(`Upload the report's attachments first (PUT /api/sync/attachments/{sha256}): ${missing.join(', ')} not complete here`, 'bad_input');
   const row = await store.insertReceivedReport(tx, {
     id: input.id,
     entityType: input.entityType,
@@ -95,6 +99,7 @@ async function receiveOne(tx: Queryable, actor: Actor, origin: string, input: In
     receivedBy: actor.userId,
     conflict,
   });
+  await store.linkAttachments(tx, row.id, attachments);
   if (conflict) return { id: input.id, outcome: 'conflict', state: row.state, fields: conflictingFields(conflict) };
   await checkReport(tx, row, actor);
   return { id: input.id, outcome: 'accepted', state: row.state };

@@ -2,17 +2,30 @@
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { z } from 'zod';
+import { UserError } from '../errors.ts';
 import { route } from '../http/route.ts';
 import { REPORT_ACTIONS } from '../reports/handlers.ts';
 import * as workflow from '../reports/workflow.ts';
 import { changesFeed } from './feed.ts';
 import { receiveReports } from './receive.ts';
 import { CONFLICT_SIDES } from '../reports/conflict.ts';
-import { instanceId } from './store.ts';
+import { instanceId, linkAttachments, missingAttachments } from './store.ts';
+import { mayActFor } from '../access/permissions.ts';
+import { attachmentStatus, receiveChunk } from './attachments.ts';
+import { apiError } from '../http/errors.ts';
+import { parseContentRange, SHA256 } from './rules.ts';
 
 export const NDJSON = 'application/x-ndjson';
 
 const Id = z.object({ id: z.uuid() });
+const Sha = z.object({ sha256: z.string().regex(SHA256, 'want the SHA-256 of the content, 64 lower-case hex digits') });
+
+async function readAll(body: unknown): Promise<Buffer> {
+  if (!(body instanceof Readable)) throw new UserError('Send the chunk as application/octet-stream', 'unsupported_media_type');
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 const IncomingReport = z.strictObject({
   id: z.uuid(),
@@ -25,6 +38,8 @@ const IncomingReport = z.strictObject({
   organisationId: z.uuid().nullable().optional(),
   acceptedWarnings: z.array(z.string().max(64)).max(20).optional(),
   author: z.string().min(1).max(200),
+  /** SHA-256 of each attachment, uploaded before the report (PUT /api/sync/attachments/{sha256}). */
+  attachments: z.array(z.string().regex(SHA256)).max(100).optional(),
   createdAt: z.iso.datetime({ offset: true }),
   submittedAt: z.iso.datetime({ offset: true }),
 });
@@ -96,6 +111,56 @@ export const syncRoutes = [
     }),
     async handler({ db, actor, params, body }) {
       return workflow.reportJson(await workflow.resolveConflict(db, actor, params.id, { currentVersion: body.currentVersion, choices: body.choices, note: body.note ?? null }), actor);
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/sync/attachments/{sha256}',
+    summary: 'How much of an attachment has arrived (also HEAD: the Upload-Offset header), to resume its upload',
+    tag: 'sync',
+    permission: 'report.write',
+    params: Sha,
+    async handler({ db, params, reply }) {
+      const status = await attachmentStatus(db, params.sha256);
+      reply.header('upload-offset', String(status.received));
+      return status;
+    },
+  }),
+  route({
+    method: 'PUT',
+    path: '/api/sync/attachments/{sha256}',
+    summary: 'One chunk of an attachment (application/octet-stream, with Content-Range: bytes START-END/TOTAL); checked by SHA-256 when complete',
+    tag: 'sync',
+    permission: 'report.write',
+    params: Sha,
+    async handler({ db, actor, params, body, request, reply }) {
+      const range = parseContentRange(request.headers['content-range']);
+      // The body is the request's stream, spooled to disk by the server before the transaction.
+      const status = await receiveChunk(db, params.sha256, range, await readAll(body), actor.userId);
+      reply.header('upload-offset', String(status.received));
+      if (status.mismatch) {
+        reply.status(400);
+        return apiError('hash_mismatch', `Attachment ${params.sha256}: the content that arrived has SHA-256 ${status.mismatch}; it was discarded, send it again from byte 0`, status);
+      }
+      return status;
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/sync/reports/{id}/attachments',
+    summary: 'Attach uploaded attachments to a report written here, before it is pushed',
+    tag: 'sync',
+    permission: 'report.write',
+    params: Id,
+    body: z.strictObject({ attachments: z.array(z.string().regex(SHA256)).min(1).max(100) }),
+    async handler({ db, actor, params, body }) {
+      const report = await workflow.getReport(db, actor, params.id);
+      if (!mayActFor(actor, 'report.write', report.organisation_id)) throw new UserError('Reports can be written only for one’s own organisation', 'forbidden');
+      if (report.pushed_at) throw new UserError(`Report ${params.id} was pushed already; its attachments travelled with it`, 'conflict');
+      const missing = await missingAttachments(db, body.attachments);
+      if (missing.length > 0) throw new UserError(`attachments: ${missing.join(', ')} not complete here; upload them first`, 'bad_input');
+      await linkAttachments(db, params.id, body.attachments);
+      return { id: params.id, attachments: body.attachments };
     },
   }),
 ];

@@ -43,3 +43,20 @@ export class LineSplitter {
     return this.rest;
   }
 }
+
+export interface ContentRange {
+  start: number;
+  end: number;
+  total: number;
+}
+
+/** `Content-Range: bytes 0-1048575/3145728` of a chunk upload (RFC 9110, 14.4). */
+export function parseContentRange(value: string | undefined): ContentRange {
+  const match = /^bytes (\d{1,15})-(\d{1,15})\/(\d{1,15})$/.exec(value?.trim() ?? '');
+  if (!match) throw new UserError(`Content-Range: want "bytes START-END/TOTAL", got ${JSON.stringify(value ?? null)}`, 'bad_input', { field: 'Content-Range' });
+  const [start, end, total] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (start > end || end >= total) throw new UserError(`Content-Range: ${value} is not a range inside the file (START ≤ END < TOTAL)`, 'bad_input', { field: 'Content-Range' });
+  return { start, end, total };
+}
+
+export const SHA256 = /^[0-9a-f]{64}$/;

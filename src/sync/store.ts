@@ -216,3 +216,67 @@ export async function writeOrganisation(tx: Queryable, id: string, version: numb
     [id, data.name, data.acronym ?? null, data.kind, data.countryCode ?? null, data.active ?? null, version],
   );
 }
+
+// Attachments --------------------------------------------------------------------------------------
+
+export interface AttachmentState {
+  sha256: string;
+  size_bytes: number;
+  received_bytes: number;
+  complete: boolean;
+}
+
+const ATTACHMENT_STATE = 'sha256, size_bytes::float8 AS size_bytes, received_bytes::float8 AS received_bytes, complete';
+
+export async function attachmentState(tx: Queryable, sha256: string, options: { lock: boolean } = { lock: false }): Promise<AttachmentState | undefined> {
+  const [row] = await tx.query<AttachmentState>(`SELECT ${ATTACHMENT_STATE} FROM attachment WHERE sha256 = $1${options.lock ? ' FOR UPDATE' : ''}`, [sha256]);
+  return row;
+}
+
+export async function startAttachment(tx: Queryable, sha256: string, size: number, by: string | null): Promise<void> {
+  await tx.query('INSERT INTO attachment (sha256, size_bytes, created_by) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING', [sha256, size, by]);
+}
+
+/** Appends bytes; when the last one is in, answers the SHA-256 of the whole content. */
+export async function appendAttachment(tx: Queryable, sha256: string, bytes: Uint8Array): Promise<{ received: number; digest: string | null }> {
+  const [row] = await tx.query<{ received: number; digest: string | null }>(
+    `UPDATE attachment SET content = content || $2, received_bytes = received_bytes + length($2)
+     WHERE sha256 = $1
+     RETURNING received_bytes::float8 AS received, CASE WHEN received_bytes = size_bytes THEN encode(sha256(content), 'hex') END AS digest`,
+    [sha256, bytes],
+  );
+  return row!;
+}
+
+export async function completeAttachment(tx: Queryable, sha256: string): Promise<void> {
+  await tx.query('UPDATE attachment SET complete = true WHERE sha256 = $1', [sha256]);
+}
+
+export async function discardAttachment(tx: Queryable, sha256: string): Promise<void> {
+  await tx.query('DELETE FROM attachment WHERE sha256 = $1 AND NOT complete', [sha256]);
+}
+
+export async function attachmentContent(tx: Queryable, sha256: string, from: number, length: number): Promise<Uint8Array> {
+  const [row] = await tx.query<{ bytes: Uint8Array }>('SELECT substring(content FROM $2::int + 1 FOR $3::int) AS bytes FROM attachment WHERE sha256 = $1', [sha256, from, length]);
+  return row!.bytes;
+}
+
+/** Of these attachments, those not complete here. */
+export async function missingAttachments(tx: Queryable, sha256s: readonly string[]): Promise<string[]> {
+  if (sha256s.length === 0) return [];
+  const rows = await tx.query<{ sha256: string }>('SELECT sha256 FROM attachment WHERE sha256 = ANY($1::text[]) AND complete', [sha256s]);
+  const complete = new Set(rows.map((r) => r.sha256));
+  return sha256s.filter((s) => !complete.has(s));
+}
+
+export async function linkAttachments(tx: Queryable, reportId: string, sha256s: readonly string[]): Promise<void> {
+  if (sha256s.length === 0) return;
+  await tx.query('INSERT INTO report_attachment (report_id, sha256) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [reportId, sha256s]);
+}
+
+export async function attachmentsOf(tx: Queryable, reportIds: readonly string[]): Promise<Map<string, string[]>> {
+  const rows = await tx.query<{ report_id: string; sha256: string }>('SELECT report_id, sha256 FROM report_attachment WHERE report_id = ANY($1::uuid[]) ORDER BY sha256', [reportIds]);
+  const map = new Map<string, string[]>();
+  for (const r of rows) map.set(r.report_id, [...(map.get(r.report_id) ?? []), r.sha256]);
+  return map;
+}

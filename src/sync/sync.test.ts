@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../http/server.ts';
@@ -217,6 +218,44 @@ else
 
       await syncWith(field.db, { server: national.url, token: syncToken, retryDelayMs: 10 });
       assert.deepEqual(await register(field.db), await register(national.db));
+    });
+
+    test('an attachment uploads in chunks checked by SHA-256, resumes from what arrived, and travels with its report through a cutting link', async () => {
+      const random = mulberry32(7);
+      const photo = Buffer.from(Array.from({ length: 300_000 }, () => Math.floor(random() * 256)));
+      const sha256 = createHash('sha256').update(photo).digest('hex');
+      const url = `/api/sync/attachments/${sha256}`;
+      const put = (from: number, to: number) =>
+        field.app.inject({ method: 'PUT', url, headers: { ...field.auth, 'content-type': 'application/octet-stream', 'content-range': `bytes ${from}-${to - 1}/${photo.length}` }, payload: photo.subarray(from, to) });
+      assert.equal((await put(0, 100_000)).statusCode, 200);
+      const head = await field.app.inject({ method: 'HEAD', url, headers: field.auth });
+      assert.equal(head.headers['upload-offset'], '100000');
+      const gap = await put(150_000, 200_000);
+      assert.equal(gap.statusCode, 409, 'a chunk after a gap is refused');
+      assert.equal((await put(50_000, 100_000)).json().received, 100_000, 'a chunk sent again changes nothing');
+      const done = (await put(100_000, photo.length)).json();
+      assert.deepEqual([done.received, done.complete], [photo.length, true]);
+
+      const wrong = 'f'.repeat(64);
+      const bad = await field.app.inject({ method: 'PUT', url: `/api/sync/attachments/${wrong}`, headers: { ...field.auth, 'content-type': 'application/octet-stream', 'content-range': 'bytes 0-2/3' }, payload: Buffer.from('abc') });
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.json().error.message, /SHA-256 ba7816bf.*discarded/);
+      assert.equal((await field.app.inject({ method: 'HEAD', url: `/api/sync/attachments/${wrong}`, headers: field.auth })).statusCode, 404);
+
+      const reportId = await fieldReport(field, { entityType: 'hazard', action: 'create', payload: hazard() });
+      await call(field.app, field.auth, 'POST', `/api/sync/reports/${reportId}/attachments`, { attachments: [sha256] });
+      const proxy = await cuttingProxy(new URL(national.url).port, mulberry32(99));
+      try {
+        const summary = await syncWith(field.db, { server: proxy.url, token: syncToken, retryDelayMs: 1, attempts: 200, chunkBytes: 16_384, timeoutMs: 5000 });
+        assert.equal(summary.pushed.accepted + summary.pushed.duplicate, 1);
+      } finally {
+        await proxy.close();
+      }
+      const [arrived] = await national.db.query<{ complete: boolean; digest: string; linked: string }>(
+        `SELECT a.complete, encode(sha256(a.content), 'hex') AS digest, l.report_id AS linked FROM attachment a JOIN report_attachment l ON l.sha256 = a.sha256 WHERE a.sha256 = $1`,
+        [sha256],
+      );
+      assert.deepEqual(arrived, { complete: true, digest: sha256, linked: reportId });
     });
 
     test('through a link cut at random bytes, 50 syncs: no report lost or duplicated, cursors consistent', async () => {
