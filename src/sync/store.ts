@@ -31,7 +31,7 @@ export async function changesAfter(tx: Queryable, seq: bigint, limit: number): P
   return tx.query<ChangeRow>(
     `SELECT change_seq::text AS change_seq, entity_type, entity_id, version, to_json(valid_from) #>> '{}' AS valid_from, deleted, data,
        ST_AsGeoJSON(geom, 15)::jsonb AS geometry, origin, report_id, change_reason
-     FROM record_version WHERE change_seq > $1 ORDER BY change_seq LIMIT $2`,
+     FROM record_version v WHERE v.change_seq > $1 ORDER BY v.change_seq LIMIT $2`,
     [seq.toString(), limit],
   );
 }
