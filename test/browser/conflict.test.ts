@@ -70,7 +70,7 @@ for (const backend of testBackends()) {
       const sides = card.getByRole('table', { name: 'Base, theirs and current side by side' });
       const row = (name: string) => sides.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
       assert.deepEqual(await row('Description').getByRole('cell').allInnerTexts().then((cells) => cells.slice(0, 3)), ['as surveyed', 'field edit', 'national edit']);
-      assert.equal(await card.getByRole('button', { name: 'Approve BT-SYNC-1' }).count(), 0, 'a report in conflict cannot be approved as it is');
+      assert.equal(await card.getByRole('button', { name: 'Approve BT-SYNC-1', exact: true }).count(), 0, 'a report in conflict cannot be approved as it is');
 
       await card.getByRole('button', { name: 'Resolve and approve BT-SYNC-1' }).click();
       await card.getByText('Choose the value to keep for every field that differs.').waitFor();
