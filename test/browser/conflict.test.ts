@@ -76,6 +76,7 @@ for (const backend of testBackends()) {
       await card.getByText('Choose the value to keep for every field that differs.').waitFor();
       await card.getByRole('group', { name: 'Value to keep for Description' }).getByLabel('Current').check();
       await card.getByRole('group', { name: 'Value to keep for Blocked land use' }).getByLabel('Theirs').check();
+      await card.getByLabel('Note').fill('the centre keeps its description, the road is blocked');
       await page.screenshot({ path: join(SCREENSHOTS, 'sync-conflict.png'), fullPage: true });
       await card.getByRole('button', { name: 'Resolve and approve BT-SYNC-1' }).click();
       await card.waitFor({ state: 'detached' });
@@ -84,6 +85,8 @@ for (const backend of testBackends()) {
       assert.deepEqual(hazard, { description: 'national edit', blockages: ['road'] });
       const history = await h.db.query<{ report_id: string }>("SELECT report_id FROM record_version WHERE entity_type = 'hazard' AND entity_id = $1 ORDER BY version", [hazardId]);
       assert.deepEqual(history.slice(1).map((v) => v.report_id), [nationalEdit, fieldReport]);
+      const [decided] = await h.db.query<{ decision_note: string; state: string }>('SELECT decision_note, state FROM report WHERE id = $1', [fieldReport]);
+      assert.deepEqual(decided, { decision_note: 'the centre keeps its description, the road is blocked', state: 'approved' });
       await context.close();
     });
   });

@@ -95,7 +95,7 @@ function ReportReview({ report, organisations, onDecided }: { report: Report; or
         {report.reason ? ` · ${t('hazard.reason', { reason: report.reason })}` : ''}
       </p>
       {inConflict && can(actor, 'report.approve') ? (
-        <ConflictResolution report={report} reference={reference} organisations={organisations} onResolved={onDecided} />
+        <ConflictResolution report={report} reference={reference} organisations={organisations} note={note} onResolved={onDecided} />
       ) : (
         <Show loaded={current}>{(before) => <Changes report={report} before={before} organisations={organisations} />}</Show>
       )}

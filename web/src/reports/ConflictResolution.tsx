@@ -24,12 +24,12 @@ interface Conflict {
   current: Record<string, unknown>;
 }
 
-export function ConflictResolution({ report, reference, organisations, onResolved }: { report: Report; reference: string; organisations: ReadonlyMap<string, string>; onResolved: () => void }) {
+export function ConflictResolution({ report, reference, organisations, note, onResolved }: { report: Report; reference: string; organisations: ReadonlyMap<string, string>; note: string; onResolved: () => void }) {
   const [conflict] = useLoad(() => api.get<Conflict>(`/api/sync/conflicts/${report.id}`), [report.id]);
-  return <Show loaded={conflict}>{(c) => <Sides report={report} reference={reference} conflict={c} organisations={organisations} onResolved={onResolved} />}</Show>;
+  return <Show loaded={conflict}>{(c) => <Sides report={report} reference={reference} conflict={c} organisations={organisations} note={note} onResolved={onResolved} />}</Show>;
 }
 
-function Sides({ report, reference, conflict, organisations, onResolved }: { report: Report; reference: string; conflict: Conflict; organisations: ReadonlyMap<string, string>; onResolved: () => void }) {
+function Sides({ report, reference, conflict, organisations, note, onResolved }: { report: Report; reference: string; conflict: Conflict; organisations: ReadonlyMap<string, string>; note: string; onResolved: () => void }) {
   const [choices, setChoices] = useState<Record<string, Side>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -45,7 +45,7 @@ function Sides({ report, reference, conflict, organisations, onResolved }: { rep
     setBusy(true);
     setError(null);
     try {
-      await api.post(`/api/sync/conflicts/${report.id}/resolve`, { currentVersion: conflict.currentVersion, choices });
+      await api.post(`/api/sync/conflicts/${report.id}/resolve`, { currentVersion: conflict.currentVersion, choices, ...(note.trim() ? { note: note.trim() } : {}) });
       onResolved();
     } catch (caught) {
       setError(caught instanceof Error ? caught.message : String(caught));
