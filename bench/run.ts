@@ -4,7 +4,7 @@
  * targets of the performance issue marked met or not. Prints one table per backend and writes
  * bench/results/<date>-<scale>-<backends>[-<only>].json with the machine's facts.
  *
- *   npm run bench -- [--scale region|national] [--backend postgres|pglite|both] [--only land,audit,import,tiles,api,basemap,ogc]
+ *   npm run bench -- [--scale region|national] [--backend postgres|pglite|both] [--only land,audit,import,tiles,api,basemap,ogc,sync]
  *                    [--database-url postgres://postgres@127.0.0.1:5432/postgres]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ import { type Figure, machineFacts, table } from './harness.ts';
 import { importBenchmark, pgliteImportBenchmark } from './import.ts';
 import { landBenchmark } from './land.ts';
 import { ogcBenchmark } from './ogc.ts';
+import { syncBenchmark } from './sync.ts';
 import { tilesBenchmark } from './tiles.ts';
 
 type Scale = 'region' | 'national';
@@ -53,6 +54,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'api', data: 'demo', run: (db, _scale, backend) => apiBenchmark(db!, { seconds: backend === 'postgres' ? 30 : 10 }) },
   // Serving basemap files does not touch the store: measured once, with the first backend.
   { name: 'basemap', data: 'server', run: (_db, scale, backend) => (backend === backends[0] ? basemapBenchmark({ megabytes: scale === 'national' ? 800 : 400 }) : Promise.resolve([])) },
+  { name: 'sync', data: 'empty', run: async (db, _scale, backend) => syncBenchmark(db!, { changes: 100_000, databaseUrl: backend === 'postgres' ? await databaseUrl(db!) : null }) },
   { name: 'ogc', data: 'demo', run: async (db, _scale, backend) => ogcBenchmark(db!, { postgresUrl: backend === 'postgres' ? await databaseUrl(db!) : null }) },
 ];
 

@@ -262,6 +262,13 @@ export async function createOrganisation(db: Queryable, organisation: { name: st
     organisation.countryCode ?? null,
     by,
   ]);
+  // Its first version, so the organisation travels in the sync changes feed like any record.
+  await db.query(
+    `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, changed_by, change_reason)
+     SELECT 'organisation', id, version, created_at, jsonb_build_object('name', name, 'acronym', acronym, 'kind', kind, 'countryCode', country_code, 'active', active), $2, 'new organisation'
+     FROM organisation WHERE id = $1`,
+    [row!.id, by],
+  );
   return row!;
 }
 

@@ -21,6 +21,7 @@ import { backupScheduleOptions, scheduleBackups } from '../backup/schedule.ts';
 import type { Db } from '../store/db.ts';
 import type { PgliteDb } from '../store/pglite.ts';
 import { prepareStore, type StoreOptions, storeOptions, withStore } from './store.ts';
+import { parseInterval, parseServer, scheduleSync, syncCommand } from '../sync/cli.ts';
 
 const output = { outputError: (message: string, write: (s: string) => void) => write(`safeground: ${message.trim().replace(/^error: /, '')} (see safeground --help)\n`) };
 
@@ -78,11 +79,15 @@ export function program(): Command {
     .addOption(new Option('--pg-port <port>', 'embedded store only: also serve the gis views read-only over the PostgreSQL protocol on this port (docs/ogc-api.md)').argParser(parsePort))
     .addOption(new Option('--pg-host <host>', 'address of the PostgreSQL socket (no TLS: keep it local or on a trusted network)').default('127.0.0.1'))
     .addOption(new Option('--pg-unit-seconds <seconds>', 'longest a GIS client may hold the embedded store in one transaction').default(30).argParser(parsePositive))
-    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean; basemap: string[]; pgPort?: number; pgHost: string; pgUnitSeconds: number; backupEvery?: number; backupKeep?: number; backupFolder: string }) => {
+    .addOption(new Option('--sync-server <url>', 'a field instance: sync with this national server while serving (docs/sync.md)').env('SAFEGROUND_SYNC_SERVER').argParser(parseServer))
+    .addOption(new Option('--sync-token <token>', 'the API token for --sync-server').env('SAFEGROUND_SYNC_TOKEN'))
+    .addOption(new Option('--sync-every <interval>', 'how often to sync with --sync-server (30s, 5m, 1h)').default(300_000, '5m').argParser(parseInterval))
+    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean; basemap: string[]; pgPort?: number; pgHost: string; pgUnitSeconds: number; backupEvery?: number; backupKeep?: number; backupFolder: string; syncServer?: string; syncToken?: string; syncEvery: number }) => {
       const config = storeConfig(options);
       if (options.pgPort !== undefined && 'databaseUrl' in config) {
         throw new UserError('--pg-port serves the embedded store; on PostgreSQL, GIS users connect to PostgreSQL itself with a role from `safeground gis-role create`', 'bad_config');
       }
+      if (options.syncServer && !options.syncToken) throw new UserError('--sync-server needs --sync-token (or SAFEGROUND_SYNC_TOKEN)', 'bad_config');
       await assertPortFree(options.port, options.host);
       if (options.pgPort !== undefined) await assertPortFree(options.pgPort, options.pgHost);
       const basemaps = await openBasemaps(basemapPaths(options.basemap));
@@ -115,8 +120,12 @@ export function program(): Command {
           ? null
           : scheduleBackups(db, { every: options.backupEvery, keep: options.backupKeep ?? 7, folder: options.backupFolder, ...('databaseUrl' in config ? { databaseUrl: config.databaseUrl } : {}) }, (line) => process.stderr.write(`${line}\n`));
         if (backups) process.stdout.write(`Backing the store up every ${options.backupEvery} s into ${options.backupFolder}, keeping ${options.backupKeep ?? 7}\n`);
+        const stopSync = options.syncServer
+          ? scheduleSync(db, { server: options.syncServer, token: options.syncToken!, everyMs: options.syncEvery }, (line) => process.stdout.write(`${line}\n`))
+          : null;
         const stop = async () => {
           await backups?.stop();
+          await stopSync?.();
           await socket?.close();
           await app.close();
           await closeDb();
@@ -154,6 +163,7 @@ export function program(): Command {
   cli.addCommand(gisRoleCommand());
   cli.addCommand(backupCommand());
   cli.addCommand(restoreCommand());
+  cli.addCommand(syncCommand());
   inheritSettings(cli);
   return cli;
 }

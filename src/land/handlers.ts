@@ -193,6 +193,9 @@ export const hazardHandler: EntityHandler<HazardPayload> = {
     await syncHazardRelease(tx, change.entityId, change);
     await pieces.refreshLandPieces(tx, [change.entityId]);
   },
+  async afterReplicate(tx, change) {
+    if (change.action !== 'delete') await pieces.refreshLandPieces(tx, [change.entityId]);
+  },
 };
 
 export const activityHandler: EntityHandler<ActivityPayload> = {
@@ -260,6 +263,10 @@ export const releaseProductHandler: EntityHandler<ReleaseProductPayload> = {
   async afterApply(tx, change) {
     const hazards = new Set([change.payload?.hazardId, change.current?.payload.hazardId as string | undefined].filter((h): h is string => !!h));
     for (const hazardId of hazards) await syncHazardRelease(tx, hazardId, change);
+    await pieces.refreshLandPieces(tx, [...hazards]);
+  },
+  async afterReplicate(tx, change) {
+    const hazards = new Set([change.payload?.hazardId, change.current?.payload.hazardId as string | undefined].filter((h): h is string => !!h));
     await pieces.refreshLandPieces(tx, [...hazards]);
   },
 };

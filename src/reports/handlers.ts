@@ -50,6 +50,12 @@ export interface EntityHandler<P extends Record<string, unknown> = Record<string
   apply(tx: Queryable, change: Change<P>): Promise<void>;
   /** Changes that follow from this one (a hazard released by its last product), recorded as versions of their own. */
   afterApply?(tx: Queryable, change: Change<P>): Promise<void>;
+  /**
+   * What a version pulled from another instance (sync) derives here, besides the row itself: the
+   * versions afterApply would make arrive in the feed on their own, but tables derived without
+   * versions (a hazard's land pieces) are rebuilt by this.
+   */
+  afterReplicate?(tx: Queryable, change: Change<P>): Promise<void>;
   /** A report's payload as this reader may see it (restricted personal data withheld); the whole payload when absent. */
   payloadForReader?(payload: Record<string, unknown>, reader: Actor): Record<string, unknown>;
 }

@@ -1,8 +1,15 @@
 import { assertIdentifier, type Queryable } from '../store/db.ts';
+import type { ConflictSides } from './conflict.ts';
 import type { ReportAction } from './handlers.ts';
 
 export const REPORT_STATES = ['draft', 'submitted', 'verified', 'approved', 'rejected'] as const;
 export type ReportState = (typeof REPORT_STATES)[number];
+
+/** What a report in conflict keeps: the three sides (sync/rules.ts) as they were when it arrived. */
+export interface ReportConflict extends ConflictSides {
+  /** The record's version when the report arrived, newer than the report's base version. */
+  currentVersion: number;
+}
 
 export interface ReportRow {
   id: string;
@@ -23,6 +30,14 @@ export interface ReportRow {
   decision_note: string | null;
   undoes_report_id: string | null;
   accepted_warnings: string[];
+  /** The instance the report was made on, and its author's name there (migration 0028). */
+  origin: string;
+  author: string | null;
+  /** For a report written against an older version than the record's: the sides kept for a person. */
+  conflict: ReportConflict | null;
+  conflict_resolved_at: Date | null;
+  /** On a field instance: when the report was answered by the server it was pushed to. */
+  pushed_at: Date | null;
   version: number;
   created_at: Date;
   created_by: string | null;

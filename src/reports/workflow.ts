@@ -3,9 +3,12 @@ import { writeAudit } from '../access/store.ts';
 import { UserError } from '../errors.ts';
 import { describeZodError } from '../http/errors.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import { type ConflictSide, type ConflictSides, conflictingFields, mergeConflict } from './conflict.ts';
 import { type Change, type EntityHandler, entityHandler, entityTypes, type ReportAction } from './handlers.ts';
 import * as store from './store.ts';
 import type { ReportRow, ReportState } from './store.ts';
+
+export type { ReportConflict } from './store.ts';
 
 export type ReportStep = 'submit' | 'verify' | 'approve' | 'reject';
 
@@ -122,6 +125,68 @@ async function prepare(
   };
   await handler.validate(tx, change);
   return change;
+}
+
+/**
+ * The checks a report made on another instance must pass before it is stored as submitted here
+ * (the same as for a report written here); throws the UserError that names the problem.
+ */
+export async function checkReport(tx: Queryable, report: ReportRow, actor: Actor): Promise<void> {
+  await prepare(tx, handler(report), report, actor, { lock: false, writer: actor });
+}
+
+/**
+ * A report in conflict, its sides now: base and theirs as kept, current as the record is now (it
+ * may have moved again since the report arrived), and the fields that need a person's choice.
+ */
+export async function conflictOf(db: Queryable, actor: Actor, id: string) {
+  const report = await requireReport(db, actor, id, false);
+  const conflict = report.conflict;
+  if (!conflict) throw new UserError(`Report ${id} is not in conflict`, 'not_found');
+  const current = await handler(report).read(db, report.entity_id!, { lock: false });
+  const sides: ConflictSides = { base: conflict.base, theirs: conflict.theirs, current: current?.payload ?? {} };
+  return { report, currentVersion: current?.version ?? null, sides, fields: conflictingFields(sides) };
+}
+
+/**
+ * A person settles a conflict field by field: the report's payload becomes the record they
+ * chose, written against the current version, and is approved in the same transaction, so the
+ * history shows the edit made here first and then the field's edit as resolved. `currentVersion`
+ * is the version the person saw; if the record moved again since, nothing is written (409).
+ */
+export async function resolveConflict(
+  db: Db,
+  actor: Actor,
+  id: string,
+  resolution: { currentVersion: number; choices: Readonly<Record<string, ConflictSide>>; note: string | null },
+): Promise<ReportRow> {
+  return db.transaction(async (tx) => {
+    const report = await requireReport(tx, actor, id, true);
+    if (!report.conflict) throw new UserError(`Report ${id} is not in conflict`, 'conflict');
+    if (report.state !== 'submitted' && report.state !== 'verified') throw new UserError(`Report ${id} is ${report.state}; its conflict was settled already`, 'conflict');
+    if (report.action === 'delete') throw new UserError(`Report ${id} deletes a record changed since: reject it, or write a new delete report against the current version`, 'conflict');
+    const entity = handler(report);
+    const current = await entity.read(tx, report.entity_id!, { lock: true });
+    if (!current) throw new UserError(`${entity.entityType} ${report.entity_id} no longer exists; reject the report`, 'conflict');
+    if (current.version !== resolution.currentVersion) {
+      throw new UserError(`${entity.entityType} ${report.entity_id} is now at version ${current.version}, not ${resolution.currentVersion}; look at the conflict again`, 'version_conflict', {
+        currentVersion: current.version,
+      });
+    }
+    const conflict = report.conflict;
+    const payload = mergeConflict({ base: conflict.base, theirs: conflict.theirs, current: current.payload }, resolution.choices);
+    const [resolved] = await tx.query<ReportRow>(
+      `UPDATE report SET payload = $2::text::jsonb, base_version = $3, conflict_resolved_by = $4, conflict_resolved_at = now(), state = 'verified',
+         verified_by = COALESCE(verified_by, $4), verified_at = COALESCE(verified_at, now()), updated_by = $4, updated_at = now(), version = version + 1
+       WHERE id = $1 RETURNING *`,
+      [id, JSON.stringify(payload), current.version, actor.userId],
+    );
+    const change = await prepare(tx, entity, resolved!, actor, { lock: true, writer: null });
+    await applyChange(tx, entity, change, report.reason ?? 'conflict resolved');
+    const approved = await store.setReportState(tx, id, { state: 'approved', by: actor.userId, entityId: change.entityId, note: resolution.note });
+    await writeAudit(tx, actor, 'report.resolve_conflict', { type: entity.entityType, id: change.entityId }, { reportId: id, choices: resolution.choices, version: change.version });
+    return approved;
+  });
 }
 
 function withoutGeometry(payload: Record<string, unknown>): Record<string, unknown> {
@@ -303,7 +368,6 @@ export async function listReports(
   return store.listReports(db, { ...filter, organisationId: actor.organisationId });
 }
 
-/** A report as the API shows it. */
 /** A report as `reader` may see it: the entity's handler withholds what the reader may not read. */
 export function reportJson(row: ReportRow, reader: Actor) {
   const handler = entityHandler(row.entity_type);
@@ -328,6 +392,9 @@ export function reportJson(row: ReportRow, reader: Actor) {
     decidedBy: row.decided_by,
     decidedAt: row.decided_at,
     decisionNote: row.decision_note,
+    origin: row.origin,
+    author: row.author,
+    conflict: row.conflict ? { baseVersion: row.base_version, currentVersion: row.conflict.currentVersion, resolvedAt: row.conflict_resolved_at } : null,
     version: row.version,
   };
 }

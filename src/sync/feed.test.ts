@@ -1,0 +1,52 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ANONYMOUS, permissionsOf } from '../access/permissions.ts';
+import type { Db } from '../store/db.ts';
+import { testBackends } from '../../test/support/backends.ts';
+import { changesFeed, type FeedLine } from './feed.ts';
+
+const reader = { ...ANONYMOUS, roles: ['analyst' as const], permissions: permissionsOf(['analyst']) };
+
+async function lines(db: Db, since: string | undefined, limit: number): Promise<FeedLine[]> {
+  const out: FeedLine[] = [];
+  for await (const line of changesFeed(db, reader, since, limit)) out.push(JSON.parse(line) as FeedLine);
+  return out;
+}
+
+for (const backend of testBackends()) {
+  describe(`the changes feed on ${backend.name}`, () => {
+    let db: Db;
+    before(async () => {
+      db = await backend.open();
+      // 1,205 versions: change numbers of one to four digits, and pages of the feed (1,000) cut inside them.
+      await db.query(
+        `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data)
+         SELECT 'find', gen_random_uuid(), 1, now(), jsonb_build_object('n', n) FROM generate_series(1, 1205) AS n`,
+      );
+    });
+    after(() => db?.close());
+
+    test('gives every version once, in change order (numbers, not text), across pages', async () => {
+      const all = await lines(db, undefined, 1_000_000);
+      const changes = all.filter((l) => l.type === 'change');
+      assert.equal(changes.length, 1205);
+      const numbers = changes.map((c) => Number(c.cursor.slice(3)));
+      assert.ok(numbers.every((n, i) => i === 0 || n > numbers[i - 1]!), 'strictly increasing');
+      assert.deepEqual(all.at(-1), { type: 'end', cursor: changes.at(-1)!.cursor, more: false });
+    });
+
+    test('a limit ends with more: true, and its cursor resumes exactly after the last change', async () => {
+      const first = await lines(db, undefined, 700);
+      const end = first.at(-1) as { type: 'end'; cursor: string; more: boolean };
+      assert.equal(end.more, true);
+      const rest = await lines(db, end.cursor, 1_000_000);
+      const ids = [...first, ...rest].filter((l) => l.type === 'change').map((c) => c.entityId);
+      assert.equal(ids.length, 1205);
+      assert.equal(new Set(ids).size, 1205);
+    });
+
+    test('a cursor from elsewhere is refused before anything streams', async () => {
+      await assert.rejects(lines(db, 'yesterday', 10), /query\.since: "yesterday" is not a cursor/);
+    });
+  });
+}
