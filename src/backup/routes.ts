@@ -23,6 +23,7 @@ export const backupRoutes = [
     summary: 'A consistent snapshot of the embedded store as a gzipped tarball (administrators; `safeground backup --server` saves it with its checksum)',
     tag: 'system',
     permission: 'store.backup',
+    longRunning: true,
     produces: 'application/gzip',
     ownTransactions: true,
     async handler({ db, actor, reply }) {

@@ -96,6 +96,7 @@ export const casualtyRoutes = [
       'Victims’ identifying details only with include=identity and restricted.read, and each read is logged',
     tag: 'exchange',
     permission: 'data.read',
+    longRunning: true,
     query: z.strictObject({
       format: z.enum(EXPORT_FORMATS),
       bbox: Bbox.optional(),

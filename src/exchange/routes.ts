@@ -52,6 +52,7 @@ export const exchangeRoutes = [
     summary: 'Export finds as GeoJSON, CSV, GeoPackage, KML or XLSX, streamed; the same filters as the finds list',
     tag: 'exchange',
     permission: 'data.read',
+    longRunning: true,
     query: z.strictObject({
       format: z.enum(EXPORT_FORMATS),
       bbox: Bbox.optional(),

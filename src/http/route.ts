@@ -44,8 +44,9 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
    */
   ownTransactions?: true;
   /**
-   * Work that may rightly take minutes (importing a file, approving an imported file's report):
-   * exempt from the request deadline (src/deadline.ts). Such work streams or runs in batches, so
+   * Work that may rightly take minutes (importing a file, approving an imported file's report, a
+   * whole export, a backup, a sync's feed or upload): exempt from the request deadline
+   * (src/deadline.ts). Such work streams or runs in batches, so
    * it does not hold the event loop.
    */
   longRunning?: true;

@@ -51,6 +51,7 @@ export const syncRoutes = [
     summary: 'Approved changes (versions of records) in commit order as NDJSON, from a cursor; resume from the cursor of the last complete line',
     tag: 'sync',
     permission: 'data.read',
+    longRunning: true,
     produces: NDJSON,
     query: z.strictObject({
       since: z.string().max(40).optional(),
@@ -77,6 +78,7 @@ export const syncRoutes = [
     summary: 'Upload reports made on another instance; idempotent by report id; a report on an older version than the record’s is kept as a conflict',
     tag: 'sync',
     permission: 'report.write',
+    longRunning: true,
     body: z.strictObject({
       origin: z.uuid(),
       reports: z.array(IncomingReport).max(500),
@@ -132,6 +134,7 @@ export const syncRoutes = [
     summary: 'One chunk of an attachment (application/octet-stream, with Content-Range: bytes START-END/TOTAL); checked by SHA-256 when complete',
     tag: 'sync',
     permission: 'report.write',
+    longRunning: true,
     params: Sha,
     async handler({ db, actor, params, body, request, reply }) {
       const range = parseContentRange(request.headers['content-range']);
