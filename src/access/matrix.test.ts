@@ -73,6 +73,7 @@ const EXPECTED: Record<string, Audience> = {
   'GET /api/hazards/{id}/history': 'internal',
   'GET /api/hazards/{id}/accounting': 'internal',
   'GET /api/statistics/land': 'everyone',
+  'GET /api/statistics/casualties': 'internal',
   'GET /api/finds': 'internal',
   'GET /api/finds/{id}': 'internal',
   'GET /api/activities': 'internal',

@@ -1,0 +1,32 @@
+/**
+ * Victims' age groups for statistics and treaty reports, from the age as reported: exact years,
+ * or a range (`{ min, max }`, an open upper bound as null) when the source gives one ("under
+ * 18", "18-25", "60+"). A victim counts in a group only when all of the reported age lies in it,
+ * so a range that straddles a boundary ("15-25") is counted as unknown, never guessed.
+ */
+export type ReportedAge = number | { min: number | null; max: number | null } | null;
+
+/** Children are under 18, as in the Mine Ban Treaty's and the CCM's reporting on victims. */
+export const ADULT_FROM = 18;
+export const AGE_GROUPS = ['child', 'adult', 'unknown'] as const;
+export type AgeGroup = (typeof AGE_GROUPS)[number];
+
+/**
+ * @example ageGroup(12) === 'child'; ageGroup({ min: 0, max: 17 }) === 'child';
+ *          ageGroup({ min: 61, max: null }) === 'adult'; ageGroup({ min: 15, max: 25 }) === 'unknown'
+ */
+export function ageGroup(age: ReportedAge): AgeGroup {
+  const { min, max } = typeof age === 'number' ? { min: age, max: age } : (age ?? { min: null, max: null });
+  if (min === null) return 'unknown';
+  if (max !== null && max < ADULT_FROM) return 'child';
+  if (min >= ADULT_FROM) return 'adult';
+  return 'unknown';
+}
+
+/**
+ * The same rule as an SQL expression over a victim's lower and upper bound columns, so that
+ * statistics group in the database; a test holds the two to the same answers.
+ */
+export function ageGroupSql(min: string, max: string): string {
+  return `CASE WHEN ${min} IS NULL THEN 'unknown' WHEN ${max} IS NOT NULL AND ${max} < ${ADULT_FROM} THEN 'child' WHEN ${min} >= ${ADULT_FROM} THEN 'adult' ELSE 'unknown' END`;
+}
