@@ -6,6 +6,7 @@
  */
 import { labels } from '../land/statisticsStore.ts';
 import type { Queryable } from '../store/db.ts';
+import { suppressSmallCounts } from './suppression.ts';
 import { CASUALTY_DIMENSIONS, type CasualtyDimension, type CasualtyPeriod, casualtyCounts, casualtyStatisticsSql } from './casualtiesStore.ts';
 
 export interface CasualtyOptions {
@@ -96,8 +97,11 @@ function csvField(value: string | number | null | undefined): string {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** One table for spreadsheets: a row per figure, the columns of every dimension used, blank where a row's grouping leaves it out. */
-export function casualtyCsv(stats: Pick<CasualtyStatistics, 'rows' | 'total'> & { rows: readonly { grouping: readonly string[] }[] }): string {
+/**
+ * One table for spreadsheets: a row per figure, the columns of every dimension used, blank where a
+ * row's grouping leaves it out; a withheld count (public figures) is written as `withheld`.
+ */
+export function casualtyCsv(stats: { rows: readonly ({ grouping: readonly string[] } & object)[]; total: Record<'victims' | 'killed' | 'injured' | 'accidents', SuppressedCount> }, withheld = 'withheld'): string {
   const used = CASUALTY_DIMENSIONS.filter((d) => stats.rows.some((r) => r.grouping.includes(d)));
   const columns = used.flatMap((d) => (d === 'admin1' || d === 'admin2' ? [`${d}_code`, `${d}_name`] : [d]));
   const lines = [['grouping', ...columns, 'victims', 'killed', 'injured', 'accidents'].join(',')];
@@ -110,10 +114,7 @@ export function casualtyCsv(stats: Pick<CasualtyStatistics, 'rows' | 'total'> & 
         if (d === 'admin1' || d === 'admin2') return r.grouping.includes(d) ? [(v as Label)?.code ?? '', (v as Label)?.name ?? '(no area)'] : ['', ''];
         return [r.grouping.includes(d) ? ((v as string | null) ?? '(not recorded)') : ''];
       }),
-      r.victims,
-      r.killed,
-      r.injured,
-      r.accidents,
+      ...[r.victims, r.killed, r.injured, r.accidents].map((n) => n ?? withheld),
     ]
       .map((f) => csvField(f))
       .join(',');
@@ -121,3 +122,30 @@ export function casualtyCsv(stats: Pick<CasualtyStatistics, 'rows' | 'total'> & 
   lines.push(line({ grouping: [], ...stats.total }));
   return lines.join('\n') + '\n';
 }
+
+/** A figure of the public statistics: a withheld count is null (see suppression.ts). */
+export type SuppressedCount = number | null;
+
+/**
+ * The statistics as they may leave the authority: each grouping is a partition adding up to the
+ * national total, which is a partition of its own; a row's accidents are withheld with its victims.
+ */
+export function suppressCasualtyStatistics(stats: CasualtyStatistics, threshold: number) {
+  const all = [...stats.rows, { grouping: [] as CasualtyDimension[], ...stats.total }];
+  const suppressed = suppressSmallCounts(
+    all.map((r) => ({ partition: r.grouping.join(','), counts: { victims: r.victims, killed: r.killed, injured: r.injured } })),
+    { threshold, total: 'victims', parts: ['killed', 'injured'] },
+  );
+  const withCounts = all.map((r, i) => {
+    const counts = suppressed[i]!.counts;
+    return { ...r, victims: counts.victims, killed: counts.killed, injured: counts.injured, accidents: counts.victims === null ? null : r.accidents };
+  });
+  const total = withCounts.at(-1)!;
+  return {
+    ...stats,
+    threshold,
+    rows: withCounts.slice(0, -1),
+    total: { victims: total.victims, killed: total.killed, injured: total.injured, accidents: total.accidents },
+  };
+}
+export type PublicCasualtyStatistics = ReturnType<typeof suppressCasualtyStatistics>;

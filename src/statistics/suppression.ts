@@ -42,31 +42,31 @@ export function suppressSmallCounts<M extends string>(rows: readonly CountRow<M>
   const withheld = rows.map((r) => new Set<M>(measures.filter((m) => r.counts[m] > 0 && r.counts[m] < rule.threshold)));
   const smallestShown = (candidates: { index: number; measure: M }[]) =>
     candidates.filter((c) => !withheld[c.index]!.has(c.measure)).sort((a, b) => rows[a.index]!.counts[a.measure] - rows[b.index]!.counts[b.measure])[0];
-  for (let changed = true; changed; ) {
-    changed = false;
-    const withhold = (index: number, measure: M) => {
-      if (withheld[index]!.has(measure)) return;
-      withheld[index]!.add(measure);
-      changed = true;
-    };
-    rows.forEach((_, i) => {
+  const partitions = new Map<string, number[]>();
+  rows.forEach((r, i) => partitions.set(r.partition, [...(partitions.get(r.partition) ?? []), i]));
+  // One secondary cell at a time, the row rule before the partition rule, until nothing changes: which cell is
+  // withheld next depends on what is withheld already, so the order is fixed and the result deterministic.
+  const nextSecondary = (): { index: number; measure: M } | undefined => {
+    for (let i = 0; i < rows.length; i++) {
       const cells = withheld[i]!;
-      if (cells.has(rule.total)) for (const m of rule.parts) withhold(i, m);
-      else if (rule.parts.filter((m) => cells.has(m)).length === 1) {
+      if (cells.has(rule.total)) {
+        const part = rule.parts.find((m) => !cells.has(m));
+        if (part) return { index: i, measure: part };
+      } else if (rule.parts.filter((m) => cells.has(m)).length === 1) {
         const other = smallestShown(rule.parts.map((measure) => ({ index: i, measure })));
-        if (other) withhold(other.index, other.measure);
+        if (other) return other;
       }
-    });
-    const partitions = new Map<string, number[]>();
-    rows.forEach((r, i) => partitions.set(r.partition, [...(partitions.get(r.partition) ?? []), i]));
+    }
     for (const indices of partitions.values()) {
       for (const measure of measures) {
         if (indices.filter((i) => withheld[i]!.has(measure)).length !== 1) continue;
         const other = smallestShown(indices.map((index) => ({ index, measure })));
-        if (other) withhold(other.index, other.measure);
+        if (other) return other;
       }
     }
-  }
+    return undefined;
+  };
+  for (let next = nextSecondary(); next; next = nextSecondary()) withheld[next.index]!.add(next.measure);
   return rows.map((r, i) => ({
     partition: r.partition,
     counts: Object.fromEntries(Object.entries(r.counts).map(([m, n]) => [m, withheld[i]!.has(m as M) ? null : n])) as Record<M, number | null>,
