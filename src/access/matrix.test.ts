@@ -74,6 +74,7 @@ const EXPECTED: Record<string, Audience> = {
   'GET /api/hazards/{id}/accounting': 'internal',
   'GET /api/statistics/land': 'everyone',
   'GET /api/statistics/casualties': 'internal',
+  'GET /api/treaty-reports/{convention}/{year}': 'internal',
   'GET /api/finds': 'internal',
   'GET /api/finds/{id}': 'internal',
   'GET /api/activities': 'internal',
