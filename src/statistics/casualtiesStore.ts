@@ -89,3 +89,10 @@ export async function casualtyCounts(db: Queryable, query: CasualtyQuery): Promi
     };
   });
 }
+
+/** The national setting `public_suppression_threshold` (a whole number), else the default. */
+export async function suppressionThreshold(db: Queryable, fallback: number): Promise<number> {
+  const [row] = await db.query<{ value: unknown }>("SELECT value FROM setting WHERE key = 'public_suppression_threshold'");
+  const value = row?.value;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : fallback;
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { route } from '../http/route.ts';
+import { route, STATIC_PAGE_POLICY } from '../http/route.ts';
 import { safegroundVersion } from '../version.ts';
 import { CONVENTION_NAMES, treatyReport } from './report.ts';
 import { treatyReportHtml, treatyReportXlsx } from './render.ts';
@@ -21,6 +21,7 @@ export const treatyRoutes = [
       if (query.format === 'json') return report;
       if (query.format === 'html') {
         reply.type('text/html; charset=utf-8');
+        reply.header('content-security-policy', STATIC_PAGE_POLICY);
         return treatyReportHtml(report, safegroundVersion());
       }
       reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
