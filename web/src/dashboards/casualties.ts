@@ -1,15 +1,10 @@
 /** Casualty figures counted from the accidents list: by year, sex, age group and victim group. */
 import type { Accident } from '../types.ts';
 
-export const AGE_GROUPS = ['child', 'adult', 'unknown'] as const;
-export type AgeGroup = (typeof AGE_GROUPS)[number];
-export { VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
+import { type AgeGroup, ageGroup } from '../../../src/casualties/age.ts';
 
-/** Children are under 18, as in the Mine Ban Treaty's reporting on victims. */
-export function ageGroup(age: number | null): AgeGroup {
-  if (age === null) return 'unknown';
-  return age < 18 ? 'child' : 'adult';
-}
+export { AGE_GROUPS, type AgeGroup, ageGroup } from '../../../src/casualties/age.ts';
+export { VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
 
 export interface CasualtyFigures {
   byYear: Map<string, { killed: number; injured: number }>;
@@ -29,7 +24,7 @@ export function casualtyFigures(accidents: readonly Accident[]): CasualtyFigures
       row[victim.outcome === 'killed' ? 'killed' : 'injured'] += 1;
       figures.byYear.set(year, row);
       add(figures.bySex, victim.sex ?? 'unknown');
-      add(figures.byAgeGroup, ageGroup(victim.age));
+      add(figures.byAgeGroup, ageGroup(victim.ageMin ?? victim.age, victim.ageMax ?? victim.age));
       add(figures.byVictimGroup, victim.victimGroup ?? 'unknown');
       figures.total += 1;
     }
