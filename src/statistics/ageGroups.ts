@@ -4,12 +4,14 @@
  * 18", "18-25", "60+"). A victim counts in a group only when all of the reported age lies in it,
  * so a range that straddles a boundary ("15-25") is counted as unknown, never guessed.
  */
+import { type AgeGroup, ageGroup as ageGroupOfRange } from '../casualties/age.ts';
+
 export type ReportedAge = number | { min: number | null; max: number | null } | null;
 
-/** Children are under 18, as in the Mine Ban Treaty's and the CCM's reporting on victims. */
+export { AGE_GROUPS, type AgeGroup } from '../casualties/age.ts';
+
+/** Children are under 18, as in the Mine Ban Treaty's and the CCM's reporting on victims (the rule of src/casualties/age.ts). */
 export const ADULT_FROM = 18;
-export const AGE_GROUPS = ['child', 'adult', 'unknown'] as const;
-export type AgeGroup = (typeof AGE_GROUPS)[number];
 
 /**
  * @example ageGroup(12) === 'child'; ageGroup({ min: 0, max: 17 }) === 'child';
@@ -17,15 +19,12 @@ export type AgeGroup = (typeof AGE_GROUPS)[number];
  */
 export function ageGroup(age: ReportedAge): AgeGroup {
   const { min, max } = typeof age === 'number' ? { min: age, max: age } : (age ?? { min: null, max: null });
-  if (min === null) return 'unknown';
-  if (max !== null && max < ADULT_FROM) return 'child';
-  if (min >= ADULT_FROM) return 'adult';
-  return 'unknown';
+  return ageGroupOfRange(min, max);
 }
 
 /**
- * The same rule as an SQL expression over a victim's lower and upper bound columns, so that
- * statistics group in the database; a test holds the two to the same answers.
+ * The same rule as an SQL expression over a victim's lower and upper bound columns (age_min,
+ * age_max), so that statistics group in the database; a test holds the two to the same answers.
  */
 export function ageGroupSql(min: string, max: string): string {
   return `CASE WHEN ${min} IS NULL THEN 'unknown' WHEN ${max} IS NOT NULL AND ${max} < ${ADULT_FROM} THEN 'child' WHEN ${min} >= ${ADULT_FROM} THEN 'adult' ELSE 'unknown' END`;

@@ -153,6 +153,26 @@ for (const backend of testBackends()) {
       assert.deepEqual(figures(since2024, 'victimGroup'), ['civilian: 3/1/2/2', 'military: 1/1/0/1']);
     });
 
+    test('ages reported as ranges and dates known to the year only (added to the worked example: A6, 2024, three victims)', async () => {
+      const [a6] = await db.query<{ id: string }>(`INSERT INTO accident (reference, occurred_on, occurred_on_precision, source) VALUES ('A6', '2024-01-01', 'year', 'test') RETURNING id`);
+      for (const [sex, min, max] of [['female', 0, 17], ['male', 15, 25], ['male', 61, null]] as const) {
+        await db.query(`INSERT INTO victim (accident_id, outcome, sex, age_min, age_max, victim_group) VALUES ($1, 'injured', $2, $3, $4, 'civilian')`, [a6!.id, sex, min, max]);
+      }
+      try {
+        const stats = await casualtyStatistics(db, { groupings: [['ageGroup'], ['period']], period: 'month' });
+        // "0-17" is a child, "61+" an adult, "15-25" could be either: unknown.
+        assert.deepEqual(figures(stats, 'ageGroup'), ['adult: 4/1/3/4', 'child: 4/1/3/4', 'unknown: 2/1/1/2']);
+        // Known to the year only: under "2024", never in a month.
+        assert.deepEqual(figures(stats, 'period'), ['2023-03: 2/1/1/1', '2023-11: 1/0/1/1', '2024-05: 4/2/2/2', '2024: 3/0/3/1']);
+        const may = await casualtyStatistics(db, { groupings: [], period: 'year', from: '2024-05-01', to: '2024-12-31' });
+        assert.equal(may.total.victims, 4, 'a year is not wholly inside May to December');
+        const year = await casualtyStatistics(db, { groupings: [], period: 'year', from: '2024-01-01', to: '2024-12-31' });
+        assert.equal(year.total.victims, 7);
+      } finally {
+        await db.query(`DELETE FROM accident WHERE id = $1`, [a6!.id]);
+      }
+    });
+
     test('the API: signed-in users only, JSON with its query or CSV, never identifying details', async () => {
       assert.equal((await app.inject({ method: 'GET', url: '/api/statistics/casualties' })).statusCode, 401);
       const json = await app.inject({ method: 'GET', url: '/api/statistics/casualties?by=period;sex&period=year', headers: actors.auth('analyst') });

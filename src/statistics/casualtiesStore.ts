@@ -1,8 +1,9 @@
 /**
  * The SQL of casualty statistics: victims counted by any groupings of their accident's
  * administrative area, period, device category, and their sex, age group, victim group and
- * activity at the time, in one GROUPING SETS query with the national total. Victims' identifying
- * details (victim_identity) are never read here.
+ * activity at the time, in one GROUPING SETS query with the national total. An accident counts in
+ * a date range when all of its date, at its precision, lies in it; ages count from their reported
+ * bounds (age_min, age_max). Victims' identifying details (victim_identity) are never read here.
  */
 import type { Queryable } from '../store/db.ts';
 import { ageGroupSql } from './ageGroups.ts';
@@ -12,19 +13,23 @@ export type CasualtyDimension = (typeof CASUALTY_DIMENSIONS)[number];
 export const CASUALTY_PERIODS = ['year', 'month'] as const;
 export type CasualtyPeriod = (typeof CASUALTY_PERIODS)[number];
 
+/**
+ * Dates keep their precision (migration 0026): an accident known only to the year is counted in
+ * its year, and by month under the year alone ("2019"), never in a month it may not have been in.
+ */
 const PERIOD_SQL: Record<CasualtyPeriod, string> = {
   year: `to_char(x.occurred_on, 'YYYY')`,
-  month: `to_char(x.occurred_on, 'YYYY-MM')`,
+  month: `date_as_known(x.occurred_on, CASE x.occurred_on_precision WHEN 'day' THEN 'month' ELSE x.occurred_on_precision END)`,
 };
 
 /** Each victim with the values it is grouped by; the names are the dimensions'. */
 function victimFacts(period: CasualtyPeriod): string {
   return `facts AS (
     SELECT x.id AS accident_id, v.outcome, r.admin1_id AS "admin1", r.admin2_id AS "admin2", ${PERIOD_SQL[period]} AS "period",
-      coalesce(v.sex, 'unknown') AS "sex", ${ageGroupSql('v.age', 'v.age')} AS "ageGroup", v.victim_group AS "victimGroup",
+      coalesce(v.sex, 'unknown') AS "sex", ${ageGroupSql('v.age_min', 'v.age_max')} AS "ageGroup", v.victim_group AS "victimGroup",
       coalesce(x.device_category, 'unknown') AS "deviceCategory", nullif(lower(btrim(v.activity_at_time)), '') AS "activityAtTime"
     FROM victim v JOIN accident x ON x.id = v.accident_id LEFT JOIN area_rollup r ON r.area_id = x.admin_area_id
-    WHERE ($1::date IS NULL OR x.occurred_on >= $1::date) AND ($2::date IS NULL OR x.occurred_on <= $2::date)
+    WHERE ($1::date IS NULL OR x.occurred_on >= $1::date) AND ($2::date IS NULL OR date_period_end(x.occurred_on, x.occurred_on_precision) <= $2::date)
   )`;
 }
 
