@@ -83,7 +83,9 @@ export async function casualtyCounts(db: Queryable, query: CasualtyQuery): Promi
   );
   // GROUPING() sets a bit for each dimension left out of the row's set, the last dimension lowest.
   return rows.map((r) => {
-    const grouping = used.filter((_, i) => (r.grouping_mask & (1 << (used.length - 1 - i))) === 0);
+    const members = used.filter((_, i) => (r.grouping_mask & (1 << (used.length - 1 - i))) === 0);
+    // In the order the grouping was asked for ("deviceCategory,sex" stays so).
+    const grouping = [...(query.groupings.find((g) => g.length === members.length && members.every((d) => g.includes(d))) ?? members)];
     return {
       grouping,
       values: Object.fromEntries(grouping.map((d) => [d, (r[d] as string | null) ?? null])),

@@ -7,7 +7,7 @@
  */
 import { landStatistics } from '../land/statistics.ts';
 import { labels } from '../land/statisticsStore.ts';
-import { RELEASE_METHODS, type ReleaseMethod } from '../land/rules.ts';
+import type { ReleaseMethod } from '../land/rules.ts';
 import { casualtyStatistics } from '../statistics/casualties.ts';
 import { AGE_GROUPS } from '../statistics/ageGroups.ts';
 import { VICTIM_GROUPS, VICTIM_SEXES } from '../casualties/accident.ts';
@@ -78,6 +78,9 @@ export interface TreatyReport {
 
 const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
 
+/** The order of the treaties' tables: cancelled, reduced, cleared. */
+const METHODS: readonly ReleaseMethod[] = ['cancelled', 'reduced', 'cleared'];
+
 export async function treatyReport(db: Queryable, convention: Convention, year: number, now = new Date()): Promise<TreatyReport> {
   const c = CONVENTIONS[convention];
   const from = `${year}-01-01`;
@@ -121,7 +124,7 @@ export async function treatyReport(db: Queryable, convention: Convention, year: 
     row[r.method] += r.area_m2;
     byRegion.set(r.admin1_id, row);
   }
-  const methodCells = (m: Record<ReleaseMethod, number>) => [...RELEASE_METHODS.map((k) => round4(m[k])), round4(RELEASE_METHODS.reduce((s, k) => s + m[k], 0))];
+  const methodCells = (m: Record<ReleaseMethod, number>) => [...METHODS.map((k) => round4(m[k])), round4(METHODS.reduce((s, k) => s + m[k], 0))];
   const perYear = new Map<string, Record<ReleaseMethod, number>>();
   for (const r of released.rows.filter((r) => r.national)) {
     const row = perYear.get(r.year) ?? { cancelled: 0, reduced: 0, cleared: 0 };
@@ -193,7 +196,7 @@ export async function treatyReport(db: Queryable, convention: Convention, year: 
   for (const r of allReleased.rows.filter((r) => r.national && r.year === String(year))) allYear[r.method] += r.area_m2;
   const allRemainingTotal = allRemaining.rows.find((r) => r.total)?.area_m2 ?? 0;
   const reconciliation = [
-    ...RELEASE_METHODS.map((m) => ({ figure: `Land ${m} in ${year} (m², all contamination)`, treaty: round4(allYear[m]), register: round4(land.totals.releasedM2[m]) })),
+    ...METHODS.map((m) => ({ figure: `Land ${m} in ${year} (m², all contamination)`, treaty: round4(allYear[m]), register: round4(land.totals.releasedM2[m]) })),
     { figure: 'Remaining contamination (m², all contamination)', treaty: round4(allRemainingTotal), register: round4(land.totals.remainingM2) },
     { figure: `Casualties in ${year}`, treaty: sum(deviceRows)[2]!, register: casualties.total.victims },
     { figure: `Killed in ${year}`, treaty: sum(deviceRows)[0]!, register: casualties.total.killed },
