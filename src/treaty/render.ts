@@ -41,12 +41,12 @@ function mapSvg(report: TreatyReport): string {
   const paths = (kind: 'area' | 'hazard') =>
     outlines
       .filter((o) => o.kind === kind)
-      .map((o) => `<path d="${e(o.svg)}"/>`)
+      .map((o) => `<path d="${e(o.svg)}" vector-effect="non-scaling-stroke"/>`)
       .join('');
   return `<figure>
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="${viewBox}" width="100%" height="420" preserveAspectRatio="xMidYMid meet" role="img" aria-label="Map of the remaining areas">
 <g transform="scale(${k.toFixed(6)} 1)">
-<g fill="#f4f1ea" stroke="#777" stroke-width="1" vector-effect="non-scaling-stroke">${paths('area')}</g>
+<g fill="#f4f1ea" stroke="#777" stroke-width="1">${paths('area')}</g>
 <g fill="#c0392b" stroke="#7f1d1d" stroke-width="0.5">${paths('hazard')}</g>
 </g>
 </svg>
