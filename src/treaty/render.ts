@@ -47,7 +47,7 @@ function mapSvg(report: TreatyReport): string {
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="${viewBox}" width="100%" height="420" preserveAspectRatio="xMidYMid meet" role="img" aria-label="Map of the remaining areas">
 <g transform="scale(${k.toFixed(6)} 1)">
 <g fill="#f4f1ea" stroke="#777" stroke-width="1">${paths('area')}</g>
-<g fill="#c0392b" stroke="#7f1d1d" stroke-width="0.5">${paths('hazard')}</g>
+<g fill="#c0392b" stroke="#c0392b" stroke-width="3">${paths('hazard')}</g>
 </g>
 </svg>
 <figcaption>Hazardous areas of this convention with land remaining (red), ${outlines.filter((o) => o.kind === 'hazard').length} in all, over the level-1 administrative areas.</figcaption>
