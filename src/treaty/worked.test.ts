@@ -1,6 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
+import { buildServer } from '../http/server.ts';
+import type { Actors } from '../../test/support/actors.ts';
 import { closeTestServer, openTestStore } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { box, createActivity, createHazard, createProduct, type Grid } from '../land/test-helpers.ts';
@@ -76,12 +79,15 @@ const near = (actual: unknown, cells: number, what: string) => assert.ok(Math.ab
 for (const backend of testBackends()) {
   describe(`treaty reports, worked example (${backend.name})`, () => {
     let db: Db;
+    let app: FastifyInstance;
+    let actors: Actors;
     const reports = new Map<Convention, Awaited<ReturnType<typeof treatyReport>>>();
     before(async () => {
-      ({ db } = await openTestStore(backend, seed));
+      ({ db, actors } = await openTestStore(backend, seed));
       for (const c of ['apmbc', 'ccm', 'ccw5'] as const) reports.set(c, await treatyReport(db, c, 2025));
+      app = await buildServer({ db });
     });
-    after(() => closeTestServer({ db }));
+    after(() => closeTestServer({ db, app }));
     const table = (c: Convention, id: string) => reports.get(c)!.tables.find((t) => t.id === id)!;
     const total = (c: Convention, id: string): Row => table(c, id).rows.find((r) => r[0] === 'Total')!;
 
@@ -144,6 +150,24 @@ for (const backend of testBackends()) {
       near(r['Remaining contamination (m², all contamination)']!.register, 3, 'remaining');
       assert.equal(r['Casualties in 2025']!.register, 3);
       assert.ok(reports.get('apmbc')!.reconciliation.every((x) => x.agrees));
+    });
+
+    test('the API: signed-in users only; JSON, printable HTML under a policy that allows no script, XLSX; listed in the OpenAPI document', async () => {
+      const url = '/api/treaty-reports/apmbc/2025';
+      assert.equal((await app.inject({ method: 'GET', url })).statusCode, 401);
+      const json = await app.inject({ method: 'GET', url, headers: actors.auth('analyst') });
+      assert.equal(json.statusCode, 200, json.body);
+      assert.deepEqual(json.json().tables.find((t: { id: string }) => t.id === 'risk-education').rows, [[2, 11, 12, 12, 5, 40]]);
+      const html = await app.inject({ method: 'GET', url: `${url}?format=html`, headers: actors.auth('analyst') });
+      assert.match(html.headers['content-type'] as string, /^text\/html/);
+      assert.match(html.headers['content-security-policy'] as string, /default-src 'none'/);
+      assert.doesNotMatch(html.body, /<script/);
+      const xlsx = await app.inject({ method: 'GET', url: `${url}?format=xlsx`, headers: actors.auth('analyst') });
+      assert.match(xlsx.headers['content-type'] as string, /spreadsheetml/);
+      assert.equal(xlsx.rawPayload.subarray(0, 2).toString('latin1'), 'PK');
+      assert.equal((await app.inject({ method: 'GET', url: '/api/treaty-reports/ottawa/2025', headers: actors.auth('analyst') })).statusCode, 400);
+      const document = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+      for (const path of ['/api/treaty-reports/{convention}/{year}', '/api/statistics/casualties', '/api/public/casualties', '/public']) assert.ok(document.paths[path]?.get, path);
     });
   });
 }
