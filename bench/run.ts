@@ -4,7 +4,7 @@
  * targets of the performance issue marked met or not. Prints one table per backend and writes
  * bench/results/<date>-<scale>-<backends>[-<only>].json with the machine's facts.
  *
- *   npm run bench -- [--scale region|national] [--backend postgres|pglite|both] [--only land,audit,import,tiles,api,basemap,ogc,sync]
+ *   npm run bench -- [--scale region|national] [--backend postgres|pglite|both] [--only land,audit,import,casualties,tiles,api,basemap,ogc,sync]
  *                    [--database-url postgres://postgres@127.0.0.1:5432/postgres]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { openPostgres } from '../src/store/postgres.ts';
 import { apiBenchmark } from './api.ts';
 import { auditBenchmark } from './audit.ts';
 import { basemapBenchmark } from './basemap.ts';
+import { casualtyBenchmark } from './casualties.ts';
 import { type Figure, machineFacts, table } from './harness.ts';
 import { importBenchmark, pgliteImportBenchmark } from './import.ts';
 import { landBenchmark } from './land.ts';
@@ -50,6 +51,7 @@ const BENCHMARKS: Benchmark[] = [
       return backend === 'postgres' ? importBenchmark(serverUrl, { rows }) : pgliteImportBenchmark({ rows });
     },
   },
+  { name: 'casualties', data: 'empty', run: (db, scale) => casualtyBenchmark(db!, { victims: scale === 'national' ? 50_000 : 12_000 }) },
   { name: 'tiles', data: 'demo', run: (db) => tilesBenchmark(db!) },
   { name: 'api', data: 'demo', run: (db, _scale, backend) => apiBenchmark(db!, { seconds: backend === 'postgres' ? 30 : 10 }) },
   // Serving basemap files does not touch the store: measured once, with the first backend.

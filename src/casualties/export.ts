@@ -9,7 +9,7 @@ import type { Progress } from '../exchange/progress.ts';
 /** One row per victim (an accident without victims: one row), named as the import reads them. */
 export const ACCIDENT_EXPORT_COLUMNS: readonly (readonly [keyof ExportAccidentRow, ColumnType])[] = [
   ['reference', 'TEXT'],
-  ['occurredOn', 'DATE'],
+  ['occurredOn', 'TEXT'],
   ['locationPrecisionM', 'REAL'],
   ['adminArea', 'TEXT'],
   ['deviceCategory', 'TEXT'],
@@ -20,7 +20,8 @@ export const ACCIDENT_EXPORT_COLUMNS: readonly (readonly [keyof ExportAccidentRo
   ['victimId', 'TEXT'],
   ['outcome', 'TEXT'],
   ['sex', 'TEXT'],
-  ['age', 'INTEGER'],
+  ['age', 'TEXT'],
+  ['ageReported', 'TEXT'],
   ['victimGroup', 'TEXT'],
   ['activityAtTime', 'TEXT'],
   ['injuries', 'TEXT'],

@@ -39,24 +39,24 @@ async function seedReference(db: Queryable): Promise<void> {
 
 async function seedAccidents(db: Queryable): Promise<void> {
   await db.query(
-    `INSERT INTO accident (reference, occurred_on, geom, location_precision_m, admin_area_id, device_category, ordnance_model_id, demining_related, activity_id, description, source)
-     SELECT x.reference, x.occurred_on::date, CASE WHEN x.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326) END, x.precision,
+    `INSERT INTO accident (reference, occurred_on, occurred_on_precision, geom, location_precision_m, admin_area_id, device_category, ordnance_model_id, demining_related, activity_id, description, source)
+     SELECT x.reference, x.occurred_on::date, x.occurred_on_precision, CASE WHEN x.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326) END, x.precision,
        (SELECT id FROM admin_area WHERE code = x.area), x.device, (SELECT id FROM ordnance_model WHERE name = x.model), x.demining,
        (SELECT id FROM activity WHERE reference = x.activity), x.description, 'test'
      FROM (VALUES
-       ('ACC-1', '2024-03-01', 37.123456789012, 48.987654321098, 10.5, 'T-1', 'ap_mine', 'PMN-2', true, 'CLR-2024-001', 'with "quotes", commas & <tags>'),
-       ('ACC-2', '1995-07-14', NULL, NULL, NULL, NULL, 'unknown', NULL, false, NULL, NULL),
-       ('ACC-3', '2023-12-31', -72.5, -13.25, NULL, NULL, 'uxo', 'Mortar bomb', false, NULL, 'Грузовик; road')
-     ) AS x(reference, occurred_on, lon, lat, precision, area, device, model, demining, activity, description)`,
+       ('ACC-1', '2024-03-01', 'day', 37.123456789012, 48.987654321098, 10.5, 'T-1', 'ap_mine', 'PMN-2', true, 'CLR-2024-001', 'with "quotes", commas & <tags>'),
+       ('ACC-2', '1995-01-01', 'year', NULL, NULL, NULL, NULL, 'unknown', NULL, false, NULL, NULL),
+       ('ACC-3', '2023-12-01', 'month', -72.5, -13.25, NULL, NULL, 'uxo', 'Mortar bomb', false, NULL, 'Грузовик; road')
+     ) AS x(reference, occurred_on, occurred_on_precision, lon, lat, precision, area, device, model, demining, activity, description)`,
   );
   await db.query(
-    `INSERT INTO victim (accident_id, outcome, sex, age, victim_group, activity_at_time, injuries, displacement_status)
-     SELECT (SELECT id FROM accident WHERE reference = v.reference), v.outcome, v.sex, v.age, v.grp, v.doing, v.injuries::text[], v.displacement
+    `INSERT INTO victim (accident_id, outcome, sex, age, age_min, age_max, age_reported, victim_group, activity_at_time, injuries, displacement_status)
+     SELECT (SELECT id FROM accident WHERE reference = v.reference), v.outcome, v.sex, v.age, v.age_min, v.age_max, v.reported, v.grp, v.doing, v.injuries::text[], v.displacement
      FROM (VALUES
-       ('ACC-1', 'killed', 'male', 34, 'deminer', 'demining', '{"leg amputation","eye"}', 'resident'),
-       ('ACC-1', 'injured', 'female', 12, 'civilian', NULL, '{}', 'idp'),
-       ('ACC-3', 'injured', 'unknown', NULL, 'military', 'herding', '{}', NULL)
-     ) AS v(reference, outcome, sex, age, grp, doing, injuries, displacement)`,
+       ('ACC-1', 'killed', 'male', 34, NULL, NULL, NULL, 'deminer', 'demining', '{"leg amputation","eye"}', 'resident'),
+       ('ACC-1', 'injured', 'female', 12, NULL, NULL, NULL, 'civilian', NULL, '{}', 'idp'),
+       ('ACC-3', 'injured', 'unknown', NULL, 18, 25, 'entre 18 y 25', 'military', 'herding', '{}', NULL)
+     ) AS v(reference, outcome, sex, age, age_min, age_max, reported, grp, doing, injuries, displacement)`,
   );
   await db.query(
     `INSERT INTO victim_identity (victim_id, full_name, date_of_birth, address, contact)
@@ -123,6 +123,12 @@ for (const backend of testBackends()) {
       assert.equal(expected.find((r) => r.reference === 'ACC-2')!.victimId, null);
       assert.ok(expected.some((r) => r.fullName === 'Иван Петров' && r.injuries === 'leg amputation; eye' && r.adminArea === 'T-1'));
       assert.equal(expected.find((r) => r.reference === 'ACC-2')!.longitude, null);
+      assert.deepEqual(expected.map((r) => r.occurredOn), ['2024-03-01', '2024-03-01', '1995', '2023-12'], 'dates as precisely as they are known');
+      assert.deepEqual(
+        expected.map((r) => [r.age, r.ageReported]).sort(),
+        [['12', null], ['18-25', 'entre 18 y 25'], ['34', null], [null, null]].sort(),
+        'ages exact or as ranges with their words',
+      );
     });
 
     for (const format of EXPORT_FORMATS) {
@@ -183,7 +189,7 @@ for (const backend of testBackends()) {
         // ACC-3's victim without its id, so matched by its place among the accident's rows; ACC-1's female victim left out.
         const table = readFileSync(path, 'utf8').trimEnd().split('\r\n');
         const changed = table
-          .map((line) => (line.startsWith('ACC-3,') ? line.replace(/,[0-9a-f]{8}-[0-9a-f-]{27},injured,unknown,,military,/, ',,injured,unknown,41,military,') : line))
+          .map((line) => (line.startsWith('ACC-3,') ? line.replace(/,[0-9a-f]{8}-[0-9a-f-]{27},injured,unknown,18-25,entre 18 y 25,military,/, ',,injured,unknown,41,,military,') : line))
           .filter((line) => !(line.startsWith('ACC-1,') && line.includes(',injured,female,12,')));
         writeFileSync(path, `${changed.join('\r\n')}\r\n`);
         const idsBefore = await db.query<{ id: string }>("SELECT v.id FROM victim v JOIN accident x ON x.id = v.accident_id WHERE x.reference = 'ACC-3'");

@@ -71,7 +71,7 @@ for (const backend of testBackends()) {
       assert.equal(plain.statusCode, 200);
       assert.match(plain.headers['content-type'] as string, /^text\/csv/);
       assert.doesNotMatch(plain.body, /fullName|Maria/);
-      assert.match(plain.body.split('\r\n')[0]!, /^reference,occurredOn,.*,victimId,outcome,sex,age,victimGroup,.*,latitude,longitude$/);
+      assert.match(plain.body.split('\r\n')[0]!, /^reference,occurredOn,.*,victimId,outcome,sex,age,ageReported,victimGroup,.*,latitude,longitude$/);
 
       const logBefore = await count('restricted_access_log');
       const analyst = await get('format=geojson&include=identity', 'analyst');

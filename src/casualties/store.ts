@@ -7,6 +7,7 @@ import type { AccidentPayload } from './rules.ts';
 import { type Problems, queryProblems } from '../exchange/problems.ts';
 import { checkCountry, type Country } from '../exchange/store.ts';
 import type { AccidentRow } from './validate.ts';
+import { readDateAsKnown } from '../ops/datePrecision.ts';
 
 /**
  * The SQL of accident imports and exports. As for finds (store.ts), the checked rows stream into
@@ -26,6 +27,7 @@ export const ACCIDENT_STAGING_COLUMNS = [
   'row_number',
   'reference',
   'occurred_on',
+  'occurred_on_precision',
   'lon',
   'lat',
   'location_precision_m',
@@ -40,6 +42,9 @@ export const ACCIDENT_STAGING_COLUMNS = [
   'outcome',
   'sex',
   'age',
+  'age_min',
+  'age_max',
+  'age_reported',
   'victim_group',
   'activity_at_time',
   'injuries',
@@ -58,6 +63,7 @@ export function accidentStagingRow(row: AccidentRow): unknown[] {
     row.row,
     row.reference,
     row.occurredOn,
+    row.occurredOnPrecision,
     row.longitude,
     row.latitude,
     row.locationPrecisionM,
@@ -72,6 +78,9 @@ export function accidentStagingRow(row: AccidentRow): unknown[] {
     v?.outcome ?? null,
     v?.sex ?? null,
     v?.age ?? null,
+    v?.ageMin ?? null,
+    v?.ageMax ?? null,
+    v?.ageReported ?? null,
     v?.victimGroup ?? null,
     v?.activityAtTime ?? null,
     v?.injuries ?? null,
@@ -90,6 +99,7 @@ export async function createAccidentStaging(tx: Queryable): Promise<void> {
     row_number integer NOT NULL,
     reference text NOT NULL,
     occurred_on date NOT NULL,
+    occurred_on_precision text NOT NULL,
     lon float8,
     lat float8,
     location_precision_m float8,
@@ -104,6 +114,9 @@ export async function createAccidentStaging(tx: Queryable): Promise<void> {
     outcome text,
     sex text,
     age integer,
+    age_min integer,
+    age_max integer,
+    age_reported text,
     victim_group text,
     activity_at_time text,
     injuries text[],
@@ -122,6 +135,7 @@ const FIRST_ROWS = '(SELECT DISTINCT ON (reference) * FROM import_accident ORDER
 /** The accident fields a row repeats, as staging column and file field. */
 const REPEATED_COLUMNS: readonly (readonly [string, string])[] = [
   ['occurred_on', 'occurredOn'],
+  ['occurred_on_precision', 'occurredOn'],
   ['lon', 'longitude'],
   ['lat', 'latitude'],
   ['location_precision_m', 'locationPrecisionM'],
@@ -204,7 +218,7 @@ export interface AccidentMergeCounts {
 }
 
 /** The victim fields compared to tell a changed victim. */
-const VICTIM_COLUMNS = ['outcome', 'sex', 'age', 'victim_group', 'activity_at_time', 'injuries', 'displacement_status'] as const;
+const VICTIM_COLUMNS = ['outcome', 'sex', 'age', 'age_min', 'age_max', 'age_reported', 'victim_group', 'activity_at_time', 'injuries', 'displacement_status'] as const;
 
 /**
  * A time-ordered id (the UUIDv7 layout: milliseconds, version 7, a 12-bit sequence, then the
@@ -222,11 +236,11 @@ export async function resolveAccidentStaging(tx: Queryable): Promise<AccidentMer
     `CREATE TEMP TABLE import_accident_resolved ON COMMIT DROP AS
      SELECT f.reference, coalesce(x.id, gen_random_uuid()) AS id, x.id IS NOT NULL AS existing,
        greatest(x.version, (SELECT max(version) FROM record_version r WHERE r.entity_type = 'accident' AND r.entity_id = x.id)) + 1 AS new_version,
-       f.occurred_on, g.geom, f.location_precision_m, ar.id AS admin_area_id, f.device_category, f.ordnance_model_id, f.demining_related,
+       f.occurred_on, f.occurred_on_precision, g.geom, f.location_precision_m, ar.id AS admin_area_id, f.device_category, f.ordnance_model_id, f.demining_related,
        act.id AS activity_id, f.description,
        x.id IS NOT NULL
-         AND (x.occurred_on, x.location_precision_m, x.admin_area_id, x.device_category, x.ordnance_model_id, x.demining_related, x.activity_id, x.description)
-           IS NOT DISTINCT FROM (f.occurred_on, f.location_precision_m, ar.id, f.device_category, f.ordnance_model_id, f.demining_related, act.id, f.description)
+         AND (x.occurred_on, x.occurred_on_precision, x.location_precision_m, x.admin_area_id, x.device_category, x.ordnance_model_id, x.demining_related, x.activity_id, x.description)
+           IS NOT DISTINCT FROM (f.occurred_on, f.occurred_on_precision, f.location_precision_m, ar.id, f.device_category, f.ordnance_model_id, f.demining_related, act.id, f.description)
          AND x.geom IS NOT DISTINCT FROM g.geom AS fields_unchanged
      FROM ${FIRST_ROWS} f
      CROSS JOIN LATERAL (SELECT CASE WHEN f.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(f.lon, f.lat), 4326) END AS geom) g
@@ -297,11 +311,11 @@ export async function resolveAccidentStaging(tx: Queryable): Promise<AccidentMer
  */
 function versionData(x: string): string {
   return `jsonb_build_object(
-    'reference', ${x}.reference, 'occurredOn', to_char(${x}.occurred_on, 'YYYY-MM-DD'), 'locationPrecisionM', ${x}.location_precision_m,
+    'reference', ${x}.reference, 'occurredOn', date_as_known(${x}.occurred_on, ${x}.occurred_on_precision), 'locationPrecisionM', ${x}.location_precision_m,
     'adminAreaId', ${x}.admin_area_id, 'deviceCategory', ${x}.device_category,
     'ordnanceModel', (SELECT m.name FROM ordnance_model m WHERE m.id = ${x}.ordnance_model_id),
     'deminingRelated', ${x}.demining_related, 'activityId', ${x}.activity_id, 'description', ${x}.description, 'source', ${x}.source,
-    'victims', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'victimGroup', v.victim_group,
+    'victims', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'ageMin', v.age_min, 'ageMax', v.age_max, 'ageReported', v.age_reported, 'victimGroup', v.victim_group,
         'activityAtTime', v.activity_at_time, 'injuries', to_jsonb(v.injuries), 'displacementStatus', v.displacement_status) ORDER BY v.created_at, v.id)
       FROM victim v WHERE v.accident_id = ${x}.id), '[]'::jsonb))`;
 }
@@ -321,16 +335,16 @@ export async function applyAccidentStaging(tx: Queryable, change: { actorId: str
   );
   await tx.query(`UPDATE record_version SET valid_to = now() WHERE entity_type = 'accident' AND entity_id IN (${changed}) AND valid_to IS NULL`);
   await tx.query(
-    `UPDATE accident x SET occurred_on = r.occurred_on, geom = r.geom, location_precision_m = r.location_precision_m, admin_area_id = r.admin_area_id,
+    `UPDATE accident x SET occurred_on = r.occurred_on, occurred_on_precision = r.occurred_on_precision, geom = r.geom, location_precision_m = r.location_precision_m, admin_area_id = r.admin_area_id,
        device_category = r.device_category, ordnance_model_id = r.ordnance_model_id, demining_related = r.demining_related, activity_id = r.activity_id,
        description = r.description, source = $2, version = r.new_version, updated_at = now(), updated_by = $1
      FROM import_accident_resolved r WHERE x.id = r.id AND r.existing AND NOT r.unchanged`,
     [change.actorId, change.source],
   );
   await tx.query(
-    `INSERT INTO accident (id, reference, occurred_on, geom, location_precision_m, admin_area_id, device_category, ordnance_model_id, demining_related,
+    `INSERT INTO accident (id, reference, occurred_on, occurred_on_precision, geom, location_precision_m, admin_area_id, device_category, ordnance_model_id, demining_related,
        activity_id, description, source, created_by, updated_by)
-     SELECT id, reference, occurred_on, geom, location_precision_m, admin_area_id, device_category, ordnance_model_id, demining_related,
+     SELECT id, reference, occurred_on, occurred_on_precision, geom, location_precision_m, admin_area_id, device_category, ordnance_model_id, demining_related,
        activity_id, description, $2, $1, $1
      FROM import_accident_resolved WHERE NOT existing`,
     [change.actorId, change.source],
@@ -389,7 +403,10 @@ export interface ExportAccidentRow {
   victimId: string | null;
   outcome: string | null;
   sex: string | null;
-  age: number | null;
+  /** A whole number of years, or a range as the import reads it back ("0-17", "61+"). */
+  age: string | null;
+  /** The age in the source's words ("menor de 18"), when it was not a whole number. */
+  ageReported: string | null;
   victimGroup: string | null;
   activityAtTime: string | null;
   injuries: string | null;
@@ -440,9 +457,10 @@ export async function* exportAccidents(db: Queryable, filter: AccidentExportFilt
   const identity = identityReader
     ? `, i.full_name AS "fullName", to_char(i.date_of_birth, 'YYYY-MM-DD') AS "dateOfBirth", i.address, i.contact`
     : '';
-  const sql = `SELECT x.id AS "accidentId", x.reference, to_char(x.occurred_on, 'YYYY-MM-DD') AS "occurredOn", x.location_precision_m AS "locationPrecisionM",
+  const sql = `SELECT x.id AS "accidentId", x.reference, date_as_known(x.occurred_on, x.occurred_on_precision) AS "occurredOn", x.location_precision_m AS "locationPrecisionM",
       coalesce(ad.code, ad.id::text) AS "adminArea", x.device_category AS "deviceCategory", m.name AS "ordnanceModel", x.demining_related::text AS "deminingRelated",
-      act.reference AS activity, x.description, v.id AS "victimId", v.outcome, v.sex, v.age, v.victim_group AS "victimGroup",
+      act.reference AS activity, x.description, v.id AS "victimId", v.outcome, v.sex, CASE WHEN v.age_min = v.age_max THEN v.age_min::text WHEN v.age_min IS NOT NULL THEN v.age_min || coalesce('-' || v.age_max, '+') END AS age,
+      v.age_reported AS "ageReported", v.victim_group AS "victimGroup",
       v.activity_at_time AS "activityAtTime", nullif(array_to_string(v.injuries, '; '), '') AS injuries, v.displacement_status AS "displacementStatus"${identity},
       ST_X(x.geom) AS longitude, ST_Y(x.geom) AS latitude
     FROM (SELECT * FROM accident x WHERE ${conditions.join(' AND ')} ORDER BY x.id LIMIT ${ACCIDENT_EXPORT_PAGE}) x
@@ -470,11 +488,11 @@ export interface AccidentFilter extends ListOptions {
 }
 
 /** Victims without identifying details: those live in victim_identity, read only by victimIdentities. */
-const ACCIDENT_COLUMNS = `x.id, x.reference, x.occurred_on::text AS "occurredOn", ST_AsGeoJSON(x.geom, 15)::json AS geometry,
+const ACCIDENT_COLUMNS = `x.id, x.reference, date_as_known(x.occurred_on, x.occurred_on_precision) AS "occurredOn", x.occurred_on_precision AS "occurredOnPrecision", ST_AsGeoJSON(x.geom, 15)::json AS geometry,
   x.location_precision_m AS "locationPrecisionM", x.admin_area_id AS "adminAreaId", x.device_category AS "deviceCategory",
   x.ordnance_model_id AS "ordnanceModelId", m.name AS "ordnanceModel", x.demining_related AS "deminingRelated",
   x.activity_id AS "activityId", x.description, x.source, x.version, x.created_at AS "createdAt", x.updated_at AS "updatedAt",
-  (SELECT coalesce(json_agg(json_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'victimGroup', v.victim_group,
+  (SELECT coalesce(json_agg(json_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'ageMin', v.age_min, 'ageMax', v.age_max, 'ageReported', v.age_reported, 'victimGroup', v.victim_group,
       'activityAtTime', v.activity_at_time, 'injuries', v.injuries, 'displacementStatus', v.displacement_status) ORDER BY v.id), '[]'::json)
    FROM victim v WHERE v.accident_id = x.id) AS victims`;
 
@@ -521,10 +539,10 @@ export async function victimIdentities(db: Queryable, victimIds: readonly string
 export async function readAccidentPayload(tx: Queryable, id: string): Promise<EntityState | null> {
   const [row] = await tx.query<EntityState>(
     `SELECT x.version, jsonb_build_object(
-       'reference', x.reference, 'occurredOn', to_char(x.occurred_on, 'YYYY-MM-DD'), 'geometry', ST_AsGeoJSON(x.geom, 15)::jsonb,
+       'reference', x.reference, 'occurredOn', date_as_known(x.occurred_on, x.occurred_on_precision), 'geometry', ST_AsGeoJSON(x.geom, 15)::jsonb,
        'locationPrecisionM', x.location_precision_m, 'adminAreaId', x.admin_area_id, 'deviceCategory', x.device_category, 'ordnanceModel', m.name,
        'deminingRelated', x.demining_related, 'activityId', x.activity_id, 'description', x.description, 'source', x.source,
-       'victims', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'victimGroup', v.victim_group,
+       'victims', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'ageMin', v.age_min, 'ageMax', v.age_max, 'ageReported', v.age_reported, 'victimGroup', v.victim_group,
            'activityAtTime', v.activity_at_time, 'injuries', to_jsonb(v.injuries), 'displacementStatus', v.displacement_status) ORDER BY v.created_at, v.id)
          FROM victim v WHERE v.accident_id = x.id), '[]'::jsonb)) AS payload
      FROM accident x LEFT JOIN ordnance_model m ON m.id = x.ordnance_model_id WHERE x.id = $1`,
@@ -562,18 +580,19 @@ export interface AccidentWrite {
 /** Writes the accident, replaces its victims by the report's (keeping those it names by id) and their identities as the report says. */
 export async function writeAccident(tx: Queryable, write: AccidentWrite): Promise<void> {
   const { id, payload: accident, actorId } = write;
+  const occurredOn = readDateAsKnown(accident.occurredOn)!;
   await tx.query(
     `INSERT INTO accident (id, reference, occurred_on, geom, location_precision_m, admin_area_id, device_category, ordnance_model_id, demining_related,
-       activity_id, description, source, version, created_by, updated_by)
-     VALUES ($1, $2, $3, ${GEOM(4)}, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
-     ON CONFLICT (id) DO UPDATE SET reference = EXCLUDED.reference, occurred_on = EXCLUDED.occurred_on, geom = EXCLUDED.geom,
+       activity_id, description, source, version, created_by, updated_by, occurred_on_precision)
+     VALUES ($1, $2, $3, ${GEOM(4)}, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)
+     ON CONFLICT (id) DO UPDATE SET reference = EXCLUDED.reference, occurred_on = EXCLUDED.occurred_on, occurred_on_precision = EXCLUDED.occurred_on_precision, geom = EXCLUDED.geom,
        location_precision_m = EXCLUDED.location_precision_m, admin_area_id = EXCLUDED.admin_area_id, device_category = EXCLUDED.device_category,
        ordnance_model_id = EXCLUDED.ordnance_model_id, demining_related = EXCLUDED.demining_related, activity_id = EXCLUDED.activity_id,
        description = EXCLUDED.description, source = EXCLUDED.source, version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
     [
       id,
       accident.reference,
-      accident.occurredOn,
+      occurredOn.date,
       accident.geometry ? JSON.stringify(accident.geometry) : null,
       accident.locationPrecisionM ?? null,
       accident.adminAreaId ?? null,
@@ -585,19 +604,35 @@ export async function writeAccident(tx: Queryable, write: AccidentWrite): Promis
       accident.source,
       write.version,
       actorId,
+      occurredOn.precision,
     ],
   );
   const kept = accident.victims.flatMap((v) => (v.id ? [v.id] : []));
   await tx.query('DELETE FROM victim WHERE accident_id = $1 AND NOT (id = ANY($2::uuid[]))', [id, kept]);
   for (const victim of accident.victims) {
     const [row] = await tx.query<{ id: string }>(
-      `INSERT INTO victim (id, accident_id, outcome, sex, age, victim_group, activity_at_time, injuries, displacement_status, created_by, updated_by)
-       VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $10)
-       ON CONFLICT (id) DO UPDATE SET outcome = EXCLUDED.outcome, sex = EXCLUDED.sex, age = EXCLUDED.age, victim_group = EXCLUDED.victim_group,
+      `INSERT INTO victim (id, accident_id, outcome, sex, age, age_min, age_max, age_reported, victim_group, activity_at_time, injuries, displacement_status, created_by, updated_by)
+       VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text[], $12, $13, $13)
+       ON CONFLICT (id) DO UPDATE SET outcome = EXCLUDED.outcome, sex = EXCLUDED.sex, age = EXCLUDED.age, age_min = EXCLUDED.age_min, age_max = EXCLUDED.age_max,
+         age_reported = EXCLUDED.age_reported, victim_group = EXCLUDED.victim_group,
          activity_at_time = EXCLUDED.activity_at_time, injuries = EXCLUDED.injuries, displacement_status = EXCLUDED.displacement_status,
          version = victim.version + 1, updated_at = now(), updated_by = EXCLUDED.updated_by
        RETURNING id`,
-      [victim.id ?? null, id, victim.outcome, victim.sex ?? null, victim.age ?? null, victim.victimGroup, victim.activityAtTime ?? null, victim.injuries, victim.displacementStatus ?? null, actorId],
+      [
+        victim.id ?? null,
+        id,
+        victim.outcome,
+        victim.sex ?? null,
+        victim.age ?? null,
+        victim.ageMin ?? victim.age ?? null,
+        victim.ageMax ?? victim.age ?? null,
+        victim.ageReported ?? null,
+        victim.victimGroup,
+        victim.activityAtTime ?? null,
+        victim.injuries,
+        victim.displacementStatus ?? null,
+        actorId,
+      ],
     );
     if (victim.identity === null) {
       await tx.query('DELETE FROM victim_identity WHERE victim_id = $1', [row!.id]);

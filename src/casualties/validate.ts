@@ -2,11 +2,13 @@ import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, VICTIM_GROUPS, VICTIM_OUTCOME
 import { type AccidentField, type AccidentMapping, ACCIDENT_ALIASES, fieldByName, IDENTITY_FIELDS, mapValue } from '../exchange/mapping.ts';
 import type { Problems } from '../exchange/problems.ts';
 import type { Catalogue, CatalogueEntry } from '../catalogue/match.ts';
-import { codeOf, parseNumber, pastDate, pointOf, type ProblemSink, type SourceFeature } from '../exchange/validate.ts';
+import { codeOf, parseNumber, pastDate, pastDateAsKnown, pointOf, type ProblemSink, type SourceFeature } from '../exchange/validate.ts';
+import type { DateAsKnown, DatePrecision } from '../ops/datePrecision.ts';
+import { parseAge } from './age.ts';
 
 
 /** The fields that describe a victim; a row with none of them is an accident without victims. */
-const VICTIM_FIELDS = ['victimId', 'outcome', 'sex', 'age', 'victimGroup', 'activityAtTime', 'injuries', 'displacementStatus', ...IDENTITY_FIELDS] as const satisfies readonly AccidentField[];
+const VICTIM_FIELDS = ['victimId', 'outcome', 'sex', 'age', 'ageReported', 'victimGroup', 'activityAtTime', 'injuries', 'displacementStatus', ...IDENTITY_FIELDS] as const satisfies readonly AccidentField[];
 
 /** Injuries are a list; in a flat file they are one cell, separated by semicolons. */
 const INJURY_SEPARATOR = ';';
@@ -18,6 +20,7 @@ export interface AccidentRow {
   row: number;
   reference: string;
   occurredOn: string;
+  occurredOnPrecision: DatePrecision;
   longitude: number | null;
   latitude: number | null;
   locationPrecisionM: number | null;
@@ -34,7 +37,12 @@ export interface VictimRow {
   victimId: string | null;
   outcome: string;
   sex: string | null;
+  /** An exact age: then ageMin and ageMax are both it. */
   age: number | null;
+  ageMin: number | null;
+  ageMax: number | null;
+  /** The age as the source wrote it, when it was not a whole number of years. */
+  ageReported: string | null;
   victimGroup: string;
   activityAtTime: string | null;
   injuries: string[];
@@ -113,9 +121,9 @@ export class AccidentRowValidator {
     const reference = limited('reference', 64);
     if (reference === null) problem('reference', undefined, 'is missing; every accident needs its reference (its id in the source system)');
 
-    let occurredOn: string | null = null;
+    let occurredOn: DateAsKnown | null = null;
     if (!values.has('occurredOn')) problem('occurredOn', undefined, 'is missing');
-    else occurredOn = pastDate('occurredOn', values.get('occurredOn'), this.mapping.dateFormat, this.today, problem);
+    else occurredOn = pastDateAsKnown('occurredOn', values.get('occurredOn'), this.mapping.dateFormat, this.today, problem);
 
     const point = pointOf(feature, values, problem, { noun: 'accident', required: false });
 
@@ -154,7 +162,8 @@ export class AccidentRowValidator {
     return {
       row,
       reference,
-      occurredOn,
+      occurredOn: occurredOn.date,
+      occurredOnPrecision: occurredOn.precision,
       longitude: point?.[0] ?? null,
       latitude: point?.[1] ?? null,
       locationPrecisionM,
@@ -182,11 +191,23 @@ export class AccidentRowValidator {
     const victimGroup = code('victimGroup', VICTIM_GROUPS);
     if (!values.has('victimGroup')) problem('victimGroup', undefined, `is missing: one of ${VICTIM_GROUPS.join(', ')} (a mapping's "defaults" can give it)`);
     let age: number | null = null;
-    if (values.has('age')) {
-      const n = parseNumber(values.get('age'));
-      if (n === null || !Number.isInteger(n) || n < 0 || n > 120) problem('age', values.get('age'), 'is not an age in whole years (0 to 120)');
-      else age = n;
+    let ageMin: number | null = null;
+    let ageMax: number | null = null;
+    let ageReported: string | null = null;
+    const ageText = text('age');
+    if (ageText !== null && ageText !== '') {
+      const range = parseAge(ageText);
+      const given = values.get('age');
+      if (!range) problem('age', given, 'is not an age in whole years (0 to 120) nor a range ("18-25", "under 18", "60+"); a mapping\'s "values": {"age": {...}} can say which range a label is');
+      else {
+        [ageMin, ageMax] = [range.min, range.max];
+        if (range.min === range.max) age = range.min;
+        const written = String(given).trim();
+        if (!/^\d+$/.test(written)) ageReported = written;
+      }
     }
+    ageReported = limited('ageReported', 100) ?? ageReported;
+    if (ageReported !== null && ageReported.length > 100) problem('age', ageReported, 'is longer than 100 characters');
     const injuries = (text('injuries') ?? '')
       .split(INJURY_SEPARATOR)
       .map((injury) => injury.trim())
@@ -203,6 +224,6 @@ export class AccidentRowValidator {
     const displacementStatus = code('displacementStatus', DISPLACEMENT_STATUSES);
     const activityAtTime = limited('activityAtTime', 500);
     if (!outcome || !victimGroup) return null;
-    return { victimId: victimId?.toLowerCase() ?? null, outcome, sex, age, victimGroup, activityAtTime, injuries, displacementStatus, identity };
+    return { victimId: victimId?.toLowerCase() ?? null, outcome, sex, age, ageMin, ageMax, ageReported, victimGroup, activityAtTime, injuries, displacementStatus, identity };
   }
 }

@@ -5,6 +5,8 @@ import { portFrom, storeConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { buildServer, webDist } from '../http/server.ts';
 import { landCommand } from '../land/cli.ts';
+import { addCasualtyReportCommand } from '../statistics/cli.ts';
+import { addTreatyReportCommand } from '../treaty/cli.ts';
 import { recordsCommand } from '../records/cli.ts';
 import { layersCommand, prioritiesCommand } from '../priorities/cli.ts';
 import { riskCommand } from '../risk/cli.ts';
@@ -152,7 +154,7 @@ export function program(): Command {
   cli.addCommand(usersCommand());
   cli.addCommand(tokensCommand());
   cli.addCommand(auditCommand());
-  cli.addCommand(landCommand());
+  cli.addCommand(addTreatyReportCommand(addCasualtyReportCommand(landCommand())));
   cli.addCommand(recordsCommand());
   cli.addCommand(addImportAccidentsCommand(importCommand()));
   cli.addCommand(addExportAccidentsCommand(exportCommand()));

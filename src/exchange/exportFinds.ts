@@ -15,7 +15,7 @@ export const FIND_EXPORT_COLUMNS: readonly (readonly [keyof ExportFind, ColumnTy
   ['depthCm', 'INTEGER'],
   ['condition', 'TEXT'],
   ['disposalMethod', 'TEXT'],
-  ['foundOn', 'DATE'],
+  ['foundOn', 'TEXT'],
   ['activity', 'TEXT'],
   ['organisation', 'TEXT'],
 ];

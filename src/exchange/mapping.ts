@@ -158,7 +158,17 @@ export function fieldByName<F extends string>(column: string, mapping: FieldNami
   if (alias) return alias;
   if (name.endsWith('latitude') && 'latitude' in aliases) return aliases.latitude;
   if (name.endsWith('longitude') && 'longitude' in aliases) return aliases.longitude;
-  return null;
+  return column.length === DBF_NAME_LENGTH ? cutName(name, aliases) : null;
+}
+
+/** dBase, so every shapefile, keeps ten characters of a column's name (QGIS and GDAL cut `ordnanceModel` to `ordnanceMo`). */
+const DBF_NAME_LENGTH = 10;
+
+/** The one field whose name or alias a cut name begins, or null when none or several do. */
+function cutName<F extends string>(name: string, aliases: Readonly<Record<string, F>>): F | null {
+  const fields = new Set<F>();
+  for (const [alias, field] of Object.entries<F>(aliases)) if (alias.startsWith(name)) fields.add(field);
+  return fields.size === 1 ? [...fields][0]! : null;
 }
 
 /** Column names grouped by field, for the header check and the report. */
@@ -219,6 +229,7 @@ export const ACCIDENT_FIELDS = [
   'outcome',
   'sex',
   'age',
+  'ageReported',
   'victimGroup',
   'activityAtTime',
   'injuries',
@@ -278,6 +289,7 @@ export const ACCIDENT_ALIASES: Readonly<Record<string, AccidentField>> = {
   sex: 'sex',
   gender: 'sex',
   age: 'age',
+  agereported: 'ageReported',
   victimgroup: 'victimGroup',
   group: 'victimGroup',
   activityattime: 'activityAtTime',

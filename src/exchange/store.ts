@@ -57,6 +57,7 @@ export const STAGING_COLUMNS = [
   'condition',
   'disposal_method',
   'found_on',
+  'found_on_precision',
   'activity_ref',
   'organisation_name',
   'lon',
@@ -74,6 +75,7 @@ export function stagingRow(find: FindRow): unknown[] {
     find.condition,
     find.disposalMethod,
     find.foundOn,
+    find.foundOnPrecision,
     find.activity,
     find.organisation,
     find.longitude,
@@ -99,6 +101,7 @@ export async function createStaging(tx: Queryable): Promise<void> {
     condition text,
     disposal_method text,
     found_on date NOT NULL,
+    found_on_precision text NOT NULL,
     activity_ref text,
     organisation_name text,
     lon float8 NOT NULL,
@@ -215,7 +218,7 @@ export interface MergeCounts {
  * than a lateral subquery per row let the planner hash them for a big file; organisations are
  * matched the same way, by name before acronym.
  */
-const FOUND_COLUMNS = ['id', 'category', 'ordnance_model_id', 'quantity', 'depth_cm', 'condition', 'disposal_method', 'found_on', 'activity_id', 'organisation_id', 'geom'] as const;
+const FOUND_COLUMNS = ['id', 'category', 'ordnance_model_id', 'quantity', 'depth_cm', 'condition', 'disposal_method', 'found_on', 'found_on_precision', 'activity_id', 'organisation_id', 'geom'] as const;
 
 /** Exports give a find without an external id its Safeground id instead, so that id matches too. */
 const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
@@ -237,13 +240,13 @@ export async function resolveStaging(tx: Queryable, defaultOrganisationId: strin
      SELECT t.row_number, t.seq,
        coalesce(t.found_id, encode(int8send(((b.ms + t.seq / 4096) << 16) | 28672 | (t.seq % 4096)) || substring(uuid_send(gen_random_uuid()) FROM 9), 'hex')::uuid) AS id,
        t.found_id IS NOT NULL AS existing, t.external_id, t.category, t.ordnance_model_id, t.quantity, t.depth_cm, t.condition, t.disposal_method,
-       t.found_on, t.activity_id, t.organisation_id, t.geom, t.unchanged
+       t.found_on, t.found_on_precision, t.activity_id, t.organisation_id, t.geom, t.unchanged
      FROM (SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms) b, (
      SELECT s.row_number, row_number() OVER (ORDER BY g.geom) AS seq, f.id AS found_id, s.external_id, s.category, s.ordnance_model_id,
-       s.quantity, s.depth_cm, s.condition, s.disposal_method, s.found_on, a.id AS activity_id, n.organisation_id, g.geom,
+       s.quantity, s.depth_cm, s.condition, s.disposal_method, s.found_on, s.found_on_precision, a.id AS activity_id, n.organisation_id, g.geom,
        f.id IS NOT NULL
-         AND (f.category, f.ordnance_model_id, f.quantity, f.depth_cm, f.condition, f.disposal_method, f.found_on, f.activity_id, f.organisation_id)
-           IS NOT DISTINCT FROM (s.category, s.ordnance_model_id, s.quantity, s.depth_cm, s.condition, s.disposal_method, s.found_on, a.id, n.organisation_id)
+         AND (f.category, f.ordnance_model_id, f.quantity, f.depth_cm, f.condition, f.disposal_method, f.found_on, f.found_on_precision, f.activity_id, f.organisation_id)
+           IS NOT DISTINCT FROM (s.category, s.ordnance_model_id, s.quantity, s.depth_cm, s.condition, s.disposal_method, s.found_on, s.found_on_precision, a.id, n.organisation_id)
          AND ST_Equals(f.geom, g.geom) AS unchanged
      FROM import_find s
      CROSS JOIN LATERAL (SELECT ${staged('s')} AS geom) g
@@ -309,7 +312,7 @@ export async function applyStaging(tx: Queryable, change: { actorId: string | nu
   await tx.query(
     `WITH changed AS (
        UPDATE find f SET category = r.category, ordnance_model_id = r.ordnance_model_id, quantity = r.quantity, depth_cm = r.depth_cm,
-         condition = r.condition, disposal_method = r.disposal_method, found_on = r.found_on, activity_id = r.activity_id,
+         condition = r.condition, disposal_method = r.disposal_method, found_on = r.found_on, found_on_precision = r.found_on_precision, activity_id = r.activity_id,
          organisation_id = r.organisation_id, geom = r.geom, source = $2, version = f.version + 1, updated_at = now(), updated_by = $1
        FROM import_resolved r WHERE f.id = r.id AND r.existing AND NOT r.unchanged
        RETURNING f.*)
@@ -320,9 +323,9 @@ export async function applyStaging(tx: Queryable, change: { actorId: string | nu
   await tx.query(
     `WITH created AS (
        INSERT INTO find (id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, geom, depth_cm, condition,
-         disposal_method, found_on, source, created_by, updated_by)
+         disposal_method, found_on, found_on_precision, source, created_by, updated_by)
        SELECT id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, geom, depth_cm, condition,
-         disposal_method, found_on, $2, $1, $1
+         disposal_method, found_on, found_on_precision, $2, $1, $1
        FROM import_resolved WHERE NOT existing ORDER BY seq
        RETURNING *)
      INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason, report_id)
@@ -380,7 +383,7 @@ export async function* exportFinds(db: Queryable, filter: ExportFilter): AsyncGe
   if (filter.activityId) conditions.push(`f.activity_id = ${param(filter.activityId)}::uuid`);
   if (filter.category) conditions.push(`f.category = ${param(filter.category)}`);
   const sql = `SELECT f.id, coalesce(f.external_id, f.id::text) AS "externalId", f.category, m.name AS "ordnanceModel", f.quantity, f.depth_cm AS "depthCm",
-      f.condition, f.disposal_method AS "disposalMethod", f.found_on::text AS "foundOn", a.reference AS activity, o.name AS organisation,
+      f.condition, f.disposal_method AS "disposalMethod", date_as_known(f.found_on, f.found_on_precision) AS "foundOn", a.reference AS activity, o.name AS organisation,
       ST_X(f.geom) AS longitude, ST_Y(f.geom) AS latitude
     FROM find f LEFT JOIN ordnance_model m ON m.id = f.ordnance_model_id LEFT JOIN activity a ON a.id = f.activity_id
       LEFT JOIN organisation o ON o.id = coalesce(f.organisation_id, a.organisation_id)

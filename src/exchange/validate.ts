@@ -4,6 +4,7 @@ import { DISPOSAL_METHODS, FIND_CONDITIONS, type DisposalMethod, type FindCondit
 import { type DateFormat, type FindField, fieldOf, type Mapping, mapValue } from './mapping.ts';
 import type { Problems } from './problems.ts';
 import type { SourceGeometry } from './wkb.ts';
+import { type DateAsKnown, type DatePrecision, parseYearOrMonth } from '../ops/datePrecision.ts';
 
 /**
  * One feature or row as a format reader gives it: its number in the file, its attributes, and
@@ -27,6 +28,7 @@ export interface FindRow {
   condition: FindCondition | null;
   disposalMethod: DisposalMethod | null;
   foundOn: string;
+  foundOnPrecision: DatePrecision;
   activity: string | null;
   organisation: string | null;
   longitude: number;
@@ -199,9 +201,9 @@ export class RowValidator {
       else depthCm = Math.round(n * factor);
     }
 
-    let foundOn: string | null = null;
+    let foundOn: DateAsKnown | null = null;
     if (!values.has('foundOn')) problem('foundOn', undefined, 'is missing');
-    else foundOn = pastDate('foundOn', values.get('foundOn'), this.mapping.dateFormat, this.today, problem);
+    else foundOn = pastDateAsKnown('foundOn', values.get('foundOn'), this.mapping.dateFormat, this.today, problem);
 
     const point = pointOf(feature, values, problem, { noun: 'find', required: true });
 
@@ -215,7 +217,8 @@ export class RowValidator {
       depthCm,
       condition,
       disposalMethod,
-      foundOn,
+      foundOn: foundOn.date,
+      foundOnPrecision: foundOn.precision,
       activity: text('activity'),
       organisation: text('organisation'),
       longitude: point[0],
@@ -242,6 +245,28 @@ export function pastDate(field: string, value: unknown, format: DateFormat, toda
   else if (date > today) problem(field, date, 'is in the future');
   else if (date < EARLIEST) problem(field, date, 'is before 1900');
   else return date;
+  return null;
+}
+
+/**
+ * A date of something that happened at the precision the file gives it: a day (as pastDate), a
+ * month (YYYY-MM) or a year alone. A year or month counts as past once its first day is.
+ */
+export function pastDateAsKnown(field: string, value: unknown, format: DateFormat, today: string, problem: ProblemSink): DateAsKnown | null {
+  const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : typeof value === 'string' ? value.trim() : null;
+  const partial = text === null ? null : parseYearOrMonth(text);
+  if (!partial) {
+    const day = parseDate(value, format);
+    if (!day) {
+      problem(field, value, `is not a date (${format}, or ISO 8601), a month (YYYY-MM) or a year (YYYY)`);
+      return null;
+    }
+    const date = pastDate(field, day, format, today, problem);
+    return date ? { date, precision: 'day' } : null;
+  }
+  if (partial.date > today) problem(field, text, 'is in the future');
+  else if (partial.date < EARLIEST) problem(field, text, 'is before 1900');
+  else return partial;
   return null;
 }
 

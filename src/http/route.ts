@@ -57,3 +57,6 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
 export function route<P = unknown, Q = unknown, B = unknown>(r: Route<P, Q, B>): Route {
   return r;
 }
+
+/** The Content-Security-Policy of self-contained HTML pages (public page, printable reports): no script, nothing fetched. */
+export const STATIC_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

@@ -19,7 +19,7 @@ const PERIOD_SQL: Record<Exclude<Period, 'none'>, string> = {
 };
 
 /** Each hazard's level-1 and level-2 administrative areas, walking up from the area it lies in. */
-const HAZARD_AREAS = `chain AS (
+export const HAZARD_AREAS = `chain AS (
     SELECT a.id AS area_id, a.id AS ancestor_id, a.parent_id, a.level FROM admin_area a WHERE a.id IN (SELECT admin_area_id FROM hazard)
     UNION ALL
     SELECT c.area_id, a.id, a.parent_id, a.level FROM chain c JOIN admin_area a ON a.id = c.parent_id

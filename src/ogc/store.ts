@@ -11,6 +11,7 @@ import { ACTIVITY_KINDS, ACTIVITY_STATUSES, BLOCKAGES, CONTAMINATION, EVIDENCE, 
 import { DEVICE_CATEGORIES } from '../casualties/accident.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import { DISPOSAL_METHODS, FIND_CONDITIONS } from '../ops/find.ts';
+import { DATE_PRECISIONS } from '../ops/datePrecision.ts';
 import type { Queryable } from '../store/db.ts';
 import type { Crs } from './crs.ts';
 import { type At, filterError, type Filter, type GeometryOperand, isCalendarDate, isTimestamp, type Scalar, type SpatialFunction, type TextFunction } from './cql2.ts';
@@ -148,13 +149,13 @@ export const COLLECTIONS: readonly Collection[] = [
   {
     id: 'finds',
     title: 'Explosive ordnance finds',
-    description: 'Items of explosive ordnance found, one point per item or per quantity of one model. Valid in time on the day found.',
+    description: 'Items of explosive ordnance found, one point per item or per quantity of one model. Valid in time on the day found, or over the month or year when only that is known.',
     permission: 'data.read',
     from: 'find t LEFT JOIN ordnance_model m ON m.id = t.ordnance_model_id LEFT JOIN activity a ON a.id = t.activity_id',
     table: 'find',
     geometryColumn: 'geom',
     geometryType: 'Point',
-    temporal: { start: dayStart('t.found_on'), end: dayEnd('t.found_on') },
+    temporal: { start: dayStart('t.found_on'), end: dayEnd('date_period_end(t.found_on, t.found_on_precision)') },
     enclosure: { path: '/api/exports/finds?format=gpkg', type: 'application/geopackage+sqlite3', title: 'Every find as one GeoPackage (the finds export)' },
     properties: [
       { name: 'externalId', sql: 't.external_id', type: 'string', description: 'Identifier in the reporting system' },
@@ -165,7 +166,8 @@ export const COLLECTIONS: readonly Collection[] = [
       { name: 'depthCm', sql: 't.depth_cm', type: 'integer', description: 'Depth, cm' },
       { name: 'condition', sql: 't.condition', type: 'string', description: 'armed, unarmed, damaged, deteriorated or unknown', enum: FIND_CONDITIONS },
       { name: 'disposalMethod', sql: 't.disposal_method', type: 'string', description: 'How the item was disposed of', enum: DISPOSAL_METHODS },
-      { name: 'foundOn', sql: 't.found_on', type: 'date', description: 'Date found' },
+      { name: 'foundOn', sql: 't.found_on', type: 'date', description: 'Date found: the first day of the period foundOnPrecision says is known' },
+      { name: 'foundOnPrecision', sql: 't.found_on_precision', type: 'string', description: 'year, month or day: how precisely the date is known', enum: DATE_PRECISIONS },
       { name: 'activityId', sql: 't.activity_id', type: 'uuid', description: 'Activity that found it' },
       { name: 'activity', sql: 'a.reference', type: 'string', description: 'Reference of that activity' },
       { name: 'organisationId', sql: 'COALESCE(t.organisation_id, a.organisation_id)', type: 'uuid', description: 'Organisation that reported it' },
@@ -225,16 +227,17 @@ export const COLLECTIONS: readonly Collection[] = [
     id: 'accidents',
     title: 'Accidents',
     description:
-      'Explosive ordnance accidents: place, date, device. No victim details here: casualties and their identities are in the restricted API only. Valid in time on the day of the accident.',
+      'Explosive ordnance accidents: place, date, device. No victim details here: casualties and their identities are in the restricted API only. Valid in time on the day of the accident, or over the month or year when only that is known.',
     permission: 'data.read',
     from: 'accident t LEFT JOIN ordnance_model m ON m.id = t.ordnance_model_id',
     table: 'accident',
     geometryColumn: 'geom',
     geometryType: 'Point',
-    temporal: { start: dayStart('t.occurred_on'), end: dayEnd('t.occurred_on') },
+    temporal: { start: dayStart('t.occurred_on'), end: dayEnd('date_period_end(t.occurred_on, t.occurred_on_precision)') },
     properties: [
       { name: 'reference', sql: 't.reference', type: 'string', description: 'Reference of the accident' },
-      { name: 'occurredOn', sql: 't.occurred_on', type: 'date', description: 'Date of the accident' },
+      { name: 'occurredOn', sql: 't.occurred_on', type: 'date', description: 'Date of the accident: the first day of the period occurredOnPrecision says is known' },
+      { name: 'occurredOnPrecision', sql: 't.occurred_on_precision', type: 'string', description: 'year, month or day: how precisely the date is known', enum: DATE_PRECISIONS },
       { name: 'locationPrecisionM', sql: 't.location_precision_m', type: 'number', description: 'Precision of the location, m' },
       { name: 'adminAreaId', sql: 't.admin_area_id', type: 'uuid', description: 'Administrative area' },
       { name: 'deviceCategory', sql: 't.device_category', type: 'string', description: 'Category of the device', enum: DEVICE_CATEGORIES },

@@ -15,7 +15,8 @@ import { type EntityHandler, registerEntityHandler } from '../reports/handlers.t
 import type { Queryable } from '../store/db.ts';
 import { DISPOSAL_METHODS, FIND_CONDITIONS } from './find.ts';
 import * as store from './store.ts';
-import { checkCategory, count, PastDate, PointGeometry, Text } from './rules.ts';
+import { checkCategory, count, PastDate, PastDateAsKnown, PointGeometry, Text } from './rules.ts';
+import { readDateAsKnown } from './datePrecision.ts';
 
 // Lookups the handlers of field records share ----------------------------------------------------------
 
@@ -66,7 +67,7 @@ export const FindPayload = z
     depthCm: count(0).nullable().optional(),
     condition: z.enum(FIND_CONDITIONS).nullable().optional(),
     disposalMethod: z.enum(DISPOSAL_METHODS).nullable().optional(),
-    foundOn: PastDate,
+    foundOn: PastDateAsKnown,
     source: Text(500),
     geometry: PointGeometry,
   })
@@ -103,6 +104,7 @@ export const findHandler: EntityHandler<FindPayload> = {
     }
     const find = change.payload!;
     const model = await ordnanceModel(tx, 'ordnanceModel', find.ordnanceModel);
+    const foundOn = readDateAsKnown(find.foundOn)!;
     // As imports store it: the find's own organisation only where its activity does not already say it.
     const organisationId = find.organisationId && find.organisationId !== (await activityOrganisation(tx, find.activityId)) ? find.organisationId : null;
     await store.writeFind(tx, [
@@ -116,7 +118,8 @@ export const findHandler: EntityHandler<FindPayload> = {
       find.depthCm ?? null,
       find.condition ?? null,
       find.disposalMethod ?? null,
-      find.foundOn,
+      foundOn.date,
+      foundOn.precision,
       JSON.stringify(find.geometry),
       find.source,
       change.version,

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { CatalogueEntry } from '../catalogue/match.ts';
 import { UserError } from '../errors.ts';
+import { readDateAsKnown } from './datePrecision.ts';
 
 const EARLIEST_DATE = '1900-01-01';
 
@@ -17,6 +18,21 @@ export const PastDate = z.iso.date({ error: (issue) => `${JSON.stringify(issue.i
   const today = todayUtc();
   if (date > today) context.addIssue({ code: 'custom', message: `${date} is in the future (today is ${today})` });
   else if (date < EARLIEST_DATE) context.addIssue({ code: 'custom', message: `${date} is before 1900` });
+});
+
+/**
+ * A date of something that happened, as precisely as it is known: a day (YYYY-MM-DD), a month
+ * (YYYY-MM) or a year (YYYY); stored as the period's first day with its precision.
+ */
+export const PastDateAsKnown = z.string().superRefine((text, context) => {
+  const known = readDateAsKnown(text);
+  if (!known || (known.precision === 'day' && !z.iso.date().safeParse(text).success)) {
+    context.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not a date (YYYY-MM-DD), a month (YYYY-MM) or a year (YYYY)` });
+    return;
+  }
+  const today = todayUtc();
+  if (known.date > today) context.addIssue({ code: 'custom', message: `${text} is in the future (today is ${today})` });
+  else if (known.date < EARLIEST_DATE) context.addIssue({ code: 'custom', message: `${text} is before 1900` });
 });
 
 /** A whole number of people or items, `min` or more. */

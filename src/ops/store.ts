@@ -108,7 +108,7 @@ export interface FindFilter extends ListOptions {
 }
 
 const FIND_COLUMNS = `f.id, f.external_id AS "externalId", f.category, f.ordnance_model_id AS "ordnanceModelId", m.name AS "ordnanceModel",
-  f.quantity, f.depth_cm AS "depthCm", f.condition, f.disposal_method AS "disposalMethod", f.found_on::text AS "foundOn",
+  f.quantity, f.depth_cm AS "depthCm", f.condition, f.disposal_method AS "disposalMethod", date_as_known(f.found_on, f.found_on_precision) AS "foundOn",
   f.activity_id AS "activityId", a.reference AS activity, coalesce(f.organisation_id, a.organisation_id) AS "organisationId",
   ST_AsGeoJSON(f.geom, 15)::json AS geometry, f.source, f.version, f.created_at AS "createdAt", f.updated_at AS "updatedAt"`;
 
@@ -294,7 +294,7 @@ export async function readFindPayload(tx: Queryable, id: string): Promise<Entity
     `SELECT f.version, jsonb_build_object(
        'externalId', f.external_id, 'activityId', f.activity_id, 'organisationId', f.organisation_id, 'category', f.category,
        'ordnanceModel', m.name, 'quantity', f.quantity, 'depthCm', f.depth_cm, 'condition', f.condition, 'disposalMethod', f.disposal_method,
-       'foundOn', to_char(f.found_on, 'YYYY-MM-DD'), 'source', f.source, 'geometry', ST_AsGeoJSON(f.geom, 15)::jsonb) AS payload
+       'foundOn', date_as_known(f.found_on, f.found_on_precision), 'source', f.source, 'geometry', ST_AsGeoJSON(f.geom, 15)::jsonb) AS payload
      FROM find f LEFT JOIN ordnance_model m ON m.id = f.ordnance_model_id WHERE f.id = $1`,
     id,
   );
@@ -310,12 +310,12 @@ export async function findWithExternalId(tx: Queryable, externalId: string, exce
 export async function writeFind(tx: Queryable, values: readonly unknown[]): Promise<void> {
   await tx.query(
     `INSERT INTO find (id, external_id, activity_id, organisation_id, category, ordnance_model_id, quantity, depth_cm, condition, disposal_method,
-       found_on, geom, source, version, created_by, updated_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${GEOM(12)}, $13, $14, $15, $15)
+       found_on, found_on_precision, geom, source, version, created_by, updated_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, ${GEOM(13)}, $14, $15, $16, $16)
      ON CONFLICT (id) DO UPDATE SET external_id = EXCLUDED.external_id, activity_id = EXCLUDED.activity_id, organisation_id = EXCLUDED.organisation_id,
        category = EXCLUDED.category, ordnance_model_id = EXCLUDED.ordnance_model_id, quantity = EXCLUDED.quantity, depth_cm = EXCLUDED.depth_cm,
-       condition = EXCLUDED.condition, disposal_method = EXCLUDED.disposal_method, found_on = EXCLUDED.found_on, geom = EXCLUDED.geom,
-       source = EXCLUDED.source, version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
+       condition = EXCLUDED.condition, disposal_method = EXCLUDED.disposal_method, found_on = EXCLUDED.found_on,
+       found_on_precision = EXCLUDED.found_on_precision, geom = EXCLUDED.geom, source = EXCLUDED.source, version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
     values,
   );
 }

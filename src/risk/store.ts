@@ -25,10 +25,11 @@ interface EventSource {
 
 /** Where events come from: the register's finds and accidents, or one dataset (parameter `param`). */
 function eventSources(dataset: string | null, param: number): EventSource[] {
-  if (dataset !== null) return [{ table: 'risk_event', from: 'occurred_on', to: 'occurred_to', type: 'x.event_type', where: `x.dataset = $${param}` }];
+  if (dataset !== null) return [{ table: 'risk_event', from: 'x.occurred_on', to: 'x.occurred_to', type: 'x.event_type', where: `x.dataset = $${param}` }];
+  // A find or accident dated to a month or a year may have happened on any day of it.
   return [
-    { table: 'find', from: 'found_on', to: 'found_on', type: "'find'", where: 'true' },
-    { table: 'accident', from: 'occurred_on', to: 'occurred_on', type: "'accident'", where: 'x.geom IS NOT NULL' },
+    { table: 'find', from: 'x.found_on', to: 'date_period_end(x.found_on, x.found_on_precision)', type: "'find'", where: 'true' },
+    { table: 'accident', from: 'x.occurred_on', to: 'date_period_end(x.occurred_on, x.occurred_on_precision)', type: "'accident'", where: 'x.geom IS NOT NULL' },
   ];
 }
 
@@ -104,7 +105,7 @@ export async function riskEvents(db: Queryable, bbox: Bbox, marginDeg: number, d
   const sources = eventSources(dataset, 6);
   const rows = await db.query<{ lon: number; lat: number; from: string; to: string; type: EventType }>(
     `SELECT ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat, e.from_day::text AS "from", e.to_day::text AS "to", e.type
-     FROM (${sources.map((s) => `SELECT x.geom, x.${s.from} AS from_day, x.${s.to} AS to_day, ${s.type} AS type FROM ${s.table} x WHERE ${s.where}`).join(' UNION ALL ')}) e
+     FROM (${sources.map((s) => `SELECT x.geom, ${s.from} AS from_day, ${s.to} AS to_day, ${s.type} AS type FROM ${s.table} x WHERE ${s.where}`).join(' UNION ALL ')}) e
      WHERE e.geom && ST_MakeEnvelope($1::float8 - $5::float8, $2::float8 - $5, $3::float8 + $5, $4::float8 + $5, 4326)`,
     [...bbox, marginDeg, ...(dataset === null ? [] : [dataset])],
   );
@@ -115,7 +116,7 @@ export async function riskEvents(db: Queryable, bbox: Bbox, marginDeg: number, d
 export async function eventExtent(db: Queryable, dataset: string | null): Promise<{ bbox: Bbox; firstYear: number; lastYear: number } | null> {
   const sources = eventSources(dataset, 1);
   const [row] = await db.query<{ west: number | null; south: number; east: number; north: number; first_year: number | null; last_year: number | null }>(
-    `WITH e AS (${sources.map((s) => `SELECT x.geom, x.${s.from} AS from_day, x.${s.to} AS to_day FROM ${s.table} x WHERE ${s.where}`).join(' UNION ALL ')}),
+    `WITH e AS (${sources.map((s) => `SELECT x.geom, ${s.from} AS from_day, ${s.to} AS to_day FROM ${s.table} x WHERE ${s.where}`).join(' UNION ALL ')}),
      g AS (SELECT geom FROM e ${dataset === null ? 'UNION ALL SELECT geom FROM hazard' : ''})
      SELECT ST_XMin(x.b) AS west, ST_YMin(x.b) AS south, ST_XMax(x.b) AS east, ST_YMax(x.b) AS north,
        (SELECT extract(year FROM min(from_day))::int FROM e) AS first_year, (SELECT extract(year FROM max(to_day))::int FROM e) AS last_year

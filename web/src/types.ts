@@ -155,12 +155,17 @@ export interface Victim {
   outcome: 'killed' | 'injured';
   sex: string | null;
   age: number | null;
+  /** An age range's bounds (both the age when exact; ageMax null for "over N"). */
+  ageMin: number | null;
+  ageMax: number | null;
+  ageReported: string | null;
   victimGroup: string | null;
 }
 
 export interface Accident {
   id: string;
   reference: string;
+  /** 2019, 2019-03 or 2019-03-14: as precisely as it is known. */
   occurredOn: string;
   deviceCategory: string;
   deminingRelated: boolean;

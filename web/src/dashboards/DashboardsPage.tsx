@@ -1,16 +1,16 @@
 /**
  * Dashboards: land released per month by method and remaining contamination by area (the land
  * statistics, public), the hazard register by status, and casualties (signed-in users only,
- * counted from the accidents list, which carries no identities).
+ * from the server's casualty statistics, which carry no identities).
  */
 import { api, query } from '../api.ts';
 import { useLoad } from '../data.ts';
 import { areaIn, areaUnitLabel, formatArea, formatMonth, formatNumber, t } from '../i18n/index.ts';
 import { METHOD_COLOURS } from '../map/layers.ts';
 import { useSession } from '../session.ts';
-import { type Accident, HAZARD_STATUSES, type Hazard, type Page, RELEASE_METHODS, type ReleaseMethod } from '../types.ts';
+import { HAZARD_STATUSES, type Hazard, RELEASE_METHODS, type ReleaseMethod } from '../types.ts';
 import { Show } from '../ui.tsx';
-import { AGE_GROUPS, casualtyFigures, SEXES, VICTIM_GROUPS } from './casualties.ts';
+import { AGE_GROUPS, casualtyFigures, type CasualtyStatistics, DASHBOARD_GROUPINGS, SEXES, VICTIM_GROUPS } from './casualties.ts';
 import { Bars, FiguresTable, StackedBars } from './charts.tsx';
 
 interface LandStatistics {
@@ -38,17 +38,6 @@ function everyYear(years: readonly string[]): string[] {
   const all: string[] = [];
   for (let year = Math.min(...numbers); year <= Math.max(...numbers); year++) all.push(String(year));
   return all;
-}
-
-async function allAccidents(): Promise<Accident[]> {
-  const accidents: Accident[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Page<Accident> = await api.get<Page<Accident>>(`/api/accidents${query({ limit: 1000, cursor })}`);
-    accidents.push(...page.items);
-    cursor = page.next;
-  } while (cursor);
-  return accidents;
 }
 
 export function DashboardsPage() {
@@ -150,18 +139,18 @@ function RegisterSummary() {
 }
 
 function Casualties() {
-  const [accidents] = useLoad(allAccidents, []);
+  const [statistics] = useLoad(() => api.get<CasualtyStatistics>(`/api/statistics/casualties${query({ by: DASHBOARD_GROUPINGS, period: 'year' })}`), []);
   const people = t('dashboards.people');
   return (
     <section aria-labelledby="casualties">
       <h2 id="casualties">{t('dashboards.casualties')}</h2>
-      <Show loaded={accidents}>
-        {(list) => {
-          const figures = casualtyFigures(list);
+      <Show loaded={statistics}>
+        {(stats) => {
+          const figures = casualtyFigures(stats);
           const years = everyYear([...figures.byYear.keys()]);
           return (
             <>
-              <p>{t('dashboards.casualtiesTotal', { count: figures.total, accidents: list.length })}</p>
+              <p>{t('dashboards.casualtiesTotal', { count: figures.total, accidents: figures.accidents })}</p>
               <h3>{t('dashboards.byYear')}</h3>
               <StackedBars
                 label={t('dashboards.casualtiesByYear')}

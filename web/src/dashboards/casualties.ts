@@ -1,38 +1,35 @@
-/** Casualty figures counted from the accidents list: by year, sex, age group and victim group. */
-import type { Accident } from '../types.ts';
-
-export const AGE_GROUPS = ['child', 'adult', 'unknown'] as const;
-export type AgeGroup = (typeof AGE_GROUPS)[number];
+/**
+ * Casualty figures from the server's statistics (GET /api/statistics/casualties, one set-based
+ * query): by year (killed, injured), sex, age group and victim group, with the national total.
+ */
+export { AGE_GROUPS, type AgeGroup } from '../../../src/statistics/ageGroups.ts';
 export { VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
 
-/** Children are under 18, as in the Mine Ban Treaty's reporting on victims. */
-export function ageGroup(age: number | null): AgeGroup {
-  if (age === null) return 'unknown';
-  return age < 18 ? 'child' : 'adult';
+/** The groupings the dashboard asks for, in the API's syntax. */
+export const DASHBOARD_GROUPINGS = 'period;sex;ageGroup;victimGroup';
+
+export interface CasualtyStatistics {
+  rows: ({ grouping: string[]; victims: number; killed: number; injured: number; accidents: number } & Partial<Record<'period' | 'sex' | 'ageGroup' | 'victimGroup', string | null>>)[];
+  total: { victims: number; killed: number; injured: number; accidents: number };
 }
 
 export interface CasualtyFigures {
   byYear: Map<string, { killed: number; injured: number }>;
   bySex: Map<string, number>;
-  byAgeGroup: Map<AgeGroup, number>;
+  byAgeGroup: Map<string, number>;
   byVictimGroup: Map<string, number>;
   total: number;
+  accidents: number;
 }
 
-export function casualtyFigures(accidents: readonly Accident[]): CasualtyFigures {
-  const figures: CasualtyFigures = { byYear: new Map(), bySex: new Map(), byAgeGroup: new Map(), byVictimGroup: new Map(), total: 0 };
-  const add = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
-  for (const accident of accidents) {
-    const year = accident.occurredOn.slice(0, 4);
-    for (const victim of accident.victims) {
-      const row = figures.byYear.get(year) ?? { killed: 0, injured: 0 };
-      row[victim.outcome === 'killed' ? 'killed' : 'injured'] += 1;
-      figures.byYear.set(year, row);
-      add(figures.bySex, victim.sex ?? 'unknown');
-      add(figures.byAgeGroup, ageGroup(victim.age));
-      add(figures.byVictimGroup, victim.victimGroup ?? 'unknown');
-      figures.total += 1;
-    }
-  }
-  return figures;
+export function casualtyFigures(stats: CasualtyStatistics): CasualtyFigures {
+  const of = (dimension: 'period' | 'sex' | 'ageGroup' | 'victimGroup') => stats.rows.filter((r) => r.grouping.length === 1 && r.grouping[0] === dimension);
+  return {
+    byYear: new Map(of('period').map((r) => [r.period ?? '', { killed: r.killed, injured: r.injured }])),
+    bySex: new Map(of('sex').map((r) => [r.sex ?? 'unknown', r.victims])),
+    byAgeGroup: new Map(of('ageGroup').map((r) => [r.ageGroup ?? 'unknown', r.victims])),
+    byVictimGroup: new Map(of('victimGroup').map((r) => [r.victimGroup ?? 'unknown', r.victims])),
+    total: stats.total.victims,
+    accidents: stats.total.accidents,
+  };
 }

@@ -91,8 +91,11 @@ export function formatPercent(share: number): string {
 }
 
 /** A calendar date (YYYY-MM-DD, or an ISO timestamp) in the current language. */
+/** A day, or a month (YYYY-MM) or a year (YYYY) when only that is known. */
 export function formatDate(value: string | null): string {
   if (!value) return '—';
+  if (/^\d{4}$/.test(value)) return value;
+  if (/^\d{4}-\d{2}$/.test(value)) return new Intl.DateTimeFormat(language, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${value}-01T00:00:00Z`));
   const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(value);
   return new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
 }

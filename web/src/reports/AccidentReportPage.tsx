@@ -10,9 +10,11 @@ import { api } from '../api.ts';
 import { useLoad } from '../data.ts';
 import { t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
+import { parseAge } from '../../../src/casualties/age.ts';
+import { DATE_PRECISIONS, dateAsKnown, type DatePrecision } from '../../../src/ops/datePrecision.ts';
 import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, type OrdnanceModel, type Page, type Report, VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
 import { Field, Select, TextArea } from '../ui.tsx';
-import { activityLabel, type Errors, GeometryField, modelKey, pastDateProblem, ReportForm, showRefusal, Submitted, todayUtc, unreadableMessage, useActivities, wholeNumberProblem, withoutErrors } from './form.tsx';
+import { activityLabel, type Errors, GeometryField, modelKey, pastDateProblem, ReportForm, showRefusal, Submitted, todayUtc, unreadableMessage, useActivities, withoutErrors } from './form.tsx';
 import { readPoints } from './geometryInput.ts';
 
 
@@ -39,6 +41,8 @@ interface VictimDraft {
 interface Draft {
   reference: string;
   occurredOn: string;
+  /** How much of occurredOn is known: a day picked in a month or year known only as such stands for it. */
+  occurredOnPrecision: DatePrecision;
   pointText: string;
   locationPrecisionM: string;
   deviceCategory: '' | DeviceCategory;
@@ -94,12 +98,19 @@ function validate(draft: Draft, models: ReadonlyMap<string, OrdnanceModel>): Err
   draft.victims.forEach((v, i) => {
     if (!v.outcome) errors[`victims.${i}.outcome`] = t('validation.required');
     if (!v.victimGroup) errors[`victims.${i}.victimGroup`] = t('validation.required');
-    const age = wholeNumberProblem(v.age, 0, 120);
-    if (age) errors[`victims.${i}.age`] = age;
+    if (v.age.trim() && !parseAge(v.age)) errors[`victims.${i}.age`] = t('validation.age');
     const born = pastDateProblem(v.dateOfBirth, false);
     if (born) errors[`victims.${i}.dateOfBirth`] = born;
   });
   return errors;
+}
+
+/** An exact age, or a range with the words it was written in ("under 18"). */
+function agePayload(text: string): Record<string, unknown> {
+  const range = text.trim() ? parseAge(text) : null;
+  if (!range) return { age: null };
+  if (range.min === range.max) return { age: range.min };
+  return { age: null, ageMin: range.min, ageMax: range.max, ageReported: text.trim() };
 }
 
 function victimPayload(v: VictimDraft, withIdentity: boolean): Record<string, unknown> {
@@ -108,7 +119,7 @@ function victimPayload(v: VictimDraft, withIdentity: boolean): Record<string, un
   return {
     outcome: v.outcome,
     sex: v.sex || null,
-    age: v.age.trim() ? Number(v.age) : null,
+    ...agePayload(v.age),
     victimGroup: v.victimGroup,
     activityAtTime: text(v.activityAtTime),
     injuries: v.injuries.split(/[,;\n]/).map((s) => s.trim()).filter(Boolean),
@@ -127,6 +138,7 @@ export function AccidentReportPage() {
   const [draft, setDraft] = useState<Draft>({
     reference: '',
     occurredOn: '',
+    occurredOnPrecision: 'day',
     pointText: '',
     locationPrecisionM: '',
     deviceCategory: '',
@@ -174,7 +186,7 @@ export function AccidentReportPage() {
           submit: true,
           payload: {
             reference: draft.reference.trim(),
-            occurredOn: draft.occurredOn,
+            occurredOn: dateAsKnown(draft.occurredOn, draft.occurredOnPrecision),
             geometry: point,
             locationPrecisionM: draft.locationPrecisionM.trim() ? Number(draft.locationPrecisionM) : null,
             deviceCategory: draft.deviceCategory || null,
@@ -214,6 +226,13 @@ export function AccidentReportPage() {
         <div>
           <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.accidentReferenceHint')} onInput={(reference) => set({ reference })} />
           <Field label={t('field.occurredOn')} type="date" max={todayUtc()} value={draft.occurredOn} required error={errors.occurredOn} onInput={(occurredOn) => set({ occurredOn })} />
+          <Select<DatePrecision>
+            label={t('field.datePrecision')}
+            value={draft.occurredOnPrecision}
+            hint={t('report.datePrecisionHint')}
+            options={[...DATE_PRECISIONS].reverse().map((p) => ({ value: p, label: t(`datePrecision.${p}`) }))}
+            onChange={(occurredOnPrecision) => set({ occurredOnPrecision })}
+          />
           <Select<'' | DeviceCategory>
             label={t('field.deviceCategory')}
             value={draft.deviceCategory}
@@ -302,7 +321,7 @@ function VictimFields(props: { index: number; victim: VictimDraft; errors: Error
           onChange={(victimGroup) => onChange({ victimGroup })}
         />
         <Select<'' | Sex> label={t('field.sex')} value={victim.sex} options={[{ value: '', label: optional }, ...SEXES.map((s) => ({ value: s, label: t(`sex.${s}`) }))]} onChange={(sex) => onChange({ sex })} />
-        <Field label={t('field.age')} type="number" min="0" max="120" step="1" value={victim.age} error={error('age')} hint={t('report.ageHint')} onInput={(age) => onChange({ age })} />
+        <Field label={t('field.age')} value={victim.age} error={error('age')} hint={t('report.ageHint')} onInput={(age) => onChange({ age })} />
         <Select<'' | Displacement>
           label={t('field.displacementStatus')}
           value={victim.displacementStatus}

@@ -71,7 +71,7 @@ function victimSummary(victim: Record<string, unknown>): string {
   const parts = [
     t(`outcome.${String(victim.outcome)}` as MessageKey),
     victim.sex ? t(`sex.${String(victim.sex)}` as MessageKey) : null,
-    typeof victim.age === 'number' ? t('report.victimAge', { age: victim.age }) : null,
+    typeof victim.age === 'number' ? t('report.victimAge', { age: victim.age }) : typeof victim.ageReported === 'string' ? victim.ageReported : null,
     t(`victimGroup.${String(victim.victimGroup)}` as MessageKey),
     victim.identity ? t('report.identityGiven') : null,
   ];
