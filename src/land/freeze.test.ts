@@ -85,7 +85,8 @@ for (const backend of testBackends()) {
     let actors: Actors;
     let base: string;
     before(async () => {
-      ({ db, actors, app } = await openTestServer(backend));
+      // PGlite's PostGIS checks of such a shape take seconds, more than the default deadline on a busy machine.
+      ({ db, actors, app } = await openTestServer(backend, { deadlineMs: 120_000 }));
       await app.listen({ port: 0, host: '127.0.0.1' });
       base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     });

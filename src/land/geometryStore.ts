@@ -49,9 +49,14 @@ export async function swapProblem(tx: Queryable, candidate: { given: [number, nu
 /** Share of a new shape that lies in another active hazard above which it is likely the same hazard again. */
 export const DUPLICATE_SHARE = 0.9;
 
+/**
+ * The shape is MATERIALIZED so that the planner does not fold the expressions over it into
+ * constants: it would compute the geodesic area of a 50,000-vertex shape while planning (9 s on
+ * the embedded store), even when no hazard overlaps it.
+ */
 export async function duplicateProblems(tx: Queryable, geometry: unknown, excludeHazardId: string | null): Promise<GeometryProblem[]> {
   const rows = await tx.query<{ id: string; reference: string; share: number }>(
-    `WITH g AS (SELECT ${GEOM(1)} AS geom)
+    `WITH g AS MATERIALIZED (SELECT ${GEOM(1)} AS geom)
      SELECT h.id, h.reference, ${geodesicArea('ST_Intersection(h.geom, g.geom)')} / NULLIF(${geodesicArea('g.geom')}, 0) AS share
      FROM hazard h, g WHERE h.status = 'active' AND ST_Intersects(h.geom, g.geom) AND h.id IS DISTINCT FROM $2::uuid
      ORDER BY share DESC`,

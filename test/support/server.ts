@@ -14,9 +14,9 @@ import { openTestStore } from './store.ts';
  */
 export async function openTestServer(
   backend: TestBackend,
-  options: { seed?: (db: Db, actors: Actors) => Promise<void>; routes?: readonly Route[] } = {},
+  options: { seed?: (db: Db, actors: Actors) => Promise<void>; routes?: readonly Route[]; deadlineMs?: number } = {},
 ): Promise<{ db: Db; actors: Actors; app: FastifyInstance }> {
   const { db, actors } = await openTestStore(backend, options.seed);
-  const app = await buildServer({ db, ...(options.routes ? { routes: options.routes } : {}) });
+  const app = await buildServer({ db, ...(options.routes ? { routes: options.routes } : {}), ...(options.deadlineMs ? { deadlineMs: options.deadlineMs } : {}) });
   return { db, actors, app };
 }
