@@ -150,6 +150,7 @@ export async function importAccidents(db: Db, options: AccidentImportOptions): P
       await createAccidentStaging(tx);
       await tx.bulkLoad('import_accident', ACCIDENT_STAGING_COLUMNS, rows());
       report.skipped = { total: composed.skipped.total, by: Object.fromEntries(composed.skipped.by) };
+      if (!source.columns) report.ignoredColumns = validator.ignoredColumns().filter((column) => !composed.used.has(column));
       report.rows += report.skipped.total;
       options.progress?.update(report.rows, totalBytes);
       if (!readFailed) {

@@ -143,6 +143,7 @@ export async function importFinds(db: Db, options: ImportOptions): Promise<Impor
       });
       options.progress?.update(report.rows, totalBytes);
       report.skipped = skippedRows();
+      if (!source.columns) report.ignoredColumns = validator.ignoredColumns().filter((column) => !composed.used.has(column));
       report.rows = passed + report.skipped.total;
       if (staged) Object.assign(report, staged);
       if (options.dryRun || problems.count > 0) throw new Rollback(finish());

@@ -1,6 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { zipSync } from 'fflate';
+import { exportFindsToFile } from './exportFinds.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +122,29 @@ for (const backend of testBackends()) {
         { external_id: 'EV-1010', category: 'uxo', found_on: '2006-05' },
         { external_id: 'EV-1011', category: 'ap_mine', found_on: '2006-05-17' },
       ]);
+    });
+
+    test('finds through QGIS-style files: a MultiPoint shapefile with ten-character names and a MultiPoint GeoPackage import back unchanged, no mapping', async () => {
+      const geojson = join(work, 'finds.geojson');
+      await exportFindsToFile(db, 'geojson', {}, geojson);
+      const exported = JSON.parse(readFileSync(geojson, 'utf8')) as { features: { properties: Record<string, unknown> }[] };
+      for (const feature of exported.features) feature.properties.comentario = 'de la base nacional';
+      writeFileSync(geojson, JSON.stringify(exported));
+
+      const folder = mkdtempSync(join(work, 'shp-'));
+      execFileSync('ogr2ogr', ['-f', 'ESRI Shapefile', '-lco', 'ENCODING=UTF-8', '-nlt', 'MULTIPOINT', join(folder, 'hallazgos.shp'), geojson]);
+      assert.match(readFileSync(join(folder, 'hallazgos.dbf')).toString('latin1'), /ordnanceMo/, 'the shapefile has cut names');
+      const zip = join(work, 'hallazgos.zip');
+      writeFileSync(zip, zipSync(Object.fromEntries(readdirSync(folder).map((name) => [name, readFileSync(join(folder, name))]))));
+      const gpkg = join(work, 'hallazgos.gpkg');
+      execFileSync('ogr2ogr', ['-f', 'GPKG', '-nlt', 'MULTIPOINT', gpkg, geojson]);
+
+      for (const path of [zip, gpkg, geojson]) {
+        const report = await importFinds(db, { path, dryRun: true, actor: null, today: TODAY });
+        assert.equal(report.problemCount, 0, describeReport(report).join('\n'));
+        assert.deepEqual([report.rows, report.created, report.updated, report.unchanged], [6, 0, 0, 6], `${path}: ${describeReport(report).join('\n')}`);
+        assert.deepEqual(report.ignoredColumns, ['comentario'], `${path}: every column that feeds nothing is listed`);
+      }
     });
   });
 }
