@@ -89,11 +89,12 @@ export async function importAccidents(db: Db, options: AccidentImportOptions): P
     unchanged: 0,
     problemCount: 0,
     problems: problems.listed,
+    problemKinds: {},
     ignoredColumns: [],
     skipped: { total: 0, by: {} },
     victims: { created: 0, updated: 0, deleted: 0, unchanged: 0, identities: 0 },
   };
-  const finish = () => ({ ...report, problemCount: problems.count });
+  const finish = () => ({ ...report, problems: problems.ordered(), problemCount: problems.count, problemKinds: problems.kinds() });
 
   const catalogue = new Catalogue(await loadCatalogue(db));
   const country = await countrySetting(db);

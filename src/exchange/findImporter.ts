@@ -49,8 +49,10 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   problemCount: number;
-  /** The first problems (up to 1000), each with its row, field and value. */
+  /** The most serious problems (up to 1000, at most 20 of a kind), each with its row, field and value. */
   problems: Problem[];
+  /** Every problem counted by kind (field and message without the row's values), the most frequent first. */
+  problemKinds: Record<string, number>;
   /** Source columns that feed no field. */
   ignoredColumns: string[];
   /** Rows left out by the mapping's keep and skip, in all and by `column = value`. */
@@ -101,8 +103,8 @@ export async function importFinds(db: Db, options: ImportOptions): Promise<Impor
     },
   };
   const problems = new Problems();
-  const report: ImportReport = { file, format, rowLabel: 'row', dryRun: options.dryRun, committed: false, rows: 0, created: 0, updated: 0, unchanged: 0, problemCount: 0, problems: problems.listed, ignoredColumns: [], skipped: { total: 0, by: {} } };
-  const finish = () => ({ ...report, problemCount: problems.count });
+  const report: ImportReport = { file, format, rowLabel: 'row', dryRun: options.dryRun, committed: false, rows: 0, created: 0, updated: 0, unchanged: 0, problemCount: 0, problems: problems.listed, problemKinds: {}, ignoredColumns: [], skipped: { total: 0, by: {} } };
+  const finish = () => ({ ...report, problems: problems.ordered(), problemCount: problems.count, problemKinds: problems.kinds() });
 
   const catalogue = new Catalogue(await loadCatalogue(db));
   const country = await countrySetting(db);
@@ -217,6 +219,9 @@ export function describeReport(report: ImportReport): string[] {
   if (skipped) lines.push(skipped);
   if (report.ignoredColumns.length > 0) lines.push(`Ignored columns: ${report.ignoredColumns.join(', ')}`);
   for (const problem of report.problems) lines.push(describeProblem(report.file, report.rowLabel, problem));
-  if (report.problemCount > report.problems.length) lines.push(`... and ${report.problemCount - report.problems.length} more`);
+  if (report.problemCount > report.problems.length) {
+    lines.push(`... and ${report.problemCount - report.problems.length} more; all ${report.problemCount} by kind:`);
+    for (const [kind, n] of Object.entries(report.problemKinds)) lines.push(`  ${n} × ${kind}`);
+  }
   return lines;
 }
