@@ -15,6 +15,7 @@ import { ageGroup } from '../casualties/age.ts';
 import { describeReport, importFinds } from './findImporter.ts';
 import { AccidentMapping, readMapping, readMappingWith } from './mapping.ts';
 import { describeProblem } from './problems.ts';
+import { countrySetting, setCountrySetting } from './store.ts';
 
 /**
  * Files shaped like national ones, imported with a mapping file alone: a casualty file with
@@ -31,7 +32,9 @@ async function seedCountry(db: Db): Promise<void> {
     `WITH a AS (INSERT INTO admin_area (level, code, geom, source) VALUES (0, '170', ST_Multi(ST_MakeEnvelope(-79, -4.3, -66.8, 12.5, 4326)), 'test') RETURNING id)
      INSERT INTO place_name (admin_area_id, name, language, kind, source) SELECT id, 'Colombia', 'es', 'conventional', 'test' FROM a`,
   );
-  await db.query(`INSERT INTO setting (key, value) VALUES ('country', '"Colombia"'::jsonb)`);
+  assert.equal((await db.transaction((tx) => setCountrySetting(tx, 'colombia', null))).name, 'Colombia');
+  await assert.rejects(db.transaction((tx) => setCountrySetting(tx, 'Atlantis', null)), /The country setting "Atlantis" matches no country in the gazetteer/);
+  assert.equal((await countrySetting(db))?.name, 'Colombia', 'a refused country leaves the setting as it was');
 }
 
 for (const backend of testBackends()) {

@@ -51,6 +51,28 @@ export async function countrySetting(db: Queryable): Promise<Country | null> {
   return country;
 }
 
+/**
+ * Sets the instance's country (a name, ISO numeric code or admin area id of a level-0 area of the
+ * gazetteer), refusing one the gazetteer does not know; the caller's transaction keeps the old
+ * setting when it is refused.
+ */
+export async function setCountrySetting(tx: Queryable, key: string, actorId: string | null): Promise<Country> {
+  // As priorities' writeSetting does (which this folder cannot import: priorities reads exchange files): a new version and its history row.
+  const [row] = await tx.query<{ version: number }>(
+    `INSERT INTO setting AS s (key, value, version, updated_at, updated_by) VALUES ('country', to_jsonb($1::text), 1, now(), $2)
+     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, version = s.version + 1, updated_at = now(), updated_by = EXCLUDED.updated_by
+     RETURNING version`,
+    [key, actorId],
+  );
+  await tx.query(`UPDATE record_version SET valid_to = now() WHERE entity_type = 'setting' AND entity_id = md5('setting:country')::uuid AND valid_to IS NULL`);
+  await tx.query(
+    `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, changed_by, change_reason)
+     VALUES ('setting', md5('setting:country')::uuid, $1, now(), jsonb_build_object('key', 'country', 'value', to_jsonb($2::text)), $3, 'country set')`,
+    [row!.version, key, actorId],
+  );
+  return (await countrySetting(tx))!;
+}
+
 export const STAGING_COLUMNS = [
   'row_number',
   'external_id',
