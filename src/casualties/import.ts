@@ -13,6 +13,7 @@ import { Catalogue } from '../catalogue/match.ts';
 import { loadCatalogue } from '../catalogue/store.ts';
 import { countrySetting } from '../exchange/store.ts';
 import { AccidentRowValidator } from './validate.ts';
+import { composeSource, withComposedFields } from '../exchange/compose.ts';
 
 export interface AccidentImportOptions {
   /** The file on disk. */
@@ -72,7 +73,7 @@ function checkColumns(source: Source, mapping: AccidentMapping, file: string, id
 export async function importAccidents(db: Db, options: AccidentImportOptions): Promise<AccidentImportReport> {
   const file = options.file ?? options.path;
   const format = options.format ?? formatOfFile(file);
-  const base = options.mapping ?? DEFAULT_ACCIDENT_MAPPING;
+  const base = withComposedFields(options.mapping ?? DEFAULT_ACCIDENT_MAPPING);
   const mapping: AccidentMapping = { ...base, defaults: { ...base.defaults, ...(options.activity ? { activity: options.activity } : {}) } };
   const identitiesAllowed = options.actor === null || options.actor.permissions.has('restricted.read');
   const problems = new Problems();
@@ -88,10 +89,12 @@ export async function importAccidents(db: Db, options: AccidentImportOptions): P
     unchanged: 0,
     problemCount: 0,
     problems: problems.listed,
+    problemKinds: {},
     ignoredColumns: [],
+    skipped: { total: 0, by: {} },
     victims: { created: 0, updated: 0, deleted: 0, unchanged: 0, identities: 0 },
   };
-  const finish = () => ({ ...report, problemCount: problems.count });
+  const finish = () => ({ ...report, problems: problems.ordered(), problemCount: problems.count, problemKinds: problems.kinds() });
 
   const catalogue = new Catalogue(await loadCatalogue(db));
   const country = await countrySetting(db);
@@ -105,10 +108,13 @@ export async function importAccidents(db: Db, options: AccidentImportOptions): P
     return finish();
   }
   report.rowLabel = source.rowLabel;
+  const composed = composeSource(source, mapping, file);
+  source = composed.source;
   const columns = checkColumns(source, mapping, file, identitiesAllowed);
-  report.ignoredColumns = columns.ignored;
-  if (columns.problem) {
-    problems.add({ row: null, field: null, value: undefined, message: columns.problem });
+  report.ignoredColumns = columns.ignored.filter((column) => !composed.used.has(column));
+  const fileProblem = composed.problem ?? columns.problem;
+  if (fileProblem) {
+    problems.add({ row: null, field: null, value: undefined, message: fileProblem });
     return finish();
   }
 
@@ -144,6 +150,9 @@ export async function importAccidents(db: Db, options: AccidentImportOptions): P
     return await db.transaction(async (tx) => {
       await createAccidentStaging(tx);
       await tx.bulkLoad('import_accident', ACCIDENT_STAGING_COLUMNS, rows());
+      report.skipped = { total: composed.skipped.total, by: Object.fromEntries(composed.skipped.by) };
+      if (!source.columns) report.ignoredColumns = validator.ignoredColumns().filter((column) => !composed.used.has(column));
+      report.rows += report.skipped.total;
       options.progress?.update(report.rows, totalBytes);
       if (!readFailed) {
         await tx.exec('ANALYZE import_accident');

@@ -74,6 +74,11 @@ export class AccidentRowValidator {
     private readonly today: string,
   ) {}
 
+  /** The columns seen so far that feed no field, for formats that declare no columns up front. */
+  ignoredColumns(): string[] {
+    return [...this.fields].filter(([, field]) => field === null).map(([column]) => column);
+  }
+
   fieldOf(column: string): AccidentField | null {
     let field = this.fields.get(column);
     if (field === undefined) {

@@ -11,7 +11,7 @@ import { recordsCommand } from '../records/cli.ts';
 import { layersCommand, prioritiesCommand } from '../priorities/cli.ts';
 import { riskCommand } from '../risk/cli.ts';
 import { addExportAccidentsCommand, addImportAccidentsCommand } from '../casualties/cli.ts';
-import { exportCommand, importCommand } from '../exchange/cli.ts';
+import { countryCommand, exportCommand, importCommand } from '../exchange/cli.ts';
 import { openStore, storeInfo } from '../store/open.ts';
 import { auditCommand, ensureFirstAdministrator, tokensCommand, usersCommand } from '../access/cli.ts';
 import { demoCommand, loadDemo } from '../demo/cli.ts';
@@ -158,6 +158,7 @@ export function program(): Command {
   cli.addCommand(recordsCommand());
   cli.addCommand(addImportAccidentsCommand(importCommand()));
   cli.addCommand(addExportAccidentsCommand(exportCommand()));
+  cli.addCommand(countryCommand());
   cli.addCommand(layersCommand());
   cli.addCommand(prioritiesCommand());
   cli.addCommand(riskCommand());

@@ -9,6 +9,7 @@ import { EXPORT_FORMATS, type ExportFormat, IMPORT_FORMATS, type ImportFormat } 
 import { describeReport, importFinds, type ImportReport } from './findImporter.ts';
 import { DEFAULT_MAPPING, readMapping } from './mapping.ts';
 import { Progress } from './progress.ts';
+import { countrySetting, setCountrySetting } from './store.ts';
 
 export function date(value: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new InvalidArgumentError(`expected YYYY-MM-DD (got ${JSON.stringify(value)})`);
@@ -85,4 +86,17 @@ export function exportCommand(): Command {
       });
     });
   return command;
+}
+
+/** `safeground country [name]`: the country whose positions imports check, shown or set. */
+export function countryCommand(): Command {
+  return storeOptions(new Command('country'))
+    .description("Show or set the instance's country (positions of imported finds and accidents outside it are refused, naming the likely cause)")
+    .argument('[country]', 'a country name, its ISO numeric code as the gazetteer stores it, or its admin area id')
+    .action(async (country: string | undefined, options: StoreOptions) => {
+      await withStore(options, async (db) => {
+        const set = country === undefined ? await countrySetting(db) : await db.transaction((tx) => setCountrySetting(tx, country, null));
+        process.stdout.write(set ? `country: ${set.name} (${set.id})\n` : 'country: not set; positions are not checked against a country\n');
+      });
+    });
 }

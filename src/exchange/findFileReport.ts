@@ -1,3 +1,4 @@
+import { dateAsKnown } from '../ops/datePrecision.ts';
 import { z } from 'zod';
 import { type Actor, isNational } from '../access/permissions.ts';
 import { UserError } from '../errors.ts';
@@ -40,8 +41,8 @@ const FindImportPayload = z.strictObject({
 type FindImportPayload = z.infer<typeof FindImportPayload>;
 
 function payloadRow(find: FindRow, modelNames: ReadonlyMap<string, string>): Record<string, unknown> {
-  const { ordnanceModelId, ...fields } = find;
-  return { ...fields, ordnanceModel: ordnanceModelId ? (modelNames.get(ordnanceModelId) ?? null) : null };
+  const { ordnanceModelId, foundOnPrecision, ...fields } = find;
+  return { ...fields, foundOn: dateAsKnown(find.foundOn, foundOnPrecision), ordnanceModel: ordnanceModelId ? (modelNames.get(ordnanceModelId) ?? null) : null };
 }
 
 function payloadSource(rows: readonly Record<string, unknown>[]): Source {

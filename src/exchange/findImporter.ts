@@ -7,6 +7,7 @@ import { columnFields, DEFAULT_MAPPING, type FindField, type Mapping } from './m
 import { describeProblem, FileProblem, type Problem, Problems } from './problems.ts';
 import type { Progress } from './progress.ts';
 import type { Source } from './source.ts';
+import { composeSource, describeSkipped, withComposedFields } from './compose.ts';
 import { analyseStaging, applyStaging, checkStaging, type Country, countrySetting, createStaging, type MergeCounts, resolveStaging, STAGING_COLUMNS, stagingRow } from './store.ts';
 import { Catalogue } from '../catalogue/match.ts';
 import { loadCatalogue } from '../catalogue/store.ts';
@@ -48,10 +49,14 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   problemCount: number;
-  /** The first problems (up to 1000), each with its row, field and value. */
+  /** The most serious problems (up to 1000, at most 20 of a kind), each with its row, field and value. */
   problems: Problem[];
+  /** Every problem counted by kind (field and message without the row's values), the most frequent first. */
+  problemKinds: Record<string, number>;
   /** Source columns that feed no field. */
   ignoredColumns: string[];
+  /** Rows left out by the mapping's keep and skip, in all and by `column = value`. */
+  skipped: { total: number; by: Record<string, number> };
 }
 
 /** Thrown out of the transaction to roll it back while keeping the report. */
@@ -88,7 +93,7 @@ function checkColumns(source: Source, mapping: Mapping, file: string): { ignored
 export async function importFinds(db: Db, options: ImportOptions): Promise<ImportReport> {
   const file = options.file ?? options.path;
   const format = options.format ?? formatOfFile(file);
-  const base = options.mapping ?? DEFAULT_MAPPING;
+  const base = withComposedFields(options.mapping ?? DEFAULT_MAPPING);
   const mapping: Mapping = {
     ...base,
     defaults: {
@@ -98,8 +103,8 @@ export async function importFinds(db: Db, options: ImportOptions): Promise<Impor
     },
   };
   const problems = new Problems();
-  const report: ImportReport = { file, format, rowLabel: 'row', dryRun: options.dryRun, committed: false, rows: 0, created: 0, updated: 0, unchanged: 0, problemCount: 0, problems: problems.listed, ignoredColumns: [] };
-  const finish = () => ({ ...report, problemCount: problems.count });
+  const report: ImportReport = { file, format, rowLabel: 'row', dryRun: options.dryRun, committed: false, rows: 0, created: 0, updated: 0, unchanged: 0, problemCount: 0, problems: problems.listed, problemKinds: {}, ignoredColumns: [], skipped: { total: 0, by: {} } };
+  const finish = () => ({ ...report, problems: problems.ordered(), problemCount: problems.count, problemKinds: problems.kinds() });
 
   const catalogue = new Catalogue(await loadCatalogue(db));
   const country = await countrySetting(db);
@@ -113,12 +118,17 @@ export async function importFinds(db: Db, options: ImportOptions): Promise<Impor
     return finish();
   }
   report.rowLabel = source.rowLabel;
+  const composed = composeSource(source, mapping, file);
+  source = composed.source;
   const columns = checkColumns(source, mapping, file);
-  report.ignoredColumns = columns.ignored;
-  if (columns.problem) {
-    problems.add({ row: null, field: null, value: undefined, message: columns.problem });
+  report.ignoredColumns = columns.ignored.filter((column) => !composed.used.has(column));
+  const fileProblem = composed.problem ?? columns.problem;
+  if (fileProblem) {
+    problems.add({ row: null, field: null, value: undefined, message: fileProblem });
     return finish();
   }
+  let passed = 0;
+  const skippedRows = () => ({ total: composed.skipped.total, by: Object.fromEntries(composed.skipped.by) });
 
   const validator = new RowValidator(mapping, catalogue, options.today ?? new Date().toISOString().slice(0, 10));
   try {
@@ -127,12 +137,16 @@ export async function importFinds(db: Db, options: ImportOptions): Promise<Impor
         country,
         defaultOrganisationId: options.actor?.organisationId ?? null,
         onRow: (row) => {
-          report.rows = row;
+          passed = row;
+          report.rows = row + composed.skipped.total;
           if (row % 1000 === 0) options.progress?.update(row);
         },
         keep: options.keep,
       });
       options.progress?.update(report.rows, totalBytes);
+      report.skipped = skippedRows();
+      if (!source.columns) report.ignoredColumns = validator.ignoredColumns().filter((column) => !composed.used.has(column));
+      report.rows = passed + report.skipped.total;
       if (staged) Object.assign(report, staged);
       if (options.dryRun || problems.count > 0) throw new Rollback(finish());
       await applyStaging(tx, {
@@ -201,8 +215,13 @@ export function describeReport(report: ImportReport): string[] {
     `${report.file}: ${report.rows.toLocaleString('en')} ${report.rowLabel}s read; ${did}: ${report.created} new, ${report.updated} updated, ${report.unchanged} unchanged` +
       (report.problemCount > 0 ? `; ${report.problemCount} problem(s), nothing written` : ''),
   ];
+  const skipped = describeSkipped(report.skipped, report.rowLabel);
+  if (skipped) lines.push(skipped);
   if (report.ignoredColumns.length > 0) lines.push(`Ignored columns: ${report.ignoredColumns.join(', ')}`);
   for (const problem of report.problems) lines.push(describeProblem(report.file, report.rowLabel, problem));
-  if (report.problemCount > report.problems.length) lines.push(`... and ${report.problemCount - report.problems.length} more`);
+  if (report.problemCount > report.problems.length) {
+    lines.push(`... and ${report.problemCount - report.problems.length} more; all ${report.problemCount} by kind:`);
+    for (const [kind, n] of Object.entries(report.problemKinds)) lines.push(`  ${n} × ${kind}`);
+  }
   return lines;
 }

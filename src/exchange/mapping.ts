@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { ENCODINGS } from './encoding.ts';
 import { normaliseName } from '../names.ts';
+import { Composition, RowFilter } from './compose.ts';
 
 /**
  * The fields of a find in exchange files, named as in the API. A source column reaches a field
@@ -47,6 +48,12 @@ export function mappingShape<F extends string, V extends F>(fields: readonly [F,
     defaults: z.partialRecord(z.enum(fields), z.union([z.string(), z.number()])).default({}),
     /** The layer to read from a GeoPackage with several. */
     layer: z.string().optional(),
+    /** Fields made from several columns or from a template (see compose.ts and docs/import-export.md). */
+    compose: z.partialRecord(z.enum(fields), Composition).default({}),
+    /** Only rows with one of these values in the column are read; the others are counted as skipped. */
+    keep: RowFilter.optional(),
+    /** Rows with one of these values in the column are counted as skipped, not read. */
+    skip: RowFilter.optional(),
   };
 }
 
@@ -244,7 +251,7 @@ export type AccidentField = (typeof ACCIDENT_FIELDS)[number];
 /** Victims' identifying details: restricted personal data, imported only by roles with restricted.read. */
 export const IDENTITY_FIELDS = ['fullName', 'dateOfBirth', 'address', 'contact'] as const satisfies readonly AccidentField[];
 
-const ACCIDENT_VALUE_MAPPED = ['deviceCategory', 'ordnanceModel', 'deminingRelated', 'activity', 'adminArea', 'outcome', 'sex', 'victimGroup', 'displacementStatus'] as const;
+const ACCIDENT_VALUE_MAPPED = ['deviceCategory', 'ordnanceModel', 'deminingRelated', 'activity', 'adminArea', 'outcome', 'sex', 'age', 'victimGroup', 'displacementStatus'] as const;
 
 export const AccidentMapping = z.strictObject(mappingShape(ACCIDENT_FIELDS, ACCIDENT_VALUE_MAPPED));
 export type AccidentMapping = z.infer<typeof AccidentMapping>;

@@ -15,24 +15,54 @@ export interface Problem {
 }
 
 export const MAX_LISTED = 1000;
+/** Problems of one kind listed at most, so that a repetitive one never buries the others. */
+export const MAX_LISTED_PER_KIND = 20;
+
+/** A problem's kind: its field and message with the row's own values left out ("is not one of ..." of sex, say). */
+export function problemKind(problem: Pick<Problem, 'field' | 'message'>): string {
+  const message = problem.message.replace(/"[^"]*"/g, '"…"').replace(/-?\d+(\.\d+)?/g, 'N');
+  return problem.field === null ? message : `${problem.field}: ${message}`;
+}
 
 export class Problems {
   readonly listed: Problem[] = [];
   count = 0;
+  /** Every problem counted by kind, listed or not. */
+  readonly byKind = new Map<string, number>();
 
   add(problem: Problem): void {
     this.count++;
-    if (this.listed.length < MAX_LISTED) this.listed.push(problem);
+    const kind = problemKind(problem);
+    const seen = this.byKind.get(kind) ?? 0;
+    this.byKind.set(kind, seen + 1);
+    if (this.listed.length < MAX_LISTED && seen < MAX_LISTED_PER_KIND) this.listed.push(problem);
   }
 
-  /** Problems counted by a check but beyond the listed ones. */
-  addUnlisted(count: number): void {
+  /** Problems counted by a check but beyond the listed ones, of the kind of `like`. */
+  addUnlisted(count: number, like?: Pick<Problem, 'field' | 'message'>): void {
     this.count += Math.max(0, count);
+    if (like && count > 0) this.byKind.set(problemKind(like), (this.byKind.get(problemKind(like)) ?? 0) + count);
   }
 
   /** How many more the list can take; SQL checks fetch no more than this. */
   room(): number {
     return MAX_LISTED - this.listed.length;
+  }
+
+  /**
+   * The listed problems most serious first, in place: those of the whole file, then those of the
+   * most frequent kinds (a wrong mapping or a systematic error in the source, which one change
+   * fixes) before the rarer ones, in row order among kinds equally frequent.
+   */
+  ordered(): Problem[] {
+    const rank = (p: Problem) => (p.row === null ? Number.POSITIVE_INFINITY : (this.byKind.get(problemKind(p)) ?? 0));
+    this.listed.sort((a, b) => rank(b) - rank(a) || (a.row ?? 0) - (b.row ?? 0));
+    return this.listed;
+  }
+
+  /** Counts by kind, the most frequent first, for a report whose list was capped. */
+  kinds(): Record<string, number> {
+    return Object.fromEntries([...this.byKind].sort((a, b) => b[1] - a[1]));
   }
 }
 
@@ -79,5 +109,5 @@ export async function queryProblems<T extends { row_number: number; total: numbe
   const rows = await tx.query<T>(`${sql} ORDER BY row_number LIMIT ${Math.max(1, room)}`, params);
   const listed = rows.slice(0, room);
   for (const row of listed) problems.add({ row: row.row_number, ...describe(row) });
-  problems.addUnlisted((rows[0]?.total ?? 0) - listed.length);
+  problems.addUnlisted((rows[0]?.total ?? 0) - listed.length, rows[0] ? describe(rows[0]) : undefined);
 }

@@ -10,7 +10,11 @@ import type { FindRow } from './validate.ts';
  * committed whole or not at all.
  */
 
-/** Finds closer than this, found the same day, are taken for one find reported twice. */
+/**
+ * Finds closer than this, found the same day, are taken for one find reported twice. Only finds
+ * dated to the day can be: two finds of the same year at a municipal seat's position (where a
+ * national file puts events it cannot place better) are two events, not one reported twice.
+ */
 export const DUPLICATE_METRES = 0.5;
 /** Points farther than this outside the instance's country are refused as misplaced. */
 const COUNTRY_MARGIN_METRES = 50_000;
@@ -45,6 +49,28 @@ export async function countrySetting(db: Queryable): Promise<Country | null> {
   );
   if (!country) throw new UserError(`The country setting ${JSON.stringify(key)} matches no country in the gazetteer`, 'bad_config');
   return country;
+}
+
+/**
+ * Sets the instance's country (a name, ISO numeric code or admin area id of a level-0 area of the
+ * gazetteer), refusing one the gazetteer does not know; the caller's transaction keeps the old
+ * setting when it is refused.
+ */
+export async function setCountrySetting(tx: Queryable, key: string, actorId: string | null): Promise<Country> {
+  // As priorities' writeSetting does (which this folder cannot import: priorities reads exchange files): a new version and its history row.
+  const [row] = await tx.query<{ version: number }>(
+    `INSERT INTO setting AS s (key, value, version, updated_at, updated_by) VALUES ('country', to_jsonb($1::text), 1, now(), $2)
+     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, version = s.version + 1, updated_at = now(), updated_by = EXCLUDED.updated_by
+     RETURNING version`,
+    [key, actorId],
+  );
+  await tx.query(`UPDATE record_version SET valid_to = now() WHERE entity_type = 'setting' AND entity_id = md5('setting:country')::uuid AND valid_to IS NULL`);
+  await tx.query(
+    `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, changed_by, change_reason)
+     VALUES ('setting', md5('setting:country')::uuid, $1, now(), jsonb_build_object('key', 'country', 'value', to_jsonb($2::text)), $3, 'country set')`,
+    [row!.version, key, actorId],
+  );
+  return (await countrySetting(tx))!;
 }
 
 export const STAGING_COLUMNS = [
@@ -154,7 +180,7 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
     // eight neighbours meets every such pair once (the other four neighbours see it from the other
     // side), and only those few pairs get the exact test.
     `WITH cell AS (
-       SELECT row_number, external_id, found_on, lon, lat, floor(lon / $1)::int AS cx, floor(lat / $1)::int AS cy FROM import_find
+       SELECT row_number, external_id, found_on, lon, lat, floor(lon / $1)::int AS cx, floor(lat / $1)::int AS cy FROM import_find WHERE found_on_precision = 'day'
      ), pair AS (
        SELECT least(a.row_number, b.row_number) AS first_row, greatest(a.row_number, b.row_number) AS row_number, a.found_on
        FROM cell a CROSS JOIN (VALUES (0, 0), (1, 0), (0, 1), (1, 1), (1, -1)) d (dx, dy)
@@ -172,8 +198,8 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
     tx,
     problems,
     `SELECT s.row_number, min(coalesce(f.external_id, f.id::text)) AS existing, s.found_on::text AS found_on, count(*) OVER () AS total
-     FROM import_find s JOIN find f ON f.found_on = s.found_on AND f.geom && ST_Expand(${staged('s')}, $1) AND ST_DWithin(f.geom::geography, ${staged('s')}::geography, $2, false)
-     WHERE f.external_id IS DISTINCT FROM s.external_id AND NOT (f.external_id IS NULL AND f.id::text = s.external_id)
+     FROM import_find s JOIN find f ON f.found_on = s.found_on AND f.found_on_precision = 'day' AND f.geom && ST_Expand(${staged('s')}, $1) AND ST_DWithin(f.geom::geography, ${staged('s')}::geography, $2, false)
+     WHERE s.found_on_precision = 'day' AND f.external_id IS DISTINCT FROM s.external_id AND NOT (f.external_id IS NULL AND f.id::text = s.external_id)
      GROUP BY s.row_number, s.found_on`,
     [DUPLICATE_BOX_DEGREES, DUPLICATE_METRES],
     (r) => ({ field: 'latitude/longitude', value: r.found_on, message: `is within ${DUPLICATE_METRES} m of find ${r.existing} already in the database, found the same day: a duplicate? Give it that find's externalId to update it` }),
@@ -186,24 +212,35 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
  * swapped. `points` is a query giving row_number, lon and lat of the staged rows to check.
  */
 export async function checkCountry(tx: Queryable, problems: Problems, country: Country, points: string): Promise<void> {
-  await queryProblems<{ row_number: number; total: number; lon: number; lat: number; swapped: boolean; km: number }>(
+  await queryProblems<{ row_number: number; total: number; lon: number; lat: number; cause: string | null; km: number }>(
     tx,
     problems,
-    `SELECT s.row_number, s.lon, s.lat, ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) AS swapped,
-       round(ST_Distance(c.geom::geography, s.geom::geography) / 1000)::float8 AS km, count(*) OVER () AS total
-     FROM (SELECT row_number, lon, lat, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom FROM (${points}) p) s, admin_area c
-     WHERE c.id = $1 AND NOT ST_Intersects(c.geom, s.geom)
-       AND (ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) OR NOT ST_DWithin(c.geom::geography, s.geom::geography, $2))`,
+    `SELECT * FROM (
+       SELECT s.row_number, s.lon, s.lat, round(ST_Distance(c.geom::geography, s.geom::geography) / 1000)::float8 AS km,
+         CASE WHEN ST_Intersects(c.geom, ST_SetSRID(ST_MakePoint(-s.lon, s.lat), 4326)) THEN 'longitude'
+           WHEN ST_Intersects(c.geom, ST_SetSRID(ST_MakePoint(s.lon, -s.lat), 4326)) THEN 'latitude'
+           WHEN ST_Intersects(c.geom, ST_FlipCoordinates(s.geom)) THEN 'swapped'
+           WHEN ST_Intersects(c.geom, ST_SetSRID(ST_MakePoint(-s.lon, -s.lat), 4326)) THEN 'both' END AS cause,
+         count(*) OVER () AS total
+       FROM (SELECT row_number, lon, lat, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom FROM (${points}) p) s, admin_area c
+       WHERE c.id = $1 AND NOT ST_Intersects(c.geom, s.geom)) t
+     WHERE cause IS NOT NULL OR km * 1000 > $2`,
     [country.id, COUNTRY_MARGIN_METRES],
     (r) => ({
-      field: 'latitude/longitude',
+      field: r.cause === 'longitude' ? 'longitude' : r.cause === 'latitude' ? 'latitude' : 'latitude/longitude',
       value: `${r.lat}, ${r.lon}`,
-      message: r.swapped
-        ? `lies ${r.km} km outside ${country.name}, but inside it with latitude and longitude swapped: they look swapped`
-        : `lies ${r.km} km outside ${country.name}, the instance's country`,
+      message: `lies ${r.km} km outside ${country.name}${r.cause ? `, but inside it ${LIKELY_CAUSE[r.cause]}` : ", the instance's country"}`,
     }),
   );
 }
+
+/** What turns a point outside the country into one inside it: the likely mistake, named. */
+const LIKELY_CAUSE: Record<string, string> = {
+  longitude: 'with the sign of the longitude flipped: the longitude looks sign-flipped (west is negative)',
+  latitude: 'with the sign of the latitude flipped: the latitude looks sign-flipped (south is negative)',
+  swapped: 'with latitude and longitude swapped: they look swapped',
+  both: 'with the signs of both coordinates flipped: both look sign-flipped',
+};
 
 export interface MergeCounts {
   created: number;

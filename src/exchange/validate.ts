@@ -3,7 +3,7 @@ import { FIND_CATEGORIES, type FindCategory } from '../catalogue/ordnance.ts';
 import { DISPOSAL_METHODS, FIND_CONDITIONS, type DisposalMethod, type FindCondition } from '../ops/find.ts';
 import { type DateFormat, type FindField, fieldOf, type Mapping, mapValue } from './mapping.ts';
 import type { Problems } from './problems.ts';
-import type { SourceGeometry } from './wkb.ts';
+import { singlePoint, type SourceGeometry } from './wkb.ts';
 import { type DateAsKnown, type DatePrecision, parseYearOrMonth } from '../ops/datePrecision.ts';
 
 /**
@@ -130,6 +130,11 @@ export class RowValidator {
     /** Today's date, YYYY-MM-DD: later dates are in the future. */
     private readonly today: string,
   ) {}
+
+  /** The columns seen so far that feed no field, for formats that declare no columns up front. */
+  ignoredColumns(): string[] {
+    return [...this.fields].filter(([, field]) => field === null).map(([column]) => column);
+  }
 
   private fieldOf(column: string): FindField | null {
     let field = this.fields.get(column);
@@ -284,7 +289,7 @@ export function pointOf(
   let lon: number | null;
   let lat: number | null;
   if (feature.geometry !== undefined && feature.geometry !== null) {
-    const geometry = feature.geometry;
+    const geometry = singlePoint(feature.geometry)!;
     if (geometry.type !== 'Point' || !('coordinates' in geometry)) {
       problem('geometry', geometry.type, `is not a point; a ${record.noun} is a point`);
       return null;

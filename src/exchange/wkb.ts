@@ -22,12 +22,24 @@ export function readWkb(bytes: Uint8Array, file: string): SourceGeometry | null 
     type %= 1000;
   }
   const name = TYPE_NAMES[type] ?? `WKB type ${rawType}`;
+  // A MultiPoint of one point (what some GIS tools write for every point layer) is that point.
+  if (type === 4 && bytes.length >= offset + 4 && view.getUint32(offset, little) === 1) return readWkb(bytes.subarray(offset + 4), file);
   if (type !== 1) return { type: name };
   if (bytes.length < offset + 8 * dimensions) throw new Error(`${file}: a Point of ${bytes.length} bytes is truncated`);
   const x = view.getFloat64(offset, little);
   const y = view.getFloat64(offset + 8, little);
   if (Number.isNaN(x) && Number.isNaN(y)) return null;
   return { type: 'Point', coordinates: [x, y] };
+}
+
+/**
+ * A one-point MultiPoint as the Point it is, so that layers GIS tools save as MultiPoint (QGIS
+ * does for many sources) import as points; any other geometry as it is.
+ */
+export function singlePoint(geometry: SourceGeometry | null): SourceGeometry | null {
+  if (geometry?.type !== 'MultiPoint' || !('coordinates' in geometry)) return geometry;
+  const points = geometry.coordinates;
+  return Array.isArray(points) && points.length === 1 && Array.isArray(points[0]) ? { type: 'Point', coordinates: points[0] as number[] } : geometry;
 }
 
 export function pointWkb(x: number, y: number): Buffer {
