@@ -52,5 +52,5 @@ export function periodEnd(known: DateAsKnown): string {
   return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
 }
 
-/** SQL of a date column at its precision, as dateAsKnown writes it (migrations/0026_dates_with_precision.sql). */
+/** SQL of a date column at its precision, as dateAsKnown writes it (migrations/0025_dates_with_precision.sql). */
 export const dateAsKnownSql = (date: string, precision: string) => `date_as_known(${date}, ${precision})`;

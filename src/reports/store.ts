@@ -30,7 +30,7 @@ export interface ReportRow {
   decision_note: string | null;
   undoes_report_id: string | null;
   accepted_warnings: string[];
-  /** The instance the report was made on, and its author's name there (migration 0028). */
+  /** The instance the report was made on, and its author's name there (migration 0027). */
   origin: string;
   author: string | null;
   /** For a report written against an older version than the record's: the sides kept for a person. */

@@ -14,7 +14,7 @@ export const CASUALTY_PERIODS = ['year', 'month'] as const;
 export type CasualtyPeriod = (typeof CASUALTY_PERIODS)[number];
 
 /**
- * Dates keep their precision (migration 0026): an accident known only to the year is counted in
+ * Dates keep their precision (migration 0025): an accident known only to the year is counted in
  * its year, and by month under the year alone ("2019"), never in a month it may not have been in.
  */
 const PERIOD_SQL: Record<CasualtyPeriod, string> = {

@@ -5,7 +5,7 @@
 import type { Queryable } from '../store/db.ts';
 import type { ReportConflict, ReportRow } from '../reports/store.ts';
 
-/** This instance's id, made when its store was first migrated (migration 0027). */
+/** This instance's id, made when its store was first migrated (migration 0026). */
 export async function instanceId(tx: Queryable): Promise<string> {
   const [row] = await tx.query<{ id: string }>('SELECT id FROM instance');
   return row!.id;
@@ -20,7 +20,7 @@ export interface ChangeRow {
 }
 
 /**
- * Versions after a change sequence number, in commit order (see migration 0027), each already
+ * Versions after a change sequence number, in commit order (see migration 0026), each already
  * written as its line of the feed: JSON made in the database costs the API neither a parse nor a
  * serialisation per row. `valid_from` keeps its microseconds (a JS Date would cut them).
  */
