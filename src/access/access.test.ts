@@ -176,6 +176,14 @@ for (const backend of testBackends()) {
       assert.ok(listed.users.every((u: { organisationId: string }) => u.organisationId === actors.organisationB));
     });
 
+    test('a user in an organisation that does not exist is a 400 naming it, not a 500 (found by the fuzz test)', async () => {
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      const body = { username: 'nowhere', displayName: 'Nowhere', organisationId: unknown, roles: ['field_user'], password: 'a long enough password 1' };
+      const refused = await app.inject({ method: 'POST', url: '/api/users', headers: actors.auth('administrator'), payload: body });
+      assert.equal(refused.statusCode, 400, refused.body);
+      assert.match(refused.json().error.message, new RegExp(`^No such record: \\(organisation_id\\)=\\(${unknown}\\) is not present in table "organisation"`));
+    });
+
     test('permission changes are in the audit log, which only administrators read', async () => {
       const change = await app.inject({ method: 'PATCH', url: `/api/users/${actors.userIds.analyst}`, headers: actors.auth('administrator'), payload: { roles: ['analyst', 'field_user'] } });
       assert.equal(change.statusCode, 200, change.body);

@@ -63,6 +63,11 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
       .send(apiError('database_unavailable', `The database cannot be reached just now, so the request was not done. Try again in ${RETRY_AFTER_S} s`));
     return;
   }
+  const missing = missingReference(error);
+  if (missing) {
+    reply.status(400).send(apiError('invalid_request', `No such record: ${missing}`));
+    return;
+  }
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {
     const code = (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too_large' : 'invalid_request';
@@ -71,4 +76,15 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   }
   request.log.error({ err: error }, 'unhandled error');
   reply.status(500).send(apiError('internal', 'Internal error; the server log has the details', { requestId: request.id }));
+}
+
+/**
+ * A foreign key the database refused (SQLSTATE 23503: a request named an organisation, activity or
+ * model that does not exist). Handlers check the common cases themselves; this answers the rest
+ * with the key and value PostgreSQL names, rather than a 500.
+ */
+function missingReference(error: Error): string | null {
+  const { code, detail } = error as { code?: unknown; detail?: unknown };
+  if (code !== '23503') return null;
+  return typeof detail === 'string' ? detail.replace(/^Key /, '') : 'a record it names does not exist';
 }
