@@ -126,6 +126,8 @@ const EXPECTED: Record<string, Audience> = {
   'GET /api/priorities': 'internal',
   'GET /api/priorities/compare': 'internal',
   'GET /api/priorities/plan': 'internal',
+  'GET /api/settings/country': 'internal',
+  'PUT /api/settings/country': 'settings',
   'GET /api/priorities/settings': 'internal',
   'PUT /api/priorities/settings/{key}': 'settings',
   'GET /api/priorities/settings/{key}/history': 'internal',

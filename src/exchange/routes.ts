@@ -10,9 +10,31 @@ import { EXPORT_FORMATS, type ImportFormat } from './formats.ts';
 import { reportFindImport } from './findFileReport.ts';
 import { importFinds } from './findImporter.ts';
 import { DEFAULT_MAPPING, Mapping } from './mapping.ts';
+import { countrySetting, setCountrySetting } from './store.ts';
 import { attachment, Bbox, importQuery, mappingOfQuery, withUpload } from './transfer.ts';
 
 export const exchangeRoutes = [
+  route({
+    method: 'GET',
+    path: '/api/settings/country',
+    summary: "The instance's country, against which imported positions are checked (null when not set)",
+    tag: 'exchange',
+    permission: 'data.read',
+    async handler({ db }) {
+      return { country: await countrySetting(db) };
+    },
+  }),
+  route({
+    method: 'PUT',
+    path: '/api/settings/country',
+    summary: "Set the instance's country: a name, ISO numeric code or admin area id of a country in the gazetteer; kept as a new version",
+    tag: 'exchange',
+    permission: 'settings.write',
+    body: z.strictObject({ country: z.string().min(1).max(200) }),
+    async handler({ db, actor, body }) {
+      return { country: await setCountrySetting(db, body.country, actor.userId) };
+    },
+  }),
   route({
     method: 'POST',
     path: '/api/imports/finds',
