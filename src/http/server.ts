@@ -217,8 +217,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const pruning = scheduleTileChangePruning(db, (error) => app.log.error(error));
   app.addHook('onClose', () => pruning.stop());
 
+  // A route may have set a stricter policy of its own (the public page and the treaty reports allow no script at all).
   app.addHook('onSend', async (_request, reply) => {
-    reply.headers(SECURITY_HEADERS);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value);
   });
   app.addHook('onRequest', (request, reply) => track(authenticate(db, request, reply)));
   app.addHook('preValidation', async (request) => refuseNul(request, !isStream(request.body)));
