@@ -15,7 +15,7 @@ function newest(path) {
 
 // The app also bundles the server's pure code lists (src/land/rules.ts, src/ops/find.ts, src/catalogue/ordnance.ts, src/casualties/accident.ts) and its angle display rule.
 const codeLists = ['../src/land/rules.ts', '../src/ops/find.ts', '../src/catalogue/ordnance.ts', '../src/casualties/accident.ts', '../src/geodesy/angles.ts'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
-const sources = Math.max(newest(join(web, 'src')), newest(join(web, 'index.html')), newest(join(web, 'vite.config.ts')), ...codeLists.map(newest));
+const sources = Math.max(newest(join(web, 'src')), newest(join(web, 'public')), newest(join(web, 'index.html')), newest(join(web, 'vite.config.ts')), ...codeLists.map(newest));
 if (!existsSync(built) || statSync(built).mtimeMs < sources) {
   process.stderr.write('Building the web app into web/dist ...\n');
   const { build } = await import('vite');
