@@ -52,6 +52,9 @@ export default defineConfig({
         // The API, tiles and OGC API are the server's, never the shell.
         navigateFallbackDenylist: [/^\/api\//, /^\/tiles\//, /^\/ogc(\/|$)/],
         cleanupOutdatedCaches: true,
+        // The page that installed the worker is served by it at once, not only after a reload.
+        clientsClaim: true,
+        skipWaiting: true,
         // Workbox's runtime is its own file beside sw.js (no import from a CDN).
         inlineWorkboxRuntime: false,
       },

@@ -82,7 +82,10 @@ for (const backend of testBackends()) {
       for (const [index, label] of ['West (longitude)', 'South (latitude)', 'East (longitude)', 'North (latitude)'].entries()) await page.getByLabel(label).fill(String(bbox[index]));
       await page.getByRole('button', { name: 'Download', exact: true }).click();
       const article = page.getByRole('article', { name: 'West of the demo' });
-      await article.waitFor({ timeout: 60_000 });
+      // On a failure the page's own words (an error from the server, say) are in the message.
+      await article.waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
+        throw new Error(`${String(error)}\nThe page said:\n${await page.locator('main').innerText()}`);
+      });
       await article.getByText(/Updated .*\(0 minutes ago\)/).waitFor();
 
       await field.setOffline(true);

@@ -191,11 +191,11 @@ function NewPackage({ online, onDone }: { online: boolean; onDone: () => void })
           </button>
         </p>
       ) : null}
-      <form onSubmit={download}>
+      <form onSubmit={download} noValidate>
         <Field label={t('fieldApp.packageName')} value={name} required onInput={setName} />
         <div class="inline two">
           {labels.map((label, index) => (
-            <Field key={label} label={label} type="number" value={box[index]} required onInput={(value) => setBox((b) => b.map((v, i) => (i === index ? value : v)))} />
+            <Field key={label} label={label} type="number" step="any" value={box[index]} required onInput={(value) => setBox((b) => b.map((v, i) => (i === index ? value : v)))} />
           ))}
         </div>
         {box.every((v) => v.trim() !== '') && !validBbox(bbox) ? <ErrorMessage message={t('fieldApp.badBox')} /> : null}

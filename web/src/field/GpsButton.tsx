@@ -10,31 +10,29 @@ import { averageFixes, type Fix } from './area.ts';
 const FIXES = 5;
 const TIMEOUT_MS = 30_000;
 
-function takeFixes(count: number): Promise<Fix[]> {
+function oneFix(): Promise<Fix> {
   return new Promise((resolve, reject) => {
-    const fixes: Fix[] = [];
-    const timer = setTimeout(() => finish(), TIMEOUT_MS);
-    const watch = navigator.geolocation.watchPosition(
-      (position) => {
-        fixes.push({ longitude: position.coords.longitude, latitude: position.coords.latitude, accuracy: position.coords.accuracy });
-        if (fixes.length >= count) finish();
-      },
-      (error) => {
-        if (fixes.length > 0) finish();
-        else {
-          clearTimeout(timer);
-          navigator.geolocation.clearWatch(watch);
-          reject(new Error(error.message || t('gps.failed')));
-        }
-      },
+    navigator.geolocation.getCurrentPosition(
+      (position) => resolve({ longitude: position.coords.longitude, latitude: position.coords.latitude, accuracy: position.coords.accuracy }),
+      (error) => reject(new Error(error.message || t('gps.failed'))),
+      // maximumAge 0: each fix is a new one, not the last one again.
       { enableHighAccuracy: true, maximumAge: 0, timeout: TIMEOUT_MS },
     );
-    function finish() {
-      clearTimeout(timer);
-      navigator.geolocation.clearWatch(watch);
-      resolve(fixes);
-    }
   });
+}
+
+/** Fixes one after another; a failure after the first keeps those taken. */
+async function takeFixes(count: number): Promise<Fix[]> {
+  const fixes: Fix[] = [];
+  for (let i = 0; i < count; i++) {
+    try {
+      fixes.push(await oneFix());
+    } catch (caught) {
+      if (fixes.length === 0) throw caught;
+      break;
+    }
+  }
+  return fixes;
 }
 
 /** Adds the averaged position as a "latitude, longitude" line, which every shape field reads. */
