@@ -46,7 +46,8 @@ for (const backend of testBackends()) {
       const [all] = await h.db.query<{ count: number }>('SELECT count(*)::int AS count FROM hazard');
       assert.ok(expected.length > 0 && expected.length < all!.count, 'the test area holds some demo hazards, not all');
       field = await h.newContext();
-      await field.grantPermissions(['geolocation']);
+      // Granted for the server's origin: a grant without one left Chromium's geolocation unanswered.
+      await field.grantPermissions(['geolocation'], { origin: h.baseUrl });
       await field.setGeolocation(position);
       officer = await h.newContext();
     });
@@ -106,7 +107,9 @@ for (const backend of testBackends()) {
       await page.getByLabel('Category').selectOption('at_mine');
       await page.getByLabel(/^Source/).fill(source);
       await page.getByRole('button', { name: 'Add my position (GPS)' }).click();
-      await page.getByText(/^Average of \d+ fixes, accurate to about [\d.]+ m$/).waitFor({ timeout: 30_000 });
+      await page.getByText(/^Position from \d+ fix\(es\) averaged, accurate to about [\d.]+ m$/).waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
+        throw new Error(`${String(error)}\nThe GPS part said: ${await page.locator('.gps').innerText()}`);
+      });
       const text = await page.getByLabel('Points (GeoJSON, WKT or coordinates)').inputValue();
       assert.equal(text, `${position.latitude.toFixed(7)}, ${position.longitude.toFixed(7)}`);
       await page.getByRole('button', { name: 'Submit the report' }).click();

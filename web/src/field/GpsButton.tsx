@@ -8,31 +8,32 @@ import { averageFixes, type Fix } from './area.ts';
 
 /** Fixes to average; a phone gives about one a second, so this is a few seconds of standing still. */
 const FIXES = 5;
-const TIMEOUT_MS = 30_000;
+/** How long to wait for them: the average is of those that came in this time. */
+const WINDOW_MS = 10_000;
 
-function oneFix(): Promise<Fix> {
+/**
+ * Fixes as the device gives them, until `count` arrive or the time is up; then those taken (a
+ * device standing still may give one fix and no more).
+ */
+function takeFixes(count: number): Promise<Fix[]> {
   return new Promise((resolve, reject) => {
-    navigator.geolocation.getCurrentPosition(
-      (position) => resolve({ longitude: position.coords.longitude, latitude: position.coords.latitude, accuracy: position.coords.accuracy }),
-      (error) => reject(new Error(error.message || t('gps.failed'))),
-      // maximumAge 0: each fix is a new one, not the last one again.
-      { enableHighAccuracy: true, maximumAge: 0, timeout: TIMEOUT_MS },
+    const fixes: Fix[] = [];
+    const finish = () => {
+      clearTimeout(timer);
+      navigator.geolocation.clearWatch(watch);
+      if (fixes.length > 0) resolve(fixes);
+      else reject(new Error(t('gps.failed')));
+    };
+    const timer = setTimeout(finish, WINDOW_MS);
+    const watch = navigator.geolocation.watchPosition(
+      (position) => {
+        fixes.push({ longitude: position.coords.longitude, latitude: position.coords.latitude, accuracy: position.coords.accuracy });
+        if (fixes.length >= count) finish();
+      },
+      () => finish(),
+      { enableHighAccuracy: true, maximumAge: 0, timeout: WINDOW_MS },
     );
   });
-}
-
-/** Fixes one after another; a failure after the first keeps those taken. */
-async function takeFixes(count: number): Promise<Fix[]> {
-  const fixes: Fix[] = [];
-  for (let i = 0; i < count; i++) {
-    try {
-      fixes.push(await oneFix());
-    } catch (caught) {
-      if (fixes.length === 0) throw caught;
-      break;
-    }
-  }
-  return fixes;
 }
 
 /** Adds the averaged position as a "latitude, longitude" line, which every shape field reads. */

@@ -493,7 +493,7 @@ export const en = {
   'fieldApp.findsKept': '{count} finds saved on this device.',
   'gps.add': 'Add my position (GPS)',
   'gps.taking': 'Taking {count} fixes…',
-  'gps.taken': 'Average of {count} fixes, accurate to about {accuracy} m',
+  'gps.taken': 'Position from {count} fix(es) averaged, accurate to about {accuracy} m',
   'gps.failed': 'No position from the device.',
   'gps.replaces': 'The position replaces the shape above (it is not coordinate lines).',
   'fieldApp.feedCut': 'The connection broke while reading the changes; nothing was changed. Try again.',
