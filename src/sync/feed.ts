@@ -47,7 +47,7 @@ export async function* changesFeed(db: Queryable, reader: Actor, since: string |
     const rows = await store.changesAfter(db, seq, want);
     for (const row of rows) {
       seq = BigInt(row.change_seq);
-      yield line(await changeLine(db, reader, row));
+      yield await changeLine(db, reader, row);
     }
     sent += rows.length;
     if (rows.length < want) break;
@@ -56,26 +56,14 @@ export async function* changesFeed(db: Queryable, reader: Actor, since: string |
   yield line({ type: 'end', cursor: encodeCursor(seq), more });
 }
 
-async function changeLine(db: Queryable, reader: Actor, row: store.ChangeRow): Promise<ChangeLine> {
-  const change: ChangeLine = {
-    type: 'change',
-    cursor: encodeCursor(row.change_seq),
-    entityType: row.entity_type,
-    entityId: row.entity_id,
-    version: row.version,
-    validFrom: row.valid_from,
-    deleted: row.deleted,
-    data: row.data,
-    geometry: row.geometry,
-    origin: row.origin,
-    reportId: row.report_id,
-    reason: row.change_reason,
-  };
-  if (row.entity_type === 'accident' && reader.permissions.has('restricted.read') && Array.isArray(row.data.victims)) {
-    const ids = row.data.victims.flatMap((v: unknown) => (v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? [(v as { id: string }).id] : []));
+async function changeLine(db: Queryable, reader: Actor, row: store.ChangeRow): Promise<string> {
+  if (row.entity_type !== 'accident' || !reader.permissions.has('restricted.read')) return `${row.line}\n`;
+  const change = JSON.parse(row.line) as ChangeLine;
+  if (Array.isArray(change.data.victims)) {
+    const ids = change.data.victims.flatMap((v: unknown) => (v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? [(v as { id: string }).id] : []));
     change.identities = await store.victimIdentities(db, ids, reader, row.entity_id);
   }
-  return change;
+  return line(change);
 }
 
 function line(value: FeedLine): string {

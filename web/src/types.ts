@@ -113,6 +113,11 @@ export interface Report {
   verifiedAt: string | null;
   decidedAt: string | null;
   decisionNote: string | null;
+  /** Where the report was made (an instance id) and by whom there, for reports that came by sync. */
+  origin?: string;
+  author?: string | null;
+  /** A report written against an older version than the record's: settled by a person field by field. */
+  conflict: { baseVersion: number; currentVersion: number; resolvedAt: string | null } | null;
 }
 
 export interface Find {

@@ -11,6 +11,7 @@ import { href } from '../router.ts';
 import { can, useSession } from '../session.ts';
 import type { Hazard, Organisation, Report } from '../types.ts';
 import { Badge, ErrorMessage, Show, Sketch, TextArea } from '../ui.tsx';
+import { ConflictResolution } from './ConflictResolution.tsx';
 import { fieldLabel, fieldValue, inReadingOrder, reportTitle } from './fields.ts';
 
 /** Entity types with a name of their own in the queue; the others are "record". */
@@ -64,6 +65,7 @@ function ReportReview({ report, organisations, onDecided }: { report: Report; or
   const [busy, setBusy] = useState(false);
   const reference = reportTitle(report.entityType, report.payload) ?? String((current.state === 'ready' ? current.value?.reference : null) ?? report.id.slice(0, 8));
   const headingId = `report-${report.id}`;
+  const inConflict = report.conflict !== null && report.conflict.resolvedAt === null;
 
   async function step(action: 'verify' | 'approve' | 'reject') {
     if (action === 'reject' && !note.trim()) {
@@ -86,14 +88,17 @@ function ReportReview({ report, organisations, onDecided }: { report: Report; or
     <article class="card" aria-labelledby={headingId}>
       <h2 id={headingId}>
         {t(`action.${report.action}`)} · {t(`entity.${ENTITY_TYPES.find((e) => e === report.entityType) ?? 'other'}`)} {reference} <Badge tone={report.state}>{t(`reportState.${report.state}`)}</Badge>
+        {inConflict ? <Badge tone="conflict">{t('approvals.conflictBadge')}</Badge> : null}
       </h2>
       <p class="muted">
         {t('approvals.submittedAt', { when: formatDateTime(report.submittedAt ?? report.createdAt) })} · {report.organisationId ? (organisations.get(report.organisationId) ?? report.organisationId) : t('common.none')}
         {report.reason ? ` · ${t('hazard.reason', { reason: report.reason })}` : ''}
       </p>
-      <Show loaded={current}>
-        {(before) => <Changes report={report} before={before} organisations={organisations} />}
-      </Show>
+      {inConflict && can(actor, 'report.approve') ? (
+        <ConflictResolution report={report} reference={reference} organisations={organisations} note={note} onResolved={onDecided} />
+      ) : (
+        <Show loaded={current}>{(before) => <Changes report={report} before={before} organisations={organisations} />}</Show>
+      )}
       <TextArea label={t('approvals.note')} rows={2} value={note} onInput={setNote} hint={t('approvals.noteHint')} />
       {error ? <ErrorMessage message={error} /> : null}
       <div class="inline">
@@ -102,7 +107,7 @@ function ReportReview({ report, organisations, onDecided }: { report: Report; or
             {t('approvals.verify', { reference })}
           </button>
         ) : null}
-        {report.state === 'verified' && can(actor, 'report.approve') ? (
+        {report.state === 'verified' && !inConflict && can(actor, 'report.approve') ? (
           <button type="button" class="primary" disabled={busy} onClick={() => void step('approve')}>
             {t('approvals.approve', { reference })}
           </button>
