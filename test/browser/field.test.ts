@@ -154,5 +154,23 @@ for (const backend of testBackends()) {
       assert.equal(find!.count, 1, 'the approved report made one find in the register');
       await shoot(page, 'field-outbox-approved');
     });
+
+    test('phone layout: the field page and the finds form at 360 × 740, in English and Russian, without sideways scrolling', async () => {
+      await page.setViewportSize({ width: 360, height: 740 });
+      const overflow = () => page.evaluate(() => {
+        const main = (globalThis as unknown as { document: { querySelector(s: string): { scrollWidth: number; clientWidth: number } | null } }).document.querySelector('main');
+        return main ? main.scrollWidth - main.clientWidth : -1;
+      });
+      for (const language of ['en', 'ru'] as const) {
+        if (language === 'ru') await page.getByLabel('Language').selectOption('ru');
+        await page.goto('/#/field');
+        await page.locator('.field-page h1').waitFor();
+        assert.equal(await overflow(), 0, `the field page fits 360 px in ${language}`);
+        await page.screenshot({ path: join(SCREENSHOTS, `field-360-${language}.png`) });
+        await page.goto('/#/reports/new/finds');
+        await page.locator('form').first().waitFor();
+        await page.screenshot({ path: join(SCREENSHOTS, `report-finds-360-${language}.png`) });
+      }
+    });
   });
 }
