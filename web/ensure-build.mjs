@@ -13,9 +13,9 @@ function newest(path) {
   return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
 }
 
-// The app also bundles the server's pure code lists (src/land/rules.ts, src/ops/find.ts, src/catalogue/ordnance.ts, src/casualties/accident.ts), its angle display rule and its age groups.
-const codeLists = ['../src/land/rules.ts', '../src/ops/find.ts', '../src/catalogue/ordnance.ts', '../src/casualties/accident.ts', '../src/geodesy/angles.ts', '../src/statistics/ageGroups.ts', '../src/casualties/age.ts'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
-const sources = Math.max(newest(join(web, 'src')), newest(join(web, 'index.html')), newest(join(web, 'vite.config.ts')), ...codeLists.map(newest));
+// The app also bundles the server's pure code lists (src/land/rules.ts, src/ops/find.ts, src/catalogue/ordnance.ts, src/casualties/accident.ts), its angle display rule, its age groups and its dates with precision.
+const codeLists = ['../src/land/rules.ts', '../src/ops/find.ts', '../src/catalogue/ordnance.ts', '../src/casualties/accident.ts', '../src/geodesy/angles.ts', '../src/statistics/ageGroups.ts', '../src/casualties/age.ts', '../src/ops/datePrecision.ts'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+const sources = Math.max(newest(join(web, 'src')), newest(join(web, 'public')), newest(join(web, 'index.html')), newest(join(web, 'vite.config.ts')), ...codeLists.map(newest));
 if (!existsSync(built) || statSync(built).mtimeMs < sources) {
   process.stderr.write('Building the web app into web/dist ...\n');
   const { build } = await import('vite');

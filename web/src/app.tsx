@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { LoginPage } from './access/LoginPage.tsx';
 import { UsersPage } from './access/UsersPage.tsx';
 import { DashboardsPage } from './dashboards/DashboardsPage.tsx';
+import { FieldPage } from './field/FieldPage.tsx';
 import { HazardPage } from './hazards/HazardPage.tsx';
 import { AREA_UNITS, type AreaUnit, currentAreaUnit, currentLanguage, type Language, LANGUAGE_NAMES, LANGUAGES, setAreaUnit, setLanguage, t } from './i18n/index.ts';
 import { MapPage } from './map/MapPage.tsx';
@@ -52,6 +53,8 @@ function Page({ route, actor }: { route: Route; actor: ActorSummary }) {
       return <DashboardsPage />;
     case 'users':
       return <UsersPage />;
+    case 'field':
+      return <FieldPage />;
     case 'notFound':
       return <ErrorMessage message={t('common.notFound', { path: route.path })} />;
   }
@@ -76,6 +79,8 @@ function titleOf(route: Route): string {
       return t('nav.dashboards');
     case 'users':
       return t('nav.users');
+    case 'field':
+      return t('nav.field');
     case 'notFound':
       return t('common.error');
   }
@@ -113,6 +118,7 @@ export function App() {
     { path: '/records', label: t('nav.records'), shown: signedIn, page: ['records', 'record'] },
     { path: '/reports/new', label: t('nav.newReport'), shown: can(actor, 'report.write'), page: ['newReport'] },
     { path: '/approvals', label: t('nav.approvals'), shown: can(actor, 'report.verify') || can(actor, 'report.approve'), page: ['approvals'] },
+    { path: '/field', label: t('nav.field'), shown: can(actor, 'report.write'), page: ['field'] },
     { path: '/users', label: t('nav.users'), shown: can(actor, 'users.manage'), page: ['users'] },
   ];
 

@@ -18,6 +18,7 @@ export type Route =
   | { page: 'approvals' }
   | { page: 'dashboards' }
   | { page: 'users' }
+  | { page: 'field' }
   | { page: 'notFound'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -35,6 +36,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'approvals') return { page: 'approvals' };
   if (first === 'dashboards') return { page: 'dashboards' };
   if (first === 'users') return { page: 'users' };
+  if (first === 'field') return { page: 'field' };
   return { page: 'notFound', path };
 }
 

@@ -37,8 +37,24 @@ export async function signIn(username: string, password: string): Promise<SignIn
 export async function signOut(): Promise<void> {
   await api.delete('/api/session');
   setCsrfToken(null);
+  localStorage.removeItem(ACTOR_KEY);
 }
 
-export function fetchActor(): Promise<ActorSummary> {
-  return api.get<ActorSummary>('/api/session');
+/** The last answer of GET /api/session, so that the app opens offline as the person last signed in. */
+const ACTOR_KEY = 'safeground.actor';
+
+/**
+ * Who is signed in. Without a link (the request fails before any answer) the app opens as the
+ * person the server last named; the server checks the session again on every write it receives.
+ */
+export async function fetchActor(): Promise<ActorSummary> {
+  try {
+    const actor = await api.get<ActorSummary>('/api/session');
+    localStorage.setItem(ACTOR_KEY, JSON.stringify(actor));
+    return actor;
+  } catch (caught) {
+    const kept = localStorage.getItem(ACTOR_KEY);
+    if (caught instanceof TypeError && kept) return JSON.parse(kept) as ActorSummary;
+    throw caught;
+  }
 }

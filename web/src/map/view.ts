@@ -8,6 +8,8 @@ import type { LngLatBoundsLike, Map as MapLibreMap } from 'maplibre-gl';
 export interface SavedView {
   center: [number, number];
   zoom: number;
+  /** West, south, east, north of what the map showed: the field page offers it as a package's area. */
+  bbox?: [number, number, number, number];
 }
 
 const key = (userId: string | null) => `safeground.mapView.${userId ?? 'public'}`;
@@ -26,7 +28,9 @@ export function savedView(userId: string | null): SavedView | null {
 export function rememberView(map: MapLibreMap, userId: string | null): void {
   map.on('moveend', () => {
     const { lng, lat } = map.getCenter();
-    localStorage.setItem(key(userId), JSON.stringify({ center: [lng, lat], zoom: map.getZoom() } satisfies SavedView));
+    const bounds = map.getBounds();
+    const bbox: [number, number, number, number] = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()];
+    localStorage.setItem(key(userId), JSON.stringify({ center: [lng, lat], zoom: map.getZoom(), bbox } satisfies SavedView));
   });
 }
 

@@ -9,8 +9,9 @@ import { ApiError, api } from '../api.ts';
 import { useLoad } from '../data.ts';
 import { t } from '../i18n/index.ts';
 import { useSession } from '../session.ts';
-import { ACTIVITY_KINDS, ACTIVITY_STATUSES, type ActivityKind, type ActivityStatus, type Hazard, type Report } from '../types.ts';
+import { ACTIVITY_KINDS, ACTIVITY_STATUSES, type ActivityKind, type ActivityStatus, type Hazard } from '../types.ts';
 import { Checkboxes, Field, Select } from '../ui.tsx';
+import { sendOrKeep, type SentOrKept } from '../field/outbox.ts';
 import { type Errors, GeometryField, ReportForm, showRefusal, Submitted, todayUtc, unreadableMessage, useOrganisations, useShapeCheck, withoutErrors } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
@@ -72,7 +73,7 @@ export function ActivityReportPage() {
   });
   const [errors, setErrors] = useState<Errors>({});
   const [serverError, setServerError] = useState<string | null>(null);
-  const [submitted, setSubmitted] = useState<Report | null>(null);
+  const [submitted, setSubmitted] = useState<SentOrKept | null>(null);
   const [busy, setBusy] = useState(false);
   const summary = useRef<HTMLDivElement>(null);
   const shapeCheck = useShapeCheck('release_product');
@@ -95,12 +96,11 @@ export function ActivityReportPage() {
     setBusy(true);
     try {
       setSubmitted(
-        await api.post<Report>('/api/reports', {
+        await sendOrKeep({
           entityType: 'activity',
           action: 'create',
           organisationId: draft.organisationId,
           acceptedWarnings: shapeCheck.accepted,
-          submit: true,
           payload: {
             reference: draft.reference.trim(),
             kind: draft.kind,
@@ -113,7 +113,7 @@ export function ActivityReportPage() {
             source: draft.source.trim(),
             geometry,
           },
-        }),
+        }, actor.username),
       );
     } catch (caught) {
       showRefusal(caught, setServerError, summary);
@@ -124,7 +124,7 @@ export function ActivityReportPage() {
   }
 
   if (submitted) {
-    return <Submitted title={t('report.activityTitle')} message={t('report.submitted', { reference: String(submitted.payload.reference) })} again="/reports/new/activity" />;
+    return <Submitted title={t('report.activityTitle')} message={t('report.submitted', { reference: String(submitted.payload.reference) })} kept={submitted.kept} again="/reports/new/activity" />;
   }
 
   return (

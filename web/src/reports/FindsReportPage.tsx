@@ -12,6 +12,8 @@ import { formatNumber, t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import { DISPOSAL_METHODS, type DisposalMethod, FIND_CATEGORIES, FIND_CONDITIONS, type FindCategory, type FindCondition, type OrdnanceModel, type Page } from '../types.ts';
 import { Field, Select } from '../ui.tsx';
+import { sendOrKeep } from '../field/outbox.ts';
+import { orFromPackage } from '../field/packages.ts';
 import { activityLabel, type Errors, GeometryField, modelKey, pastDateProblem, ReportForm, Submitted, todayUtc, unreadableMessage, useActivities, useOrganisations, wholeNumberProblem, withoutErrors } from './form.tsx';
 import { readPoints } from './geometryInput.ts';
 
@@ -69,7 +71,7 @@ export function FindsReportPage() {
   const national = can(actor, 'report.approve');
   const organisations = useOrganisations(actor);
   const activities = useActivities(actor);
-  const [catalogue] = useLoad(() => api.get<Page<OrdnanceModel>>('/api/ordnance-models?limit=1000').then((a) => a.items), []);
+  const [catalogue] = useLoad(() => orFromPackage(() => api.get<Page<OrdnanceModel>>('/api/ordnance-models?limit=1000').then((a) => a.items), 'ordnanceModels'), []);
   const models = new Map((catalogue.state === 'ready' ? catalogue.value : []).map((m) => [modelKey(m.name), m]));
   const [draft, setDraft] = useState<Draft>({
     activityId: '',
@@ -87,6 +89,7 @@ export function FindsReportPage() {
   const [errors, setErrors] = useState<Errors>({});
   const [serverError, setServerError] = useState<string | null>(null);
   const [sent, setSent] = useState(0);
+  const [kept, setKept] = useState(0);
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
   const summary = useRef<HTMLDivElement>(null);
@@ -115,11 +118,10 @@ export function FindsReportPage() {
     let index = 0;
     try {
       for (; index < points.length; index++) {
-        await api.post('/api/reports', {
+        const result = await sendOrKeep({
           entityType: 'find',
           action: 'create',
           organisationId: draft.organisationId || null,
-          submit: true,
           payload: {
             activityId: draft.activityId || null,
             organisationId: draft.organisationId || null,
@@ -133,8 +135,9 @@ export function FindsReportPage() {
             source: draft.source.trim(),
             geometry: points[index],
           },
-        });
-        setSent((n) => n + 1);
+        }, actor.username);
+        if (result.kept) setKept((n) => n + 1);
+        else setSent((n) => n + 1);
       }
       setDone(true);
     } catch (caught) {
@@ -148,7 +151,10 @@ export function FindsReportPage() {
     }
   }
 
-  if (done) return <Submitted title={t('report.findsTitle')} message={t('report.findsSubmitted', { count: formatNumber(sent) })} again="/reports/new/finds" />;
+  if (done) {
+    const message = kept > 0 ? t('fieldApp.findsKept', { count: formatNumber(kept) }) : t('report.findsSubmitted', { count: formatNumber(sent) });
+    return <Submitted title={t('report.findsTitle')} message={message} kept={kept > 0} again="/reports/new/finds" />;
+  }
 
   const chosenActivity = activities.find((a) => a.id === draft.activityId);
   return (

@@ -4,7 +4,7 @@
  * what the shape's problems are, and warnings are accepted one by one, never silently.
  */
 import { useRef, useState } from 'preact/hooks';
-import { ApiError, api } from '../api.ts';
+import { ApiError } from '../api.ts';
 import { areaUnitLabel, currentAreaUnit, formatArea, t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import {
@@ -17,9 +17,9 @@ import {
   type Evidence,
   HAZARD_KINDS,
   type HazardKind,
-  type Report,
 } from '../types.ts';
 import { Checkboxes, Field, Select, TextArea } from '../ui.tsx';
+import { sendOrKeep, type SentOrKept } from '../field/outbox.ts';
 import { type Errors, GeometryField, ReportForm, showRefusal, Submitted, unreadableMessage, useOrganisations, useShapeCheck, withoutErrors } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
@@ -76,7 +76,7 @@ export function HazardReportPage() {
   const [errors, setErrors] = useState<Errors>({});
   const shapeCheck = useShapeCheck('hazard');
   const [serverError, setServerError] = useState<string | null>(null);
-  const [submitted, setSubmitted] = useState<Report | null>(null);
+  const [submitted, setSubmitted] = useState<SentOrKept | null>(null);
   const [busy, setBusy] = useState(false);
   const summary = useRef<HTMLDivElement>(null);
   const set = (change: Partial<Draft>) => {
@@ -103,12 +103,11 @@ export function HazardReportPage() {
     setBusy(true);
     try {
       const estimated = draft.estimatedArea ? Number(draft.estimatedArea) * AREA_FACTOR[currentAreaUnit()] : null;
-      const report = await api.post<Report>('/api/reports', {
+      const report = await sendOrKeep({
         entityType: 'hazard',
         action: 'create',
         organisationId: draft.organisationId || null,
         acceptedWarnings: shapeCheck.accepted,
-        submit: true,
         payload: {
           reference: draft.reference.trim(),
           kind: draft.kind,
@@ -122,7 +121,7 @@ export function HazardReportPage() {
           description: draft.description.trim() || null,
           source: draft.source.trim(),
         },
-      });
+      }, actor.username);
       setSubmitted(report);
     } catch (caught) {
       showRefusal(caught, setServerError, summary);
@@ -133,7 +132,7 @@ export function HazardReportPage() {
   }
 
   if (submitted) {
-    return <Submitted title={t('report.hazardTitle')} message={t('report.submitted', { reference: String(submitted.payload.reference) })} again="/reports/new" />;
+    return <Submitted title={t('report.hazardTitle')} message={t('report.submitted', { reference: String(submitted.payload.reference) })} kept={submitted.kept} again="/reports/new" />;
   }
 
 

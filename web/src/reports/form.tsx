@@ -7,6 +7,8 @@ import type { ComponentChildren, RefObject } from 'preact';
 import { useId, useState } from 'preact/hooks';
 import { api, ApiError, query } from '../api.ts';
 import { useLoad } from '../data.ts';
+import { GpsButton } from '../field/GpsButton.tsx';
+import { orFromPackage } from '../field/packages.ts';
 import type { Geometry } from '../geojson.ts';
 import { t } from '../i18n/index.ts';
 import { href, REPORT_KINDS, type ReportKind } from '../router.ts';
@@ -151,6 +153,7 @@ export function GeometryField(props: {
       <button type="button" aria-expanded={drawing} onClick={() => setDrawing((d) => !d)}>
         {drawing ? t('report.stopDrawing') : t('report.draw')}
       </button>
+      <GpsButton text={props.text} onText={props.onText} />
       {drawing ? <DrawOnMap mode={props.mode} onDrawn={props.onText} /> : null}
       <TextArea label={props.textLabel} rows={6} value={props.text} required={props.required} error={props.error} onInput={props.onText} />
       <div class="field">
@@ -163,16 +166,20 @@ export function GeometryField(props: {
   );
 }
 
-/** After sending: what happens next, and the way to the queue or another report. */
-export function Submitted({ title, message, again }: { title: string; message: string; again: string }) {
+/**
+ * After sending: what happens next, and the way to the queue or another report. A report kept on
+ * the device (no connection) says so, and leads to the outbox instead.
+ */
+export function Submitted({ title, message, again, kept = false }: { title: string; message: string; again: string; kept?: boolean }) {
   return (
     <section class="page narrow">
       <h1>{title}</h1>
       <p role="status" class="success">
         {message}
       </p>
+      {kept ? <p role="status">{t('fieldApp.keptOnDevice')}</p> : null}
       <p>
-        <a href={href('/approvals')}>{t('nav.approvals')}</a> · <a href={href(again)} onClick={() => location.reload()}>{t('report.another')}</a>
+        {kept ? <a href={href('/field')}>{t('fieldApp.outbox')}</a> : <a href={href('/approvals')}>{t('nav.approvals')}</a>} · <a href={href(again)} onClick={() => location.reload()}>{t('report.another')}</a>
       </p>
     </section>
   );
@@ -181,7 +188,7 @@ export function Submitted({ title, message, again }: { title: string; message: s
 /** Organisations a reporter may report for: any for a national officer, else their own. */
 export function useOrganisations(actor: ActorSummary): Organisation[] {
   const national = can(actor, 'report.approve');
-  const [organisations] = useLoad(() => api.get<{ organisations: Organisation[] }>('/api/organisations').then((a) => a.organisations), []);
+  const [organisations] = useLoad(() => orFromPackage(() => api.get<{ organisations: Organisation[] }>('/api/organisations').then((a) => a.organisations), 'organisations'), []);
   return organisations.state === 'ready' ? organisations.value.filter((o) => national || o.id === actor.organisationId) : [];
 }
 

@@ -1,0 +1,82 @@
+/**
+ * Area packages: the register of an area, built from the sync changes feed filtered by the
+ * area's box on the device, so that downloading and refreshing are one mechanism (a refresh asks
+ * the feed from the package's cursor). The feed is not narrowed by area on the server yet.
+ */
+import { api, ApiError } from '../api.ts';
+import { t } from '../i18n/index.ts';
+import { applyChange, type Bbox, type FeedLine, type PackageRecord, recordMap } from './area.ts';
+import { type AreaPackage, fieldStore } from './store.ts';
+
+/** Reads the feed from a cursor to its end, page by page, calling `apply` for each change. */
+async function readFeed(since: string | null, apply: (line: Extract<FeedLine, { type: 'change' }>) => void): Promise<string | null> {
+  let cursor = since;
+  for (;;) {
+    const response = await fetch(`/api/sync/changes${cursor ? `?since=${encodeURIComponent(cursor)}` : ''}`, { credentials: 'same-origin' });
+    if (!response.ok) {
+      const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+      throw new ApiError(body?.error?.message ?? `HTTP ${response.status}`, body?.error?.code ?? 'http_error', response.status);
+    }
+    const text = await response.text();
+    let end: Extract<FeedLine, { type: 'end' }> | null = null;
+    for (const raw of text.split('\n')) {
+      if (!raw) continue;
+      const line = JSON.parse(raw) as FeedLine;
+      if (line.type === 'change') apply(line);
+      else if (line.type === 'end') end = line;
+    }
+    // A stream without its end line was cut: nothing of this download or refresh is kept, and
+    // the next try starts again from the package's stored cursor.
+    if (!end) throw new Error(t('fieldApp.feedCut'));
+    cursor = end.cursor;
+    if (!end.more) return cursor;
+  }
+}
+
+async function lists(): Promise<Pick<AreaPackage, 'ordnanceModels' | 'organisations'>> {
+  const [models, organisations] = await Promise.all([
+    api.get<{ items: unknown[] }>('/api/ordnance-models?limit=1000'),
+    api.get<{ organisations: unknown[] }>('/api/organisations'),
+  ]);
+  return { ordnanceModels: models.items, organisations: organisations.organisations };
+}
+
+export async function downloadPackage(name: string, bbox: Bbox): Promise<AreaPackage> {
+  const records = new Map<string, PackageRecord>();
+  const cursor = await readFeed(null, (change) => applyChange(records, change, bbox));
+  const pkg: AreaPackage = { id: crypto.randomUUID(), name, bbox, updatedAt: new Date().toISOString(), cursor: cursor ?? '', records: [...records.values()], ...(await lists()) };
+  await (await fieldStore()).put('packages', pkg);
+  return pkg;
+}
+
+/** Brings a package up to date through the feed from its cursor; the lists are fetched anew. */
+export async function refreshPackage(pkg: AreaPackage): Promise<AreaPackage> {
+  const records = recordMap(pkg.records);
+  const cursor = await readFeed(pkg.cursor || null, (change) => applyChange(records, change, pkg.bbox));
+  const next: AreaPackage = { ...pkg, cursor: cursor ?? pkg.cursor, updatedAt: new Date().toISOString(), records: [...records.values()], ...(await lists()) };
+  await (await fieldStore()).put('packages', next);
+  return next;
+}
+
+export async function listPackages(): Promise<AreaPackage[]> {
+  return (await fieldStore()).getAll('packages');
+}
+
+export async function deletePackage(id: string): Promise<void> {
+  await (await fieldStore()).delete('packages', id);
+}
+
+/**
+ * A list the forms need (the catalogue, the organisations) from the server, else, with no link,
+ * from the most recently updated package on the device.
+ */
+export async function orFromPackage<T>(load: () => Promise<T[]>, list: 'ordnanceModels' | 'organisations'): Promise<T[]> {
+  try {
+    return await load();
+  } catch (caught) {
+    if (!(caught instanceof TypeError)) throw caught;
+    const newest = (await listPackages()).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
+    if (!newest) throw caught;
+    return newest[list] as T[];
+  }
+}

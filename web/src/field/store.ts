@@ -1,0 +1,76 @@
+/**
+ * The device's own store (IndexedDB through idb): area packages, and the outbox of reports made
+ * on the device. It outlives reloads and browser restarts; signing out does not clear it (the
+ * packages hold no victim identities, see docs/field-app.md).
+ */
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { Bbox, PackageRecord } from './area.ts';
+
+export interface AreaPackage {
+  id: string;
+  name: string;
+  bbox: Bbox;
+  /** When the package last caught up with the server (download or refresh). */
+  updatedAt: string;
+  /** The feed's cursor after the last change applied: the next refresh asks from here. */
+  cursor: string;
+  records: PackageRecord[];
+  /** The ordnance catalogue as the server had it, for the finds form offline. */
+  ordnanceModels: unknown[];
+  organisations: unknown[];
+}
+
+/** Where a report made on the device is: the outbox's states, then the server's. */
+export const OUTBOX_STATES = ['device', 'sent', 'verified', 'approved', 'rejected', 'conflict', 'refused'] as const;
+export type OutboxState = (typeof OUTBOX_STATES)[number];
+
+/** A report as POST /api/sync/reports takes it (docs/sync.md), and what became of it. */
+export interface OutboxReport {
+  id: string;
+  entityType: string;
+  action: 'create' | 'update' | 'delete';
+  entityId: string | null;
+  baseVersion: number | null;
+  payload: Record<string, unknown>;
+  reason: string | null;
+  organisationId: string | null;
+  acceptedWarnings: string[];
+  author: string;
+  createdAt: string;
+  submittedAt: string;
+  state: OutboxState;
+  /** The server's message for a refused report. */
+  message: string | null;
+}
+
+interface FieldSchema extends DBSchema {
+  packages: { key: string; value: AreaPackage };
+  outbox: { key: string; value: OutboxReport; indexes: { state: string } };
+}
+
+let opened: Promise<IDBPDatabase<FieldSchema>> | null = null;
+
+export function fieldStore(): Promise<IDBPDatabase<FieldSchema>> {
+  opened ??= openDB<FieldSchema>('safeground-field', 1, {
+    upgrade(db) {
+      db.createObjectStore('packages', { keyPath: 'id' });
+      db.createObjectStore('outbox', { keyPath: 'id' }).createIndex('state', 'state');
+    },
+  });
+  return opened;
+}
+
+const DEVICE_KEY = 'safeground.device';
+
+/**
+ * This device's instance id for the sync protocol's `origin`: made once, kept in the origin's
+ * storage, so the server knows every report of this device as coming from one place.
+ */
+export function deviceId(): string {
+  let id = localStorage.getItem(DEVICE_KEY);
+  if (!id) {
+    id = crypto.randomUUID();
+    localStorage.setItem(DEVICE_KEY, id);
+  }
+  return id;
+}
