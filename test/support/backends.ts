@@ -34,12 +34,13 @@ export function testBackends(): TestBackend[] {
 
 /**
  * PGlite takes seconds to create and to add PostGIS, so the first test process migrates one
- * database and leaves its dump in the temporary folder, keyed by the migrations; every later
+ * database and leaves its dump in the temporary folder, keyed by the migrations (numbers and
+ * contents: a renumbered migration is another store); every later
  * open loads that dump.
  */
 async function openTestPglite(): Promise<Db> {
   const migrations = await loadMigrations();
-  const key = createHash('sha256').update(migrations.map((m) => m.checksum).join()).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(migrations.map((m) => `${m.version}:${m.checksum}`).join()).digest('hex').slice(0, 16);
   const path = join(tmpdir(), `safeground-pglite-template-${key}.tar`);
   if (existsSync(path)) return openPglite(undefined, new Blob([readFileSync(path)]));
   const db = await openPglite();
