@@ -78,6 +78,12 @@ for (const backend of testBackends()) {
       }
     });
 
+    test('a date the database cannot hold (year 0) is refused 400 naming it, never a 500 (found by the fuzz test)', async () => {
+      const response = await app.inject({ method: 'GET', url: '/api/statistics/land?period=year&from=0000-01-01&to=1999-12-31', headers: actors.auth('national_information_officer') });
+      assert.equal(response.statusCode, 400, response.body);
+      assert.match(response.json().error.message, /^A value the database cannot hold: .*0000-01-01/);
+    });
+
     test('security headers on every answer: API, errors, the OGC HTML pages and tiles', async () => {
       for (const url of ['/api/health', '/api/hazards', '/ogc?f=html', '/ogc/collections?f=html', '/tiles/style.json', '/no/such/page']) {
         const response = await app.inject({ method: 'GET', url });

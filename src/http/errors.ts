@@ -68,6 +68,11 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     reply.status(400).send(apiError('invalid_request', `No such record: ${missing}`));
     return;
   }
+  const outOfRange = valueOutOfRange(error);
+  if (outOfRange) {
+    reply.status(400).send(apiError('invalid_request', `A value the database cannot hold: ${outOfRange}`));
+    return;
+  }
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {
     const code = (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too_large' : 'invalid_request';
@@ -87,4 +92,14 @@ function missingReference(error: Error): string | null {
   const { code, detail } = error as { code?: unknown; detail?: unknown };
   if (code !== '23503') return null;
   return typeof detail === 'string' ? detail.replace(/^Key /, '') : 'a record it names does not exist';
+}
+
+/**
+ * A value given in a request that the database refused as out of its range (SQLSTATE 22008, a
+ * date of year 0 or past 294276; 22003, a number too large): the request's fault, with
+ * PostgreSQL's words, which name the value.
+ */
+function valueOutOfRange(error: Error): string | null {
+  const { code } = error as { code?: unknown };
+  return code === '22008' || code === '22003' ? error.message : null;
 }
