@@ -23,7 +23,7 @@ import { backupScheduleOptions, scheduleBackups } from '../backup/schedule.ts';
 import type { Db } from '../store/db.ts';
 import type { PgliteDb } from '../store/pglite.ts';
 import { prepareStore, type StoreOptions, storeOptions, withStore } from './store.ts';
-import { parseInterval, parseServer, scheduleSync, syncCommand } from '../sync/cli.ts';
+import { parseBbox, parseInterval, parseServer, scheduleSync, syncCommand } from '../sync/cli.ts';
 
 const output = { outputError: (message: string, write: (s: string) => void) => write(`safeground: ${message.trim().replace(/^error: /, '')} (see safeground --help)\n`) };
 
@@ -84,7 +84,8 @@ export function program(): Command {
     .addOption(new Option('--sync-server <url>', 'a field instance: sync with this national server while serving (docs/sync.md)').env('SAFEGROUND_SYNC_SERVER').argParser(parseServer))
     .addOption(new Option('--sync-token <token>', 'the API token for --sync-server').env('SAFEGROUND_SYNC_TOKEN'))
     .addOption(new Option('--sync-every <interval>', 'how often to sync with --sync-server (30s, 5m, 1h)').default(300_000, '5m').argParser(parseInterval))
-    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean; basemap: string[]; pgPort?: number; pgHost: string; pgUnitSeconds: number; backupEvery?: number; backupKeep?: number; backupFolder: string; syncServer?: string; syncToken?: string; syncEvery: number }) => {
+    .addOption(new Option('--sync-bbox <west,south,east,north>', 'pull only the changes of this area from --sync-server (and every change without a geometry)').env('SAFEGROUND_SYNC_BBOX').argParser(parseBbox))
+    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean; basemap: string[]; pgPort?: number; pgHost: string; pgUnitSeconds: number; backupEvery?: number; backupKeep?: number; backupFolder: string; syncServer?: string; syncToken?: string; syncEvery: number; syncBbox?: [number, number, number, number] }) => {
       const config = storeConfig(options);
       if (options.pgPort !== undefined && 'databaseUrl' in config) {
         throw new UserError('--pg-port serves the embedded store; on PostgreSQL, GIS users connect to PostgreSQL itself with a role from `safeground gis-role create`', 'bad_config');
@@ -123,7 +124,7 @@ export function program(): Command {
           : scheduleBackups(db, { every: options.backupEvery, keep: options.backupKeep ?? 7, folder: options.backupFolder, ...('databaseUrl' in config ? { databaseUrl: config.databaseUrl } : {}) }, (line) => process.stderr.write(`${line}\n`));
         if (backups) process.stdout.write(`Backing the store up every ${options.backupEvery} s into ${options.backupFolder}, keeping ${options.backupKeep ?? 7}\n`);
         const stopSync = options.syncServer
-          ? scheduleSync(db, { server: options.syncServer, token: options.syncToken!, everyMs: options.syncEvery }, (line) => process.stdout.write(`${line}\n`))
+          ? scheduleSync(db, { server: options.syncServer, token: options.syncToken!, everyMs: options.syncEvery, ...(options.syncBbox ? { bbox: options.syncBbox } : {}) }, (line) => process.stdout.write(`${line}\n`))
           : null;
         const stop = async () => {
           await backups?.stop();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isNational } from '../access/permissions.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import { UserError } from '../errors.ts';
-import { route } from '../http/route.ts';
+import { Bbox, route } from '../http/route.ts';
 import type { ReportRow } from '../reports/store.ts';
 import { reportJson } from '../reports/workflow.ts';
 import { findExportStream, geoPackageExportStream } from './exportFinds.ts';
@@ -11,7 +11,7 @@ import { reportFindImport } from './findFileReport.ts';
 import { importFinds } from './findImporter.ts';
 import { DEFAULT_MAPPING, Mapping } from './mapping.ts';
 import { countrySetting, setCountrySetting } from './store.ts';
-import { attachment, Bbox, importQuery, mappingOfQuery, withUpload } from './transfer.ts';
+import { attachment, importQuery, mappingOfQuery, withUpload } from './transfer.ts';
 
 export const exchangeRoutes = [
   route({

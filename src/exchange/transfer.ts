@@ -71,11 +71,6 @@ export const importQuery = {
   mapping: z.string().max(100_000).optional(),
 };
 
-export const Bbox = z
-  .string()
-  .regex(/^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$/, 'expected minLon,minLat,maxLon,maxLat')
-  .transform((text) => text.split(',').map(Number) as [number, number, number, number]);
-
 /** Names the streamed export as a download of the format's media type and extension. */
 export function attachment(reply: FastifyReply, format: ExportFormat, name: string): void {
   reply.type(MEDIA_TYPES[format][0]!);

@@ -60,3 +60,16 @@ export function route<P = unknown, Q = unknown, B = unknown>(r: Route<P, Q, B>):
 
 /** The Content-Security-Policy of self-contained HTML pages (public page, printable reports): no script, nothing fetched. */
 export const STATIC_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** A `bbox` query parameter: west, south, east, north in degrees of WGS84, checked at the edge. */
+export const Bbox = z
+  .string()
+  .transform((text, context) => {
+    const values = text.split(',').map(Number);
+    const [minLon, minLat, maxLon, maxLat] = values;
+    if (values.length !== 4 || values.some((v) => !Number.isFinite(v)) || minLon! > maxLon! || minLat! > maxLat! || minLat! < -90 || maxLat! > 90 || minLon! < -180 || maxLon! > 180) {
+      context.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not minLon,minLat,maxLon,maxLat in degrees` });
+      return z.NEVER;
+    }
+    return [minLon, minLat, maxLon, maxLat] as [number, number, number, number];
+  });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { type Route, route } from '../http/route.ts';
+import { Bbox, type Route, route } from '../http/route.ts';
 import type { Queryable } from '../store/db.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import './handlers.ts';
@@ -9,17 +9,6 @@ import * as store from './store.ts';
 export const Id = z.object({ id: z.uuid() });
 
 /** minLon,minLat,maxLon,maxLat in degrees (WGS84), as OGC API Features takes it. */
-const Bbox = z
-  .string()
-  .transform((text, context) => {
-    const values = text.split(',').map(Number);
-    const [minLon, minLat, maxLon, maxLat] = values;
-    if (values.length !== 4 || values.some((v) => !Number.isFinite(v)) || minLon! > maxLon! || minLat! > maxLat! || minLat! < -90 || maxLat! > 90 || minLon! < -180 || maxLon! > 180) {
-      context.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not minLon,minLat,maxLon,maxLat in degrees` });
-      return z.NEVER;
-    }
-    return [minLon, minLat, maxLon, maxLat] as unknown as store.Bbox;
-  });
 
 const paging = {
   limit: z.coerce.number().int().min(1).max(1000).default(100),

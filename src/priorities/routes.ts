@@ -4,7 +4,7 @@
  * (operational data); changing weights, productivity or parameters is `settings.write`.
  */
 import { z } from 'zod';
-import { type Route, route } from '../http/route.ts';
+import { Bbox, type Route, route } from '../http/route.ts';
 import { todayUtc } from '../land/rules.ts';
 import { parseTeams } from './plan.ts';
 import { compareWeights, planForPreset, prioritySettings, rankHazards, SETTING_KEYS, updateSetting } from './priorities.ts';
@@ -14,14 +14,6 @@ const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 const Spec = z.string().min(1).max(2000).describe('a preset name (threat, return, reconstruction, lis, or the instance\'s own) or criterion:weight pairs, e.g. casualties:2,roads:1');
 const AsOf = IsoDate.optional().describe('casualty windows and return horizons count back and forward from this day (default today)');
 const Top = z.coerce.number().int().min(1).max(100_000).optional().describe('only the first N');
-const Bbox = z
-  .string()
-  .transform((value, ctx) => {
-    const n = value.split(',').map(Number);
-    if (n.length !== 4 || n.some((x) => !Number.isFinite(x))) ctx.addIssue({ code: 'custom', message: 'expected minLon,minLat,maxLon,maxLat' });
-    return n as [number, number, number, number];
-  })
-  .optional();
 
 export const priorityRoutes: readonly Route[] = [
   route({
@@ -41,7 +33,7 @@ export const priorityRoutes: readonly Route[] = [
     tag: 'priorities',
     permission: 'data.read',
     params: z.object({ layer: z.enum(REFERENCE_LAYERS) }),
-    query: z.strictObject({ bbox: Bbox, limit: z.coerce.number().int().min(1).max(10_000).default(1000), offset: z.coerce.number().int().min(0).default(0) }),
+    query: z.strictObject({ bbox: Bbox.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000), offset: z.coerce.number().int().min(0).default(0) }),
     async handler({ db, params, query }) {
       const features = await layerFeatures(db, { layer: params.layer, bbox: query.bbox, limit: query.limit, offset: query.offset });
       return { type: 'FeatureCollection', features: features.map(({ geometry, id, ...properties }) => ({ type: 'Feature', id, geometry, properties: { layer: params.layer, ...properties } })) };

@@ -5,18 +5,10 @@
  * `verdict`). `data.read`: the map is derived from operational data and is not a published product.
  */
 import { z } from 'zod';
-import { type Route, route } from '../http/route.ts';
+import { Bbox, type Route, route } from '../http/route.ts';
 import { todayUtc } from '../land/rules.ts';
 import { DEFAULT_CELL_SIZE_M, DEFAULT_WINDOW_YEARS, riskMap } from './risk.ts';
 
-const Bbox = z
-  .string()
-  .transform((value, ctx) => {
-    const n = value.split(',').map(Number);
-    if (n.length !== 4 || n.some((x) => !Number.isFinite(x))) ctx.addIssue({ code: 'custom', message: 'expected west,south,east,north' });
-    return n as [number, number, number, number];
-  })
-  .optional();
 
 export const riskRoutes: readonly Route[] = [
   route({
@@ -27,7 +19,7 @@ export const riskRoutes: readonly Route[] = [
     permission: 'data.read',
     query: z.strictObject({
       cellSize: z.coerce.number().min(50).max(50_000).default(DEFAULT_CELL_SIZE_M).describe('cell size in metres'),
-      bbox: Bbox.describe('west,south,east,north (default: around the events and hazards)'),
+      bbox: Bbox.optional().describe('west,south,east,north (default: around the events and hazards)'),
       asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().describe('the map as known at the end of this day (default today)'),
       window: z.coerce.number().int().min(1).max(50).default(DEFAULT_WINDOW_YEARS).describe('years of events the model learns from'),
       dataset: z.string().min(1).max(200).optional().describe('events of an imported dataset instead of the register’s finds and accidents'),

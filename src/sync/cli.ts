@@ -6,6 +6,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { Bbox } from '../http/route.ts';
 import type { Db } from '../store/db.ts';
 import { type SyncOptions, type SyncProgress, type SyncSummary, syncWith } from './client.ts';
 
@@ -18,6 +19,13 @@ export function parseServer(value: string): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError(`${value}: want an http or https URL`);
   return url.toString().replace(/\/+$/, '');
+}
+
+/** The area a field office pulls, as the feed's bbox parameter takes it. */
+export function parseBbox(value: string): [number, number, number, number] {
+  const parsed = Bbox.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues.map((i) => i.message).join('; '));
+  return parsed.data;
 }
 
 /** "30s", "5m", "2h" or seconds. */
@@ -43,9 +51,10 @@ export function syncCommand(): Command {
     .addOption(new Option('--server <url>', 'the server to sync with').env('SAFEGROUND_SYNC_SERVER').argParser(parseServer).makeOptionMandatory())
     .addOption(new Option('--token <token>', 'an API token of a user of this instance’s organisation on that server').env('SAFEGROUND_SYNC_TOKEN').makeOptionMandatory())
     .addOption(new Option('--attempts <n>', 'failed requests in a row before giving up').default(8).argParser((v) => Number.parseInt(v, 10)))
-    .action(async (options: StoreOptions & { server: string; token: string; attempts: number }) => {
+    .addOption(new Option('--bbox <west,south,east,north>', 'pull only the changes of this area (and every change without a geometry)').env('SAFEGROUND_SYNC_BBOX').argParser(parseBbox))
+    .action(async (options: StoreOptions & { server: string; token: string; attempts: number; bbox?: [number, number, number, number] }) => {
       await withStore(options, async (db) => {
-        const summary = await syncWith(db, { server: options.server, token: options.token, attempts: options.attempts, onProgress: (p) => process.stderr.write(`${progressLine(p)}\n`) });
+        const summary = await syncWith(db, { server: options.server, token: options.token, attempts: options.attempts, ...(options.bbox ? { bbox: options.bbox } : {}), onProgress: (p) => process.stderr.write(`${progressLine(p)}\n`) });
         process.stdout.write(`sync with ${options.server}: ${describeSummary(summary)}\n`);
       });
     });

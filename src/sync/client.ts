@@ -30,6 +30,8 @@ export interface SyncOptions {
   pushBatch?: number;
   /** Changes asked for per pull request. */
   pullLimit?: number;
+  /** Pull only the changes of this area (west, south, east, north), and every change without a geometry. */
+  bbox?: readonly [number, number, number, number];
   /** Changes applied per transaction. */
   applyBatch?: number;
   /** Failed requests retried in a row before giving up. */
@@ -114,6 +116,7 @@ export async function syncWith(db: Db, options: SyncOptions): Promise<SyncSummar
 async function pullOnce(db: Db, server: string, options: SyncOptions, since: string | null, summary: SyncSummary): Promise<{ cursor: string | null; more: boolean }> {
   const query = new URLSearchParams({ limit: String(options.pullLimit ?? 100_000) });
   if (since) query.set('since', since);
+  if (options.bbox) query.set('bbox', options.bbox.join(','));
   const response = await send(server, options, 'GET', `/api/sync/changes?${query.toString()}`, undefined);
   const splitter = new LineSplitter();
   const applyBatch = options.applyBatch ?? 500;

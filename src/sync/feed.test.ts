@@ -7,9 +7,9 @@ import { changesFeed, type FeedLine } from './feed.ts';
 
 const reader = { ...ANONYMOUS, roles: ['analyst' as const], permissions: permissionsOf(['analyst']) };
 
-async function lines(db: Db, since: string | undefined, limit: number): Promise<FeedLine[]> {
+async function lines(db: Db, since: string | undefined, limit: number, bbox?: [number, number, number, number]): Promise<FeedLine[]> {
   const out: FeedLine[] = [];
-  for await (const line of changesFeed(db, reader, since, limit)) out.push(JSON.parse(line) as FeedLine);
+  for await (const line of changesFeed(db, reader, since, limit, bbox)) out.push(JSON.parse(line) as FeedLine);
   return out;
 }
 
@@ -43,6 +43,22 @@ for (const backend of testBackends()) {
       const ids = [...first, ...rest].filter((l) => l.type === 'change').map((c) => c.entityId);
       assert.equal(ids.length, 1205);
       assert.equal(new Set(ids).size, 1205);
+    });
+
+    test('an area keeps the versions whose geometry meets its box and every one without a geometry; its cursor resumes', async () => {
+      await db.query(
+        `INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom)
+         SELECT 'hazard', gen_random_uuid(), 1, now(), jsonb_build_object('place', place), ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(lon, 45), 4326), 0.001))
+         FROM (VALUES ('inside', 30.0), ('across the edge', 30.5), ('outside', 31.0)) AS p (place, lon)`,
+      );
+      const area: [number, number, number, number] = [29.9, 44.9, 30.5, 45.1];
+      const all = await lines(db, undefined, 1_000_000, area);
+      const changes = all.filter((l) => l.type === 'change');
+      const places = changes.filter((c) => c.entityType === 'hazard').map((c) => (c.data as { place: string }).place);
+      assert.deepEqual(places, ['inside', 'across the edge']);
+      assert.equal(changes.filter((c) => c.entityType === 'find').length, 1205, 'versions without a geometry are all there');
+      const end = all.at(-1) as { type: 'end'; cursor: string; more: boolean };
+      assert.deepEqual(await lines(db, end.cursor, 10, area), [{ type: 'start', instance: (all[0] as { instance: string }).instance, since: end.cursor }, { type: 'end', cursor: end.cursor, more: false }]);
     });
 
     test('a cursor from elsewhere is refused before anything streams', async () => {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { route } from '../http/route.ts';
+import { Bbox, route } from '../http/route.ts';
 import { REPORT_ACTIONS } from '../reports/handlers.ts';
 import * as workflow from '../reports/workflow.ts';
 import { changesFeed } from './feed.ts';
@@ -48,7 +48,7 @@ export const syncRoutes = [
   route({
     method: 'GET',
     path: '/api/sync/changes',
-    summary: 'Approved changes (versions of records) in commit order as NDJSON, from a cursor; resume from the cursor of the last complete line',
+    summary: 'Approved changes (versions of records) in commit order as NDJSON, from a cursor, optionally of an area (bbox: those whose geometry meets it, and all without one); resume from the cursor of the last complete line',
     tag: 'sync',
     permission: 'data.read',
     longRunning: true,
@@ -56,9 +56,10 @@ export const syncRoutes = [
     query: z.strictObject({
       since: z.string().max(40).optional(),
       limit: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
+      bbox: Bbox.optional(),
     }),
     async handler({ db, actor, query, reply }) {
-      const lines = changesFeed(db, actor, query.since, query.limit);
+      const lines = changesFeed(db, actor, query.since, query.limit, query.bbox);
       // The first line is read before answering, so a bad cursor is a 400 rather than a broken stream.
       const first = await lines.next();
       const body = Readable.from((async function* () {

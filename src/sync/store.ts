@@ -5,6 +5,9 @@
 import type { Queryable } from '../store/db.ts';
 import type { ReportConflict, ReportRow } from '../reports/store.ts';
 
+/** A box in WGS84: west, south, east, north. */
+export type Bbox = readonly [number, number, number, number];
+
 /** This instance's id, made when its store was first migrated (migration 0026). */
 export async function instanceId(tx: Queryable): Promise<string> {
   const [row] = await tx.query<{ id: string }>('SELECT id FROM instance');
@@ -24,14 +27,17 @@ export interface ChangeRow {
  * written as its line of the feed: JSON made in the database costs the API neither a parse nor a
  * serialisation per row. `valid_from` keeps its microseconds (a JS Date would cut them).
  */
-export async function changesAfter(tx: Queryable, seq: bigint, limit: number): Promise<ChangeRow[]> {
+export async function changesAfter(tx: Queryable, seq: bigint, limit: number, bbox?: Bbox): Promise<ChangeRow[]> {
+  // An area keeps the versions whose geometry meets its box, and every version without one (the
+  // catalogue, organisations, settings): what a field office needs of the register, not less.
+  const area = bbox ? 'AND (v.geom IS NULL OR v.geom && ST_MakeEnvelope($3, $4, $5, $6, 4326))' : '';
   return tx.query<ChangeRow>(
     `SELECT v.change_seq::text AS change_seq, v.entity_type, v.entity_id,
        json_build_object('type', 'change', 'cursor', 'c1.' || v.change_seq, 'entityType', v.entity_type, 'entityId', v.entity_id,
          'version', v.version, 'validFrom', v.valid_from, 'deleted', v.deleted, 'data', v.data,
          'geometry', ST_AsGeoJSON(v.geom, 15)::json, 'origin', v.origin, 'reportId', v.report_id, 'reason', v.change_reason)::text AS line
-     FROM record_version v WHERE v.change_seq > $1 ORDER BY v.change_seq LIMIT $2`,
-    [seq.toString(), limit],
+     FROM record_version v WHERE v.change_seq > $1 ${area} ORDER BY v.change_seq LIMIT $2`,
+    [seq.toString(), limit, ...(bbox ?? [])],
   );
 }
 

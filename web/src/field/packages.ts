@@ -1,7 +1,8 @@
 /**
  * Area packages: the register of an area, built from the sync changes feed filtered by the
  * area's box on the device, so that downloading and refreshing are one mechanism (a refresh asks
- * the feed from the package's cursor). The feed is not narrowed by area on the server yet.
+ * the feed from the package's cursor). The server narrows the feed to the box (changes whose
+ * geometry meets it, and all without one); the device then keeps what lies in the area.
  */
 import { api, ApiError } from '../api.ts';
 import { t } from '../i18n/index.ts';
@@ -9,10 +10,12 @@ import { applyChange, type Bbox, type FeedLine, type PackageRecord, recordMap } 
 import { type AreaPackage, fieldStore } from './store.ts';
 
 /** Reads the feed from a cursor to its end, page by page, calling `apply` for each change. */
-async function readFeed(since: string | null, apply: (line: Extract<FeedLine, { type: 'change' }>) => void): Promise<string | null> {
+async function readFeed(since: string | null, bbox: Bbox, apply: (line: Extract<FeedLine, { type: 'change' }>) => void): Promise<string | null> {
   let cursor = since;
   for (;;) {
-    const response = await fetch(`/api/sync/changes${cursor ? `?since=${encodeURIComponent(cursor)}` : ''}`, { credentials: 'same-origin' });
+    const query = new URLSearchParams({ bbox: bbox.join(',') });
+    if (cursor) query.set('since', cursor);
+    const response = await fetch(`/api/sync/changes?${query.toString()}`, { credentials: 'same-origin' });
     if (!response.ok) {
       const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
       throw new ApiError(body?.error?.message ?? `HTTP ${response.status}`, body?.error?.code ?? 'http_error', response.status);
@@ -43,7 +46,7 @@ async function lists(): Promise<Pick<AreaPackage, 'ordnanceModels' | 'organisati
 
 export async function downloadPackage(name: string, bbox: Bbox): Promise<AreaPackage> {
   const records = new Map<string, PackageRecord>();
-  const cursor = await readFeed(null, (change) => applyChange(records, change, bbox));
+  const cursor = await readFeed(null, bbox, (change) => applyChange(records, change, bbox));
   const pkg: AreaPackage = { id: crypto.randomUUID(), name, bbox, updatedAt: new Date().toISOString(), cursor: cursor ?? '', records: [...records.values()], ...(await lists()) };
   await (await fieldStore()).put('packages', pkg);
   return pkg;
@@ -52,7 +55,7 @@ export async function downloadPackage(name: string, bbox: Bbox): Promise<AreaPac
 /** Brings a package up to date through the feed from its cursor; the lists are fetched anew. */
 export async function refreshPackage(pkg: AreaPackage): Promise<AreaPackage> {
   const records = recordMap(pkg.records);
-  const cursor = await readFeed(pkg.cursor || null, (change) => applyChange(records, change, pkg.bbox));
+  const cursor = await readFeed(pkg.cursor || null, pkg.bbox, (change) => applyChange(records, change, pkg.bbox));
   const next: AreaPackage = { ...pkg, cursor: cursor ?? pkg.cursor, updatedAt: new Date().toISOString(), records: [...records.values()], ...(await lists()) };
   await (await fieldStore()).put('packages', next);
   return next;
