@@ -184,7 +184,7 @@ for (const backend of testBackends()) {
     });
 
     test('a Protomaps PMTiles extract is drawn with the Protomaps basemap layers, labelled in Russian', async () => {
-      const mbtiles = await openBasemap(protomapsFixture(dir, 12));
+      const mbtiles = await openBasemap(protomapsFixture(dir, 12, [-77, 5.5, -74, 8.5]));
       const pmtiles = join(dir, 'national.pmtiles');
       await extractBasemap(mbtiles, pmtiles, { area: { bbox: [-76.5, 6, -74.3, 8], label: 'the demo region' }, maxzoom: 12 });
       await mbtiles.close();

@@ -57,13 +57,17 @@ function names(v: (typeof VILLAGES)[number]): Record<string, string> {
 }
 
 /** Writes each layer into one GeoPackage, then the GeoPackage as vector MBTiles. */
-function toMbtiles(dir: string, stem: string, layers: Record<string, Feature[]>, maxzoom: number): string {
+/**
+ * `clip` cuts every layer to a box first: the neighbouring countries' outlines down to zoom 12
+ * would be some 10⁵ tiles, most of them far from anything a test looks at.
+ */
+function toMbtiles(dir: string, stem: string, layers: Record<string, Feature[]>, maxzoom: number, clip?: readonly [number, number, number, number]): string {
   const gpkg = join(dir, `${stem}.gpkg`);
   let first = true;
   for (const [name, features] of Object.entries(layers)) {
     const geojson = join(dir, `${stem}-${name}.geojson`);
     writeFileSync(geojson, JSON.stringify(collection(features)));
-    execFileSync('ogr2ogr', ['-f', 'GPKG', ...(first ? [] : ['-update']), gpkg, geojson, '-nln', name], { stdio: 'pipe' });
+    execFileSync('ogr2ogr', ['-f', 'GPKG', ...(first ? [] : ['-update']), gpkg, geojson, '-nln', name, ...(clip ? ['-clipsrc', ...clip.map(String)] : [])], { stdio: 'pipe' });
     first = false;
   }
   const out = join(dir, `${stem}.mbtiles`);
@@ -84,7 +88,7 @@ export function openMapTilesFixture(dir: string, maxzoom = 10): string {
 }
 
 /** A Protomaps-basemap-schema MBTiles: earth, water, roads, places, boundaries. */
-export function protomapsFixture(dir: string, maxzoom = 10): string {
+export function protomapsFixture(dir: string, maxzoom = 10, clip?: readonly [number, number, number, number]): string {
   const land = countries();
   return toMbtiles(dir, 'protomaps', {
     earth: land.map((c) => feat(c.geometry, { kind: 'earth' })),
@@ -92,7 +96,7 @@ export function protomapsFixture(dir: string, maxzoom = 10): string {
     roads: ROADS.map((r, i) => feat({ type: 'LineString', coordinates: r }, { kind: i === 0 ? 'major_road' : 'minor_road', kind_detail: i === 0 ? 'primary' : 'residential' })),
     places: VILLAGES.map((v) => feat({ type: 'Point', coordinates: [...v.at] }, { kind: 'locality', kind_detail: v.kind, min_zoom: 6, population_rank: 8, ...names(v) })),
     boundaries: land.map((c) => feat(c.geometry, { kind: 'country', kind_detail: 2 })),
-  }, maxzoom);
+  }, maxzoom, clip);
 }
 
 /** A synthetic "scanned sheet": a buff raster with the roads burnt in, as PNG MBTiles with overviews. */
