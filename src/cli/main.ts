@@ -1,3 +1,4 @@
+import { safegroundVersion } from '../version.ts';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -68,7 +69,7 @@ function parsePort(value: string): number {
 export function program(): Command {
   const cli = new Command('safeground')
     .description('Open information management for humanitarian mine action')
-    .version('0.1.0')
+    .version(safegroundVersion())
     .exitOverride()
     .configureOutput(output);
 
