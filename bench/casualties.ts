@@ -5,22 +5,15 @@
  * labels, shaping) for the dashboard's groupings and for a wider set, beside the same aggregate
  * written by hand in raw SQL, and checks that both give the same national total.
  *
- *   node --import tsx bench/casualties.ts [--database-url postgres://postgres@127.0.0.1:5432] [--victims 50000]
+ *   npm run bench -- --only casualties [--scale national]
  *
  * With --database-url a database sg_bench_casualties is made on that server and dropped
  * afterwards; without it an in-memory PGlite is used. The data is synthetic and deterministic.
  */
-import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import { casualtyStatistics, parseGroupings } from '../src/statistics/casualties.ts';
 import type { Db } from '../src/store/db.ts';
-import { migrate } from '../src/store/migrate.ts';
-import { ensurePostgis } from '../src/store/open.ts';
-import { openPglite } from '../src/store/pglite.ts';
-import { openPostgres } from '../src/store/postgres.ts';
-import { type Figure, machineFacts, medianMs, table } from './harness.ts';
+import { type Figure, medianMs } from './harness.ts';
 
-const BENCH_DB = 'sg_bench_casualties';
 const SQUARE = `'SRID=4326;MULTIPOLYGON(((30 10,31 10,31 11,30 11,30 10)))'`;
 
 async function seed(db: Db, victims: number): Promise<void> {
@@ -90,37 +83,3 @@ export async function casualtyBenchmark(db: Db, options: { victims: number; runs
   }
   return figures;
 }
-
-async function main(): Promise<void> {
-  const { values: args } = parseArgs({ options: { 'database-url': { type: 'string' }, victims: { type: 'string', default: '50000' }, runs: { type: 'string', default: '7' } } });
-  const serverUrl = args['database-url'];
-  let db: Db;
-  let drop = async () => {};
-  if (serverUrl) {
-    const admin = await openPostgres(serverUrl, { max: 1 });
-    await admin.exec(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    await admin.exec(`CREATE DATABASE ${BENCH_DB}`);
-    await admin.close();
-    const url = new URL(serverUrl);
-    url.pathname = `/${BENCH_DB}`;
-    db = await openPostgres(url.toString(), { max: 2 });
-    drop = async () => {
-      const dropper = await openPostgres(serverUrl, { max: 1 });
-      await dropper.exec(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-      await dropper.close();
-    };
-  } else {
-    db = await openPglite();
-  }
-  try {
-    await ensurePostgis(db);
-    await migrate(db);
-    const figures = await casualtyBenchmark(db, { victims: Number(args.victims), runs: Number(args.runs) });
-    process.stdout.write(`${table(figures)}\n\n${JSON.stringify(machineFacts())}\n`);
-  } finally {
-    await db.close();
-    await drop();
-  }
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
