@@ -7,8 +7,7 @@
  *
  *   npm run bench -- --only casualties [--scale national]
  *
- * With --database-url a database sg_bench_casualties is made on that server and dropped
- * afterwards; without it an in-memory PGlite is used. The data is synthetic and deterministic.
+ * The data is synthetic and deterministic.
  */
 import { casualtyStatistics, parseGroupings } from '../src/statistics/casualties.ts';
 import type { Db } from '../src/store/db.ts';
