@@ -3,7 +3,7 @@ import type { Actor } from '../access/permissions.ts';
 import { writeAudit } from '../access/store.ts';
 import type { Db } from '../store/db.ts';
 import { accidentStagingRow, ACCIDENT_STAGING_COLUMNS, type AccidentMergeCounts, applyAccidentStaging, checkAccidentStaging, createAccidentStaging, resolveAccidentStaging } from './store.ts';
-import { formatOfFile, type ImportFormat, openSource } from '../exchange/formats.ts';
+import { formatOfFile, type ImportFormat } from '../exchange/formats.ts';
 import { describeReport, type ImportReport } from '../exchange/findImporter.ts';
 import { ACCIDENT_ALIASES, type AccidentField, type AccidentMapping, columnFieldsByName, DEFAULT_ACCIDENT_MAPPING, IDENTITY_FIELDS } from '../exchange/mapping.ts';
 import { FileProblem, Problems } from '../exchange/problems.ts';
@@ -13,7 +13,7 @@ import { Catalogue } from '../catalogue/match.ts';
 import { loadCatalogue } from '../catalogue/store.ts';
 import { countrySetting } from '../exchange/store.ts';
 import { AccidentRowValidator } from './validate.ts';
-import { composeSource, withComposedFields } from '../exchange/compose.ts';
+import { openMapped, withComposedFields } from '../exchange/compose.ts';
 
 export interface AccidentImportOptions {
   /** The file on disk. */
@@ -99,24 +99,15 @@ export async function importAccidents(db: Db, options: AccidentImportOptions): P
   const catalogue = new Catalogue(await loadCatalogue(db));
   const country = await countrySetting(db);
   const totalBytes = statSync(options.path).size;
-  let source: Source;
-  try {
-    source = await openSource(format, options.path, { file, mapping, onBytes: (bytes) => options.progress?.update(report.rows, bytes) });
-  } catch (error) {
-    if (!(error instanceof FileProblem)) throw error;
-    problems.add(error.problem);
+  const composed = await openMapped(format, options.path, { file, mapping, onBytes: (bytes) => options.progress?.update(report.rows, bytes) }, (opened) => checkColumns(opened, mapping, file, identitiesAllowed));
+  if (composed.problem) {
+    report.rowLabel = composed.rowLabel ?? report.rowLabel;
+    problems.add(composed.problem);
     return finish();
   }
+  const source = composed.source;
   report.rowLabel = source.rowLabel;
-  const composed = composeSource(source, mapping, file);
-  source = composed.source;
-  const columns = checkColumns(source, mapping, file, identitiesAllowed);
-  report.ignoredColumns = columns.ignored.filter((column) => !composed.used.has(column));
-  const fileProblem = composed.problem ?? columns.problem;
-  if (fileProblem) {
-    problems.add({ row: null, field: null, value: undefined, message: fileProblem });
-    return finish();
-  }
+  report.ignoredColumns = composed.ignoredColumns;
 
   const validator = new AccidentRowValidator(mapping, catalogue, options.today ?? new Date().toISOString().slice(0, 10));
   let readFailed = false;

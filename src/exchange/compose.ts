@@ -6,7 +6,9 @@
  * and a mapping alone must be able to import them, without a script deciding what is stored.
  */
 import { z } from 'zod';
-import type { Source } from './source.ts';
+import { type ImportFormat, openSource } from './formats.ts';
+import { FileProblem, type Problem } from './problems.ts';
+import type { ReadOptions, Source } from './source.ts';
 import type { SourceFeature } from './validate.ts';
 
 /** A date from its parts: a year alone is known to the year, with a month to the month. */
@@ -191,4 +193,32 @@ export function describeSkipped(skipped: { total: number; by: Record<string, num
   if (skipped.total === 0) return null;
   const by = Object.entries(skipped.by).sort((a, b) => b[1] - a[1]).map(([reason, n]) => `${reason}: ${n}`);
   return `${skipped.total} ${rowLabel}(s) skipped by the mapping's keep/skip (${by.join(', ')})`;
+}
+
+/** A file opened through its mapping, ready for its rows; or the problem that stops the whole file. */
+export type MappedSource = { source: Source; skipped: Skipped; used: Set<string>; ignoredColumns: string[]; problem?: undefined } | { problem: Problem; rowLabel: string | null };
+
+/**
+ * Opens a file as every importer does: read by its format, composed and filtered by the mapping,
+ * its columns checked by the importer's own `checkColumns` (the fields differ per record type).
+ * Ignored columns are those neither mapped nor read by a composition.
+ */
+export async function openMapped(
+  format: ImportFormat,
+  path: string,
+  options: ReadOptions & { file: string; mapping: Composing },
+  checkColumns: (source: Source) => { ignored: string[]; problem: string | null },
+): Promise<MappedSource> {
+  let opened: Source;
+  try {
+    opened = await openSource(format, path, options);
+  } catch (error) {
+    if (!(error instanceof FileProblem)) throw error;
+    return { problem: error.problem, rowLabel: null };
+  }
+  const composed = composeSource(opened, options.mapping, options.file);
+  const columns = checkColumns(composed.source);
+  const problem = composed.problem ?? columns.problem;
+  if (problem) return { problem: { row: null, field: null, value: undefined, message: problem }, rowLabel: opened.rowLabel };
+  return { source: composed.source, skipped: composed.skipped, used: composed.used, ignoredColumns: columns.ignored.filter((column) => !composed.used.has(column)) };
 }

@@ -2,12 +2,12 @@ import { statSync } from 'node:fs';
 import type { Actor } from '../access/permissions.ts';
 import { writeAudit } from '../access/store.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { formatOfFile, type ImportFormat, openSource } from './formats.ts';
+import { formatOfFile, type ImportFormat } from './formats.ts';
 import { columnFields, DEFAULT_MAPPING, type FindField, type Mapping } from './mapping.ts';
 import { describeProblem, FileProblem, type Problem, Problems } from './problems.ts';
 import type { Progress } from './progress.ts';
 import type { Source } from './source.ts';
-import { composeSource, describeSkipped, withComposedFields } from './compose.ts';
+import { describeSkipped, openMapped, withComposedFields } from './compose.ts';
 import { analyseStaging, applyStaging, checkStaging, type Country, countrySetting, createStaging, type MergeCounts, resolveStaging, STAGING_COLUMNS, stagingRow } from './store.ts';
 import { Catalogue } from '../catalogue/match.ts';
 import { loadCatalogue } from '../catalogue/store.ts';
@@ -109,24 +109,15 @@ export async function importFinds(db: Db, options: ImportOptions): Promise<Impor
   const catalogue = new Catalogue(await loadCatalogue(db));
   const country = await countrySetting(db);
   const totalBytes = statSync(options.path).size;
-  let source: Source;
-  try {
-    source = await openSource(format, options.path, { file, mapping, onBytes: (bytes) => options.progress?.update(report.rows, bytes) });
-  } catch (error) {
-    if (!(error instanceof FileProblem)) throw error;
-    problems.add(error.problem);
+  const composed = await openMapped(format, options.path, { file, mapping, onBytes: (bytes) => options.progress?.update(report.rows, bytes) }, (opened) => checkColumns(opened, mapping, file));
+  if (composed.problem) {
+    report.rowLabel = composed.rowLabel ?? report.rowLabel;
+    problems.add(composed.problem);
     return finish();
   }
+  const source = composed.source;
   report.rowLabel = source.rowLabel;
-  const composed = composeSource(source, mapping, file);
-  source = composed.source;
-  const columns = checkColumns(source, mapping, file);
-  report.ignoredColumns = columns.ignored.filter((column) => !composed.used.has(column));
-  const fileProblem = composed.problem ?? columns.problem;
-  if (fileProblem) {
-    problems.add({ row: null, field: null, value: undefined, message: fileProblem });
-    return finish();
-  }
+  report.ignoredColumns = composed.ignoredColumns;
   let passed = 0;
   const skippedRows = () => ({ total: composed.skipped.total, by: Object.fromEntries(composed.skipped.by) });
 
