@@ -93,6 +93,8 @@ for (const backend of backends) {
     let source: Source;
     let db: Db;
     let register: Record<string, string>;
+    /** The register when the backup was taken. */
+    let backedUp: Record<string, string>;
     let backup: Awaited<ReturnType<typeof backupStore>>;
     let actors: Actors;
 
@@ -113,6 +115,7 @@ for (const backend of backends) {
 
     test('a backup restored into a fresh store gives the same register, table by table', async (t) => {
       backup = await backupStore(db, join(dir, 'backups'), 'databaseUrl' in source.config ? { databaseUrl: source.config.databaseUrl } : {});
+      backedUp = register;
       assert.ok(backup.manifest.counts.hazard! > 0 && backup.manifest.counts.record_version! > 0, 'the demo has hazards and history');
       assert.equal(backup.manifest.bytes, statSync(backup.path).size);
       assert.match(readFileSync(checksumPath(backup.path), 'utf8'), new RegExp(`^${backup.manifest.sha256}  safeground-${backend.name}-`));
@@ -181,6 +184,57 @@ for (const backend of backends) {
             assert.equal(tables.length, 0, 'nothing was written for a refused restore');
           } finally {
             await untouched.close();
+          }
+        }
+      } finally {
+        await target.drop();
+      }
+    });
+
+    test('`safeground restore --clean --yes` replaces a store that holds other data with the backup\'s register; without --yes it touches nothing', async () => {
+      const target = await source.freshTarget();
+      try {
+        const other = await openStore(target.config);
+        try {
+          await migrate(other);
+          await prepareStore(other);
+          await other.query("INSERT INTO setting (key, value) VALUES ('drill.other', '\"the store that was there\"'::jsonb)");
+        } finally {
+          await other.close();
+        }
+        const run = async (args: string[]) => {
+          const child = cli(['restore', backup.path, ...storeArgs(target.config), ...args]);
+          let output = '';
+          child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+          child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+          const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+          return { code, output };
+        };
+        const unconfirmed = await run(['--clean']);
+        assert.notEqual(unconfirmed.code, 0);
+        assert.match(unconfirmed.output, /add --yes to confirm/);
+        const refused = await run([]);
+        assert.notEqual(refused.code, 0);
+        assert.match(refused.output, /not empty|already holds tables/);
+
+        const replaced = await run(['--clean', '--yes']);
+        assert.equal(replaced.code, 0, replaced.output);
+        assert.match(replaced.output, /counts match the manifest/);
+        const copy = await openStore(target.config);
+        try {
+          assert.deepEqual(await tableChecksums(copy), backedUp);
+        } finally {
+          await copy.close();
+        }
+        if ('dataDir' in target.config) {
+          const aside = /kept in (\S+)/.exec(replaced.output)?.[1];
+          assert.ok(aside && existsSync(join(aside, 'safeground-store.json')), `the replaced store is kept aside: ${replaced.output}`);
+          const kept = await openStore({ dataDir: aside });
+          try {
+            const [row] = await kept.query<{ value: string }>("SELECT value #>> '{}' AS value FROM setting WHERE key = 'drill.other'");
+            assert.equal(row?.value, 'the store that was there');
+          } finally {
+            await kept.close();
           }
         }
       } finally {
