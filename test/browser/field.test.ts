@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Route } from 'playwright-core';
+import { mulberry32 } from '../../src/mulberry32.ts';
 import { testBackends } from '../support/backends.ts';
 import { type Harness, SCREENSHOTS, signIn, startHarness } from './harness.ts';
 
@@ -9,7 +10,8 @@ import { type Harness, SCREENSHOTS, signIn, startHarness } from './harness.ts';
  * The field app in Chromium with the network switched off: the app shell comes from the service
  * worker, an area package from IndexedDB, a finds report placed by the (overridden) GPS waits in
  * the outbox, goes out through the sync protocol when the link returns, and shows "Approved" once
- * the officer approves it on the server.
+ * the officer approves it on the server. And 1,000 reports queued on the device go out through a
+ * link that loses requests and answers at random, and each arrives exactly once.
  */
 /** The browser's globals inside page.evaluate, typed here: the tests compile without the DOM library. */
 interface InPage {
@@ -153,6 +155,103 @@ for (const backend of testBackends()) {
       const [find] = await h.db.query<{ count: number }>('SELECT count(*)::int AS count FROM find WHERE source = $1', [source]);
       assert.equal(find!.count, 1, 'the approved report made one find in the register');
       await shoot(page, 'field-outbox-approved');
+    });
+
+    test('1,000 reports queued offline reach the server once each through a link that drops at random', async (t) => {
+      // The service worker is blocked so that every request of the page meets the faulty link below.
+      const context = await h.browser.newContext({ baseURL: h.baseUrl, serviceWorkers: 'block', locale: 'en-GB' });
+      try {
+        const device = await context.newPage();
+        await signIn(device, 'field.user');
+        const random = mulberry32(16);
+        const lost = { requests: 0, responses: 0, passed: 0 };
+        await context.route('**/api/sync/reports', async (route: Route) => {
+          const roll = random();
+          if (roll < 0.35) {
+            lost.requests++;
+            await route.abort('connectionreset');
+          } else if (roll < 0.7) {
+            // The server takes the reports, and its answer is lost on the way back.
+            await route.fetch();
+            lost.responses++;
+            await route.abort('connectionreset');
+          } else {
+            lost.passed++;
+            await route.fulfill({ response: await route.fetch() });
+          }
+        });
+        const faultSource = 'Field test: queued behind a failing link';
+        const [organisation] = await h.db.query<{ id: string }>('SELECT id FROM organisation ORDER BY name LIMIT 1');
+        const ids = await device.evaluate(async ([count, source, organisationId]) => {
+          type Idb = { open(name: string, version: number): IdbRequest };
+          type IdbRequest = { result: IdbDatabase; onsuccess: (() => void) | null; onerror: (() => void) | null; onupgradeneeded: (() => void) | null };
+          type IdbDatabase = {
+            createObjectStore(name: string, options: { keyPath: string }): { createIndex(name: string, key: string): void };
+            transaction(store: string, mode: string): { objectStore(name: string): { put(value: object): void }; oncomplete: (() => void) | null; onerror: (() => void) | null };
+            close(): void;
+          };
+          const g = globalThis as unknown as { indexedDB: Idb; crypto: { randomUUID(): string } };
+          // The app's own store (web/src/field/store.ts), opened as the app opens it.
+          const db = await new Promise<IdbDatabase>((resolve, reject) => {
+            const request = g.indexedDB.open('safeground-field', 1);
+            request.onupgradeneeded = () => {
+              request.result.createObjectStore('packages', { keyPath: 'id' });
+              request.result.createObjectStore('outbox', { keyPath: 'id' }).createIndex('state', 'state');
+            };
+            request.onsuccess = () => resolve(request.result);
+            request.onerror = () => reject(new Error('IndexedDB did not open'));
+          });
+          const made: string[] = [];
+          const tx = db.transaction('outbox', 'readwrite');
+          for (let i = 0; i < count; i++) {
+            const id = g.crypto.randomUUID();
+            made.push(id);
+            const at = new Date(Date.UTC(2026, 0, 5, 8, 0, i)).toISOString();
+            tx.objectStore('outbox').put({
+              id, entityType: 'find', action: 'create', entityId: null, baseVersion: null, reason: null, organisationId, acceptedWarnings: [],
+              payload: { activityId: null, organisationId, category: 'uxo', ordnanceModel: null, quantity: 1, depthCm: null, condition: null, disposalMethod: null, foundOn: '2026-01-05', source, geometry: { type: 'Point', coordinates: [-75.4 + i * 1e-5, 7.3] } },
+              author: 'field.user', createdAt: at, submittedAt: at, state: 'device', message: null,
+            });
+          }
+          await new Promise<void>((resolve, reject) => {
+            tx.oncomplete = () => resolve();
+            tx.onerror = () => reject(new Error('the outbox was not written'));
+          });
+          db.close();
+          return made;
+        }, [1000, faultSource, organisation!.id] as const);
+
+        const states = () => device.evaluate(async () => {
+          const g = globalThis as unknown as { indexedDB: { open(name: string): { result: { transaction(s: string): { objectStore(s: string): { getAll(): { result: { state: string }[]; onsuccess: (() => void) | null } } }; close(): void }; onsuccess: (() => void) | null } } };
+          const request = g.indexedDB.open('safeground-field');
+          const db = await new Promise<typeof request.result>((resolve) => (request.onsuccess = () => resolve(request.result)));
+          const all = db.transaction('outbox').objectStore('outbox').getAll();
+          const rows = await new Promise<{ state: string }[]>((resolve) => (all.onsuccess = () => resolve(all.result)));
+          db.close();
+          const counts: Record<string, number> = {};
+          for (const row of rows) counts[row.state] = (counts[row.state] ?? 0) + 1;
+          return counts;
+        });
+        await device.goto('/#/field');
+        const send = device.getByRole('button', { name: 'Send and check now' });
+        let attempts = 0;
+        for (; attempts < 40 && ((await states()).device ?? 0) > 0; attempts++) {
+          await send.waitFor();
+          await device.waitForFunction(() => !(globalThis as unknown as { document: { querySelector(s: string): { disabled: boolean } | null } }).document.querySelector('.field-outbox ~ button')?.disabled, null, { timeout: 120_000 });
+          await send.click();
+          await device.waitForFunction(() => !(globalThis as unknown as { document: { querySelector(s: string): { disabled: boolean } | null } }).document.querySelector('.field-outbox ~ button')?.disabled, null, { timeout: 120_000 });
+        }
+        t.diagnostic(`${attempts} attempts; sync requests lost on the way out ${lost.requests}, answers lost on the way back ${lost.responses}, passed ${lost.passed}`);
+        assert.deepEqual(await states(), { sent: 1000 }, 'every report left the device and the device knows it');
+        assert.ok(lost.requests > 0 && lost.responses > 0, 'the link lost requests and answers both');
+        const [arrived] = await h.db.query<{ reports: number; distinct: number; known: number }>(
+          "SELECT count(*)::int AS reports, count(DISTINCT id)::int AS distinct, count(*) FILTER (WHERE id = ANY($2::uuid[]))::int AS known FROM report WHERE payload->>'source' = $1",
+          [faultSource, ids],
+        );
+        assert.deepEqual(arrived, { reports: 1000, distinct: 1000, known: 1000 }, 'each report arrived once, under the id the device gave it');
+      } finally {
+        await context.close();
+      }
     });
 
     test('phone layout: the field page and the finds form at 360 × 740, in English and Russian, without sideways scrolling', async () => {
