@@ -1,17 +1,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page, Route } from 'playwright-core';
+import { type BrowserContext, chromium, type Page, type Route } from 'playwright-core';
 import { mulberry32 } from '../../src/mulberry32.ts';
 import { testBackends } from '../support/backends.ts';
-import { type Harness, SCREENSHOTS, signIn, startHarness } from './harness.ts';
+import { CHROMIUM, type Harness, SCREENSHOTS, signIn, startHarness } from './harness.ts';
 
 /**
  * The field app in Chromium with the network switched off: the app shell comes from the service
  * worker, an area package from IndexedDB, a finds report placed by the (overridden) GPS waits in
  * the outbox, goes out through the sync protocol when the link returns, and shows "Approved" once
  * the officer approves it on the server. And 1,000 reports queued on the device go out through a
- * link that loses requests and answers at random, and each arrives exactly once.
+ * link that loses requests and answers at random, and each arrives exactly once. A browser closed
+ * and started again offline still has the app, the package and the outbox.
  */
 /** The browser's globals inside page.evaluate, typed here: the tests compile without the DOM library. */
 interface InPage {
@@ -155,6 +158,61 @@ for (const backend of testBackends()) {
       const [find] = await h.db.query<{ count: number }>('SELECT count(*)::int AS count FROM find WHERE source = $1', [source]);
       assert.equal(find!.count, 1, 'the approved report made one find in the register');
       await shoot(page, 'field-outbox-approved');
+    });
+
+    test('after the browser is closed and started again offline: the app, the package and a report made offline are there, and the report goes out', async () => {
+      const profile = mkdtempSync(join(tmpdir(), 'safeground-chromium-'));
+      const launch = () =>
+        chromium.launchPersistentContext(profile, {
+          executablePath: CHROMIUM,
+          headless: true,
+          baseURL: h.baseUrl,
+          locale: 'en-GB',
+          args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        });
+      const restartSource = 'Field test: made offline before a browser restart';
+      try {
+        const first = await launch();
+        const before = first.pages()[0] ?? (await first.newPage());
+        await signIn(before, 'field.user');
+        await before.waitForFunction(() => (globalThis as unknown as InPage).navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+        await before.goto('/#/field');
+        await before.getByLabel('Package name').fill('Kept across a restart');
+        for (const [index, label] of ['West (longitude)', 'South (latitude)', 'East (longitude)', 'North (latitude)'].entries()) await before.getByLabel(label).fill(String(bbox[index]));
+        await before.getByRole('button', { name: 'Download', exact: true }).click();
+        await before.getByRole('article', { name: 'Kept across a restart' }).waitFor({ timeout: 60_000 });
+        await first.setOffline(true);
+        await before.goto('/#/reports/new/finds');
+        await before.getByLabel('Category').selectOption('uxo');
+        await before.getByLabel(/^Source/).fill(restartSource);
+        await before.getByLabel('Points (GeoJSON, WKT or coordinates)').fill(`${position.latitude}, ${position.longitude}`);
+        await before.getByRole('button', { name: 'Submit the report' }).click();
+        await before.getByText('1 finds saved on this device.').waitFor();
+        await first.close();
+
+        const second = await launch();
+        try {
+          await second.setOffline(true);
+          const after = second.pages()[0] ?? (await second.newPage());
+          await after.goto('/#/field');
+          await after.getByRole('heading', { name: 'Field work' }).waitFor({ timeout: 30_000 });
+          await after.getByRole('status').getByText(/^Offline/).waitFor();
+          const kept = after.getByRole('article', { name: 'Kept across a restart' });
+          await kept.getByText(`Hazardous areas (${expected.length})`).waitFor();
+          assert.equal(await after.locator('.field-outbox .outbox-state').first().innerText(), 'On the device');
+          const [waiting] = await h.db.query<{ count: number }>("SELECT count(*)::int AS count FROM report WHERE payload->>'source' = $1", [restartSource]);
+          assert.equal(waiting!.count, 0, 'nothing reached the server while offline');
+
+          await second.setOffline(false);
+          await after.waitForFunction(() => (globalThis as unknown as InPage).document.querySelector('.field-outbox .outbox-state')?.textContent === 'Sent', null, { timeout: 30_000 });
+          const [arrived] = await h.db.query<{ count: number }>("SELECT count(*)::int AS count FROM report WHERE payload->>'source' = $1 AND state = 'submitted'", [restartSource]);
+          assert.equal(arrived!.count, 1, 'the report made before the restart arrived once');
+        } finally {
+          await second.close();
+        }
+      } finally {
+        rmSync(profile, { recursive: true, force: true });
+      }
     });
 
     test('1,000 reports queued offline reach the server once each through a link that drops at random', async (t) => {
