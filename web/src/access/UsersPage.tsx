@@ -1,7 +1,7 @@
 /** User administration: who may sign in, for which organisation, in which roles. */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { useLoad } from '../data.ts';
+import { messageOf, useAction, useLoad } from '../data.ts';
 import { formatDateTime, t } from '../i18n/index.ts';
 import { useSession } from '../session.ts';
 import { type Organisation, type Role, ROLES } from '../types.ts';
@@ -21,17 +21,12 @@ export function UsersPage() {
   const [users, reload] = useLoad(() => api.get<{ users: UserListing[] }>('/api/users').then((a) => a.users), []);
   const [organisations] = useLoad(() => api.get<{ organisations: Organisation[] }>('/api/organisations').then((a) => a.organisations), []);
   const names = new Map(organisations.state === 'ready' ? organisations.value.map((o) => [o.id, o.name]) : []);
-  const [error, setError] = useState<string | null>(null);
-
-  async function setActive(user: UserListing, active: boolean) {
-    setError(null);
-    try {
+  const { error, run } = useAction();
+  const setActive = (user: UserListing, active: boolean) =>
+    run(async () => {
       await api.patch(`/api/users/${user.id}`, { active });
       reload();
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
-    }
-  }
+    });
 
   return (
     <section class="page">
@@ -101,7 +96,7 @@ function NewUser({ organisations, onCreated }: { organisations: Organisation[]; 
       setPassword('');
       onCreated();
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }
 

@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
-import { useLoad } from '../data.ts';
+import { useAction, useLoad } from '../data.ts';
 import type { Geometry } from '../geojson.ts';
 import { formatDateTime, t } from '../i18n/index.ts';
 import { href } from '../router.ts';
@@ -61,8 +61,7 @@ function ReportReview({ report, organisations, onDecided }: { report: Report; or
   const { actor } = useSession();
   const [current] = useLoad(() => currentRecord(report), [report.id]);
   const [note, setNote] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const reference = reportTitle(report.entityType, report.payload) ?? String((current.state === 'ready' ? current.value?.reference : null) ?? report.id.slice(0, 8));
   const headingId = `report-${report.id}`;
   const inConflict = report.conflict !== null && report.conflict.resolvedAt === null;
@@ -72,16 +71,10 @@ function ReportReview({ report, organisations, onDecided }: { report: Report; or
       setError(t('approvals.rejectNeedsNote'));
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(`/api/reports/${report.id}/${action}`, note.trim() ? { note: note.trim() } : {});
       onDecided();
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

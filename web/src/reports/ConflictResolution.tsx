@@ -6,7 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { useLoad } from '../data.ts';
+import { useAction, useLoad } from '../data.ts';
 import { t } from '../i18n/index.ts';
 import type { Report } from '../types.ts';
 import { ErrorMessage, Show } from '../ui.tsx';
@@ -31,8 +31,7 @@ export function ConflictResolution({ report, reference, organisations, note, onR
 
 function Sides({ report, reference, conflict, organisations, note, onResolved }: { report: Report; reference: string; conflict: Conflict; organisations: ReadonlyMap<string, string>; note: string; onResolved: () => void }) {
   const [choices, setChoices] = useState<Record<string, Side>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const keys = inReadingOrder([...new Set([...Object.keys(conflict.theirs), ...Object.keys(conflict.current)])].filter((k) => k !== 'geometry' && k !== 'id' && k !== 'version'));
   const conflicting = new Set(conflict.fields);
   const show = (side: Record<string, unknown>, key: string) => fieldValue(key, side[key], organisations, report.entityType);
@@ -42,16 +41,10 @@ function Sides({ report, reference, conflict, organisations, note, onResolved }:
       setError(t('conflict.chooseAll'));
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(`/api/sync/conflicts/${report.id}/resolve`, { currentVersion: conflict.currentVersion, choices, ...(note.trim() ? { note: note.trim() } : {}) });
       onResolved();
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
