@@ -226,3 +226,63 @@ function niceLength(metres: number): number {
 export function Badge({ children, tone }: { children: ComponentChildren; tone: string }) {
   return <span class={`badge badge-${tone}`}>{children}</span>;
 }
+
+/** A column of a Table: its heading, and what it shows of each row. */
+export interface Column<R> {
+  heading: ComponentChildren;
+  cell(row: R): ComponentChildren;
+  /** The cell's data-testid, for a test to find one figure. */
+  testId?(row: R): string;
+}
+
+/**
+ * A table with a heading per column and a row per item. The first column names its row (a row
+ * header, so a screen reader says which row a cell is in) unless `rowHeaders` is false.
+ */
+export function Table<R>(props: {
+  columns: readonly Column<R>[];
+  rows: readonly R[];
+  rowKey(row: R, index: number): string | number;
+  caption?: ComponentChildren;
+  class?: string;
+  testId?: string;
+  rowHeaders?: boolean;
+  /** A row's class: `changed` marks a row whose values differ. */
+  rowClass?(row: R): string | undefined;
+  /** Shown instead of the table when there are no rows; without it an empty table is shown. */
+  empty?: ComponentChildren;
+}) {
+  const { columns, rowHeaders = true } = props;
+  if (props.rows.length === 0 && props.empty !== undefined) return <>{props.empty}</>;
+  return (
+    <table class={props.class} data-testid={props.testId}>
+      {props.caption ? <caption>{props.caption}</caption> : null}
+      <thead>
+        <tr>
+          {columns.map((column, i) => (
+            <th key={i} scope="col">
+              {column.heading}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row, index) => (
+          <tr key={props.rowKey(row, index)} class={props.rowClass?.(row)}>
+            {columns.map((column, i) =>
+              i === 0 && rowHeaders ? (
+                <th key={i} scope="row" data-testid={column.testId?.(row)}>
+                  {column.cell(row)}
+                </th>
+              ) : (
+                <td key={i} data-testid={column.testId?.(row)}>
+                  {column.cell(row)}
+                </td>
+              ),
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

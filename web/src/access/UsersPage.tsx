@@ -5,7 +5,7 @@ import { messageOf, useAction, useLoad } from '../data.ts';
 import { formatDateTime, t } from '../i18n/index.ts';
 import { useSession } from '../session.ts';
 import { type Organisation, type Role, ROLES } from '../types.ts';
-import { Checkboxes, ErrorMessage, Field, Select, Show } from '../ui.tsx';
+import { Checkboxes, ErrorMessage, Field, Select, Show, Table } from '../ui.tsx';
 
 interface UserListing {
   id: string;
@@ -34,34 +34,28 @@ export function UsersPage() {
       {error ? <ErrorMessage message={error} /> : null}
       <Show loaded={users}>
         {(list) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('login.username')}</th>
-                <th scope="col">{t('users.displayName')}</th>
-                <th scope="col">{t('field.organisation')}</th>
-                <th scope="col">{t('users.roles')}</th>
-                <th scope="col">{t('users.state')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((u) => (
-                <tr key={u.id}>
-                  <th scope="row">{u.username}</th>
-                  <td>{u.displayName}</td>
-                  <td>{u.organisationId ? (names.get(u.organisationId) ?? u.organisationId) : '—'}</td>
-                  <td>{u.roles.map((r) => t(`role.${r}`)).join(', ')}</td>
-                  <td>
+          <Table
+            rows={list}
+            rowKey={(u) => u.id}
+            columns={[
+              { heading: t('login.username'), cell: (u) => u.username },
+              { heading: t('users.displayName'), cell: (u) => u.displayName },
+              { heading: t('field.organisation'), cell: (u) => (u.organisationId ? (names.get(u.organisationId) ?? u.organisationId) : '—') },
+              { heading: t('users.roles'), cell: (u) => u.roles.map((r) => t(`role.${r}`)).join(', ') },
+              {
+                heading: t('users.state'),
+                cell: (u) => (
+                  <>
                     {u.active ? t('users.active') : t('users.inactive')}
                     {u.lockedUntil ? ` · ${t('users.lockedUntil', { when: formatDateTime(u.lockedUntil) })}` : ''}{' '}
                     <button type="button" class="link-button" onClick={() => void setActive(u, !u.active)}>
                       {u.active ? t('users.deactivate', { username: u.username }) : t('users.activate', { username: u.username })}
                     </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+            ]}
+          />
         )}
       </Show>
       <NewUser organisations={organisations.state === 'ready' ? organisations.value : []} onCreated={reload} />

@@ -10,7 +10,7 @@ import { formatDateTime, t } from '../i18n/index.ts';
 import { href } from '../router.ts';
 import { can, useSession } from '../session.ts';
 import type { Hazard, Organisation, Report } from '../types.ts';
-import { Badge, ErrorMessage, Show, Sketch, TextArea } from '../ui.tsx';
+import { Badge, ErrorMessage, Show, Sketch, Table, TextArea } from '../ui.tsx';
 import { ConflictResolution } from './ConflictResolution.tsx';
 import { fieldLabel, fieldValue, inReadingOrder, reportTitle } from './fields.ts';
 
@@ -124,28 +124,25 @@ function Changes({ report, before, organisations }: { report: Report; before: Re
   const afterGeometry = (after?.geometry ?? null) as Geometry | null;
   return (
     <div class="changes two-columns">
-      <table>
-        <caption>{t('approvals.whatChanges')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('approvals.field')}</th>
-            <th scope="col">{t('approvals.before')}</th>
-            <th scope="col">{t('approvals.after')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((key) => (
-            <tr key={key} class={changed(key) ? 'changed' : undefined}>
-              <th scope="row">{fieldLabel(key, report.entityType)}</th>
-              <td>{before ? fieldValue(key, before[key], organisations, report.entityType) : '—'}</td>
-              <td>
+      <Table
+        caption={t('approvals.whatChanges')}
+        rows={keys}
+        rowKey={(key) => key}
+        rowClass={(key) => (changed(key) ? 'changed' : undefined)}
+        columns={[
+          { heading: t('approvals.field'), cell: (key) => fieldLabel(key, report.entityType) },
+          { heading: t('approvals.before'), cell: (key) => (before ? fieldValue(key, before[key], organisations, report.entityType) : '—') },
+          {
+            heading: t('approvals.after'),
+            cell: (key) => (
+              <>
                 {after ? fieldValue(key, after[key], organisations, report.entityType) : t('approvals.deleted')}
                 {changed(key) ? <span class="visually-hidden"> ({t('approvals.changed')})</span> : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+        ]}
+      />
       <figure>
         <Sketch
           label={t('approvals.sketchLabel')}
