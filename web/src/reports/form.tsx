@@ -9,12 +9,12 @@ import { useId, useRef, useState } from 'preact/hooks';
 import { api, ApiError, query } from '../api.ts';
 import { messageOf, useLoad } from '../data.ts';
 import { GpsButton } from '../field/GpsButton.tsx';
+import { type ReportInput, sendOrKeep } from '../field/outbox.ts';
 import { orFromPackage } from '../field/packages.ts';
 import type { Geometry } from '../geojson.ts';
 import { type MessageKey, t } from '../i18n/index.ts';
 import { href, REPORT_KINDS, type ReportKind } from '../router.ts';
 import { can } from '../session.ts';
-import { type ReportInput, sendOrKeep } from '../field/outbox.ts';
 import type { ActivitySummary, ActorSummary, OrdnanceModel, Organisation, Page } from '../types.ts';
 import { Checkboxes, ErrorMessage, Field, Select, Sketch, TextArea } from '../ui.tsx';
 import { type DrawMode, DrawOnMap } from './DrawOnMap.tsx';
@@ -33,7 +33,7 @@ export function withoutErrors(errors: Errors, edited: readonly string[], prefix 
   return Object.fromEntries(Object.entries(errors).filter(([field]) => !gone.has(field)));
 }
 
-/** A report's draft and where its sending stands: what ReportForm shows of it. */
+/** Where a report form stands, as ReportForm shows it: its problems, the server's refusal, whether it is being sent. */
 export interface FormState {
   errors: Errors;
   serverError: string | null;
