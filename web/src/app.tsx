@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { LoginPage } from './access/LoginPage.tsx';
 import { UsersPage } from './access/UsersPage.tsx';
 import { DashboardsPage } from './dashboards/DashboardsPage.tsx';
+import { messageOf } from './data.ts';
 import { FieldPage } from './field/FieldPage.tsx';
 import { HazardPage } from './hazards/HazardPage.tsx';
 import { AREA_UNITS, type AreaUnit, currentAreaUnit, currentLanguage, type Language, LANGUAGE_NAMES, LANGUAGES, setAreaUnit, setLanguage, t } from './i18n/index.ts';
@@ -97,7 +98,7 @@ export function App() {
     try {
       setActor(await fetchActor());
     } catch (error) {
-      setFailure(error instanceof Error ? error.message : String(error));
+      setFailure(messageOf(error));
     }
   }, []);
   useEffect(() => {

@@ -28,6 +28,46 @@ export function Show<T>({ loaded, children }: { loaded: Loaded<T>; children: (va
   return <>{children(loaded.value)}</>;
 }
 
+/** What a labelled control gives its element: its id, and the hint and error that describe it. */
+interface ControlAttributes {
+  id: string;
+  'aria-invalid': 'true' | undefined;
+  'aria-describedby': string | undefined;
+}
+
+/**
+ * The frame of every labelled control: the label (marked when required), then the control, then
+ * its hint and its error, which the control names as its description so a screen reader reads them.
+ */
+function Labelled(props: { label: string; required?: boolean | undefined; hint?: string | undefined; error?: string | null | undefined; children: (control: ControlAttributes) => ComponentChildren }) {
+  const id = useId();
+  const describedBy = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class="field">
+      <label for={id}>
+        {props.label}
+        {props.required ? <span aria-hidden="true"> *</span> : null}
+      </label>
+      {props.children({ id, 'aria-invalid': props.error ? 'true' : undefined, 'aria-describedby': describedBy })}
+      {props.hint ? (
+        <p id={`${id}-hint`} class="hint">
+          {props.hint}
+        </p>
+      ) : null}
+      <FieldError id={id} error={props.error} />
+    </div>
+  );
+}
+
+/** A control's error under it, with the id its aria-describedby names. */
+function FieldError({ id, error }: { id: string; error?: string | null | undefined }) {
+  return error ? (
+    <p id={`${id}-error`} class="field-error">
+      {error}
+    </p>
+  ) : null;
+}
+
 /** A text, number, date, password or file input with its label and an optional hint or error. */
 export function Field(props: {
   label: string;
@@ -45,96 +85,50 @@ export function Field(props: {
   list?: string;
   onInput(value: string): void;
 }) {
-  const id = useId();
-  const describedBy = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
-    <div class="field">
-      <label for={id}>
-        {props.label}
-        {props.required ? <span aria-hidden="true"> *</span> : null}
-      </label>
-      <input
-        id={id}
-        name={props.name}
-        /* Preact types each input type apart (password inputs take no role); any of ours takes these attributes. */
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc -p web needs it; the linter's program resolves Preact's input types more loosely
-        type={(props.type ?? 'text') as 'text'}
-        value={props.value}
-        required={props.required}
-        autocomplete={props.autocomplete}
-        min={props.min}
-        max={props.max}
-        step={props.step}
-        list={props.list}
-        aria-invalid={props.error ? 'true' : undefined}
-        aria-describedby={describedBy}
-        onInput={(event) => props.onInput(event.currentTarget.value)}
-      />
-      {props.hint ? (
-        <p id={`${id}-hint`} class="hint">
-          {props.hint}
-        </p>
-      ) : null}
-      {props.error ? (
-        <p id={`${id}-error`} class="field-error">
-          {props.error}
-        </p>
-      ) : null}
-    </div>
+    <Labelled label={props.label} required={props.required} hint={props.hint} error={props.error}>
+      {(control) => (
+        <input
+          {...control}
+          name={props.name}
+          /* Preact types each input type apart (password inputs take no role); any of ours takes these attributes. */
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc -p web needs it; the linter's program resolves Preact's input types more loosely
+          type={(props.type ?? 'text') as 'text'}
+          value={props.value}
+          required={props.required}
+          autocomplete={props.autocomplete}
+          min={props.min}
+          max={props.max}
+          step={props.step}
+          list={props.list}
+          onInput={(event) => props.onInput(event.currentTarget.value)}
+        />
+      )}
+    </Labelled>
   );
 }
 
 export function TextArea(props: { label: string; value: string; rows?: number; hint?: string; error?: string | null; required?: boolean; onInput(value: string): void }) {
-  const id = useId();
-  const describedBy = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
-    <div class="field">
-      <label for={id}>
-        {props.label}
-        {props.required ? <span aria-hidden="true"> *</span> : null}
-      </label>
-      <textarea id={id} rows={props.rows ?? 3} value={props.value} required={props.required} aria-invalid={props.error ? 'true' : undefined} aria-describedby={describedBy} onInput={(event) => props.onInput(event.currentTarget.value)} />
-      {props.hint ? (
-        <p id={`${id}-hint`} class="hint">
-          {props.hint}
-        </p>
-      ) : null}
-      {props.error ? (
-        <p id={`${id}-error`} class="field-error">
-          {props.error}
-        </p>
-      ) : null}
-    </div>
+    <Labelled label={props.label} required={props.required} hint={props.hint} error={props.error}>
+      {(control) => <textarea {...control} rows={props.rows ?? 3} value={props.value} required={props.required} onInput={(event) => props.onInput(event.currentTarget.value)} />}
+    </Labelled>
   );
 }
 
 export function Select<V extends string>(props: { label: string; value: V; options: readonly { value: V; label: string }[]; onChange(value: V): void; hint?: string; required?: boolean; error?: string | null | undefined }) {
-  const id = useId();
-  const describedBy = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
-    <div class="field">
-      <label for={id}>
-        {props.label}
-        {props.required ? <span aria-hidden="true"> *</span> : null}
-      </label>
-      <select id={id} value={props.value} required={props.required} aria-invalid={props.error ? 'true' : undefined} aria-describedby={describedBy} onChange={(event) => props.onChange(event.currentTarget.value as V)}>
-        {props.options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-      {props.hint ? (
-        <p id={`${id}-hint`} class="hint">
-          {props.hint}
-        </p>
-      ) : null}
-      {props.error ? (
-        <p id={`${id}-error`} class="field-error">
-          {props.error}
-        </p>
-      ) : null}
-    </div>
+    <Labelled label={props.label} required={props.required} hint={props.hint} error={props.error}>
+      {(control) => (
+        <select {...control} value={props.value} required={props.required} onChange={(event) => props.onChange(event.currentTarget.value as V)}>
+          {props.options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </Labelled>
   );
 }
 
@@ -154,11 +148,7 @@ export function Checkboxes<V extends string>(props: { legend: string; values: re
           {props.label(value)}
         </label>
       ))}
-      {props.error ? (
-        <p id={`${id}-error`} class="field-error">
-          {props.error}
-        </p>
-      ) : null}
+      <FieldError id={id} error={props.error} />
     </fieldset>
   );
 }
@@ -235,4 +225,64 @@ function niceLength(metres: number): number {
 
 export function Badge({ children, tone }: { children: ComponentChildren; tone: string }) {
   return <span class={`badge badge-${tone}`}>{children}</span>;
+}
+
+/** A column of a Table: its heading, and what it shows of each row. */
+export interface Column<R> {
+  heading: ComponentChildren;
+  cell(row: R): ComponentChildren;
+  /** The cell's data-testid, for a test to find one figure. */
+  testId?(row: R): string;
+}
+
+/**
+ * A table with a heading per column and a row per item. The first column names its row (a row
+ * header, so a screen reader says which row a cell is in) unless `rowHeaders` is false.
+ */
+export function Table<R>(props: {
+  columns: readonly Column<R>[];
+  rows: readonly R[];
+  rowKey(row: R, index: number): string | number;
+  caption?: ComponentChildren;
+  class?: string;
+  testId?: string;
+  rowHeaders?: boolean;
+  /** A row's class: `changed` marks a row whose values differ. */
+  rowClass?(row: R): string | undefined;
+  /** Shown instead of the table when there are no rows; without it an empty table is shown. */
+  empty?: ComponentChildren;
+}) {
+  const { columns, rowHeaders = true } = props;
+  if (props.rows.length === 0 && props.empty !== undefined) return <>{props.empty}</>;
+  return (
+    <table class={props.class} data-testid={props.testId}>
+      {props.caption ? <caption>{props.caption}</caption> : null}
+      <thead>
+        <tr>
+          {columns.map((column, i) => (
+            <th key={i} scope="col">
+              {column.heading}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row, index) => (
+          <tr key={props.rowKey(row, index)} class={props.rowClass?.(row)}>
+            {columns.map((column, i) =>
+              i === 0 && rowHeaders ? (
+                <th key={i} scope="row" data-testid={column.testId?.(row)}>
+                  {column.cell(row)}
+                </th>
+              ) : (
+                <td key={i} data-testid={column.testId?.(row)}>
+                  {column.cell(row)}
+                </td>
+              ),
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }

@@ -1,6 +1,7 @@
 /** Sign-in with a username and password; a plain form that works from the keyboard alone. */
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../api.ts';
+import { messageOf } from '../data.ts';
 import { t } from '../i18n/index.ts';
 import { navigate } from '../router.ts';
 import { signIn, useSession } from '../session.ts';
@@ -24,7 +25,7 @@ export function LoginPage() {
       if (answer.mustChangePassword) setNotice(t('login.mustChangePassword'));
       else navigate('/map');
     } catch (caught) {
-      setError(caught instanceof ApiError && caught.code === 'unauthorised' ? t('login.failed') : caught instanceof Error ? caught.message : String(caught));
+      setError(caught instanceof ApiError && caught.code === 'unauthorised' ? t('login.failed') : messageOf(caught));
     } finally {
       setBusy(false);
     }
@@ -67,7 +68,7 @@ function ChangePassword() {
       await api.post('/api/session/password', { currentPassword: current, newPassword: next });
       navigate('/map');
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }
   return (

@@ -1,11 +1,11 @@
 /** User administration: who may sign in, for which organisation, in which roles. */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { useLoad } from '../data.ts';
+import { messageOf, useAction, useLoad } from '../data.ts';
 import { formatDateTime, t } from '../i18n/index.ts';
 import { useSession } from '../session.ts';
 import { type Organisation, type Role, ROLES } from '../types.ts';
-import { Checkboxes, ErrorMessage, Field, Select, Show } from '../ui.tsx';
+import { Checkboxes, ErrorMessage, Field, Select, Show, Table } from '../ui.tsx';
 
 interface UserListing {
   id: string;
@@ -21,17 +21,12 @@ export function UsersPage() {
   const [users, reload] = useLoad(() => api.get<{ users: UserListing[] }>('/api/users').then((a) => a.users), []);
   const [organisations] = useLoad(() => api.get<{ organisations: Organisation[] }>('/api/organisations').then((a) => a.organisations), []);
   const names = new Map(organisations.state === 'ready' ? organisations.value.map((o) => [o.id, o.name]) : []);
-  const [error, setError] = useState<string | null>(null);
-
-  async function setActive(user: UserListing, active: boolean) {
-    setError(null);
-    try {
+  const { error, run } = useAction();
+  const setActive = (user: UserListing, active: boolean) =>
+    run(async () => {
       await api.patch(`/api/users/${user.id}`, { active });
       reload();
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
-    }
-  }
+    });
 
   return (
     <section class="page">
@@ -39,34 +34,28 @@ export function UsersPage() {
       {error ? <ErrorMessage message={error} /> : null}
       <Show loaded={users}>
         {(list) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('login.username')}</th>
-                <th scope="col">{t('users.displayName')}</th>
-                <th scope="col">{t('field.organisation')}</th>
-                <th scope="col">{t('users.roles')}</th>
-                <th scope="col">{t('users.state')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((u) => (
-                <tr key={u.id}>
-                  <th scope="row">{u.username}</th>
-                  <td>{u.displayName}</td>
-                  <td>{u.organisationId ? (names.get(u.organisationId) ?? u.organisationId) : '—'}</td>
-                  <td>{u.roles.map((r) => t(`role.${r}`)).join(', ')}</td>
-                  <td>
+          <Table
+            rows={list}
+            rowKey={(u) => u.id}
+            columns={[
+              { heading: t('login.username'), cell: (u) => u.username },
+              { heading: t('users.displayName'), cell: (u) => u.displayName },
+              { heading: t('field.organisation'), cell: (u) => (u.organisationId ? (names.get(u.organisationId) ?? u.organisationId) : '—') },
+              { heading: t('users.roles'), cell: (u) => u.roles.map((r) => t(`role.${r}`)).join(', ') },
+              {
+                heading: t('users.state'),
+                cell: (u) => (
+                  <>
                     {u.active ? t('users.active') : t('users.inactive')}
                     {u.lockedUntil ? ` · ${t('users.lockedUntil', { when: formatDateTime(u.lockedUntil) })}` : ''}{' '}
                     <button type="button" class="link-button" onClick={() => void setActive(u, !u.active)}>
                       {u.active ? t('users.deactivate', { username: u.username }) : t('users.activate', { username: u.username })}
                     </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+            ]}
+          />
         )}
       </Show>
       <NewUser organisations={organisations.state === 'ready' ? organisations.value : []} onCreated={reload} />
@@ -101,7 +90,7 @@ function NewUser({ organisations, onCreated }: { organisations: Organisation[]; 
       setPassword('');
       onCreated();
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }
 

@@ -8,8 +8,8 @@ import { useLoad } from '../data.ts';
 import { areaIn, areaUnitLabel, formatArea, formatMonth, formatNumber, t } from '../i18n/index.ts';
 import { METHOD_COLOURS } from '../map/layers.ts';
 import { useSession } from '../session.ts';
-import { HAZARD_STATUSES, type Hazard, RELEASE_METHODS, type ReleaseMethod } from '../types.ts';
-import { Show } from '../ui.tsx';
+import { HAZARD_STATUSES, type Hazard, type HazardStatus, RELEASE_METHODS, type ReleaseMethod } from '../types.ts';
+import { Show, Table } from '../ui.tsx';
 import { AGE_GROUPS, casualtyFigures, type CasualtyStatistics, DASHBOARD_GROUPINGS, SEXES, VICTIM_GROUPS } from './casualties.ts';
 import { Bars, FiguresTable, StackedBars } from './charts.tsx';
 
@@ -110,29 +110,22 @@ function RegisterSummary() {
     <section aria-labelledby="register-by-status">
       <h2 id="register-by-status">{t('dashboards.registerByStatus')}</h2>
       <Show loaded={register}>
-        {(hazards) => (
-          <table class="figures" data-testid="register-by-status">
-            <thead>
-              <tr>
-                <th scope="col">{t('field.status')}</th>
-                <th scope="col">{t('dashboards.hazards')}</th>
-                <th scope="col">{t('field.area')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {HAZARD_STATUSES.map((status) => {
-                const some = hazards.filter((h) => h.status === status);
-                return (
-                  <tr key={status} data-status={status}>
-                    <th scope="row">{t(`status.${status}`)}</th>
-                    <td data-testid={`hazards-${status}`}>{formatNumber(some.length)}</td>
-                    <td>{formatArea(some.reduce((s, h) => s + h.areaM2, 0))}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
+        {(hazards) => {
+          const some = (status: HazardStatus) => hazards.filter((h) => h.status === status);
+          return (
+            <Table
+              class="figures"
+              testId="register-by-status"
+              rows={HAZARD_STATUSES}
+              rowKey={(status) => status}
+              columns={[
+                { heading: t('field.status'), cell: (status) => t(`status.${status}`) },
+                { heading: t('dashboards.hazards'), cell: (status) => formatNumber(some(status).length), testId: (status) => `hazards-${status}` },
+                { heading: t('field.area'), cell: (status) => formatArea(some(status).reduce((s, h) => s + h.areaM2, 0)) },
+              ]}
+            />
+          );
+        }}
       </Show>
     </section>
   );

@@ -4,6 +4,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { formatNumber, t } from '../i18n/index.ts';
+import { Table } from '../ui.tsx';
 
 export interface Series {
   key: string;
@@ -98,25 +99,7 @@ export function FiguresTable({ caption, head, rows }: { caption: string; head: r
   return (
     <details>
       <summary>{t('dashboards.showTable')}</summary>
-      <table>
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            {head.map((h) => (
-              <th key={h} scope="col">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row, i) => (
-            <tr key={i}>
-              {row.map((cell, j) => (j === 0 ? <th key={j} scope="row">{cell}</th> : <td key={j}>{cell}</td>))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table<readonly ComponentChildren[]> caption={caption} rows={rows} rowKey={(_, i) => i} columns={head.map((heading, j) => ({ heading, cell: (row) => row[j] }))} />
     </details>
   );
 }

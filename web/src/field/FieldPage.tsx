@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
+import { messageOf, useAction } from '../data.ts';
 import { formatDateTime, formatNumber, t } from '../i18n/index.ts';
 import { savedView } from '../map/view.ts';
 import { REPORT_KINDS } from '../router.ts';
@@ -50,13 +51,8 @@ function ageText(updatedAt: string): string {
   return t(`fieldApp.age.${unit}`, { count: formatNumber(count) });
 }
 
-function message(caught: unknown): string {
-  return caught instanceof Error ? caught.message : String(caught);
-}
-
 function PackageView({ pkg, online, onChange }: { pkg: AreaPackage; online: boolean; onChange: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const hazards = pkg.records.filter((r) => r.entityType === 'hazard');
   const count = (type: string) => pkg.records.filter((r) => r.entityType === type).length;
   return (
@@ -73,23 +69,17 @@ function PackageView({ pkg, online, onChange }: { pkg: AreaPackage; online: bool
           models: formatNumber(pkg.ordnanceModels.length),
         })}
       </p>
-      {failure ? <ErrorMessage message={failure} /> : null}
+      {error ? <ErrorMessage message={error} /> : null}
       <div class="field-actions">
         <button
           type="button"
           disabled={busy || !online}
-          onClick={async () => {
-            setBusy(true);
-            setFailure(null);
-            try {
+          onClick={() =>
+            run(async () => {
               await refreshPackage(pkg);
               onChange();
-            } catch (caught) {
-              setFailure(message(caught));
-            } finally {
-              setBusy(false);
-            }
-          }}
+            })
+          }
         >
           {t('fieldApp.refresh')}
         </button>
@@ -126,19 +116,18 @@ function NewPackage({ online, onDone }: { online: boolean; onDone: () => void })
   const [places, setPlaces] = useState<Place[] | null>(null);
   const [name, setName] = useState('');
   const [box, setBox] = useState(['', '', '', '']);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   const bbox = box.map(Number);
   const ready = box.every((v) => v.trim() !== '') && validBbox(bbox) && name.trim() !== '';
   const mapBox = savedView(actor.userId)?.bbox;
 
   async function find(event: Event) {
     event.preventDefault();
-    setFailure(null);
+    setError(null);
     try {
       setPlaces((await api.get<{ places: Place[] }>(`/api/places${query({ q: search, limit: 10 })}`)).places);
     } catch (caught) {
-      setFailure(message(caught));
+      setError(messageOf(caught));
     }
   }
   function choose(label: string, b: readonly number[]) {
@@ -148,16 +137,10 @@ function NewPackage({ online, onDone }: { online: boolean; onDone: () => void })
   async function download(event: Event) {
     event.preventDefault();
     if (!ready || !validBbox(bbox)) return;
-    setBusy(true);
-    setFailure(null);
-    try {
+    await run(async () => {
       await downloadPackage(name.trim(), bbox);
       onDone();
-    } catch (caught) {
-      setFailure(message(caught));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   const labels = [t('fieldApp.west'), t('fieldApp.south'), t('fieldApp.east'), t('fieldApp.north')];
   return (
@@ -199,7 +182,7 @@ function NewPackage({ online, onDone }: { online: boolean; onDone: () => void })
           ))}
         </div>
         {box.every((v) => v.trim() !== '') && !validBbox(bbox) ? <ErrorMessage message={t('fieldApp.badBox')} /> : null}
-        {failure ? <ErrorMessage message={failure} /> : null}
+        {error ? <ErrorMessage message={error} /> : null}
         <button type="submit" class="primary" disabled={busy || !online || !ready}>
           {busy ? t('fieldApp.downloading') : t('fieldApp.download')}
         </button>
@@ -209,19 +192,11 @@ function NewPackage({ online, onDone }: { online: boolean; onDone: () => void })
 }
 
 function OutboxView({ reports, online, onChange }: { reports: OutboxReport[]; online: boolean; onChange: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
+  /** The outbox's states change whether or not the sync went through, so they are read again either way. */
   async function sync() {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await syncOutbox();
-    } catch (caught) {
-      setFailure(message(caught));
-    } finally {
-      setBusy(false);
-      onChange();
-    }
+    await run(syncOutbox);
+    onChange();
   }
   return (
     <section aria-labelledby="outbox">
@@ -236,7 +211,7 @@ function OutboxView({ reports, online, onChange }: { reports: OutboxReport[]; on
           </li>
         ))}
       </ul>
-      {failure ? <ErrorMessage message={failure} /> : null}
+      {error ? <ErrorMessage message={error} /> : null}
       <button type="button" class="primary" disabled={busy || !online || reports.length === 0} onClick={() => void sync()}>
         {t('fieldApp.sync')}
       </button>
@@ -250,8 +225,8 @@ export function FieldPage() {
   const [reports, setReports] = useState<OutboxReport[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
   const reload = () => {
-    listPackages().then(setPackages, (caught: unknown) => setFailure(message(caught)));
-    outbox().then(setReports, (caught: unknown) => setFailure(message(caught)));
+    listPackages().then(setPackages, (caught: unknown) => setFailure(messageOf(caught)));
+    outbox().then(setReports, (caught: unknown) => setFailure(messageOf(caught)));
   };
   useEffect(reload, []);
   // When the link comes back, the outbox goes out by itself and the states are asked again.

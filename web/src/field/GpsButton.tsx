@@ -3,7 +3,9 @@
  * averaged (each weighted by its stated accuracy), and the accuracy of the result is shown.
  */
 import { useState } from 'preact/hooks';
+import { useAction } from '../data.ts';
 import { formatNumber, t } from '../i18n/index.ts';
+import { ErrorMessage } from '../ui.tsx';
 import { averageFixes, type Fix } from './area.ts';
 
 /** Fixes to average; a phone gives about one a second, so this is a few seconds of standing still. */
@@ -38,27 +40,19 @@ function takeFixes(count: number): Promise<Fix[]> {
 
 /** Adds the averaged position as a "latitude, longitude" line, which every shape field reads. */
 export function GpsButton({ text, onText }: { text: string; onText: (text: string) => void }) {
-  const [busy, setBusy] = useState(false);
   const [last, setLast] = useState<(Fix & { count: number }) | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   if (!('geolocation' in navigator)) return null;
   const json = /^\s*[[{]/.test(text) || /\(/.test(text);
-  async function take() {
-    setBusy(true);
-    setFailure(null);
-    try {
+  const take = () =>
+    run(async () => {
       const fixes = await takeFixes(FIXES);
       const mean = averageFixes(fixes);
       if (!mean) throw new Error(t('gps.failed'));
       setLast({ ...mean, count: fixes.length });
       const line = `${mean.latitude.toFixed(7)}, ${mean.longitude.toFixed(7)}`;
       onText(json || !text.trim() ? line : `${text.trimEnd()}\n${line}`);
-    } catch (caught) {
-      setFailure(caught instanceof Error ? caught.message : String(caught));
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
   return (
     <div class="gps">
       <button type="button" onClick={() => void take()} disabled={busy}>
@@ -70,11 +64,7 @@ export function GpsButton({ text, onText }: { text: string; onText: (text: strin
           {t('gps.taken', { count: formatNumber(last.count), accuracy: formatNumber(last.accuracy, 1) })}
         </p>
       ) : null}
-      {failure ? (
-        <p class="error" role="alert">
-          {failure}
-        </p>
-      ) : null}
+      {error ? <ErrorMessage message={error} /> : null}
     </div>
   );
 }

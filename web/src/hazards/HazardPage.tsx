@@ -7,7 +7,7 @@ import { useLoad } from '../data.ts';
 import { formatArea, formatDate, formatDateTime, t } from '../i18n/index.ts';
 import { href } from '../router.ts';
 import { DIRECT_EVIDENCE, type HazardAccounting, type HazardDetail, type HazardVersion, type Organisation, RELEASE_METHODS } from '../types.ts';
-import { Badge, Show, Sketch } from '../ui.tsx';
+import { Badge, Show, Sketch, Table } from '../ui.tsx';
 import { describeChanges } from './changes.ts';
 
 export function HazardPage({ id }: { id: string }) {
@@ -135,53 +135,30 @@ export function HazardPage({ id }: { id: string }) {
 
           <section aria-labelledby="hazard-work">
             <h2 id="hazard-work">{t('hazard.activities')}</h2>
-            {h.activities.length === 0 ? (
-              <p class="muted">{t('common.none')}</p>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('field.reference')}</th>
-                    <th scope="col">{t('field.activityKind')}</th>
-                    <th scope="col">{t('field.status')}</th>
-                    <th scope="col">{t('field.organisation')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {h.activities.map((a) => (
-                    <tr key={a.id}>
-                      <td>{a.reference}</td>
-                      <td>{t(`activity.${a.kind}`)}</td>
-                      <td>{t(`activityStatus.${a.status}`)}</td>
-                      <td>{organisationName(a.organisationId)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <Table
+              rows={h.activities}
+              rowKey={(a) => a.id}
+              rowHeaders={false}
+              empty={<p class="muted">{t('common.none')}</p>}
+              columns={[
+                { heading: t('field.reference'), cell: (a) => a.reference },
+                { heading: t('field.activityKind'), cell: (a) => t(`activity.${a.kind}`) },
+                { heading: t('field.status'), cell: (a) => t(`activityStatus.${a.status}`) },
+                { heading: t('field.organisation'), cell: (a) => organisationName(a.organisationId) },
+              ]}
+            />
             <h3>{t('hazard.products')}</h3>
-            {h.releaseProducts.length === 0 ? (
-              <p class="muted">{t('common.none')}</p>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('field.method')}</th>
-                    <th scope="col">{t('field.releaseDate')}</th>
-                    <th scope="col">{t('field.area')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {h.releaseProducts.map((p) => (
-                    <tr key={p.id}>
-                      <td>{t(`method.${p.method}`)}</td>
-                      <td>{formatDate(p.releaseDate)}</td>
-                      <td>{formatArea(p.areaM2)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <Table
+              rows={h.releaseProducts}
+              rowKey={(p) => p.id}
+              rowHeaders={false}
+              empty={<p class="muted">{t('common.none')}</p>}
+              columns={[
+                { heading: t('field.method'), cell: (p) => t(`method.${p.method}`) },
+                { heading: t('field.releaseDate'), cell: (p) => formatDate(p.releaseDate) },
+                { heading: t('field.area'), cell: (p) => formatArea(p.areaM2) },
+              ]}
+            />
           </section>
 
           <section aria-labelledby="hazard-history">

@@ -7,7 +7,7 @@ import type { GeoJSONSource, LayerSpecification, Map as MapLibreMap, StyleSpecif
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
-import { useLoad } from '../data.ts';
+import { messageOf, useLoad } from '../data.ts';
 import type { FeatureCollection } from '../geojson.ts';
 import { currentLanguage, formatDate, t } from '../i18n/index.ts';
 import { useSession } from '../session.ts';
@@ -174,7 +174,7 @@ export function MapPage() {
       });
       map.on('error', (event) => setError(event.error.message));
       map.on('load', () => setReady(true));
-    })().catch((caught: unknown) => setError(caught instanceof Error ? caught.message : String(caught)));
+    })().catch((caught: unknown) => setError(messageOf(caught)));
     return () => {
       cancelled = true;
       map?.remove();
@@ -210,7 +210,7 @@ export function MapPage() {
         const data = registerAsGeoJson(hazards);
         void (map.getSource(HAZARDS_AS_OF_SOURCE) as GeoJSONSource).setData(data as Parameters<GeoJSONSource['setData']>[0]);
       })
-      .catch((caught: unknown) => current && setError(caught instanceof Error ? caught.message : String(caught)));
+      .catch((caught: unknown) => current && setError(messageOf(caught)));
     return () => {
       current = false;
     };

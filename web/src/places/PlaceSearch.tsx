@@ -1,6 +1,7 @@
 /** Finds administrative areas and settlements by any of their names, in any language. */
 import { useId, useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
+import { messageOf } from '../data.ts';
 import { t } from '../i18n/index.ts';
 import type { Place } from '../types.ts';
 import { ErrorMessage } from '../ui.tsx';
@@ -21,7 +22,7 @@ export function PlaceSearch({ onChoose, onResults }: { onChoose: (place: Place) 
       setPlaces(found);
       onResults?.(found);
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
+      setError(messageOf(caught));
     }
   }
 

@@ -9,7 +9,7 @@ import { formatArea, formatDate, formatDegrees, formatNumber, t } from '../i18n/
 import { href } from '../router.ts';
 import { type Count, shareOf } from './share.ts';
 import type { Find, Page } from '../types.ts';
-import { Show, Sketch, type SketchLayer } from '../ui.tsx';
+import { type Column, Show, Sketch, type SketchLayer, Table } from '../ui.tsx';
 
 interface StoredRecord {
   id: string;
@@ -192,25 +192,17 @@ export function RecordPage({ id }: { id: string }) {
                             </>
                           ) : null}
                         </p>
-                        <table class="figures">
-                          <caption>{t('records.accuracyCurve', { count: a.finds.mines })}</caption>
-                          <thead>
-                            <tr>
-                              <th scope="col">τ</th>
-                              <th scope="col">{t('records.asRecorded')}</th>
-                              {corrected ? <th scope="col">{t('records.afterShift')}</th> : null}
-                            </tr>
-                          </thead>
-                          <tbody>
-                            {a.positionalAccuracy.map((row) => (
-                              <tr key={row.toleranceM}>
-                                <th scope="row">{formatNumber(row.toleranceM)} m</th>
-                                <td>{shareOf(row)}</td>
-                                {corrected ? <td>{shareOf(corrected.positionalAccuracyAfter.find((x) => x.toleranceM === row.toleranceM))}</td> : null}
-                              </tr>
-                            ))}
-                          </tbody>
-                        </table>
+                        <Table
+                          class="figures"
+                          caption={t('records.accuracyCurve', { count: a.finds.mines })}
+                          rows={a.positionalAccuracy}
+                          rowKey={(row) => row.toleranceM}
+                          columns={[
+                            { heading: 'τ', cell: (row) => `${formatNumber(row.toleranceM)} m` },
+                            { heading: t('records.asRecorded'), cell: (row) => shareOf(row) },
+                            ...(corrected ? [{ heading: t('records.afterShift'), cell: (row) => shareOf(corrected.positionalAccuracyAfter.find((x) => x.toleranceM === row.toleranceM)) } satisfies Column<Share>] : []),
+                          ]}
+                        />
                         <dl class="facts">
                           <dt>{t('records.accuracyAt', { tolerance: formatNumber(a.toleranceM) })}</dt>
                           <dd>{shareOf(a.positionalAccuracy.find((x) => x.toleranceM === a.toleranceM))}</dd>

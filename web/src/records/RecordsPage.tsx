@@ -4,7 +4,7 @@ import { useLoad } from '../data.ts';
 import { formatArea, formatDate, formatNumber, t } from '../i18n/index.ts';
 import { href } from '../router.ts';
 import { type Count, shareOf } from './share.ts';
-import { Show } from '../ui.tsx';
+import { Show, Table } from '../ui.tsx';
 
 interface RecordListing {
   id: string;
@@ -49,66 +49,49 @@ export function RecordsPage() {
       <p class="muted">{t('records.intro')}</p>
       <Show loaded={records}>
         {({ records: list }) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('field.reference')}</th>
-                <th scope="col">{t('records.batch')}</th>
-                <th scope="col">{t('records.handoverDate')}</th>
-                <th scope="col">{t('records.stated')}</th>
-                <th scope="col">{t('records.perimeterArea')}</th>
-                <th scope="col">{t('records.accuracyAt5')}</th>
-                <th scope="col">{t('records.shift')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((r) => {
-                const found = audits.get(r.id);
-                const at5 = found?.positionalAccuracy.find((a) => a.toleranceM === 5);
-                return (
-                  <tr key={r.id}>
-                    <th scope="row">
-                      <a href={href(`/records/${r.id}`)}>{r.reference}</a>
-                      {r.reconstructionErrors > 0 ? <div class="error">{t('records.withErrors', { count: r.reconstructionErrors })}</div> : null}
-                    </th>
-                    <td>{r.handoverBatch ?? '—'}</td>
-                    <td>{formatDate(r.handoverDate)}</td>
-                    <td>{r.statedMineTotal === null ? '—' : formatNumber(r.statedMineTotal)}</td>
-                    <td>{formatArea(r.perimeterAreaM2)}</td>
-                    <td>{shareOf(at5)}</td>
-                    <td>{found?.systematicError?.significant ? t('records.shiftBy', { metres: formatNumber(found.systematicError.shiftM, 1) }) : '—'}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <Table
+            rows={list}
+            rowKey={(r) => r.id}
+            columns={[
+              {
+                heading: t('field.reference'),
+                cell: (r) => (
+                  <>
+                    <a href={href(`/records/${r.id}`)}>{r.reference}</a>
+                    {r.reconstructionErrors > 0 ? <div class="error">{t('records.withErrors', { count: r.reconstructionErrors })}</div> : null}
+                  </>
+                ),
+              },
+              { heading: t('records.batch'), cell: (r) => r.handoverBatch ?? '—' },
+              { heading: t('records.handoverDate'), cell: (r) => formatDate(r.handoverDate) },
+              { heading: t('records.stated'), cell: (r) => (r.statedMineTotal === null ? '—' : formatNumber(r.statedMineTotal)) },
+              { heading: t('records.perimeterArea'), cell: (r) => formatArea(r.perimeterAreaM2) },
+              { heading: t('records.accuracyAt5'), cell: (r) => shareOf(audits.get(r.id)?.positionalAccuracy.find((a) => a.toleranceM === 5)) },
+              {
+                heading: t('records.shift'),
+                cell: (r) => {
+                  const shift = audits.get(r.id)?.systematicError;
+                  return shift?.significant ? t('records.shiftBy', { metres: formatNumber(shift.shiftM, 1) }) : '—';
+                },
+              },
+            ]}
+          />
         )}
       </Show>
       <Show loaded={audit}>
         {(a) => (
-          <table>
-            <caption>{t('records.batches')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('records.batch')}</th>
-                <th scope="col">{t('records.audited')}</th>
-                <th scope="col">{t('records.accuracyAt', { tolerance: formatNumber(a.toleranceM) })}</th>
-                <th scope="col">{t('records.completeness')}</th>
-                <th scope="col">{t('records.skipped')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {a.batches.map((b) => (
-                <tr key={b.key}>
-                  <th scope="row">{b.key}</th>
-                  <td>{t('records.auditedOf', { audited: formatNumber(b.audited), total: formatNumber(b.audited + b.skipped.length) })}</td>
-                  <td>{shareOf(b.positionalAccuracy.find((p) => p.toleranceM === a.toleranceM))}</td>
-                  <td>{shareOf(b.completeness)}</td>
-                  <td>{b.skipped.length === 0 ? '—' : b.skipped.map((s) => `${s.reference} (${s.reason})`).join(', ')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table
+            caption={t('records.batches')}
+            rows={a.batches}
+            rowKey={(b) => b.key}
+            columns={[
+              { heading: t('records.batch'), cell: (b) => b.key },
+              { heading: t('records.audited'), cell: (b) => t('records.auditedOf', { audited: formatNumber(b.audited), total: formatNumber(b.audited + b.skipped.length) }) },
+              { heading: t('records.accuracyAt', { tolerance: formatNumber(a.toleranceM) }), cell: (b) => shareOf(b.positionalAccuracy.find((p) => p.toleranceM === a.toleranceM)) },
+              { heading: t('records.completeness'), cell: (b) => shareOf(b.completeness) },
+              { heading: t('records.skipped'), cell: (b) => (b.skipped.length === 0 ? '—' : b.skipped.map((s) => `${s.reference} (${s.reason})`).join(', ')) },
+            ]}
+          />
         )}
       </Show>
     </section>

@@ -5,18 +5,31 @@
  * them only from users who may read them (restricted.read), since a reporter who could not read
  * them back could not check or correct what they sent.
  */
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { useLoad } from '../data.ts';
 import { t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import { parseAge } from '../../../src/casualties/age.ts';
 import { DATE_PRECISIONS, dateAsKnown, type DatePrecision } from '../../../src/ops/datePrecision.ts';
-import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, type OrdnanceModel, type Page, type Report, VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
+import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, type OrdnanceModel, type Report, VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
 import { Field, Select, TextArea } from '../ui.tsx';
-import { activityLabel, type Errors, GeometryField, modelKey, pastDateProblem, ReportForm, showRefusal, Submitted, todayUtc, unreadableMessage, useActivities, withoutErrors } from './form.tsx';
+import {
+  ActivitySelect,
+  type Errors,
+  GeometryField,
+  OrdnanceModelField,
+  ordnanceProblems,
+  pastDateProblem,
+  ReportForm,
+  Submitted,
+  todayUtc,
+  unreadableMessage,
+  useActivities,
+  useOrdnanceModels,
+  useReportForm,
+  withoutErrors,
+} from './form.tsx';
 import { readPoints } from './geometryInput.ts';
-
 
 type Outcome = (typeof OUTCOMES)[number];
 type Sex = (typeof SEXES)[number];
@@ -89,11 +102,9 @@ function validate(draft: Draft, models: ReadonlyMap<string, OrdnanceModel>): Err
     else if (reading.points.length > 1) errors.point = t('validation.onePoint', { count: reading.points.length });
   }
   if (draft.locationPrecisionM.trim() && !(Number(draft.locationPrecisionM) >= 0)) errors.locationPrecisionM = t('validation.number');
-  const model = models.get(modelKey(draft.ordnanceModel));
-  if (draft.ordnanceModel.trim() && models.size > 0 && !model) errors.ordnanceModel = t('validation.notInCatalogue');
-  if (draft.deviceCategory && draft.deviceCategory !== 'unknown' && model && draft.deviceCategory !== model.category) {
-    errors.deviceCategory = t('validation.categoryNotModel', { model: model.name, category: t(`findCategory.${model.category}`) });
-  }
+  const ordnance = ordnanceProblems(draft.ordnanceModel, draft.deviceCategory, models);
+  if (ordnance.ordnanceModel) errors.ordnanceModel = ordnance.ordnanceModel;
+  if (ordnance.category) errors.deviceCategory = ordnance.category;
   if (!draft.source.trim()) errors.source = t('validation.required');
   draft.victims.forEach((v, i) => {
     if (!v.outcome) errors[`victims.${i}.outcome`] = t('validation.required');
@@ -133,9 +144,8 @@ export function AccidentReportPage() {
   const { actor } = useSession();
   const identities = can(actor, 'restricted.read');
   const activities = useActivities(actor);
-  const [catalogue] = useLoad(() => api.get<Page<OrdnanceModel>>('/api/ordnance-models?limit=1000').then((a) => a.items), []);
-  const models = new Map((catalogue.state === 'ready' ? catalogue.value : []).map((m) => [modelKey(m.name), m]));
-  const [draft, setDraft] = useState<Draft>({
+  const models = useOrdnanceModels();
+  const { draft, set, setDraft, errors, setErrors, state, send } = useReportForm<Draft>({
     reference: '',
     occurredOn: '',
     occurredOnPrecision: 'day',
@@ -149,34 +159,22 @@ export function AccidentReportPage() {
     source: '',
     victims: [{ ...NEW_VICTIM }],
   });
-  const [errors, setErrors] = useState<Errors>({});
-  const [serverError, setServerError] = useState<string | null>(null);
   const [submitted, setSubmitted] = useState<Report | null>(null);
-  const [busy, setBusy] = useState(false);
-  const summary = useRef<HTMLDivElement>(null);
-  const set = (change: Partial<Draft>) => {
-    setDraft((d) => ({ ...d, ...change }));
-    setErrors((e) => withoutErrors(e, Object.keys(change)));
-  };
   const setVictim = (index: number, change: Partial<VictimDraft>) => {
     setDraft((d) => ({ ...d, victims: d.victims.map((v, i) => (i === index ? { ...v, ...change } : v)) }));
     setErrors((e) => withoutErrors(e, Object.keys(change), `victims.${index}.`));
   };
+  /** The victims after the one removed move up a place, so no victim's problems are kept by number. */
+  const removeVictim = (index: number) => {
+    set({ victims: draft.victims.filter((_, j) => j !== index) });
+    setErrors((e) => Object.fromEntries(Object.entries(e).filter(([field]) => !field.startsWith('victims.'))));
+  };
   const reading = draft.pointText.trim() ? readPoints(draft.pointText) : null;
   const point = reading && 'points' in reading && reading.points.length === 1 ? reading.points[0]! : null;
 
-  async function submit(event: Event) {
-    event.preventDefault();
-    const found = validate(draft, models);
-    setErrors(found);
-    setServerError(null);
-    if (Object.keys(found).length > 0) {
-      summary.current?.focus();
-      return;
-    }
-    const activity = activities.find((a) => a.id === draft.activityId);
-    setBusy(true);
-    try {
+  const submit = () =>
+    send(validate(draft, models), async () => {
+      const activity = activities.find((a) => a.id === draft.activityId);
       setSubmitted(
         await api.post<Report>('/api/reports', {
           entityType: 'accident',
@@ -199,98 +197,71 @@ export function AccidentReportPage() {
           },
         }),
       );
-    } catch (caught) {
-      showRefusal(caught, setServerError, summary);
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
 
   if (submitted) {
-    return <Submitted title={t('report.accidentTitle')} message={t('report.submitted', { reference: String(submitted.payload.reference) })} again="/reports/new/accident" />;
+    return <Submitted kind="accident" message={t('report.submitted', { reference: String(submitted.payload.reference) })} />;
   }
 
   return (
     <ReportForm
       kind="accident"
-      title={t('report.accidentTitle')}
-      intro={t('report.intro')}
-      errors={errors}
-      serverError={serverError}
-      summary={summary}
+      form={state}
       label={fieldLabel}
-      busy={busy}
       onSubmit={submit}
+      shape={
+        <GeometryField
+          kind="accident"
+          text={draft.pointText}
+          error={errors.point}
+          preview={null}
+          onText={(pointText) => set({ pointText })}
+        >
+          {point ? <p class="hint">{t('report.pointRead', { lat: point.coordinates[1] ?? '', lon: point.coordinates[0] ?? '' })}</p> : null}
+          <Field label={t('field.locationPrecision')} type="number" min="0" step="any" value={draft.locationPrecisionM} error={errors.locationPrecisionM} onInput={(locationPrecisionM) => set({ locationPrecisionM })} />
+        </GeometryField>
+      }
+      below={
+        <>
+          <h2>{t('report.victims')}</h2>
+          <p class="hint">{identities ? t('report.victimsHintRestricted') : t('report.victimsHint')}</p>
+          {draft.victims.map((victim, i) => (
+            <VictimFields key={i} index={i} victim={victim} errors={errors} identities={identities} onChange={(change) => setVictim(i, change)} onRemove={() => removeVictim(i)} />
+          ))}
+          <p>
+            <button type="button" onClick={() => set({ victims: [...draft.victims, { ...NEW_VICTIM }] })}>
+              {t('report.addVictim')}
+            </button>
+          </p>
+        </>
+      }
     >
-      <div class="two-columns">
-        <div>
-          <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.accidentReferenceHint')} onInput={(reference) => set({ reference })} />
-          <Field label={t('field.occurredOn')} type="date" max={todayUtc()} value={draft.occurredOn} required error={errors.occurredOn} onInput={(occurredOn) => set({ occurredOn })} />
-          <Select<DatePrecision>
-            label={t('field.datePrecision')}
-            value={draft.occurredOnPrecision}
-            hint={t('report.datePrecisionHint')}
-            options={[...DATE_PRECISIONS].reverse().map((p) => ({ value: p, label: t(`datePrecision.${p}`) }))}
-            onChange={(occurredOnPrecision) => set({ occurredOnPrecision })}
-          />
-          <Select<'' | DeviceCategory>
-            label={t('field.deviceCategory')}
-            value={draft.deviceCategory}
-            error={errors.deviceCategory}
-            options={[{ value: '', label: t('report.categoryFromModel') }, ...DEVICE_CATEGORIES.map((c) => ({ value: c, label: t(`findCategory.${c}`) }))]}
-            onChange={(deviceCategory) => set({ deviceCategory })}
-          />
-          <Field label={t('field.ordnanceModel')} value={draft.ordnanceModel} list="accident-models" error={errors.ordnanceModel} hint={t('report.ordnanceModelHint')} onInput={(ordnanceModel) => set({ ordnanceModel })} />
-          <datalist id="accident-models">
-            {[...models.values()].map((m) => (
-              <option key={m.id} value={m.name} />
-            ))}
-          </datalist>
-          <div class="field">
-            <label class="checkbox">
-              <input type="checkbox" checked={draft.deminingRelated} onChange={(event) => set({ deminingRelated: event.currentTarget.checked })} />
-              {t('field.deminingRelated')}
-            </label>
-          </div>
-          <Select
-            label={t('field.activity')}
-            value={draft.activityId}
-            hint={t('report.accidentActivityHint')}
-            options={[{ value: '', label: t('report.noActivity') }, ...activities.map((a) => ({ value: a.id, label: activityLabel(a) }))]}
-            onChange={(activityId) => set({ activityId })}
-          />
-          <TextArea label={t('field.description')} value={draft.description} onInput={(description) => set({ description })} />
-          <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
-        </div>
-        <div>
-          <GeometryField
-            mode="point"
-            legend={t('report.accidentPlace')}
-            hint={t('report.accidentPlaceHint')}
-            textLabel={t('report.accidentPlaceText')}
-            text={draft.pointText}
-            error={errors.point}
-            preview={null}
-            onText={(pointText) => set({ pointText })}
-          >
-            {point ? <p class="hint">{t('report.pointRead', { lat: point.coordinates[1] ?? '', lon: point.coordinates[0] ?? '' })}</p> : null}
-            <Field label={t('field.locationPrecision')} type="number" min="0" step="any" value={draft.locationPrecisionM} error={errors.locationPrecisionM} onInput={(locationPrecisionM) => set({ locationPrecisionM })} />
-          </GeometryField>
-        </div>
+      <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.accidentReferenceHint')} onInput={(reference) => set({ reference })} />
+      <Field label={t('field.occurredOn')} type="date" max={todayUtc()} value={draft.occurredOn} required error={errors.occurredOn} onInput={(occurredOn) => set({ occurredOn })} />
+      <Select<DatePrecision>
+        label={t('field.datePrecision')}
+        value={draft.occurredOnPrecision}
+        hint={t('report.datePrecisionHint')}
+        options={[...DATE_PRECISIONS].reverse().map((p) => ({ value: p, label: t(`datePrecision.${p}`) }))}
+        onChange={(occurredOnPrecision) => set({ occurredOnPrecision })}
+      />
+      <Select<'' | DeviceCategory>
+        label={t('field.deviceCategory')}
+        value={draft.deviceCategory}
+        error={errors.deviceCategory}
+        options={[{ value: '', label: t('report.categoryFromModel') }, ...DEVICE_CATEGORIES.map((c) => ({ value: c, label: t(`findCategory.${c}`) }))]}
+        onChange={(deviceCategory) => set({ deviceCategory })}
+      />
+      <OrdnanceModelField value={draft.ordnanceModel} error={errors.ordnanceModel} models={models} onInput={(ordnanceModel) => set({ ordnanceModel })} />
+      <div class="field">
+        <label class="checkbox">
+          <input type="checkbox" checked={draft.deminingRelated} onChange={(event) => set({ deminingRelated: event.currentTarget.checked })} />
+          {t('field.deminingRelated')}
+        </label>
       </div>
-      <h2>{t('report.victims')}</h2>
-      <p class="hint">{identities ? t('report.victimsHintRestricted') : t('report.victimsHint')}</p>
-      {draft.victims.map((victim, i) => (
-        <VictimFields key={i} index={i} victim={victim} errors={errors} identities={identities} onChange={(change) => setVictim(i, change)} onRemove={() => {
-            set({ victims: draft.victims.filter((_, j) => j !== i) });
-            setErrors((e) => Object.fromEntries(Object.entries(e).filter(([field]) => !field.startsWith('victims.'))));
-          }} />
-      ))}
-      <p>
-        <button type="button" onClick={() => set({ victims: [...draft.victims, { ...NEW_VICTIM }] })}>
-          {t('report.addVictim')}
-        </button>
-      </p>
+      <ActivitySelect activities={activities} value={draft.activityId} hint={t('report.accidentActivityHint')} onChange={(activityId) => set({ activityId })} />
+      <TextArea label={t('field.description')} value={draft.description} onInput={(description) => set({ description })} />
+      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
     </ReportForm>
   );
 }

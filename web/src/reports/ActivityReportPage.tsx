@@ -4,15 +4,15 @@
  * what the API would refuse (dates in order, no future dates for work done, a readable polygon)
  * before sending; the server then checks the shape as it checks a release product's.
  */
-import { useRef, useState } from 'preact/hooks';
-import { ApiError, api } from '../api.ts';
+import { useState } from 'preact/hooks';
+import { api } from '../api.ts';
 import { useLoad } from '../data.ts';
 import { t } from '../i18n/index.ts';
 import { useSession } from '../session.ts';
 import { ACTIVITY_KINDS, ACTIVITY_STATUSES, type ActivityKind, type ActivityStatus, type Hazard } from '../types.ts';
 import { Checkboxes, Field, Select } from '../ui.tsx';
-import { sendOrKeep, type SentOrKept } from '../field/outbox.ts';
-import { type Errors, GeometryField, ReportForm, showRefusal, Submitted, todayUtc, unreadableMessage, useOrganisations, useShapeCheck, withoutErrors } from './form.tsx';
+import type { SentOrKept } from '../field/outbox.ts';
+import { type Errors, GeometryField, ReportForm, Submitted, todayUtc, unreadableMessage, useOrganisations, useReportForm, useShapeCheck } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 interface Draft {
@@ -59,7 +59,7 @@ function validate(draft: Draft): Errors {
 export function ActivityReportPage() {
   const { actor } = useSession();
   const organisations = useOrganisations(actor);
-  const [draft, setDraft] = useState<Draft>({
+  const { draft, set, errors, state, send } = useReportForm<Draft>({
     reference: '',
     kind: 'clearance',
     status: 'planned',
@@ -71,114 +71,72 @@ export function ActivityReportPage() {
     source: '',
     geometryText: '',
   });
-  const [errors, setErrors] = useState<Errors>({});
-  const [serverError, setServerError] = useState<string | null>(null);
   const [submitted, setSubmitted] = useState<SentOrKept | null>(null);
-  const [busy, setBusy] = useState(false);
-  const summary = useRef<HTMLDivElement>(null);
   const shapeCheck = useShapeCheck('release_product');
-  const set = (change: Partial<Draft>) => {
-    setDraft((d) => ({ ...d, ...change }));
-    setErrors((e) => withoutErrors(e, Object.keys(change)));
-  };
   const reading = draft.geometryText.trim() ? readGeometry(draft.geometryText) : null;
   const geometry = reading && 'geometry' in reading ? reading.geometry : null;
 
-  async function submit(event: Event) {
-    event.preventDefault();
-    const found = validate(draft);
-    setErrors(found);
-    setServerError(null);
-    if (Object.keys(found).length > 0) {
-      summary.current?.focus();
-      return;
-    }
-    setBusy(true);
-    try {
-      setSubmitted(
-        await sendOrKeep({
-          entityType: 'activity',
-          action: 'create',
-          organisationId: draft.organisationId,
-          acceptedWarnings: shapeCheck.accepted,
-          payload: {
-            reference: draft.reference.trim(),
-            kind: draft.kind,
-            status: draft.status,
-            organisationId: draft.organisationId,
-            team: draft.team.trim() || null,
-            startDate: draft.startDate || null,
-            endDate: draft.endDate || null,
-            hazardIds: draft.hazardIds,
-            source: draft.source.trim(),
-            geometry,
-          },
-        }, actor.username),
-      );
-    } catch (caught) {
-      showRefusal(caught, setServerError, summary);
-      if (caught instanceof ApiError && /warning|geometry/i.test(caught.message) && geometry) void shapeCheck.check(geometry);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const submit = () =>
+    send(validate(draft), async () => {
+      const payload = {
+        reference: draft.reference.trim(),
+        kind: draft.kind,
+        status: draft.status,
+        organisationId: draft.organisationId,
+        team: draft.team.trim() || null,
+        startDate: draft.startDate || null,
+        endDate: draft.endDate || null,
+        hazardIds: draft.hazardIds,
+        source: draft.source.trim(),
+        geometry,
+      };
+      setSubmitted(await shapeCheck.send({ entityType: 'activity', action: 'create', organisationId: draft.organisationId, payload }, geometry, actor.username));
+    });
 
   if (submitted) {
-    return <Submitted title={t('report.activityTitle')} message={t('report.submitted', { reference: String(submitted.payload.reference) })} kept={submitted.kept} again="/reports/new/activity" />;
+    return <Submitted kind="activity" message={t('report.submitted', { reference: String(submitted.payload.reference) })} kept={submitted.kept} />;
   }
 
   return (
     <ReportForm
       kind="activity"
-      title={t('report.activityTitle')}
-      intro={t('report.intro')}
-      errors={errors}
-      serverError={serverError}
-      summary={summary}
+      form={state}
       label={(field) => t(LABELS[field] ?? 'report.geometry')}
-      busy={busy}
       onSubmit={submit}
+      shape={
+        <GeometryField
+          kind="activity"
+          text={draft.geometryText}
+          error={errors.geometry}
+          preview={geometry}
+          onText={(geometryText) => {
+            set({ geometryText });
+            shapeCheck.reset();
+          }}
+        >
+          {shapeCheck.view(geometry, t('report.checkArea'), t('report.areaNoProblems'))}
+        </GeometryField>
+      }
     >
-      <div class="two-columns">
-        <div>
-          <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.activityReferenceHint')} onInput={(reference) => set({ reference })} />
-          <Select<ActivityKind> label={t('field.activityKind')} value={draft.kind} options={ACTIVITY_KINDS.map((k) => ({ value: k, label: t(`activity.${k}`) }))} onChange={(kind) => set({ kind })} />
-          <Select<ActivityStatus> label={t('field.status')} value={draft.status} options={ACTIVITY_STATUSES.map((s) => ({ value: s, label: t(`activityStatus.${s}`) }))} onChange={(status) => set({ status })} />
-          <Select
-            label={t('field.organisation')}
-            value={draft.organisationId}
-            required
-            error={errors.organisationId}
-            options={[{ value: '', label: t('report.choose') }, ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
-            onChange={(organisationId) => set({ organisationId })}
-          />
-          <Field label={t('field.team')} value={draft.team} onInput={(team) => set({ team })} />
-          <div class="inline two">
-            <Field label={t('field.startDate')} type="date" value={draft.startDate} error={errors.startDate} onInput={(startDate) => set({ startDate })} />
-            <Field label={t('field.endDate')} type="date" value={draft.endDate} error={errors.endDate} onInput={(endDate) => set({ endDate })} />
-          </div>
-          <p class="hint">{t('report.activityDatesHint')}</p>
-          <HazardPicker chosen={draft.hazardIds} onChange={(hazardIds) => set({ hazardIds })} />
-          <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
-        </div>
-        <div>
-          <GeometryField
-            mode="polygon"
-            legend={t('report.activityArea')}
-            hint={t('report.activityAreaHint')}
-            textLabel={t('report.activityAreaText')}
-            text={draft.geometryText}
-            error={errors.geometry}
-            preview={geometry}
-            onText={(geometryText) => {
-              set({ geometryText });
-              shapeCheck.reset();
-            }}
-          >
-            {shapeCheck.view(geometry, t('report.checkArea'), t('report.areaNoProblems'))}
-          </GeometryField>
-        </div>
+      <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.activityReferenceHint')} onInput={(reference) => set({ reference })} />
+      <Select<ActivityKind> label={t('field.activityKind')} value={draft.kind} options={ACTIVITY_KINDS.map((k) => ({ value: k, label: t(`activity.${k}`) }))} onChange={(kind) => set({ kind })} />
+      <Select<ActivityStatus> label={t('field.status')} value={draft.status} options={ACTIVITY_STATUSES.map((s) => ({ value: s, label: t(`activityStatus.${s}`) }))} onChange={(status) => set({ status })} />
+      <Select
+        label={t('field.organisation')}
+        value={draft.organisationId}
+        required
+        error={errors.organisationId}
+        options={[{ value: '', label: t('report.choose') }, ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
+        onChange={(organisationId) => set({ organisationId })}
+      />
+      <Field label={t('field.team')} value={draft.team} onInput={(team) => set({ team })} />
+      <div class="inline two">
+        <Field label={t('field.startDate')} type="date" value={draft.startDate} error={errors.startDate} onInput={(startDate) => set({ startDate })} />
+        <Field label={t('field.endDate')} type="date" value={draft.endDate} error={errors.endDate} onInput={(endDate) => set({ endDate })} />
       </div>
+      <p class="hint">{t('report.activityDatesHint')}</p>
+      <HazardPicker chosen={draft.hazardIds} onChange={(hazardIds) => set({ hazardIds })} />
+      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
     </ReportForm>
   );
 }

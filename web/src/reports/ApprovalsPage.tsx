@@ -4,13 +4,13 @@
  */
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
-import { useLoad } from '../data.ts';
+import { useAction, useLoad } from '../data.ts';
 import type { Geometry } from '../geojson.ts';
 import { formatDateTime, t } from '../i18n/index.ts';
 import { href } from '../router.ts';
 import { can, useSession } from '../session.ts';
 import type { Hazard, Organisation, Report } from '../types.ts';
-import { Badge, ErrorMessage, Show, Sketch, TextArea } from '../ui.tsx';
+import { Badge, ErrorMessage, Show, Sketch, Table, TextArea } from '../ui.tsx';
 import { ConflictResolution } from './ConflictResolution.tsx';
 import { fieldLabel, fieldValue, inReadingOrder, reportTitle } from './fields.ts';
 
@@ -61,8 +61,7 @@ function ReportReview({ report, organisations, onDecided }: { report: Report; or
   const { actor } = useSession();
   const [current] = useLoad(() => currentRecord(report), [report.id]);
   const [note, setNote] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const reference = reportTitle(report.entityType, report.payload) ?? String((current.state === 'ready' ? current.value?.reference : null) ?? report.id.slice(0, 8));
   const headingId = `report-${report.id}`;
   const inConflict = report.conflict !== null && report.conflict.resolvedAt === null;
@@ -72,16 +71,10 @@ function ReportReview({ report, organisations, onDecided }: { report: Report; or
       setError(t('approvals.rejectNeedsNote'));
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(`/api/reports/${report.id}/${action}`, note.trim() ? { note: note.trim() } : {});
       onDecided();
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -131,28 +124,25 @@ function Changes({ report, before, organisations }: { report: Report; before: Re
   const afterGeometry = (after?.geometry ?? null) as Geometry | null;
   return (
     <div class="changes two-columns">
-      <table>
-        <caption>{t('approvals.whatChanges')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('approvals.field')}</th>
-            <th scope="col">{t('approvals.before')}</th>
-            <th scope="col">{t('approvals.after')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((key) => (
-            <tr key={key} class={changed(key) ? 'changed' : undefined}>
-              <th scope="row">{fieldLabel(key, report.entityType)}</th>
-              <td>{before ? fieldValue(key, before[key], organisations, report.entityType) : '—'}</td>
-              <td>
+      <Table
+        caption={t('approvals.whatChanges')}
+        rows={keys}
+        rowKey={(key) => key}
+        rowClass={(key) => (changed(key) ? 'changed' : undefined)}
+        columns={[
+          { heading: t('approvals.field'), cell: (key) => fieldLabel(key, report.entityType) },
+          { heading: t('approvals.before'), cell: (key) => (before ? fieldValue(key, before[key], organisations, report.entityType) : '—') },
+          {
+            heading: t('approvals.after'),
+            cell: (key) => (
+              <>
                 {after ? fieldValue(key, after[key], organisations, report.entityType) : t('approvals.deleted')}
                 {changed(key) ? <span class="visually-hidden"> ({t('approvals.changed')})</span> : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+        ]}
+      />
       <figure>
         <Sketch
           label={t('approvals.sketchLabel')}

@@ -6,10 +6,10 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { useLoad } from '../data.ts';
+import { useAction, useLoad } from '../data.ts';
 import { t } from '../i18n/index.ts';
 import type { Report } from '../types.ts';
-import { ErrorMessage, Show } from '../ui.tsx';
+import { ErrorMessage, Show, Table } from '../ui.tsx';
 import { fieldLabel, fieldValue, inReadingOrder } from './fields.ts';
 
 type Side = 'base' | 'theirs' | 'current';
@@ -31,8 +31,7 @@ export function ConflictResolution({ report, reference, organisations, note, onR
 
 function Sides({ report, reference, conflict, organisations, note, onResolved }: { report: Report; reference: string; conflict: Conflict; organisations: ReadonlyMap<string, string>; note: string; onResolved: () => void }) {
   const [choices, setChoices] = useState<Record<string, Side>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const keys = inReadingOrder([...new Set([...Object.keys(conflict.theirs), ...Object.keys(conflict.current)])].filter((k) => k !== 'geometry' && k !== 'id' && k !== 'version'));
   const conflicting = new Set(conflict.fields);
   const show = (side: Record<string, unknown>, key: string) => fieldValue(key, side[key], organisations, report.entityType);
@@ -42,58 +41,44 @@ function Sides({ report, reference, conflict, organisations, note, onResolved }:
       setError(t('conflict.chooseAll'));
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(`/api/sync/conflicts/${report.id}/resolve`, { currentVersion: conflict.currentVersion, choices, ...(note.trim() ? { note: note.trim() } : {}) });
       onResolved();
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
     <div class="conflict">
       <p role="note">{t('conflict.intro', { base: conflict.baseVersion, current: conflict.currentVersion })}</p>
-      <table>
-        <caption>{t('conflict.sides')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('approvals.field')}</th>
-            <th scope="col">{t('conflict.base', { version: conflict.baseVersion })}</th>
-            <th scope="col">{t('conflict.theirs')}</th>
-            <th scope="col">{t('conflict.current', { version: conflict.currentVersion })}</th>
-            <th scope="col">{t('conflict.keep')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((key) => (
-            <tr key={key} class={conflicting.has(key) ? 'changed' : undefined}>
-              <th scope="row">{fieldLabel(key, report.entityType)}</th>
-              <td>{show(conflict.base, key)}</td>
-              <td>{show(conflict.theirs, key)}</td>
-              <td>{show(conflict.current, key)}</td>
-              <td>
-                {conflicting.has(key) ? (
-                  <fieldset class="inline">
-                    <legend class="visually-hidden">{t('conflict.keepFor', { field: fieldLabel(key, report.entityType) })}</legend>
-                    {SIDES.map((side) => (
-                      <label key={side}>
-                        <input type="radio" name={`${report.id}-${key}`} value={side} checked={choices[key] === side} onChange={() => setChoices({ ...choices, [key]: side })} />{' '}
-                        {t(`conflict.side.${side}`)}
-                      </label>
-                    ))}
-                  </fieldset>
-                ) : (
-                  <span class="muted">{t('conflict.same')}</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table
+        caption={t('conflict.sides')}
+        rows={keys}
+        rowKey={(key) => key}
+        rowClass={(key) => (conflicting.has(key) ? 'changed' : undefined)}
+        columns={[
+          { heading: t('approvals.field'), cell: (key) => fieldLabel(key, report.entityType) },
+          { heading: t('conflict.base', { version: conflict.baseVersion }), cell: (key) => show(conflict.base, key) },
+          { heading: t('conflict.theirs'), cell: (key) => show(conflict.theirs, key) },
+          { heading: t('conflict.current', { version: conflict.currentVersion }), cell: (key) => show(conflict.current, key) },
+          {
+            heading: t('conflict.keep'),
+            cell: (key) =>
+              conflicting.has(key) ? (
+                <fieldset class="inline">
+                  <legend class="visually-hidden">{t('conflict.keepFor', { field: fieldLabel(key, report.entityType) })}</legend>
+                  {SIDES.map((side) => (
+                    <label key={side}>
+                      <input type="radio" name={`${report.id}-${key}`} value={side} checked={choices[key] === side} onChange={() => setChoices({ ...choices, [key]: side })} />{' '}
+                      {t(`conflict.side.${side}`)}
+                    </label>
+                  ))}
+                </fieldset>
+              ) : (
+                <span class="muted">{t('conflict.same')}</span>
+              ),
+          },
+        ]}
+      />
       {error ? <ErrorMessage message={error} /> : null}
       <button type="button" class="primary" disabled={busy} onClick={() => void resolve()}>
         {t('conflict.resolve', { reference })}

@@ -4,17 +4,31 @@
  * the facts they share; each point becomes a report of its own, because a report changes one
  * record and each find is approved (or refused) on its own.
  */
-import { useRef, useState } from 'preact/hooks';
-import { ApiError, api } from '../api.ts';
-import { useLoad } from '../data.ts';
+import { useState } from 'preact/hooks';
 import type { MultiPoint } from '../geojson.ts';
 import { formatNumber, t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
-import { DISPOSAL_METHODS, type DisposalMethod, FIND_CATEGORIES, FIND_CONDITIONS, type FindCategory, type FindCondition, type OrdnanceModel, type Page } from '../types.ts';
+import { DISPOSAL_METHODS, type DisposalMethod, FIND_CATEGORIES, FIND_CONDITIONS, type FindCategory, type FindCondition, type OrdnanceModel } from '../types.ts';
 import { Field, Select } from '../ui.tsx';
 import { sendOrKeep } from '../field/outbox.ts';
-import { orFromPackage } from '../field/packages.ts';
-import { activityLabel, type Errors, GeometryField, modelKey, pastDateProblem, ReportForm, Submitted, todayUtc, unreadableMessage, useActivities, useOrganisations, wholeNumberProblem, withoutErrors } from './form.tsx';
+import {
+  ActivitySelect,
+  type Errors,
+  GeometryField,
+  OrdnanceModelField,
+  ordnanceProblems,
+  pastDateProblem,
+  refusalMessage,
+  ReportForm,
+  Submitted,
+  todayUtc,
+  unreadableMessage,
+  useActivities,
+  useOrdnanceModels,
+  useOrganisations,
+  useReportForm,
+  wholeNumberProblem,
+} from './form.tsx';
 import { readPoints } from './geometryInput.ts';
 
 interface Draft {
@@ -50,9 +64,7 @@ function validate(draft: Draft, models: ReadonlyMap<string, OrdnanceModel>): Err
   const errors: Errors = {};
   if (!draft.activityId && !draft.organisationId) errors.organisationId = t('validation.activityOrOrganisation');
   if (!draft.category && !draft.ordnanceModel.trim()) errors.category = t('validation.categoryOrModel');
-  const model = models.get(modelKey(draft.ordnanceModel));
-  if (draft.ordnanceModel.trim() && models.size > 0 && !model) errors.ordnanceModel = t('validation.notInCatalogue');
-  if (draft.category && model && draft.category !== model.category) errors.category = t('validation.categoryNotModel', { model: model.name, category: t(`findCategory.${model.category}`) });
+  Object.assign(errors, ordnanceProblems(draft.ordnanceModel, draft.category, models));
   const quantity = draft.quantity.trim() ? wholeNumberProblem(draft.quantity, 1) : t('validation.required');
   if (quantity) errors.quantity = quantity;
   const depth = wholeNumberProblem(draft.depthCm, 0);
@@ -71,9 +83,8 @@ export function FindsReportPage() {
   const national = can(actor, 'report.approve');
   const organisations = useOrganisations(actor);
   const activities = useActivities(actor);
-  const [catalogue] = useLoad(() => orFromPackage(() => api.get<Page<OrdnanceModel>>('/api/ordnance-models?limit=1000').then((a) => a.items), 'ordnanceModels'), []);
-  const models = new Map((catalogue.state === 'ready' ? catalogue.value : []).map((m) => [modelKey(m.name), m]));
-  const [draft, setDraft] = useState<Draft>({
+  const models = useOrdnanceModels();
+  const { draft, set, errors, state, send } = useReportForm<Draft>({
     activityId: '',
     organisationId: actor.organisationId ?? '',
     category: '',
@@ -86,17 +97,9 @@ export function FindsReportPage() {
     source: '',
     pointsText: '',
   });
-  const [errors, setErrors] = useState<Errors>({});
-  const [serverError, setServerError] = useState<string | null>(null);
   const [sent, setSent] = useState(0);
   const [kept, setKept] = useState(0);
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const summary = useRef<HTMLDivElement>(null);
-  const set = (change: Partial<Draft>) => {
-    setDraft((d) => ({ ...d, ...change }));
-    setErrors((e) => withoutErrors(e, Object.keys(change)));
-  };
   const reading = readPoints(draft.pointsText);
   const points = 'points' in reading ? reading.points : [];
   const preview: MultiPoint | null = points.length > 0 ? { type: 'MultiPoint', coordinates: points.map((p) => p.coordinates) } : null;
@@ -105,18 +108,9 @@ export function FindsReportPage() {
    * One report per point, in order. A point the server refuses stops the run; the points sent
    * so far leave the form, so that sending again after a correction sends none of them twice.
    */
-  async function submit(event: Event) {
-    event.preventDefault();
-    const found = validate(draft, models);
-    setErrors(found);
-    setServerError(null);
-    if (Object.keys(found).length > 0) {
-      summary.current?.focus();
-      return;
-    }
-    setBusy(true);
+  function submit() {
     let index = 0;
-    try {
+    const sendEach = async () => {
       for (; index < points.length; index++) {
         const result = await sendOrKeep({
           entityType: 'find',
@@ -140,33 +134,27 @@ export function FindsReportPage() {
         else setSent((n) => n + 1);
       }
       setDone(true);
-    } catch (caught) {
-      const message = caught instanceof ApiError ? caught.message : String(caught);
-      setServerError(t('report.findRefused', { point: index + 1, message }));
+    };
+    const refused = (caught: unknown) => {
       const left = points.slice(index).map((p) => p.coordinates);
       set({ pointsText: JSON.stringify(left.length === 1 ? { type: 'Point', coordinates: left[0] } : { type: 'MultiPoint', coordinates: left }) });
-      summary.current?.focus();
-    } finally {
-      setBusy(false);
-    }
+      return t('report.findRefused', { point: index + 1, message: refusalMessage(caught) });
+    };
+    return send(validate(draft, models), sendEach, refused);
   }
 
   if (done) {
     const message = kept > 0 ? t('fieldApp.findsKept', { count: formatNumber(kept) }) : t('report.findsSubmitted', { count: formatNumber(sent) });
-    return <Submitted title={t('report.findsTitle')} message={message} kept={kept > 0} again="/reports/new/finds" />;
+    return <Submitted kind="finds" message={message} kept={kept > 0} />;
   }
 
   const chosenActivity = activities.find((a) => a.id === draft.activityId);
   return (
     <ReportForm
       kind="finds"
-      title={t('report.findsTitle')}
       intro={t('report.findsIntro')}
-      errors={errors}
-      serverError={serverError}
-      summary={summary}
+      form={state}
       label={(field) => t(LABELS[field] ?? 'report.findPoints')}
-      busy={busy}
       onSubmit={submit}
       submitLabel={points.length > 1 ? t('report.submitFinds', { count: formatNumber(points.length) }) : t('report.submit')}
       status={
@@ -176,72 +164,54 @@ export function FindsReportPage() {
           </p>
         ) : null
       }
+      shape={
+        <GeometryField
+          kind="finds"
+          text={draft.pointsText}
+          required
+          error={errors.points}
+          preview={preview}
+          onText={(pointsText) => set({ pointsText })}
+        >
+          {points.length > 0 ? <p class="hint">{t('report.findPointsRead', { count: formatNumber(points.length) })}</p> : null}
+        </GeometryField>
+      }
     >
-      <div class="two-columns">
-        <div>
-          <Select
-            label={t('field.activity')}
-            value={draft.activityId}
-            hint={t('report.findActivityHint')}
-            options={[{ value: '', label: t('report.noActivity') }, ...activities.map((a) => ({ value: a.id, label: activityLabel(a) }))]}
-            onChange={(activityId) => set({ activityId })}
-          />
-          <Select
-            label={t('field.reportingOrganisation')}
-            value={draft.organisationId}
-            error={errors.organisationId}
-            hint={chosenActivity ? t('report.organisationFromActivity', { organisation: chosenActivity.organisation }) : t('report.organisationWithoutActivity')}
-            options={[...(national ? [{ value: '', label: t('common.none') }] : []), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
-            onChange={(organisationId) => set({ organisationId })}
-          />
-          <Select<'' | FindCategory>
-            label={t('field.category')}
-            value={draft.category}
-            error={errors.category}
-            options={[{ value: '', label: t('report.categoryFromModel') }, ...FIND_CATEGORIES.map((c) => ({ value: c, label: t(`findCategory.${c}`) }))]}
-            onChange={(category) => set({ category })}
-          />
-          <Field label={t('field.ordnanceModel')} value={draft.ordnanceModel} list="ordnance-models" error={errors.ordnanceModel} hint={t('report.ordnanceModelHint')} onInput={(ordnanceModel) => set({ ordnanceModel })} />
-          <datalist id="ordnance-models">
-            {[...models.values()].map((m) => (
-              <option key={m.id} value={m.name} />
-            ))}
-          </datalist>
-          <div class="inline two">
-            <Field label={t('field.quantity')} type="number" min="1" step="1" value={draft.quantity} required error={errors.quantity} onInput={(quantity) => set({ quantity })} />
-            <Field label={t('field.depthCm')} type="number" min="0" step="1" value={draft.depthCm} error={errors.depthCm} onInput={(depthCm) => set({ depthCm })} />
-          </div>
-          <Select<'' | FindCondition>
-            label={t('field.condition')}
-            value={draft.condition}
-            options={[{ value: '', label: t('report.notRecorded') }, ...FIND_CONDITIONS.map((c) => ({ value: c, label: t(`condition.${c}`) }))]}
-            onChange={(condition) => set({ condition })}
-          />
-          <Select<'' | DisposalMethod>
-            label={t('field.disposalMethod')}
-            value={draft.disposalMethod}
-            options={[{ value: '', label: t('report.notRecorded') }, ...DISPOSAL_METHODS.map((d) => ({ value: d, label: t(`disposal.${d}`) }))]}
-            onChange={(disposalMethod) => set({ disposalMethod })}
-          />
-          <Field label={t('field.foundOn')} type="date" max={todayUtc()} value={draft.foundOn} required error={errors.foundOn} onInput={(foundOn) => set({ foundOn })} />
-          <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
-        </div>
-        <div>
-          <GeometryField
-            mode="points"
-            legend={t('report.findPoints')}
-            hint={t('report.findPointsHint')}
-            textLabel={t('report.findPointsText')}
-            text={draft.pointsText}
-            required
-            error={errors.points}
-            preview={preview}
-            onText={(pointsText) => set({ pointsText })}
-          >
-            {points.length > 0 ? <p class="hint">{t('report.findPointsRead', { count: formatNumber(points.length) })}</p> : null}
-          </GeometryField>
-        </div>
+      <ActivitySelect activities={activities} value={draft.activityId} hint={t('report.findActivityHint')} onChange={(activityId) => set({ activityId })} />
+      <Select
+        label={t('field.reportingOrganisation')}
+        value={draft.organisationId}
+        error={errors.organisationId}
+        hint={chosenActivity ? t('report.organisationFromActivity', { organisation: chosenActivity.organisation }) : t('report.organisationWithoutActivity')}
+        options={[...(national ? [{ value: '', label: t('common.none') }] : []), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
+        onChange={(organisationId) => set({ organisationId })}
+      />
+      <Select<'' | FindCategory>
+        label={t('field.category')}
+        value={draft.category}
+        error={errors.category}
+        options={[{ value: '', label: t('report.categoryFromModel') }, ...FIND_CATEGORIES.map((c) => ({ value: c, label: t(`findCategory.${c}`) }))]}
+        onChange={(category) => set({ category })}
+      />
+      <OrdnanceModelField value={draft.ordnanceModel} error={errors.ordnanceModel} models={models} onInput={(ordnanceModel) => set({ ordnanceModel })} />
+      <div class="inline two">
+        <Field label={t('field.quantity')} type="number" min="1" step="1" value={draft.quantity} required error={errors.quantity} onInput={(quantity) => set({ quantity })} />
+        <Field label={t('field.depthCm')} type="number" min="0" step="1" value={draft.depthCm} error={errors.depthCm} onInput={(depthCm) => set({ depthCm })} />
       </div>
+      <Select<'' | FindCondition>
+        label={t('field.condition')}
+        value={draft.condition}
+        options={[{ value: '', label: t('report.notRecorded') }, ...FIND_CONDITIONS.map((c) => ({ value: c, label: t(`condition.${c}`) }))]}
+        onChange={(condition) => set({ condition })}
+      />
+      <Select<'' | DisposalMethod>
+        label={t('field.disposalMethod')}
+        value={draft.disposalMethod}
+        options={[{ value: '', label: t('report.notRecorded') }, ...DISPOSAL_METHODS.map((d) => ({ value: d, label: t(`disposal.${d}`) }))]}
+        onChange={(disposalMethod) => set({ disposalMethod })}
+      />
+      <Field label={t('field.foundOn')} type="date" max={todayUtc()} value={draft.foundOn} required error={errors.foundOn} onInput={(foundOn) => set({ foundOn })} />
+      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
     </ReportForm>
   );
 }

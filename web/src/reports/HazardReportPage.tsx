@@ -3,8 +3,7 @@
  * fields, a readable polygon, direct evidence for a CHA); the server's geometry checks then say
  * what the shape's problems are, and warnings are accepted one by one, never silently.
  */
-import { useRef, useState } from 'preact/hooks';
-import { ApiError } from '../api.ts';
+import { useState } from 'preact/hooks';
 import { areaUnitLabel, currentAreaUnit, formatArea, t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import {
@@ -19,8 +18,8 @@ import {
   type HazardKind,
 } from '../types.ts';
 import { Checkboxes, Field, Select, TextArea } from '../ui.tsx';
-import { sendOrKeep, type SentOrKept } from '../field/outbox.ts';
-import { type Errors, GeometryField, ReportForm, showRefusal, Submitted, unreadableMessage, useOrganisations, useShapeCheck, withoutErrors } from './form.tsx';
+import type { SentOrKept } from '../field/outbox.ts';
+import { type Errors, GeometryField, ReportForm, Submitted, unreadableMessage, useOrganisations, useReportForm, useShapeCheck } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 const AREA_FACTOR = { m2: 1, ha: 10_000, km2: 1_000_000 } as const;
@@ -61,7 +60,7 @@ export function HazardReportPage() {
   const { actor } = useSession();
   const national = can(actor, 'report.approve');
   const organisations = useOrganisations(actor);
-  const [draft, setDraft] = useState<Draft>({
+  const { draft, set, errors, state, send } = useReportForm<Draft>({
     reference: '',
     kind: 'sha',
     organisationId: actor.organisationId ?? '',
@@ -73,123 +72,78 @@ export function HazardReportPage() {
     source: '',
     geometryText: '',
   });
-  const [errors, setErrors] = useState<Errors>({});
   const shapeCheck = useShapeCheck('hazard');
-  const [serverError, setServerError] = useState<string | null>(null);
   const [submitted, setSubmitted] = useState<SentOrKept | null>(null);
-  const [busy, setBusy] = useState(false);
-  const summary = useRef<HTMLDivElement>(null);
-  const set = (change: Partial<Draft>) => {
-    setDraft((d) => ({ ...d, ...change }));
-    setErrors((e) => withoutErrors(e, Object.keys(change)));
-  };
   const reading = readGeometry(draft.geometryText);
   const geometry = 'geometry' in reading ? reading.geometry : null;
 
-  const setGeometryText = (geometryText: string) => {
-    set({ geometryText });
-    shapeCheck.reset();
-  };
-
-  async function submit(event: Event) {
-    event.preventDefault();
-    const found = validate(draft);
-    setErrors(found);
-    setServerError(null);
-    if (Object.keys(found).length > 0 || !geometry) {
-      summary.current?.focus();
-      return;
-    }
-    setBusy(true);
-    try {
-      const estimated = draft.estimatedArea ? Number(draft.estimatedArea) * AREA_FACTOR[currentAreaUnit()] : null;
-      const report = await sendOrKeep({
-        entityType: 'hazard',
-        action: 'create',
+  const submit = () =>
+    send(validate(draft), async () => {
+      const payload = {
+        reference: draft.reference.trim(),
+        kind: draft.kind,
+        status: 'active',
+        geometry,
+        estimatedAreaM2: draft.estimatedArea ? Number(draft.estimatedArea) * AREA_FACTOR[currentAreaUnit()] : null,
+        evidence: draft.evidence,
+        contamination: draft.contamination,
+        blockages: draft.blockages,
         organisationId: draft.organisationId || null,
-        acceptedWarnings: shapeCheck.accepted,
-        payload: {
-          reference: draft.reference.trim(),
-          kind: draft.kind,
-          status: 'active',
-          geometry,
-          estimatedAreaM2: estimated,
-          evidence: draft.evidence,
-          contamination: draft.contamination,
-          blockages: draft.blockages,
-          organisationId: draft.organisationId || null,
-          description: draft.description.trim() || null,
-          source: draft.source.trim(),
-        },
-      }, actor.username);
-      setSubmitted(report);
-    } catch (caught) {
-      showRefusal(caught, setServerError, summary);
-      if (caught instanceof ApiError && /warning|geometry/i.test(caught.message) && geometry) void shapeCheck.check(geometry);
-    } finally {
-      setBusy(false);
-    }
-  }
+        description: draft.description.trim() || null,
+        source: draft.source.trim(),
+      };
+      setSubmitted(await shapeCheck.send({ entityType: 'hazard', action: 'create', organisationId: draft.organisationId || null, payload }, geometry, actor.username));
+    });
 
   if (submitted) {
-    return <Submitted title={t('report.hazardTitle')} message={t('report.submitted', { reference: String(submitted.payload.reference) })} kept={submitted.kept} again="/reports/new" />;
+    return <Submitted kind="hazard" message={t('report.submitted', { reference: String(submitted.payload.reference) })} kept={submitted.kept} />;
   }
-
 
   return (
     <ReportForm
       kind="hazard"
-      title={t('report.hazardTitle')}
-      intro={t('report.intro')}
-      errors={errors}
-      serverError={serverError}
-      summary={summary}
+      form={state}
       label={(field) => t(LABELS[field] ?? 'report.field.geometry')}
-      busy={busy}
       onSubmit={submit}
+      shape={
+        <GeometryField
+          kind="hazard"
+          text={draft.geometryText}
+          required
+          error={errors.geometry}
+          preview={geometry}
+          onText={(geometryText) => {
+            set({ geometryText });
+            shapeCheck.reset();
+          }}
+        >
+          {shapeCheck.view(geometry, t('report.check'), t('report.noProblems'))}
+        </GeometryField>
+      }
+      below={geometry && draft.estimatedArea ? <p class="hint">{t('report.estimatedIs', { area: formatArea(Number(draft.estimatedArea) * AREA_FACTOR[currentAreaUnit()]) })}</p> : null}
     >
-      <div class="two-columns">
-        <div>
-          <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.referenceHint')} onInput={(reference) => set({ reference })} />
-          <Select<HazardKind> label={t('field.hazardKind')} value={draft.kind} options={HAZARD_KINDS.map((k) => ({ value: k, label: t(`kindLong.${k}`) }))} onChange={(kind) => set({ kind })} />
-          <Select
-            label={t('field.organisation')}
-            value={draft.organisationId}
-            options={[...(national ? [{ value: '', label: t('common.none') }] : []), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
-            onChange={(organisationId) => set({ organisationId })}
-          />
-          <Checkboxes legend={t('field.evidence')} values={EVIDENCE} chosen={draft.evidence} label={(e) => `${t(`evidence.${e}`)}${DIRECT_EVIDENCE.has(e) ? ` (${t('hazard.direct')})` : ''}`} error={errors.evidence} onChange={(evidence) => set({ evidence })} />
-          <Checkboxes legend={t('field.contamination')} values={CONTAMINATION} chosen={draft.contamination} label={(c) => t(`contamination.${c}`)} onChange={(contamination) => set({ contamination })} />
-          <Checkboxes legend={t('field.blockages')} values={BLOCKAGES} chosen={draft.blockages} label={(b) => t(`blockage.${b}`)} onChange={(blockages) => set({ blockages })} />
-          <Field
-            label={`${t('field.estimatedArea')} (${areaUnitLabel()})`}
-            type="number"
-            min="0"
-            step="any"
-            value={draft.estimatedArea}
-            error={errors.estimatedArea}
-            onInput={(estimatedArea) => set({ estimatedArea })}
-          />
-          <TextArea label={t('field.description')} value={draft.description} onInput={(description) => set({ description })} />
-          <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
-        </div>
-        <div>
-          <GeometryField
-            mode="polygon"
-            legend={t('report.geometry')}
-            hint={t('report.geometryHint')}
-            textLabel={t('report.geojson')}
-            text={draft.geometryText}
-            required
-            error={errors.geometry}
-            preview={geometry}
-            onText={setGeometryText}
-          >
-            {shapeCheck.view(geometry, t('report.check'), t('report.noProblems'))}
-          </GeometryField>
-        </div>
-      </div>
-      {geometry && draft.estimatedArea ? <p class="hint">{t('report.estimatedIs', { area: formatArea(Number(draft.estimatedArea) * AREA_FACTOR[currentAreaUnit()]) })}</p> : null}
+      <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.referenceHint')} onInput={(reference) => set({ reference })} />
+      <Select<HazardKind> label={t('field.hazardKind')} value={draft.kind} options={HAZARD_KINDS.map((k) => ({ value: k, label: t(`kindLong.${k}`) }))} onChange={(kind) => set({ kind })} />
+      <Select
+        label={t('field.organisation')}
+        value={draft.organisationId}
+        options={[...(national ? [{ value: '', label: t('common.none') }] : []), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
+        onChange={(organisationId) => set({ organisationId })}
+      />
+      <Checkboxes legend={t('field.evidence')} values={EVIDENCE} chosen={draft.evidence} label={(e) => `${t(`evidence.${e}`)}${DIRECT_EVIDENCE.has(e) ? ` (${t('hazard.direct')})` : ''}`} error={errors.evidence} onChange={(evidence) => set({ evidence })} />
+      <Checkboxes legend={t('field.contamination')} values={CONTAMINATION} chosen={draft.contamination} label={(c) => t(`contamination.${c}`)} onChange={(contamination) => set({ contamination })} />
+      <Checkboxes legend={t('field.blockages')} values={BLOCKAGES} chosen={draft.blockages} label={(b) => t(`blockage.${b}`)} onChange={(blockages) => set({ blockages })} />
+      <Field
+        label={`${t('field.estimatedArea')} (${areaUnitLabel()})`}
+        type="number"
+        min="0"
+        step="any"
+        value={draft.estimatedArea}
+        error={errors.estimatedArea}
+        onInput={(estimatedArea) => set({ estimatedArea })}
+      />
+      <TextArea label={t('field.description')} value={draft.description} onInput={(description) => set({ description })} />
+      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
     </ReportForm>
   );
 }

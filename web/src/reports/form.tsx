@@ -1,20 +1,22 @@
 /**
- * What the report forms share: the list of report kinds, the error summary that takes the focus
- * when a report is refused, the shape input (draw, paste or upload), the message after sending,
- * and the lists of organisations and activities a reporter may report for.
+ * What the report forms share: the draft and its problems, sending it, the list of report kinds,
+ * the error summary that takes the focus when a report is refused, the shape input (draw, paste
+ * or upload), the message after sending, the lists of organisations, activities and ordnance
+ * models a reporter may choose from.
  */
 import type { ComponentChildren, RefObject } from 'preact';
-import { useId, useState } from 'preact/hooks';
+import { useId, useRef, useState } from 'preact/hooks';
 import { api, ApiError, query } from '../api.ts';
-import { useLoad } from '../data.ts';
+import { messageOf, useLoad } from '../data.ts';
 import { GpsButton } from '../field/GpsButton.tsx';
+import { type ReportInput, sendOrKeep } from '../field/outbox.ts';
 import { orFromPackage } from '../field/packages.ts';
 import type { Geometry } from '../geojson.ts';
-import { t } from '../i18n/index.ts';
+import { type MessageKey, t } from '../i18n/index.ts';
 import { href, REPORT_KINDS, type ReportKind } from '../router.ts';
 import { can } from '../session.ts';
-import type { ActivitySummary, ActorSummary, Organisation, Page } from '../types.ts';
-import { Checkboxes, ErrorMessage, Sketch, TextArea } from '../ui.tsx';
+import type { ActivitySummary, ActorSummary, OrdnanceModel, Organisation, Page } from '../types.ts';
+import { Checkboxes, ErrorMessage, Field, Select, Sketch, TextArea } from '../ui.tsx';
 import { type DrawMode, DrawOnMap } from './DrawOnMap.tsx';
 import type { Unreadable } from './geometryInput.ts';
 
@@ -31,13 +33,75 @@ export function withoutErrors(errors: Errors, edited: readonly string[], prefix 
   return Object.fromEntries(Object.entries(errors).filter(([field]) => !gone.has(field)));
 }
 
+/** Where a report form stands, as ReportForm shows it: its problems, the server's refusal, whether it is being sent. */
+export interface FormState {
+  errors: Errors;
+  serverError: string | null;
+  busy: boolean;
+  /** The summary of problems, focused when there is something new to read in it. */
+  summary: RefObject<HTMLDivElement | null>;
+}
+
+/** A refusal in the server's words; a failure of another kind as it names itself. */
+export function refusalMessage(caught: unknown): string {
+  return caught instanceof ApiError ? caught.message : String(caught);
+}
+
+/**
+ * The state of a report form: the draft, the problems found in it (each gone once its field is
+ * edited), the server's refusal and whether the report is being sent.
+ */
+export function useReportForm<D extends object>(initial: D) {
+  const [draft, setDraft] = useState<D>(initial);
+  const [errors, setErrors] = useState<Errors>({});
+  const [serverError, setServerError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const summary = useRef<HTMLDivElement>(null);
+  const set = (change: Partial<D>) => {
+    setDraft((d) => ({ ...d, ...change }));
+    setErrors((e) => withoutErrors(e, Object.keys(change)));
+  };
+  /**
+   * Sends the report when the draft has no `problems`. The problems, or the server's refusal
+   * worded by `refused`, go to the summary, which takes the focus so a screen reader reads them.
+   */
+  async function send(problems: Errors, sending: () => Promise<void>, refused: (caught: unknown) => string = refusalMessage) {
+    setErrors(problems);
+    setServerError(null);
+    if (Object.keys(problems).length > 0) {
+      summary.current?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      await sending();
+    } catch (caught) {
+      setServerError(refused(caught));
+      summary.current?.focus();
+    } finally {
+      setBusy(false);
+    }
+  }
+  const state: FormState = { errors, serverError, busy, summary };
+  return { draft, set, setDraft, errors, setErrors, state, send };
+}
+
+/** Where a kind of report is made; #/reports/new is the hazardous area's form. */
+function formPath(kind: ReportKind): string {
+  return kind === 'hazard' ? '/reports/new' : `/reports/new/${kind}`;
+}
+
+function formTitle(kind: ReportKind): string {
+  return t(`report.${kind}Title`);
+}
+
 export function ReportKinds({ current }: { current: ReportKind }) {
   return (
     <nav aria-label={t('report.kinds')} class="report-kinds">
       <ul>
         {REPORT_KINDS.map((kind) => (
           <li key={kind}>
-            <a href={href(kind === 'hazard' ? '/reports/new' : `/reports/new/${kind}`)} aria-current={kind === current ? 'page' : undefined}>
+            <a href={href(formPath(kind))} aria-current={kind === current ? 'page' : undefined}>
               {t(`reportKind.${kind}`)}
             </a>
           </li>
@@ -47,36 +111,50 @@ export function ReportKinds({ current }: { current: ReportKind }) {
   );
 }
 
-/** The problems of the last attempt, and the server's answer; focused so a screen reader reads them. */
 /**
  * What every report form shares: the kinds of report, the title and introduction, the summary of
- * problems (focused when a submission fails), the form itself and its submit button.
+ * problems (focused when a submission fails), the form itself in two columns (the facts, then the
+ * place or shape) and its submit button.
  */
 export function ReportForm(props: {
   kind: ReportKind;
-  title: string;
-  intro: string;
-  errors: Errors;
-  serverError: string | null;
-  summary: RefObject<HTMLDivElement | null>;
+  /** Above the form; by default, what a report becomes. */
+  intro?: string;
+  form: FormState;
   label: (field: string) => string;
-  busy: boolean;
-  onSubmit: (event: Event) => unknown;
+  onSubmit: () => unknown;
   submitLabel?: string;
   /** Between the summary and the form (what was sent so far). */
   status?: ComponentChildren;
+  /** The report's facts: the first column. */
   children: ComponentChildren;
+  /** Where it is: the second column. */
+  shape: ComponentChildren;
+  /** Below both columns (an accident's victims). */
+  below?: ComponentChildren;
 }) {
+  const title = formTitle(props.kind);
   return (
     <section class="page">
       <ReportKinds current={props.kind} />
-      <h1>{props.title}</h1>
-      <p class="muted">{props.intro}</p>
-      <ErrorSummary errors={props.errors} serverError={props.serverError} summary={props.summary} label={props.label} />
+      <h1>{title}</h1>
+      <p class="muted">{props.intro ?? t('report.intro')}</p>
+      <ErrorSummary errors={props.form.errors} serverError={props.form.serverError} summary={props.form.summary} label={props.label} />
       {props.status}
-      <form onSubmit={props.onSubmit} noValidate aria-label={props.title}>
-        {props.children}
-        <button type="submit" class="primary" disabled={props.busy}>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void props.onSubmit();
+        }}
+        noValidate
+        aria-label={title}
+      >
+        <div class="two-columns">
+          <div>{props.children}</div>
+          <div>{props.shape}</div>
+        </div>
+        {props.below}
+        <button type="submit" class="primary" disabled={props.form.busy}>
           {props.submitLabel ?? t('report.submit')}
         </button>
       </form>
@@ -84,13 +162,8 @@ export function ReportForm(props: {
   );
 }
 
-/** A submission the server refused: its message in the summary, which takes the focus. */
-export function showRefusal(caught: unknown, setServerError: (message: string) => void, summary: RefObject<HTMLDivElement | null>): void {
-  setServerError(caught instanceof ApiError ? caught.message : String(caught));
-  summary.current?.focus();
-}
-
-export function ErrorSummary({ errors, serverError, label, summary }: { errors: Errors; serverError: string | null; label: (field: string) => string; summary: RefObject<HTMLDivElement | null> }) {
+/** The problems of the last attempt, and the server's answer; focused so a screen reader reads them. */
+function ErrorSummary({ errors, serverError, label, summary }: { errors: Errors; serverError: string | null; label: (field: string) => string; summary: RefObject<HTMLDivElement | null> }) {
   const list = Object.entries(errors).filter(([, message]) => message);
   return (
     <div ref={summary} tabIndex={-1} aria-live="assertive">
@@ -125,15 +198,20 @@ export function unreadableMessage(reading: Unreadable, expected: 'polygon' | 'po
   }
 }
 
+/** How each form's place is given (an outline, points or one point), and the words around it. */
+const SHAPES: Record<ReportKind, { mode: DrawMode; legend: MessageKey; hint: MessageKey; textLabel: MessageKey }> = {
+  hazard: { mode: 'polygon', legend: 'report.geometry', hint: 'report.geometryHint', textLabel: 'report.geojson' },
+  activity: { mode: 'polygon', legend: 'report.activityArea', hint: 'report.activityAreaHint', textLabel: 'report.activityAreaText' },
+  finds: { mode: 'points', legend: 'report.findPoints', hint: 'report.findPointsHint', textLabel: 'report.findPointsText' },
+  accident: { mode: 'point', legend: 'report.accidentPlace', hint: 'report.accidentPlaceHint', textLabel: 'report.accidentPlaceText' },
+};
+
 /**
  * The shape of a report as text (GeoJSON, WKT or coordinate lines), which drawing and uploading
  * fill in, with a preview of what was read.
  */
 export function GeometryField(props: {
-  mode: DrawMode;
-  legend: string;
-  hint: string;
-  textLabel: string;
+  kind: ReportKind;
   text: string;
   required?: boolean;
   error?: string | undefined;
@@ -143,19 +221,20 @@ export function GeometryField(props: {
 }) {
   const [drawing, setDrawing] = useState(false);
   const fileId = useId();
+  const shape = SHAPES[props.kind];
   async function upload(file: File | undefined) {
     if (file) props.onText(await file.text());
   }
   return (
     <fieldset>
-      <legend>{props.legend}</legend>
-      <p class="hint">{props.hint}</p>
+      <legend>{t(shape.legend)}</legend>
+      <p class="hint">{t(shape.hint)}</p>
       <button type="button" aria-expanded={drawing} onClick={() => setDrawing((d) => !d)}>
         {drawing ? t('report.stopDrawing') : t('report.draw')}
       </button>
       <GpsButton text={props.text} onText={props.onText} />
-      {drawing ? <DrawOnMap mode={props.mode} onDrawn={props.onText} /> : null}
-      <TextArea label={props.textLabel} rows={6} value={props.text} required={props.required} error={props.error} onInput={props.onText} />
+      {drawing ? <DrawOnMap mode={shape.mode} onDrawn={props.onText} /> : null}
+      <TextArea label={t(shape.textLabel)} rows={6} value={props.text} required={props.required} error={props.error} onInput={props.onText} />
       <div class="field">
         <label for={fileId}>{t('report.upload')}</label>
         <input id={fileId} type="file" accept=".geojson,.json,.wkt,.txt,.csv,application/geo+json,application/json,text/plain,text/csv" onChange={(event) => void upload(event.currentTarget.files?.[0])} />
@@ -170,16 +249,16 @@ export function GeometryField(props: {
  * After sending: what happens next, and the way to the queue or another report. A report kept on
  * the device (no connection) says so, and leads to the outbox instead.
  */
-export function Submitted({ title, message, again, kept = false }: { title: string; message: string; again: string; kept?: boolean }) {
+export function Submitted({ kind, message, kept = false }: { kind: ReportKind; message: string; kept?: boolean }) {
   return (
     <section class="page narrow">
-      <h1>{title}</h1>
+      <h1>{formTitle(kind)}</h1>
       <p role="status" class="success">
         {message}
       </p>
       {kept ? <p role="status">{t('fieldApp.keptOnDevice')}</p> : null}
       <p>
-        {kept ? <a href={href('/field')}>{t('fieldApp.outbox')}</a> : <a href={href('/approvals')}>{t('nav.approvals')}</a>} · <a href={href(again)} onClick={() => location.reload()}>{t('report.another')}</a>
+        {kept ? <a href={href('/field')}>{t('fieldApp.outbox')}</a> : <a href={href('/approvals')}>{t('nav.approvals')}</a>} · <a href={href(formPath(kind))} onClick={() => location.reload()}>{t('report.another')}</a>
       </p>
     </section>
   );
@@ -205,13 +284,52 @@ export function useActivities(actor: ActorSummary): ActivitySummary[] {
   return activities.state === 'ready' ? activities.value : [];
 }
 
-export function activityLabel(activity: ActivitySummary): string {
+function activityLabel(activity: ActivitySummary): string {
   return `${activity.reference} · ${t(`activity.${activity.kind}`)} · ${activity.organisation}`;
 }
 
+/** The activity a report belongs to, if any, from those the reporter may name. */
+export function ActivitySelect({ activities, value, hint, onChange }: { activities: readonly ActivitySummary[]; value: string; hint: string; onChange: (activityId: string) => void }) {
+  return <Select label={t('field.activity')} value={value} hint={hint} options={[{ value: '', label: t('report.noActivity') }, ...activities.map((a) => ({ value: a.id, label: activityLabel(a) }))]} onChange={onChange} />;
+}
+
 /** A model's name as the server matches it (normaliseName of src/names.ts): ignoring case, spaces and punctuation. */
-export function modelKey(name: string): string {
+function modelKey(name: string): string {
   return name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+}
+
+/** The catalogue of ordnance models by modelKey: from the server, else, with no link, from an area package. */
+export function useOrdnanceModels(): ReadonlyMap<string, OrdnanceModel> {
+  const [catalogue] = useLoad(() => orFromPackage(() => api.get<Page<OrdnanceModel>>('/api/ordnance-models?limit=1000').then((a) => a.items), 'ordnanceModels'), []);
+  return new Map((catalogue.state === 'ready' ? catalogue.value : []).map((m) => [modelKey(m.name), m]));
+}
+
+/**
+ * The problems of an ordnance model named with a category of device, as the server judges them:
+ * a name the catalogue does not know (when a catalogue is at hand), or a category other than the
+ * model's (`unknown` claims none).
+ */
+export function ordnanceProblems(name: string, category: string, models: ReadonlyMap<string, OrdnanceModel>): { ordnanceModel?: string; category?: string } {
+  const model = models.get(modelKey(name));
+  return {
+    ...(name.trim() && models.size > 0 && !model ? { ordnanceModel: t('validation.notInCatalogue') } : {}),
+    ...(category && category !== 'unknown' && model && category !== model.category ? { category: t('validation.categoryNotModel', { model: model.name, category: t(`findCategory.${model.category}`) }) } : {}),
+  };
+}
+
+/** The model's name, typed or chosen from the catalogue's suggestions. */
+export function OrdnanceModelField({ value, error, models, onInput }: { value: string; error: string | undefined; models: ReadonlyMap<string, OrdnanceModel>; onInput: (name: string) => void }) {
+  const listId = useId();
+  return (
+    <>
+      <Field label={t('field.ordnanceModel')} value={value} list={listId} error={error} hint={t('report.ordnanceModelHint')} onInput={onInput} />
+      <datalist id={listId}>
+        {[...models.values()].map((m) => (
+          <option key={m.id} value={m.name} />
+        ))}
+      </datalist>
+    </>
+  );
 }
 
 /** Today in UTC (YYYY-MM-DD): the server judges field dates by it. */
@@ -257,7 +375,19 @@ export function useShapeCheck(entityType: 'hazard' | 'release_product') {
       setFailure(null);
       setProblems((await api.post<{ problems: GeometryProblem[] }>('/api/hazards/check-geometry', { geometry, entityType })).problems);
     } catch (caught) {
-      setFailure(caught instanceof Error ? caught.message : String(caught));
+      setFailure(messageOf(caught));
+    }
+  }
+  /**
+   * Sends a report of the shape with the warnings accepted (or keeps it on the device); when the
+   * server refuses it for its shape, its checks are shown, then the refusal is thrown as before.
+   */
+  async function send(report: Omit<ReportInput, 'acceptedWarnings'>, geometry: Geometry | null, author: string) {
+    try {
+      return await sendOrKeep({ ...report, acceptedWarnings: accepted }, author);
+    } catch (caught) {
+      if (caught instanceof ApiError && /warning|geometry/i.test(caught.message) && geometry) void check(geometry);
+      throw caught;
     }
   }
   const warnings = (problems ?? []).filter((p) => p.severity === 'warning');
@@ -289,5 +419,5 @@ export function useShapeCheck(entityType: 'hazard' | 'release_product') {
       </>
     );
   }
-  return { accepted, check, reset: () => setProblems(null), view };
+  return { send, reset: () => setProblems(null), view };
 }
