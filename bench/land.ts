@@ -25,7 +25,7 @@ import { migrate } from '../src/store/migrate.ts';
 import { ensurePostgis } from '../src/store/open.ts';
 import { openPglite } from '../src/store/pglite.ts';
 import { openPostgres } from '../src/store/postgres.ts';
-import { type Figure, machineFacts, medianMs, table } from './harness.ts';
+import { type Figure, machineFacts, sampleMs, table, timedFigure } from './harness.ts';
 import { mulberry32 } from '../src/mulberry32.ts';
 
 const BENCH_DB = 'sg_bench_land';
@@ -170,7 +170,7 @@ const handHazard = `
  */
 export async function landBenchmark(db: Db, options: { hazards: number; runs?: number }): Promise<Figure[]> {
   const runs = options.runs ?? 5;
-  const median = (fn: () => Promise<unknown>) => medianMs(fn, { runs, warmup: 1 });
+  const sample = (fn: () => Promise<unknown>) => sampleMs(fn, { runs, warmup: 1 });
   const started = performance.now();
   const { bigHazardId, products } = await seed(db, options.hazards);
   process.stderr.write(`land: ${options.hazards + 1} hazards, ${products} release products, seeded in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
@@ -197,38 +197,37 @@ export async function landBenchmark(db: Db, options: { hazards: number; runs?: n
     Math.abs(accounting.remainingM2 - (handBig!.remaining ?? 0)),
   );
 
-  const statisticsMs = await median(() => landStatistics(db, { by: ['admin1'], period: 'year' }));
-  const handStatisticsMs = await median(async () => {
+  const statistics = await sample(() => landStatistics(db, { by: ['admin1'], period: 'year' }));
+  const handStatisticsRuns = await sample(async () => {
     await db.query(handStatistics);
     await db.query(handRemaining);
   });
   // A product changed outside the workflow (an import bumping its version): the next request computes its hazard again.
   const [small] = await db.query<{ id: string }>('SELECT id FROM release_product WHERE hazard_id <> $1 ORDER BY id LIMIT 1', [bigHazardId]);
-  const staleMs = await median(async () => {
+  const stale = await sample(async () => {
     await db.query('UPDATE release_product SET version = version + 1, updated_at = clock_timestamp() WHERE id = $1', [small!.id]);
     await landStatistics(db, { by: ['admin1'], period: 'year' });
   });
-  const refreshMs = await median(() => db.transaction((tx) => refreshLandPieces(tx, [bigHazardId])));
-  const hazardMs = await median(() => hazardAccounting(db, bigHazardId));
-  const handHazardMs = await median(() => db.query(handHazard, [bigHazardId]));
+  const refresh = await sample(() => db.transaction((tx) => refreshLandPieces(tx, [bigHazardId])));
+  const hazard = await sample(() => hazardAccounting(db, bigHazardId));
+  const handHazardRuns = await sample(() => db.query(handHazard, [bigHazardId]));
   const agree = (diff: number) => ({ text: `same figures as the hand-written query (largest difference ${diff.toExponential(1)} m²)`, met: diff < 0.01 });
   return [
+    // The fair comparison: both compute everything from the register. One run: after it the pieces are stored.
     {
-      figure: `national statistics from stored pieces: released by admin1 × year × method, remaining by admin1 (${options.hazards + 1} hazards, ${products} products)`,
-      unit: 'ms',
-      safeground: statisticsMs,
-      reference: { name: 'hand-written PostGIS', value: handStatisticsMs },
-      target: { text: `under 2 s; ${agree(statisticsDiff).text}`, met: statisticsMs < 2000 && agree(statisticsDiff).met },
-    },
-    {
-      figure: 'national statistics, first request after the bulk load (computes and stores every hazard\'s pieces)',
+      figure: `national statistics, first request after the bulk load (computes and stores every hazard's pieces; one run): released by admin1 × year × method, remaining by admin1 (${options.hazards + 1} hazards, ${products} products)`,
       unit: 'ms',
       safeground: coldMs,
-      reference: { name: 'hand-written PostGIS', value: handStatisticsMs },
+      reference: { name: 'hand-written PostGIS (from scratch, as a tool without stored pieces must)', value: handStatisticsRuns.median, spread: { runs: handStatisticsRuns.runs, min: handStatisticsRuns.min, max: handStatisticsRuns.max } },
     },
-    { figure: 'national statistics after one product changed outside the workflow (its hazard computed again)', unit: 'ms', safeground: staleMs, target: { text: 'under 2 s', met: staleMs < 2000 } },
-    { figure: 'stored pieces of the hazard with 100 products computed again (what its approval adds)', unit: 'ms', safeground: refreshMs },
-    { figure: 'recompute one hazard with 100 products', unit: 'ms', safeground: hazardMs, reference: { name: 'hand-written PostGIS', value: handHazardMs }, target: agree(hazardDiff) },
+    // Later requests read the stored pieces; the hand-written query has nothing stored, so no ratio is shown.
+    {
+      ...timedFigure('national statistics from stored pieces (no reference: nothing else stores them)', statistics),
+      target: { text: `under 2 s; ${agree(statisticsDiff).text}`, met: statistics.median < 2000 && agree(statisticsDiff).met },
+    },
+    { ...timedFigure('national statistics after one product changed outside the workflow (its hazard computed again)', stale), target: { text: 'under 2 s', met: stale.median < 2000 } },
+    timedFigure('stored pieces of the hazard with 100 products computed again (what its approval adds)', refresh),
+    { ...timedFigure('recompute one hazard with 100 products', hazard, { name: 'hand-written PostGIS', sample: handHazardRuns }), target: agree(hazardDiff) },
   ];
 }
 

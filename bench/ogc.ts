@@ -96,13 +96,13 @@ export async function ogcBenchmark(db: Db, options: { postgresUrl: string | null
     const fromFile = download([file, '-nln', 'finds'], 'finds');
     const reference = options.postgresUrl ? 'ogr2ogr PG: gis.finds → GPKG' : 'ogr2ogr PG: gis.finds through the GIS socket → GPKG';
     const started = performance.now();
-    const ogcMs = await medianMs(oapif, { runs: 3, warmup: 1 });
-    const directMs = await medianMs(direct, { runs: 3, warmup: 1 });
-    const serverMs = await medianMs(serverOnly, { runs: 3, warmup: 1 });
-    const enclosureMs = await medianMs(enclosure, { runs: 3, warmup: 1 });
+    const ogcMs = await medianMs(oapif, { runs: 5, warmup: 1 });
+    const directMs = await medianMs(direct, { runs: 5, warmup: 1 });
+    const serverMs = await medianMs(serverOnly, { runs: 5, warmup: 1 });
+    const enclosureMs = await medianMs(enclosure, { runs: 5, warmup: 1 });
     const features = pages.map((page) => page.slice(page.indexOf('"features":[') + 12, page.lastIndexOf('],"numberReturned"'))).join(',');
     writeFileSync(file, `{"type":"FeatureCollection","features":[${features}]}`);
-    const fileMs = await medianMs(fromFile, { runs: 3, warmup: 1 });
+    const fileMs = await medianMs(fromFile, { runs: 5, warmup: 1 });
     process.stderr.write(`ogc benchmark took ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
     const label = `${finds.toLocaleString('en')} finds`;
     return [

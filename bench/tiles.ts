@@ -1,8 +1,10 @@
 /**
  * Vector tile benchmark: latency at z6, z10 and z14 over every layer, cold (rendered, hashed and
  * cached by the tile cache the routes use) and cached (served after the one change-log probe),
- * each beside the plain ST_AsMVT query of the same tiles on PostgreSQL. On PGlite, whose PostGIS
- * has no ST_AsMVT, the same figures without that reference, to compare with PostgreSQL's.
+ * each beside a reference written here independently of Safeground's tile SQL: one minimal
+ * ST_AsMVT query per layer, as Martin's table sources write them (finds below z13 clustered by a
+ * plain GROUP BY on a world grid, as a hand-written function source would). On PGlite, whose
+ * PostGIS has no ST_AsMVT, the same figures without that reference, to compare with PostgreSQL's.
  *
  *   node --import tsx bench/tiles.ts [--database-url postgres://postgres@127.0.0.1:5432/postgres]
  *
@@ -21,15 +23,56 @@ import { openPostgres } from '../src/store/postgres.ts';
 import { TileCache } from '../src/tiles/cache.ts';
 import type { TileId } from '../src/tiles/grid.ts';
 import { TILE_LAYERS, type TileLayerName } from '../src/tiles/layers.ts';
-import { postgisTileParams, postgisTileSql } from '../src/tiles/render.ts';
 import { type Figure, machineFacts, percentile, table } from './harness.ts';
 
 const ZOOMS = [6, 10, 14] as const;
 /** Tiles sampled per zoom: those under the most hazards first, so the sample is of tiles with data. */
 const TILES_PER_ZOOM = 24;
-const ROUNDS = 3;
+const ROUNDS = 5;
 /** Cached requests are cheap: more of them, after an untimed pass that prepares the statements on every pooled connection. */
 const CACHED_PASSES = 10;
+
+/** Each layer's table, properties and geometry as a competing tile server would publish them. */
+const REFERENCE_SOURCES: Record<Exclude<TileLayerName, 'finds'>, { from: string; properties: string; geometries: string[] }> = {
+  hazards: { from: 'hazard', properties: 'id::text AS id, reference, kind, status, release_date::text AS release_date', geometries: ['geom'] },
+  'release-products': {
+    from: 'release_product',
+    properties: 'id::text AS id, hazard_id::text AS hazard_id, activity_id::text AS activity_id, method, technical_assets, clearance_depth_cm, release_date::text AS release_date',
+    geometries: ['geom'],
+  },
+  'minefield-records': {
+    from: 'minefield_record',
+    properties: 'id::text AS id, reference, handover_batch, laying_date::text AS laying_date, handover_date::text AS handover_date, stated_mine_total',
+    geometries: ['perimeter', 'row_lines'],
+  },
+  accidents: { from: 'accident', properties: 'id::text AS id, reference, occurred_on::text AS occurred_on, device_category, demining_related', geometries: ['geom'] },
+};
+
+/** Martin's table-source query: the tile envelope grown by the buffer, in the table's SRID, and ST_AsMVTGeom. */
+function referenceSql(layer: TileLayerName, z: number): string {
+  const box = 'ST_Transform(ST_TileEnvelope($1, $2, $3, margin => (64.0 / 4096)), 4326)';
+  const mvtGeom = (column: string) => `ST_AsMVTGeom(ST_Transform(${column}, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true)`;
+  if (layer === 'finds') {
+    if (z >= 13) {
+      return `SELECT ST_AsMVT(t, 'finds', 4096, 'geom') FROM (
+        SELECT id::text AS id, category, quantity, found_on::text AS found_on, ${mvtGeom('geom')} AS geom FROM find WHERE geom && ${box}) t`;
+    }
+    // 16 × 16 cells a tile, fixed to the world's grid; the search one cell wider so edge cells are whole.
+    const world = 20037508.342789244;
+    const cell = (2 * world) / 2 ** z / 16;
+    return `SELECT ST_AsMVT(t, 'finds', 4096, 'geom') FROM (
+      SELECT count(*)::int AS count, sum(quantity)::int AS quantity,
+        CASE WHEN count(DISTINCT category) = 1 THEN min(category) ELSE 'mixed' END AS category,
+        min(found_on)::text AS first_found_on, max(found_on)::text AS last_found_on,
+        ST_AsMVTGeom(ST_Centroid(ST_Collect(p)), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
+      FROM (SELECT quantity, category, found_on, ST_Transform(geom, 3857) AS p FROM find
+            WHERE geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => (${64 + 256}.0 / 4096)), 4326)) f
+      GROUP BY floor((ST_X(p) + ${world}) / ${cell}), floor((${world} - ST_Y(p)) / ${cell})) t WHERE geom IS NOT NULL`;
+  }
+  const source = REFERENCE_SOURCES[layer];
+  const parts = source.geometries.map((column) => `SELECT ${source.properties}, ${mvtGeom(column)} AS geom FROM ${source.from} WHERE ${column} && ${box}`);
+  return `SELECT ST_AsMVT(t, '${layer}', 4096, 'geom') FROM (${parts.join(' UNION ALL ')}) t`;
+}
 
 async function busiestTiles(db: Db, z: number): Promise<TileId[]> {
   return db.query<TileId>(
@@ -56,7 +99,7 @@ function figure(name: string, p: 50 | 95, values: number[], reference: number[],
     figure: `${name} p${p}`,
     unit: 'ms',
     safeground,
-    ...(reference.length > 0 ? { reference: { name: 'raw ST_AsMVT', value: ref } } : {}),
+    ...(reference.length > 0 ? { reference: { name: 'Martin-style ST_AsMVT per layer', value: ref } } : {}),
     ...(target ? { target: target(safeground, ref) } : {}),
   };
 }
@@ -71,7 +114,7 @@ export async function tilesBenchmark(db: Db): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const z of ZOOMS) {
     const tiles = await busiestTiles(db, z);
-    const raw = (layer: TileLayerName, t: TileId) => db.query(postgisTileSql(layer, z), postgisTileParams(layer, t));
+    const raw = (layer: TileLayerName, t: TileId) => db.query(referenceSql(layer, z), [t.z, t.x, t.y]);
     const warm = hasRaw ? raw : (layer: TileLayerName, t: TileId) => new TileCache(db).tile(layer, t);
     for (const t of tiles) for (const layer of TILE_LAYERS) await warm(layer, t);
 
@@ -96,13 +139,14 @@ export async function tilesBenchmark(db: Db): Promise<Figure[]> {
       }
     }
     const tileCount = `${tiles.length} tile${tiles.length === 1 ? '' : 's'} × ${TILE_LAYERS.length} layers`;
-    const withinRaw = (value: number, ref: number) => ({ text: 'within 1.25× of raw ST_AsMVT', met: value <= 1.25 * ref });
+    const withinRaw = (value: number, ref: number) => ({ text: 'within 1.25× of a Martin-style ST_AsMVT query', met: value <= 1.25 * ref });
     const under5 = (value: number) => ({ text: 'under 5 ms', met: value < 5 });
     figures.push(
       figure(`z${z} cold tile (${tileCount} × ${ROUNDS})`, 50, coldMs, rawMs),
       figure(`z${z} cold tile`, 95, coldMs, rawMs, hasRaw ? withinRaw : undefined),
-      figure(`z${z} cached tile (${tileCount} × ${ROUNDS * CACHED_PASSES})`, 50, cachedMs, rawMs),
-      figure(`z${z} cached tile`, 95, cachedMs, rawMs, under5),
+      // A cached tile is a read of stored bytes: no query to compare it with.
+      figure(`z${z} cached tile (${tileCount} × ${ROUNDS * CACHED_PASSES})`, 50, cachedMs, []),
+      figure(`z${z} cached tile`, 95, cachedMs, [], under5),
     );
   }
   return figures;

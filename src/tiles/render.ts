@@ -33,10 +33,10 @@ function layerOf(layer: TileLayerName | RenderedLayer): RenderedLayer {
 }
 
 /**
- * The plain PostGIS query of a layer's tile at zoom z: parameters z, x, y and the search box
- * (west, south, east, north). The benchmark runs it as the reference.
+ * The PostGIS query of a layer's tile at zoom z: parameters z, x, y and the search box (west,
+ * south, east, north).
  */
-export function postgisTileSql(layerName: TileLayerName | RenderedLayer, z: number): string {
+function postgisTileSql(layerName: TileLayerName | RenderedLayer, z: number): string {
   const layer = layerOf(layerName);
   const query = layer.query(z);
   return `${featuresCte(query, 4)}
@@ -45,7 +45,7 @@ export function postgisTileSql(layerName: TileLayerName | RenderedLayer, z: numb
     WHERE t.geom IS NOT NULL`;
 }
 
-export function postgisTileParams(layerName: TileLayerName | RenderedLayer, tile: TileId): unknown[] {
+function postgisTileParams(layerName: TileLayerName | RenderedLayer, tile: TileId): unknown[] {
   return [tile.z, tile.x, tile.y, ...searchBox(tile, layerOf(layerName).query(tile.z).margin)];
 }
 
