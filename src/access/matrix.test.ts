@@ -84,6 +84,8 @@ const EXPECTED: Record<string, Audience> = {
   'GET /api/statistics/land': 'everyone',
   'GET /api/statistics/casualties': 'internal',
   'GET /api/treaty-reports/{convention}/{year}': 'internal',
+  'GET /api/mdr/{kind}': 'internal',
+  'GET /api/donor-figures': 'internal',
   'GET /public': 'everyone',
   'GET /api/public/progress': 'everyone',
   'GET /api/public/casualties': 'everyone',

@@ -8,6 +8,8 @@ import { buildServer, webDist } from '../http/server.ts';
 import { landCommand } from '../land/cli.ts';
 import { addCasualtyReportCommand } from '../statistics/cli.ts';
 import { addTreatyReportCommand } from '../treaty/cli.ts';
+import { addMdrReportCommand } from '../mdr/cli.ts';
+import { addDonorReportCommand } from '../donors/cli.ts';
 import { recordsCommand } from '../records/cli.ts';
 import { layersCommand, prioritiesCommand } from '../priorities/cli.ts';
 import { riskCommand } from '../risk/cli.ts';
@@ -156,7 +158,7 @@ export function program(): Command {
   cli.addCommand(usersCommand());
   cli.addCommand(tokensCommand());
   cli.addCommand(auditCommand());
-  cli.addCommand(addTreatyReportCommand(addCasualtyReportCommand(landCommand())));
+  cli.addCommand(addDonorReportCommand(addMdrReportCommand(addTreatyReportCommand(addCasualtyReportCommand(landCommand())))));
   cli.addCommand(recordsCommand());
   cli.addCommand(addImportAccidentsCommand(importCommand()));
   cli.addCommand(addExportAccidentsCommand(exportCommand()));

@@ -62,22 +62,47 @@ export interface CasualtyCountRow {
   accidents: number;
 }
 
-/** The one statement behind the figures, as run (parameters $1 = from, $2 = to), to show beside them. */
+/** Dimensions that can differ between the victims of one accident; the others are the accident's. */
+const VICTIM_DIMENSIONS: readonly CasualtyDimension[] = ['sex', 'ageGroup', 'victimGroup', 'activityAtTime'];
+
+/** The victim dimensions of each grouping, once each (the accident-level groupings and the total share []). */
+function victimDimensionSets(query: CasualtyQuery): CasualtyDimension[][] {
+  const sets = new Map<string, CasualtyDimension[]>([['', []]]);
+  for (const g of query.groupings) {
+    const dims = VICTIM_DIMENSIONS.filter((d) => g.includes(d));
+    sets.set(dims.join(','), dims);
+  }
+  return [...sets.values()];
+}
+
+/**
+ * The one statement behind the figures, as run (parameters $1 = from, $2 = to), to show beside them.
+ * An accident counts once in a group: a victim is its accident's first in a group when it is the
+ * first of its accident with the same values of the grouping's victim dimensions (first_k, one per
+ * set of those). Counting those firsts, instead of count(DISTINCT accident_id), lets PostgreSQL hash
+ * every grouping set in one pass rather than sort the victims once per set (docs/reporting.md).
+ */
 export function casualtyStatisticsSql(query: CasualtyQuery): string {
   const used = CASUALTY_DIMENSIONS.filter((d) => query.groupings.some((g) => g.includes(d)));
   const sets = [...query.groupings.filter((g) => g.length > 0).map((g) => `(${g.map((d) => `"${d}"`).join(', ')})`), '()'];
-  return `WITH RECURSIVE ${ACCIDENT_AREAS}, ${victimFacts(query.period)}
+  const firsts = victimDimensionSets(query);
+  return `WITH RECURSIVE ${ACCIDENT_AREAS}, ${victimFacts(query.period)},
+  counted AS (
+    SELECT facts.*, ${firsts.map((dims, k) => `row_number() OVER (PARTITION BY ${['accident_id', ...dims.map((d) => `"${d}"`)].join(', ')}) = 1 AS first_${k}`).join(',\n      ')}
+    FROM facts
+  )
 SELECT ${used.map((d) => `"${d}"::text, `).join('')}${used.length > 0 ? `GROUPING(${used.map((d) => `"${d}"`).join(', ')})` : '0'} AS grouping_mask,
   count(*)::int AS victims, count(*) FILTER (WHERE outcome = 'killed')::int AS killed, count(*) FILTER (WHERE outcome = 'injured')::int AS injured,
-  count(DISTINCT accident_id)::int AS accidents
-FROM facts
+  ${firsts.map((_, k) => `count(*) FILTER (WHERE first_${k})::int AS accidents_${k}`).join(', ')}
+FROM counted
 GROUP BY GROUPING SETS (${[...new Set(sets)].join(', ')})
 ORDER BY grouping_mask DESC${used.map((d) => `, "${d}" NULLS LAST`).join('')}`;
 }
 
 export async function casualtyCounts(db: Queryable, query: CasualtyQuery): Promise<CasualtyCountRow[]> {
   const used = CASUALTY_DIMENSIONS.filter((d) => query.groupings.some((g) => g.includes(d)));
-  const rows = await db.query<Record<string, string | number | null> & { grouping_mask: number; victims: number; killed: number; injured: number; accidents: number }>(
+  const firsts = victimDimensionSets(query).map((dims) => dims.join(','));
+  const rows = await db.query<Record<string, string | number | null> & { grouping_mask: number; victims: number; killed: number; injured: number }>(
     casualtyStatisticsSql(query),
     [query.from ?? null, query.to ?? null],
   );
@@ -86,13 +111,14 @@ export async function casualtyCounts(db: Queryable, query: CasualtyQuery): Promi
     const members = used.filter((_, i) => (r.grouping_mask & (1 << (used.length - 1 - i))) === 0);
     // In the order the grouping was asked for ("deviceCategory,sex" stays so).
     const grouping = [...(query.groupings.find((g) => g.length === members.length && members.every((d) => g.includes(d))) ?? members)];
+    const k = firsts.indexOf(VICTIM_DIMENSIONS.filter((d) => members.includes(d)).join(','));
     return {
       grouping,
       values: Object.fromEntries(grouping.map((d) => [d, (r[d] as string | null) ?? null])),
       victims: r.victims,
       killed: r.killed,
       injured: r.injured,
-      accidents: r.accidents,
+      accidents: r[`accidents_${k}`] as number,
     };
   });
 }

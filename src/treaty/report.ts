@@ -12,7 +12,7 @@ import { casualtyStatistics } from '../statistics/casualties.ts';
 import { AGE_GROUPS } from '../statistics/ageGroups.ts';
 import { VICTIM_GROUPS, VICTIM_SEXES } from '../casualties/accident.ts';
 import type { Queryable } from '../store/db.ts';
-import { itemsFound, mapOutlines, type Outline, releasedByYear, remainingByArea, riskEducation } from './store.ts';
+import { itemsFound, mapOutlines, type Outline, releasedByYear, remainingAtYearEnd, remainingCheck, riskEducation } from './store.ts';
 
 export const CONVENTIONS = {
   apmbc: {
@@ -87,6 +87,7 @@ export async function treatyReport(db: Queryable, convention: Convention, year: 
   const to = `${year}-12-31`;
   // landStatistics first: it brings the stored pieces up to date, which the queries below read.
   const land = await landStatistics(db, { by: [], period: 'year', from, to });
+  const releasedSince = await landStatistics(db, { by: [], period: 'none', from: `${year + 1}-01-01` });
   const groupings = 'deviceCategory;deviceCategory,sex;deviceCategory,ageGroup;deviceCategory,victimGroup';
   const casualties = await casualtyStatistics(db, {
     groupings: [['deviceCategory'], ['deviceCategory', 'sex'], ['deviceCategory', 'ageGroup'], ['deviceCategory', 'victimGroup']],
@@ -94,10 +95,10 @@ export async function treatyReport(db: Queryable, convention: Convention, year: 
     from,
     to,
   });
-  const remaining = await remainingByArea(db, c.contamination);
+  const remaining = await remainingAtYearEnd(db, c.contamination, year);
   const released = await releasedByYear(db, c.contamination, year);
   const allReleased = await releasedByYear(db, null, year);
-  const allRemaining = await remainingByArea(db, null);
+  const check = await remainingCheck(db, year);
   const items = await itemsFound(db, c.items, c.contamination, year);
   const education = await riskEducation(db, year);
   const areaIds = [...new Set([...remaining.rows.map((r) => r.admin1_id), ...released.rows.map((r) => r.admin1_id)].filter((id): id is string => id !== null))];
@@ -109,13 +110,13 @@ export async function treatyReport(db: Queryable, convention: Convention, year: 
   tables.push({
     id: 'remaining',
     title: `Remaining ${c.areas}, by region`,
-    note: `As recorded on ${now.toISOString().slice(0, 10)}: hazardous areas whose contamination includes ${c.contamination}, minus all land released from them (land-release accounting, IMAS). Areas in m².`,
+    note: `On 31 December ${year}: the hazardous areas the register held then (from their history) whose contamination included ${c.contamination}, minus the land released from them up to that day (land-release accounting, IMAS). Areas in m².`,
     columns: ['Region', 'Suspected hazardous areas (SHA)', 'Confirmed hazardous areas (CHA)', 'Remaining area (m²)'],
     rows: [
       ...remaining.rows.filter((r) => !r.total).map((r) => [region(r.admin1_id), r.sha, r.cha, r.area_m2]),
       ['Total', remainingTotal?.sha ?? 0, remainingTotal?.cha ?? 0, remainingTotal?.area_m2 ?? 0],
     ],
-    source: { sql: remaining.sql.replace('$1::text', `'${c.contamination}'`) },
+    source: { sql: remaining.sql.replaceAll('$1::text', `'${c.contamination}'::text`).replaceAll('$2::int', String(year)) },
   });
 
   const byRegion = new Map<string | null, Record<ReleaseMethod, number>>();
@@ -194,22 +195,31 @@ export async function treatyReport(db: Queryable, convention: Convention, year: 
   // National totals over all contamination, from this report's statements and from report land / report casualties.
   const allYear = { cancelled: 0, reduced: 0, cleared: 0 };
   for (const r of allReleased.rows.filter((r) => r.national && r.year === String(year))) allYear[r.method] += r.area_m2;
-  const allRemainingTotal = allRemaining.rows.find((r) => r.total)?.area_m2 ?? 0;
+  const checked = check.rows[0]!;
   const reconciliation = [
     ...METHODS.map((m) => ({ figure: `Land ${m} in ${year} (m², all contamination)`, treaty: round4(allYear[m]), register: round4(land.totals.releasedM2[m]) })),
-    { figure: 'Remaining contamination (m², all contamination)', treaty: round4(allRemainingTotal), register: round4(land.totals.remainingM2) },
+    {
+      figure: `Remaining on 31 December ${year} in hazardous areas not redrawn since (m², all contamination)`,
+      treaty: round4(checked.at_year_end_m2),
+      register: round4(land.totals.remainingM2 + METHODS.reduce((s, m) => s + releasedSince.totals.releasedM2[m], 0) - checked.not_then_m2),
+    },
     { figure: `Casualties in ${year}`, treaty: sum(deviceRows)[2]!, register: casualties.total.victims },
     { figure: `Killed in ${year}`, treaty: sum(deviceRows)[0]!, register: casualties.total.killed },
   ].map((r) => ({ ...r, agrees: Math.abs(r.treaty - r.register) < 0.01 }));
   tables.push({
     id: 'reconciliation',
     title: 'National totals, reconciled with the register',
-    note: 'Each figure twice: summed from the tables’ statements over every hazardous area (or device), and as `report land` and `report casualties` give it for the same year.',
+    note:
+      'Each figure twice: summed from the tables’ statements over every hazardous area (or device), and as `report land` and `report casualties` give it for the same year. ' +
+      `What remained on 31 December ${year} is checked against report land: what remains now plus what was released after that day (report land from ${year + 1}-01-01), ` +
+      `less the ${checked.not_then} hazardous areas recorded or redrawn since (${round4(checked.not_then_m2)} m² of that). ` +
+      `${checked.changed} hazardous areas of that day were redrawn or removed since; their ${round4(checked.changed_m2)} m² remaining then are cut from their outline then, which the register of today cannot confirm.`,
     columns: ['Figure', 'This report', 'Register', 'Agrees'],
     rows: reconciliation.map((r) => [r.figure, r.treaty, r.register, r.agrees ? 'yes' : 'NO']),
     source: {
-      api: `/api/statistics/land?by=none&period=year&from=${from}&to=${to} and ${casualtiesApi}`,
-      cli: `safeground report land --by none --period year --from ${from} --to ${to} --format json; safeground report casualties --by none --from ${from} --to ${to}`,
+      api: `/api/statistics/land?by=none&period=year&from=${from}&to=${to}, /api/statistics/land?by=none&period=none&from=${year + 1}-01-01 and ${casualtiesApi}`,
+      cli: `safeground report land --by none --period year --from ${from} --to ${to} --format json; safeground report land --by none --period none --from ${year + 1}-01-01 --format json; safeground report casualties --by none --from ${from} --to ${to}`,
+      sql: check.sql.replaceAll('$1::text', 'NULL::text').replaceAll('$2::int', String(year)),
     },
   });
   return {
@@ -220,6 +230,6 @@ export async function treatyReport(db: Queryable, convention: Convention, year: 
     generatedAt: now.toISOString(),
     tables,
     reconciliation,
-    map: await mapOutlines(db, c.contamination),
+    map: await mapOutlines(db, c.contamination, year),
   };
 }

@@ -6,7 +6,7 @@ import { buildServer } from '../http/server.ts';
 import type { Actors } from '../../test/support/actors.ts';
 import { closeTestServer, openTestStore } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { box, createActivity, createHazard, createProduct, type Grid } from '../land/test-helpers.ts';
+import { approved, box, createActivity, createHazard, createProduct, type Grid } from '../land/test-helpers.ts';
 import { type Convention, treatyReport } from './report.ts';
 
 /**
@@ -18,6 +18,13 @@ import { type Convention, treatyReport } from './report.ts';
  * | H1     | ap_mine                     | 2 × 1 | 1 cell cancelled 2024-06-01, 1 cell cleared 2025-03-01 |
  * | H2     | erw_uxo                     | 1 × 1 | all cleared 2025-02-01                             |
  * | H3     | ap_mine, cluster_munition   | 2 × 2 | 1 cell reduced 2025-07-01                          |
+ * | H4     | ap_mine                     | 1 × 1 | all cleared 2026-02-01 (after the year)            |
+ * | H5     | ap_mine                     | 1 × 1 | none; recorded 2026-02-01 (after the year)         |
+ * | H6     | ap_mine                     | 3 × 1 | none; redrawn as 1 × 1 on 2026-03-01               |
+ *
+ * H1-H4 and H6 were recorded on 2024-01-01 (their history is dated so). On 31 December 2025 the
+ * APMBC areas remaining were H3 (3 cells), H4 (1: its clearance came later) and H6 (3, as drawn
+ * then): 7 cells in 3 SHAs; H5 was not yet known.
  *
  * Finds in 2025: 3 AP mines destroyed in situ and 1 rendered safe by the work on H1; 2 UXO removed
  * and destroyed by the work on H2; 1 AP mine destroyed in situ with no activity; a submunition in
@@ -35,6 +42,17 @@ async function seed(db: Db, actors: Parameters<typeof createHazard>[1]): Promise
   const a1 = await createActivity(db, actors, [h1]);
   const a2 = await createActivity(db, actors, [h2]);
   const a3 = await createActivity(db, actors, [h3]);
+  const h4 = await createHazard(db, actors, box(grid, 8, 0, 9, 1), { contamination: ['ap_mine'] });
+  const h5 = await createHazard(db, actors, box(grid, 10, 0, 11, 1), { contamination: ['ap_mine'] });
+  const h6 = await createHazard(db, actors, box(grid, 12, 0, 15, 1), { contamination: ['ap_mine'] });
+  const a4 = await createActivity(db, actors, [h4]);
+  await createProduct(db, actors, { activityId: a4, hazardId: h4, method: 'cleared', geometry: box(grid, 8, 0, 9, 1), releaseDate: '2026-02-01' });
+  await approved(db, actors, { entityType: 'hazard', action: 'update', entityId: h6, baseVersion: 1, reason: 'resurveyed', payload: { geometry: box(grid, 12, 0, 13, 1) } });
+  const history = (sql: string, params: unknown[]) => db.query(`UPDATE record_version SET ${sql} AND entity_type = 'hazard'`, params);
+  await history(`valid_from = '2024-01-01' WHERE version = 1 AND entity_id = ANY($1::uuid[])`, [[h1, h2, h3, h4, h6]]);
+  await history(`valid_from = '2026-02-01' WHERE version = 1 AND entity_id = $1`, [h5]);
+  await history(`valid_to = '2026-03-01' WHERE version = 1 AND entity_id = $1`, [h6]);
+  await history(`valid_from = '2026-03-01' WHERE version = 2 AND entity_id = $1`, [h6]);
   await createProduct(db, actors, { activityId: a1, hazardId: h1, method: 'cancelled', geometry: box(grid, 0, 0, 1, 1), releaseDate: '2024-06-01' });
   await createProduct(db, actors, { activityId: a1, hazardId: h1, method: 'cleared', geometry: box(grid, 1, 0, 2, 1), releaseDate: '2025-03-01' });
   await createProduct(db, actors, { activityId: a2, hazardId: h2, method: 'cleared', geometry: box(grid, 3, 0, 4, 1), releaseDate: '2025-02-01' });
@@ -91,10 +109,11 @@ for (const backend of testBackends()) {
     const table = (c: Convention, id: string) => reports.get(c)!.tables.find((t) => t.id === id)!;
     const total = (c: Convention, id: string): Row => table(c, id).rows.find((r) => r[0] === 'Total')!;
 
-    test('remaining areas: APMBC H3 (3 cells, one SHA); CCM H3; CCW V nothing (H2 cleared)', () => {
+    test('remaining areas on 31 December 2025: APMBC H3, H4 (cleared in 2026) and H6 as drawn then (7 cells, 3 SHAs), not H5 (recorded in 2026); CCM H3; CCW V nothing (H2 cleared)', () => {
       const [, shaA, chaA, areaA] = total('apmbc', 'remaining');
-      assert.deepEqual([shaA, chaA], [1, 0]);
-      near(areaA, 3, 'APMBC remaining');
+      assert.deepEqual([shaA, chaA], [3, 0]);
+      near(areaA, 7, 'APMBC remaining');
+      assert.equal(reports.get('apmbc')!.map.outlines.filter((o) => o.kind === 'hazard').length, 3);
       near(total('ccm', 'remaining')[3], 3, 'CCM remaining');
       assert.deepEqual(total('ccw5', 'remaining'), ['Total', 0, 0, 0]);
     });
@@ -142,12 +161,15 @@ for (const backend of testBackends()) {
       assert.deepEqual(ccw5['group: deminer'], [0, 1, 1]);
     });
 
-    test('the national totals reconcile: 2 cells cleared, 1 reduced, none cancelled in 2025; 3 cells remain; 3 casualties', () => {
+    test('the national totals reconcile: 2 cells cleared, 1 reduced, none cancelled in 2025; 4 cells remained in areas not redrawn since (H3, and H4 = its 2026 clearance); 3 casualties', () => {
       const r = Object.fromEntries(reports.get('apmbc')!.reconciliation.map((x) => [x.figure, x]));
       near(r['Land cleared in 2025 (m², all contamination)']!.treaty, 2, 'cleared');
       near(r['Land reduced in 2025 (m², all contamination)']!.register, 1, 'reduced');
       assert.equal(r['Land cancelled in 2025 (m², all contamination)']!.register, 0);
-      near(r['Remaining contamination (m², all contamination)']!.register, 3, 'remaining');
+      const remaining = r['Remaining on 31 December 2025 in hazardous areas not redrawn since (m², all contamination)']!;
+      near(remaining.treaty, 4, 'remaining then');
+      near(remaining.register, 4, 'report land: 5 cells remaining now + 1 released in 2026 - 2 of H5 and H6 (recorded, redrawn since)');
+      assert.match(reports.get('apmbc')!.tables.find((t) => t.id === 'reconciliation')!.note!, /less the 2 hazardous areas recorded or redrawn since \(246\d\d\.\d+ m² of that\)\. 1 hazardous areas of that day were redrawn or removed since; their 369\d\d\.\d+ m² remaining then/);
       assert.equal(r['Casualties in 2025']!.register, 3);
       assert.ok(reports.get('apmbc')!.reconciliation.every((x) => x.agrees));
     });
