@@ -7,6 +7,18 @@ import * as workflow from './workflow.ts';
 const Id = z.object({ id: z.uuid() });
 const Note = z.strictObject({ note: z.string().max(2000).optional() });
 
+/** What a report says, as written here (POST /api/reports) or sent by another instance (the sync upload). */
+export const ReportBody = z.strictObject({
+  entityType: z.string().min(1).max(64),
+  action: z.enum(REPORT_ACTIONS),
+  entityId: z.uuid().nullable().optional(),
+  baseVersion: z.number().int().min(1).nullable().optional(),
+  payload: z.record(z.string(), z.unknown()),
+  reason: z.string().max(2000).nullable().optional(),
+  organisationId: z.uuid().nullable().optional(),
+  acceptedWarnings: z.array(z.string().max(64)).max(20).optional(),
+});
+
 export const reportRoutes = [
   route({
     method: 'POST',
@@ -14,17 +26,7 @@ export const reportRoutes = [
     summary: 'Write a report (a draft) creating, changing or deleting one record; it changes nothing until approved',
     tag: 'reports',
     permission: 'report.write',
-    body: z.strictObject({
-      entityType: z.string().min(1).max(64),
-      action: z.enum(REPORT_ACTIONS),
-      entityId: z.uuid().nullable().optional(),
-      baseVersion: z.number().int().min(1).nullable().optional(),
-      payload: z.record(z.string(), z.unknown()),
-      reason: z.string().max(2000).nullable().optional(),
-      organisationId: z.uuid().nullable().optional(),
-      acceptedWarnings: z.array(z.string().max(64)).max(20).optional(),
-      submit: z.boolean().optional(),
-    }),
+    body: ReportBody.extend({ submit: z.boolean().optional() }),
     async handler({ db, actor, body, reply }) {
       const { submit, ...input } = body;
       const report = await workflow.createReport(db, actor, input, { submit: Boolean(submit) });
@@ -67,12 +69,7 @@ export const reportRoutes = [
     tag: 'reports',
     permission: 'report.write',
     params: Id,
-    body: z.strictObject({
-      payload: z.record(z.string(), z.unknown()),
-      baseVersion: z.number().int().min(1).nullable().optional(),
-      reason: z.string().max(2000).nullable().optional(),
-      acceptedWarnings: z.array(z.string().max(64)).max(20).optional(),
-    }),
+    body: ReportBody.pick({ payload: true, baseVersion: true, reason: true, acceptedWarnings: true }),
     async handler({ db, actor, params, body }) {
       return workflow.reportJson(await workflow.updateReport(db, actor, params.id, body), actor);
     },
