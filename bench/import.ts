@@ -140,6 +140,17 @@ function gdalImport(connection: string, path: string, layer: string): { seconds:
 }
 
 /** Targets of the issue "Performance at national scale". */
+/** Seconds to COPY a CSV file by `copy` (COPY ... FROM STDIN) on a connection of its own: the floor the importer is measured against. */
+async function timedCopy(url: URL, copy: string, path: string): Promise<number> {
+  const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  const start = performance.now();
+  const writable = await sql.unsafe(copy).writable();
+  await new Promise<void>((resolve, reject) => createReadStream(path).pipe(writable).on('finish', resolve).on('error', reject));
+  const seconds = (performance.now() - start) / 1000;
+  await sql.end();
+  return seconds;
+}
+
 const TARGET = { overOgr2ogr: 1.5, ofCopy: 0.5, memoryGrowth: 1.2 };
 
 const rate = (rows: number, seconds: number) => Math.round(rows / seconds);
@@ -195,12 +206,7 @@ export async function importBenchmark(serverUrl: string, options: { rows: number
 
     process.stderr.write('Raw COPY of the prepared CSV\n');
     await db.exec('CREATE TABLE copy_floor (external_id text, category text, depth_cm integer, found_on date, geom geometry(Point, 4326))');
-    const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
-    const copyStart = performance.now();
-    const writable = await sql.unsafe('COPY copy_floor FROM STDIN (FORMAT csv)').writable();
-    await new Promise<void>((resolve, reject) => createReadStream(files.prepared).pipe(writable).on('finish', resolve).on('error', reject));
-    const copySeconds = (performance.now() - copyStart) / 1000;
-    await sql.end();
+    const copySeconds = await timedCopy(url, 'COPY copy_floor FROM STDIN (FORMAT csv)', files.prepared);
     const [copied] = await db.query<{ n: number }>('SELECT count(*) AS n FROM copy_floor');
     if (copied!.n !== total) throw new Error(`COPY loaded ${copied!.n} rows, not ${total}`);
 
@@ -208,12 +214,7 @@ export async function importBenchmark(serverUrl: string, options: { rows: number
     // indexes and foreign keys, without reading, checking or history.
     process.stderr.write('Raw COPY of the prepared CSV into find\n');
     await db.exec("TRUNCATE find CASCADE; ALTER TABLE find ALTER COLUMN source SET DEFAULT 'copy'");
-    const intoFind = postgres(url.toString(), { max: 1, onnotice: () => {} });
-    const intoFindStart = performance.now();
-    const findWritable = await intoFind.unsafe('COPY find (external_id, category, depth_cm, found_on, geom) FROM STDIN (FORMAT csv)').writable();
-    await new Promise<void>((resolve, reject) => createReadStream(files.prepared).pipe(findWritable).on('finish', resolve).on('error', reject));
-    const intoFindSeconds = (performance.now() - intoFindStart) / 1000;
-    await intoFind.end();
+    const intoFindSeconds = await timedCopy(url, 'COPY find (external_id, category, depth_cm, found_on, geom) FROM STDIN (FORMAT csv)', files.prepared);
     await db.close();
 
     const n = total.toLocaleString('en');

@@ -1,12 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import type { Db } from '../store/db.ts';
 import { allRoutes } from '../http/routes.ts';
-import { closeTestServer } from '../../test/support/store.ts';
-import { openTestServer } from '../../test/support/server.ts';
+import { useTestServer } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import type { Actors } from '../../test/support/actors.ts';
 import { PERMISSIONS, ROLES, type Role } from './permissions.ts';
 
 /**
@@ -177,13 +173,7 @@ test('every route names a known permission and has an expected audience here', (
 
 for (const backend of testBackends()) {
   describe(`route × role on ${backend.name}`, () => {
-    let db: Db;
-    let app: FastifyInstance;
-    let actors: Actors;
-    before(async () => {
-      ({ db, actors, app } = await openTestServer(backend));
-    });
-    after(() => closeTestServer({ db, app }));
+    const server = useTestServer(backend);
 
     for (const who of ['anonymous', ...ROLES] as const) {
       test(who, async () => {
@@ -191,8 +181,8 @@ for (const backend of testBackends()) {
         for (const r of allRoutes) {
           const allowed = expectedAudience(r.method, r.path)?.includes(who) ?? false;
           const url = r.path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
-          const headers = who === 'anonymous' ? {} : actors.auth(who);
-          const response = await app.inject({ method: r.method, url, headers, ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { payload: {} }) });
+          const headers = who === 'anonymous' ? {} : server.actors.auth(who);
+          const response = await server.app.inject({ method: r.method, url, headers, ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { payload: {} }) });
           const refused = response.statusCode === 401 || response.statusCode === 403;
           const refusedByRule = refused && /permission|Sign in/.test(response.json().error?.message ?? '');
           if (allowed && refusedByRule) rows.push(`${r.method} ${r.path}: ${who} should be allowed but got ${response.statusCode}`);

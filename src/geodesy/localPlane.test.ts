@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { localPlane } from './localPlane.ts';
+import { localPlane, planeBounds } from './localPlane.ts';
 import { direct, inverse } from './geodesic.ts';
 
 const origins = [
@@ -38,4 +38,10 @@ test('distance between two points in the plane agrees with the geodesic to < 1 m
       assert.ok(Math.abs(planeDistance - geodesic) < 1e-3, `${planeDistance} vs ${geodesic}`);
     }
   }
+});
+
+test('planeBounds: the smallest box around the points, empty for no points', () => {
+  assert.deepEqual(planeBounds([{ x: 1, y: 5 }, { x: -2, y: 3 }, { x: 0.5, y: -4 }]), { minX: -2, minY: -4, maxX: 1, maxY: 5 });
+  assert.deepEqual(planeBounds([{ x: 7, y: -1 }]), { minX: 7, minY: -1, maxX: 7, maxY: -1 });
+  assert.deepEqual(planeBounds([]), { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity });
 });

@@ -16,6 +16,26 @@ export interface PlanePoint {
   y: number;
 }
 
+/** The smallest box holding some points of a plane; an empty list gives an empty box (min Infinity, max -Infinity). */
+export interface PlaneBounds {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
+/** @example planeBounds([{ x: 1, y: 5 }, { x: -2, y: 3 }]) // { minX: -2, minY: 3, maxX: 1, maxY: 5 } */
+export function planeBounds(points: readonly PlanePoint[]): PlaneBounds {
+  const bounds = { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
+  for (const p of points) {
+    bounds.minX = Math.min(bounds.minX, p.x);
+    bounds.minY = Math.min(bounds.minY, p.y);
+    bounds.maxX = Math.max(bounds.maxX, p.x);
+    bounds.maxY = Math.max(bounds.maxY, p.y);
+  }
+  return bounds;
+}
+
 export interface LocalPlane {
   origin: LatLon;
   toLocal(p: LatLon): PlanePoint;

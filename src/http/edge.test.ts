@@ -1,12 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Db } from '../store/db.ts';
-import { closeTestServer } from '../../test/support/store.ts';
-import { openTestServer } from '../../test/support/server.ts';
+import { useTestServer } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import type { Actors } from '../../test/support/actors.ts';
 import { buildServer } from './server.ts';
 import { route } from './route.ts';
 import { MAX_VERTICES_PER_GEOMETRY, MAX_VERTICES_PER_REQUEST } from './limits.ts';
@@ -22,37 +18,31 @@ function circle(vertices: number, lon = 18.5): number[][] {
 
 for (const backend of testBackends()) {
   describe(`the edge: limits, NUL, deadline and security headers (${backend.name})`, () => {
-    let db: Db;
-    let app: FastifyInstance;
-    let actors: Actors;
-    before(async () => {
-      ({ db, actors, app } = await openTestServer(backend));
-    });
-    after(() => closeTestServer({ db, app }));
+    const server = useTestServer(backend);
 
     test('a geometry over the vertex limit, or a request over it in all, is refused 413 naming the field and the count', async () => {
-      const one = await app.inject({
+      const one = await server.app.inject({
         method: 'POST',
         url: '/api/hazards/check-geometry',
-        headers: actors.auth('field_user'),
+        headers: server.actors.auth('field_user'),
         payload: { geometry: { type: 'Polygon', coordinates: [circle(MAX_VERTICES_PER_GEOMETRY + 1)] } },
       });
       assert.equal(one.statusCode, 413, one.body);
       assert.equal(one.json().error.code, 'too_large');
       assert.match(one.json().error.message, new RegExp(`^body\\.geometry\\.coordinates: ${MAX_VERTICES_PER_GEOMETRY + 1} vertices; a geometry may have at most ${MAX_VERTICES_PER_GEOMETRY}`));
       const each = MAX_VERTICES_PER_GEOMETRY - 10_000;
-      const many = await app.inject({
+      const many = await server.app.inject({
         method: 'POST',
         url: '/ogc/collections/hazards/items',
-        headers: { ...actors.auth('field_user'), 'content-type': 'application/geo+json' },
+        headers: { ...server.actors.auth('field_user'), 'content-type': 'application/geo+json' },
         payload: { type: 'Feature', geometry: { type: 'Polygon', coordinates: [circle(each)] }, properties: { outline: { type: 'Polygon', coordinates: [circle(each, 18.6)] } } },
       });
       assert.equal(many.statusCode, 413, many.body);
       assert.match(many.json().error.message, new RegExp(`^body: ${2 * each} vertices in 2 geometries; a request may carry at most ${MAX_VERTICES_PER_REQUEST}`));
-      const within = await app.inject({
+      const within = await server.app.inject({
         method: 'POST',
         url: '/api/hazards/check-geometry',
-        headers: actors.auth('field_user'),
+        headers: server.actors.auth('field_user'),
         payload: { geometry: { type: 'Polygon', coordinates: [circle(5_000)] } },
       });
       assert.equal(within.statusCode, 200, within.body);
@@ -62,16 +52,16 @@ for (const backend of testBackends()) {
     test('a NUL character in any text is refused 400 naming the field, never a 500', async () => {
       const cases = [
         { request: { method: 'GET' as const, url: '/api/places?q=Demo%00District' }, field: 'query.q' },
-        { request: { method: 'GET' as const, url: '/api/hazards?status=active%00', headers: actors.auth('analyst') }, field: 'query.status' },
+        { request: { method: 'GET' as const, url: '/api/hazards?status=active%00', headers: server.actors.auth('analyst') }, field: 'query.status' },
         {
-          request: { method: 'POST' as const, url: '/api/reports', headers: actors.auth('field_user'), payload: { entityType: 'hazard', action: 'create', reason: 'seen\u0000twice', payload: {} } },
+          request: { method: 'POST' as const, url: '/api/reports', headers: server.actors.auth('field_user'), payload: { entityType: 'hazard', action: 'create', reason: 'seen\u0000twice', payload: {} } },
           field: 'body.reason',
         },
         { request: { method: 'POST' as const, url: '/api/session', payload: { username: 'a\u0000', password: 'x' } }, field: 'body.username' },
-        { request: { method: 'GET' as const, url: '/api/hazards/%00', headers: actors.auth('analyst') }, field: 'path.id' },
+        { request: { method: 'GET' as const, url: '/api/hazards/%00', headers: server.actors.auth('analyst') }, field: 'path.id' },
       ];
       for (const { request, field } of cases) {
-        const response = await app.inject(request);
+        const response = await server.app.inject(request);
         assert.equal(response.statusCode, 400, `${request.url}: ${response.body}`);
         assert.equal(response.json().error.details.field, field, response.body);
         assert.match(response.json().error.message, /NUL character/);
@@ -79,14 +69,14 @@ for (const backend of testBackends()) {
     });
 
     test('a date the database cannot hold (year 0) is refused 400 naming it, never a 500 (found by the fuzz test)', async () => {
-      const response = await app.inject({ method: 'GET', url: '/api/statistics/land?period=year&from=0000-01-01&to=1999-12-31', headers: actors.auth('national_information_officer') });
+      const response = await server.app.inject({ method: 'GET', url: '/api/statistics/land?period=year&from=0000-01-01&to=1999-12-31', headers: server.actors.auth('national_information_officer') });
       assert.equal(response.statusCode, 400, response.body);
       assert.match(response.json().error.message, /^A value the database cannot hold: .*0000-01-01/);
     });
 
     test('security headers on every answer: API, errors, the OGC HTML pages and tiles', async () => {
       for (const url of ['/api/health', '/api/hazards', '/ogc?f=html', '/ogc/collections?f=html', '/tiles/style.json', '/no/such/page']) {
-        const response = await app.inject({ method: 'GET', url });
+        const response = await server.app.inject({ method: 'GET', url });
         const csp = response.headers['content-security-policy'];
         assert.equal(typeof csp, 'string', url);
         assert.match(csp as string, /script-src 'self'(;|$)/, url);
@@ -96,7 +86,7 @@ for (const backend of testBackends()) {
         assert.equal(response.headers['x-frame-options'], 'DENY', url);
         assert.equal(response.headers['referrer-policy'], 'no-referrer', url);
       }
-      const page = await app.inject({ method: 'GET', url: '/ogc/collections?f=html' });
+      const page = await server.app.inject({ method: 'GET', url: '/ogc/collections?f=html' });
       assert.match(page.headers['content-type'] as string, /text\/html/);
       assert.doesNotMatch(page.body, /<script(?![^>]*\bsrc=)[^>]*>/i, 'no inline script in the OGC pages');
     });
@@ -104,7 +94,7 @@ for (const backend of testBackends()) {
     test('no request outlives its deadline: 503 with a clear error, and its writes rolled back', async () => {
       const slow = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
       const limited = await buildServer({
-        db,
+        db: server.db,
         deadlineMs: 300,
         routes: [
           route({ method: 'GET', path: '/slow', summary: 'waits', tag: 'test', permission: 'public.read', handler: () => slow(3000).then(() => ({ done: true })) }),
@@ -134,7 +124,7 @@ for (const backend of testBackends()) {
         const write = await limited.inject({ method: 'POST', url: '/slow-write', payload: { name: 'Past its deadline' } });
         assert.equal(write.statusCode, 503, write.body);
         await slow(1200);
-        const rows = await db.query("SELECT 1 FROM organisation WHERE name = 'Past its deadline'");
+        const rows = await server.db.query("SELECT 1 FROM organisation WHERE name = 'Past its deadline'");
         assert.equal(rows.length, 0, 'the write of a request past its deadline does not stand');
       } finally {
         await limited.close();

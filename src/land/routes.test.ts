@@ -1,9 +1,6 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import type { Db } from '../store/db.ts';
-import { closeTestServer } from '../../test/support/store.ts';
-import { openTestServer } from '../../test/support/server.ts';
+import { approveOverHttp, useTestServer } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import type { Actors } from '../../test/support/actors.ts';
 import { box, type Grid } from './test-helpers.ts';
@@ -12,23 +9,16 @@ type Who = Parameters<Actors['auth']>[0];
 
 for (const backend of testBackends()) {
   describe(`hazards, release and reports over HTTP (${backend.name})`, () => {
-    let db: Db;
-    let app: FastifyInstance;
-    let actors: Actors;
+    const server = useTestServer(backend);
     let n = 0;
     /** Each hazard on its own patch of ground near 44°N 18°E. */
     const patch = (): Grid => ({ origin: { lon: 18 + ++n * 0.01, lat: 44 }, cell: 0.001 });
 
-    before(async () => {
-      ({ db, actors, app } = await openTestServer(backend));
-    });
-    after(() => closeTestServer({ db, app }));
-
     const call = (who: Who | null, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
-      app.inject({ method, url, headers: who ? actors.auth(who) : {}, ...(payload ? { payload } : {}) });
+      server.app.inject({ method, url, headers: who ? server.actors.auth(who) : {}, ...(payload ? { payload } : {}) });
 
     async function counts() {
-      const [row] = await db.query<{ hazard: number; report: number; record_version: number; audit_log: number; release_product: number }>(
+      const [row] = await server.db.query<{ hazard: number; report: number; record_version: number; audit_log: number; release_product: number }>(
         `SELECT (SELECT count(*)::int FROM hazard) AS hazard, (SELECT count(*)::int FROM report) AS report,
            (SELECT count(*)::int FROM record_version) AS record_version, (SELECT count(*)::int FROM audit_log) AS audit_log,
            (SELECT count(*)::int FROM release_product) AS release_product`,
@@ -36,17 +26,7 @@ for (const backend of testBackends()) {
       return row!;
     }
 
-    /** Field user writes and submits, organisation manager verifies, national officer approves. */
-    async function throughApproval(body: object, writer: Who = 'field_user'): Promise<{ id: string; entityId: string }> {
-      const created = await call(writer, 'POST', '/api/reports', { ...body, submit: true });
-      assert.equal(created.statusCode, 201, created.body);
-      const id = created.json().id as string;
-      const manager = writer.endsWith('_b') ? 'organisation_manager_b' : 'organisation_manager';
-      assert.equal((await call(manager, 'POST', `/api/reports/${id}/verify`, {})).statusCode, 200);
-      const approvedResponse = await call('national_information_officer', 'POST', `/api/reports/${id}/approve`, {});
-      assert.equal(approvedResponse.statusCode, 200, approvedResponse.body);
-      return { id, entityId: approvedResponse.json().entityId };
-    }
+    const throughApproval = (body: object, writer?: Who) => approveOverHttp(server, body, writer);
 
     const hazardReport = (geometry: object, extra: object = {}) => ({
       entityType: 'hazard',
@@ -60,7 +40,7 @@ for (const backend of testBackends()) {
       const activity = await throughApproval({
         entityType: 'activity',
         action: 'create',
-        payload: { reference: `ACT-H-${++n}`, kind: 'ts', organisationId: actors.organisationA, status: 'ongoing', source: 'test', hazardIds: [hazard.entityId] },
+        payload: { reference: `ACT-H-${++n}`, kind: 'ts', organisationId: server.actors.organisationA, status: 'ongoing', source: 'test', hazardIds: [hazard.entityId] },
       });
       return { grid, hazardId: hazard.entityId, activityId: activity.entityId };
     }

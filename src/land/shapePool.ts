@@ -5,8 +5,9 @@
  * checked in place. A check still running at its request's deadline is abandoned and its worker
  * replaced, so no input can keep the worker busy either.
  */
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { currentDeadlineMs, deadlineExceeded, remainingMs } from '../deadline.ts';
+import { type PendingJob, serveJobs, settleReply, type WorkerReply } from '../workerJobs.ts';
 import { type GeometryProblem, type PolygonGeometry, shapeProblems } from './geometry.ts';
 
 /** Below this many vertices a shape is checked in place: a worker round trip would cost more. */
@@ -47,22 +48,15 @@ export function vertexCount(geometry: PolygonGeometry): number {
   return polygons.reduce((sum, rings) => sum + rings.reduce((s, ring) => s + ring.length, 0), 0);
 }
 
-type Reply = { id: number; problems: GeometryProblem[] } | { id: number; error: string };
-
 /** One worker, started when first needed and replaced when a check overruns; it never keeps the process alive. */
 class ShapePool {
   private worker: Worker | null = null;
-  private readonly pending = new Map<number, { resolve(p: GeometryProblem[]): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, PendingJob<GeometryProblem[]>>();
   private nextId = 0;
 
   private start(): Worker {
     const worker = new Worker(new URL('./shapeWorker.js', import.meta.url), { workerData: ROLE, execArgv: [] });
-    worker.on('message', (reply: Reply) => {
-      const job = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if ('error' in reply) job?.reject(new Error(reply.error));
-      else job?.resolve(reply.problems);
-    });
+    worker.on('message', (reply: WorkerReply<GeometryProblem[]>) => settleReply(this.pending, reply));
     worker.on('error', (error) => this.fail(worker, error));
     worker.on('exit', () => this.fail(worker, new Error('The shape-check worker stopped')));
     // After the listeners, which would hold the process open again.
@@ -100,7 +94,7 @@ class ShapePool {
           reject(e);
         },
       });
-      worker.postMessage({ id, shape }, shape.polygons.flat().map((ring) => ring.buffer as ArrayBuffer));
+      worker.postMessage({ id, job: shape }, shape.polygons.flat().map((ring) => ring.buffer as ArrayBuffer));
     });
   }
 }
@@ -116,12 +110,4 @@ export async function checkShape(geometry: PolygonGeometry): Promise<GeometryPro
   return pool.check(geometry, remainingMs() ?? WITHOUT_DEADLINE_MS, currentDeadlineMs() ?? WITHOUT_DEADLINE_MS);
 }
 
-if (!isMainThread && workerData === ROLE) {
-  parentPort?.on('message', ({ id, shape }: { id: number; shape: PackedShape }) => {
-    try {
-      parentPort?.postMessage({ id, problems: shapeProblems(unpack(shape)) } satisfies Reply);
-    } catch (error) {
-      parentPort?.postMessage({ id, error: (error as Error).message } satisfies Reply);
-    }
-  });
-}
+serveJobs(ROLE, (shape: PackedShape) => shapeProblems(unpack(shape)));

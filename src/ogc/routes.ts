@@ -15,7 +15,7 @@ import type { Actor } from '../access/permissions.ts';
 import { UserError } from '../errors.ts';
 import { apiError } from '../http/errors.ts';
 import { openApiDocument } from '../http/openapi.ts';
-import { type Route, route } from '../http/route.ts';
+import { type Context, type Route, route } from '../http/route.ts';
 import { PolygonGeometry } from '../land/geometry.ts';
 import { createReport, reportJson, submitReport } from '../reports/workflow.ts';
 import type { Db } from '../store/db.ts';
@@ -499,6 +499,24 @@ function requireReason(reason: string | undefined): string {
   return reason;
 }
 
+/**
+ * A change to a hazard that exists, as a submitted report: the reason required, the If-Match
+ * checked against the hazard now (428 or 412 when it does not match), then the payload made and
+ * 202 with the report.
+ */
+async function reportChange(
+  { db, actor, params, query, request, reply }: Context<{ featureId: string }, { reason?: string | undefined }, unknown>,
+  collection: Collection,
+  action: 'update' | 'delete',
+  payload: () => Promise<Record<string, unknown>>,
+) {
+  const reason = requireReason(query.reason);
+  const matched = await matchedVersion(db, request, reply, collection, params.featureId);
+  if ('refusal' in matched) return matched.refusal;
+  const draft = await createReport(db, actor, { entityType: 'hazard', action, entityId: params.featureId, baseVersion: matched.version, payload: await payload(), reason });
+  return accepted(request, reply, await submitReport(db, actor, draft.id));
+}
+
 function hazardWriteRoutes(collection: Collection): Route[] {
   const path = `/ogc/collections/${collection.id}/items`;
   return [
@@ -525,16 +543,14 @@ function hazardWriteRoutes(collection: Collection): Route[] {
       params: ItemParams,
       query: WriteQuery,
       body: FeatureBody,
-      async handler({ db, actor, params, query, body, request, reply }) {
-        const reason = requireReason(query.reason);
-        const matched = await matchedVersion(db, request, reply, collection, params.featureId);
-        if ('refusal' in matched) return matched.refusal;
-        const given = hazardProperties(body.properties);
-        const missing = ['reference', 'kind', 'status', 'source'].filter((key) => !(key in given));
-        if (missing.length > 0) throw new UserError(`body.properties: PUT replaces the whole hazard, and ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing; PATCH changes some properties`, 'invalid_request');
-        const payload = { ...HAZARD_EMPTY, ...given, geometry: await storedGeometry(db, request, body.geometry) };
-        const draft = await createReport(db, actor, { entityType: 'hazard', action: 'update', entityId: params.featureId, baseVersion: matched.version, payload, reason });
-        return accepted(request, reply, await submitReport(db, actor, draft.id));
+      async handler(context) {
+        const { db, body, request } = context;
+        return reportChange(context, collection, 'update', async () => {
+          const given = hazardProperties(body.properties);
+          const missing = ['reference', 'kind', 'status', 'source'].filter((key) => !(key in given));
+          if (missing.length > 0) throw new UserError(`body.properties: PUT replaces the whole hazard, and ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing; PATCH changes some properties`, 'invalid_request');
+          return { ...HAZARD_EMPTY, ...given, geometry: await storedGeometry(db, request, body.geometry) };
+        });
       },
     }),
     route({
@@ -546,13 +562,12 @@ function hazardWriteRoutes(collection: Collection): Route[] {
       params: ItemParams,
       query: WriteQuery,
       body: PatchBody,
-      async handler({ db, actor, params, query, body, request, reply }) {
-        const reason = requireReason(query.reason);
-        const matched = await matchedVersion(db, request, reply, collection, params.featureId);
-        if ('refusal' in matched) return matched.refusal;
-        const payload = { ...hazardProperties(body.properties), ...(body.geometry ? { geometry: await storedGeometry(db, request, body.geometry) } : {}) };
-        const draft = await createReport(db, actor, { entityType: 'hazard', action: 'update', entityId: params.featureId, baseVersion: matched.version, payload, reason });
-        return accepted(request, reply, await submitReport(db, actor, draft.id));
+      async handler(context) {
+        const { db, body, request } = context;
+        return reportChange(context, collection, 'update', async () => ({
+          ...hazardProperties(body.properties),
+          ...(body.geometry ? { geometry: await storedGeometry(db, request, body.geometry) } : {}),
+        }));
       },
     }),
     route({
@@ -563,12 +578,8 @@ function hazardWriteRoutes(collection: Collection): Route[] {
       permission: 'report.write',
       params: ItemParams,
       query: WriteQuery,
-      async handler({ db, actor, params, query, request, reply }) {
-        const reason = requireReason(query.reason);
-        const matched = await matchedVersion(db, request, reply, collection, params.featureId);
-        if ('refusal' in matched) return matched.refusal;
-        const draft = await createReport(db, actor, { entityType: 'hazard', action: 'delete', entityId: params.featureId, baseVersion: matched.version, payload: {}, reason });
-        return accepted(request, reply, await submitReport(db, actor, draft.id));
+      async handler(context) {
+        return reportChange(context, collection, 'delete', async () => ({}));
       },
     }),
   ];

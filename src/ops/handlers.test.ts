@@ -1,10 +1,7 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import type { Db } from '../store/db.ts';
-import { buildServer } from '../http/server.ts';
 import { permissionsOf } from '../access/permissions.ts';
-import { closeTestServer, openTestStore } from '../../test/support/store.ts';
+import { approveOverHttp, useTestServer } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import type { Actors } from '../../test/support/actors.ts';
 import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
@@ -14,28 +11,23 @@ type Who = Parameters<Actors['auth']>[0];
 
 for (const backend of testBackends()) {
   describe(`field records through reports (${backend.name})`, () => {
-    let db: Db;
-    let app: FastifyInstance;
-    let actors: Actors;
     let activityA: string;
     let n = 0;
-
-    before(async () => {
-      ({ db, actors } = await openTestStore(backend));
-      await seedOrdnanceCatalogue(db);
-      const [activity] = await db.query<{ id: string }>(
-        "INSERT INTO activity (reference, kind, organisation_id, status, start_date, source) VALUES ('CLR-OPS-1', 'clearance', $1, 'ongoing', '2024-01-10', 'test') RETURNING id",
-        [actors.organisationA],
-      );
-      activityA = activity!.id;
-      app = await buildServer({ db });
+    const server = useTestServer(backend, {
+      async seed(db, actors) {
+        await seedOrdnanceCatalogue(db);
+        const [activity] = await db.query<{ id: string }>(
+          "INSERT INTO activity (reference, kind, organisation_id, status, start_date, source) VALUES ('CLR-OPS-1', 'clearance', $1, 'ongoing', '2024-01-10', 'test') RETURNING id",
+          [actors.organisationA],
+        );
+        activityA = activity!.id;
+      },
     });
-    after(() => closeTestServer({ db, app }));
 
-    const call = (who: Who, method: 'GET' | 'POST', url: string, payload?: object) => app.inject({ method, url, headers: actors.auth(who), ...(payload ? { payload } : {}) });
+    const call = (who: Who, method: 'GET' | 'POST', url: string, payload?: object) => server.app.inject({ method, url, headers: server.actors.auth(who), ...(payload ? { payload } : {}) });
 
     async function counts() {
-      const [row] = await db.query<Record<string, number>>(
+      const [row] = await server.db.query<Record<string, number>>(
         `SELECT (SELECT count(*)::int FROM report) AS report, (SELECT count(*)::int FROM find) AS find, (SELECT count(*)::int FROM accident) AS accident,
            (SELECT count(*)::int FROM victim) AS victim, (SELECT count(*)::int FROM victim_identity) AS victim_identity,
            (SELECT count(*)::int FROM risk_education_session) AS risk_education_session, (SELECT count(*)::int FROM qa_visit) AS qa_visit,
@@ -44,18 +36,7 @@ for (const backend of testBackends()) {
       return row!;
     }
 
-    /** Field user writes and submits, organisation manager verifies, national officer approves. */
-    async function throughApproval(body: object, writer: Who = 'field_user'): Promise<{ id: string; entityId: string }> {
-      const created = await call(writer, 'POST', '/api/reports', { ...body, submit: true });
-      assert.equal(created.statusCode, 201, created.body);
-      const id = created.json().id as string;
-      const manager = writer.endsWith('_b') ? 'organisation_manager_b' : 'organisation_manager';
-      const verified = await call(manager, 'POST', `/api/reports/${id}/verify`, {});
-      assert.equal(verified.statusCode, 200, verified.body);
-      const approved = await call('national_information_officer', 'POST', `/api/reports/${id}/approve`, {});
-      assert.equal(approved.statusCode, 200, approved.body);
-      return { id, entityId: approved.json().entityId };
-    }
+    const throughApproval = (body: object, writer?: Who) => approveOverHttp(server, body, writer);
 
     /** A 4xx whose message names the field, and not one row written anywhere. */
     async function refused(who: Who, body: object, status: number, message: RegExp) {
@@ -91,10 +72,10 @@ for (const backend of testBackends()) {
       assert.equal(find.version, 1);
       assert.equal(find.ordnanceModel, 'PMN-2', 'the model matched by its normalised name');
       assert.equal(find.category, 'ap_mine', 'the category taken from the model');
-      assert.equal(find.organisationId, actors.organisationA);
+      assert.equal(find.organisationId, server.actors.organisationA);
       assert.equal(find.foundOn, '2024-03-02');
       assert.deepEqual(find.geometry.coordinates, payload.geometry.coordinates);
-      const history = await db.query<{ version: number; report_id: string; valid_to: Date | null; data: Record<string, unknown>; has_geom: boolean }>(
+      const history = await server.db.query<{ version: number; report_id: string; valid_to: Date | null; data: Record<string, unknown>; has_geom: boolean }>(
         "SELECT version, report_id, valid_to, data, geom IS NOT NULL AS has_geom FROM record_version WHERE entity_type = 'find' AND entity_id = $1",
         [entityId],
       );
@@ -104,7 +85,7 @@ for (const backend of testBackends()) {
       assert.equal(history[0]!.valid_to, null);
       assert.equal(history[0]!.has_geom, true);
       assert.equal(history[0]!.data.externalId, 'KOBO-1');
-      const audit = await db.query("SELECT 1 FROM audit_log WHERE action = 'report.approve' AND entity_type = 'find' AND entity_id = $1", [entityId]);
+      const audit = await server.db.query("SELECT 1 FROM audit_log WHERE action = 'report.approve' AND entity_type = 'find' AND entity_id = $1", [entityId]);
       assert.equal(audit.length, 1);
       const after = await counts();
       assert.equal(after.find, before.find! + 1);
@@ -115,7 +96,7 @@ for (const backend of testBackends()) {
       const one = (await call('analyst', 'GET', `/api/finds/${entityId}`)).json();
       assert.equal(one.version, 2);
       assert.equal(one.quantity, 2);
-      const versions = await db.query<{ version: number; closed: boolean }>(
+      const versions = await server.db.query<{ version: number; closed: boolean }>(
         "SELECT version, valid_to IS NOT NULL AS closed FROM record_version WHERE entity_type = 'find' AND entity_id = $1 ORDER BY version",
         [entityId],
       );
@@ -145,7 +126,7 @@ for (const backend of testBackends()) {
       assert.doesNotMatch(plain.body, /Testović|1990-05-01|\+387/);
       for (const victim of plain.json().victims) assert.equal('identity' in victim, false);
 
-      const logged = async () => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM restricted_access_log WHERE entity_type = 'victim'"))[0]!.n;
+      const logged = async () => (await server.db.query<{ n: number }>("SELECT count(*)::int AS n FROM restricted_access_log WHERE entity_type = 'victim'"))[0]!.n;
       const before = await logged();
       const forbidden = await call('analyst', 'GET', `/api/accidents/${entityId}?include=identity`);
       assert.equal(forbidden.statusCode, 403, forbidden.body);
@@ -165,7 +146,7 @@ for (const backend of testBackends()) {
       assert.match(reportForOfficer.body, /Testović/);
 
       // The history keeps no identity: it is what anyone with data.read can see.
-      const history = await db.query<{ data: string }>("SELECT data::text AS data FROM record_version WHERE entity_type = 'accident' AND entity_id = $1", [entityId]);
+      const history = await server.db.query<{ data: string }>("SELECT data::text AS data FROM record_version WHERE entity_type = 'accident' AND entity_id = $1", [entityId]);
       assert.equal(history.length, 1);
       assert.doesNotMatch(history[0]!.data, /Testović|1990-05-01/);
 
@@ -189,7 +170,7 @@ for (const backend of testBackends()) {
       assert.equal(restored.category, 'at_mine');
       await throughApproval({ entityType: 'find', action: 'delete', entityId, baseVersion: 3, reason: 'duplicate of another find', payload: {} });
       assert.equal((await call('analyst', 'GET', `/api/finds/${entityId}`)).statusCode, 404);
-      const [last] = await db.query<{ version: number; deleted: boolean }>(
+      const [last] = await server.db.query<{ version: number; deleted: boolean }>(
         "SELECT version, deleted FROM record_version WHERE entity_type = 'find' AND entity_id = $1 AND valid_to IS NULL",
         [entityId],
       );
@@ -223,7 +204,7 @@ for (const backend of testBackends()) {
       assert.equal(after.victims[0].id, kept.id);
       assert.equal(after.victims[0].age, 41);
       assert.equal(after.victims[0].identity.fullName, 'Kept Person');
-      const orphans = await db.query("SELECT 1 FROM victim_identity WHERE full_name = 'Removed Person'");
+      const orphans = await server.db.query("SELECT 1 FROM victim_identity WHERE full_name = 'Removed Person'");
       assert.equal(orphans.length, 0);
     });
 
@@ -238,7 +219,7 @@ for (const backend of testBackends()) {
       const session = await throughApproval({
         entityType: 'risk_education_session',
         action: 'create',
-        payload: { heldOn: '2024-05-01', organisationId: actors.organisationA, method: 'presentation', girls: 12, boys: 10, women: 7, men: 3, source: 'attendance sheet' },
+        payload: { heldOn: '2024-05-01', organisationId: server.actors.organisationA, method: 'presentation', girls: 12, boys: 10, women: 7, men: 3, source: 'attendance sheet' },
       });
       const read = (await call('analyst', 'GET', `/api/risk-education/${session.entityId}`)).json();
       assert.equal(read.beneficiaries, 32);
@@ -251,7 +232,7 @@ for (const backend of testBackends()) {
           activityId: activityA,
           visitedOn: '2024-05-03',
           inspector: 'QA team 1',
-          organisationId: actors.organisationA,
+          organisationId: server.actors.organisationA,
           outcome: 'corrective_action_required',
           source: 'QA form',
           nonconformities: [{ description: 'lane markings missing', severity: 'major', correctiveAction: 'remark lanes' }],
@@ -261,7 +242,7 @@ for (const backend of testBackends()) {
       assert.equal(qa.statusCode, 200, qa.body);
       assert.equal(qa.json().nonconformities.length, 1);
       assert.equal(qa.json().nonconformities[0].severity, 'major');
-      const history = await db.query<{ version: number }>("SELECT version FROM record_version WHERE entity_type = 'qa_visit' AND entity_id = $1", [visit.entityId]);
+      const history = await server.db.query<{ version: number }>("SELECT version FROM record_version WHERE entity_type = 'qa_visit' AND entity_id = $1", [visit.entityId]);
       assert.deepEqual(history.map((h) => h.version), [1]);
 
       // A national inspection is reported by national officers, not by the operator inspected.
@@ -273,10 +254,10 @@ for (const backend of testBackends()) {
       const error = await refused('field_user_b', { entityType: 'find', action: 'update', entityId, baseVersion: 1, reason: 'ours now', payload: { quantity: 3 } }, 403, /organisation/);
       assert.equal(error.code, 'forbidden');
       await refused('field_user_b', { entityType: 'find', action: 'create', payload: findPayload() }, 403, /organisation/);
-      await refused('field_user_b', { entityType: 'find', action: 'create', organisationId: actors.organisationA, payload: findPayload() }, 403, /own organisation/);
+      await refused('field_user_b', { entityType: 'find', action: 'create', organisationId: server.actors.organisationA, payload: findPayload() }, 403, /own organisation/);
       await refused(
         'field_user_b',
-        { entityType: 'risk_education_session', action: 'create', payload: { heldOn: '2024-05-01', organisationId: actors.organisationA, method: 'presentation', source: 'x' } },
+        { entityType: 'risk_education_session', action: 'create', payload: { heldOn: '2024-05-01', organisationId: server.actors.organisationA, method: 'presentation', source: 'x' } },
         403,
         /organisation/,
       );
@@ -297,7 +278,7 @@ for (const backend of testBackends()) {
       await refused('field_user', { entityType: 'find', action: 'create', payload: findPayload({ ordnanceModel: 'TM-62M', category: 'ap_mine' }) }, 400, /payload\.category: ap_mine does not match TM-62M/);
       await refused(
         'field_user',
-        { entityType: 'risk_education_session', action: 'create', payload: { heldOn: '2024-05-01', organisationId: actors.organisationA, method: 'presentation', girls: -2, source: 'x' } },
+        { entityType: 'risk_education_session', action: 'create', payload: { heldOn: '2024-05-01', organisationId: server.actors.organisationA, method: 'presentation', girls: -2, source: 'x' } },
         400,
         /payload\.girls: -2 is negative/,
       );

@@ -11,11 +11,11 @@ import { Catalogue, type CatalogueEntry } from '../catalogue/match.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import { loadCatalogue } from '../catalogue/store.ts';
 import { UserError } from '../errors.ts';
-import { type EntityHandler, registerEntityHandler } from '../reports/handlers.ts';
+import { type EntityHandler, type EntityState, registerEntityHandler } from '../reports/handlers.ts';
 import type { Queryable } from '../store/db.ts';
 import { DISPOSAL_METHODS, FIND_CONDITIONS } from './find.ts';
 import * as store from './store.ts';
-import { checkCategory, count, PastDate, PastDateAsKnown, PointGeometry, Text } from './rules.ts';
+import { checkCategory, count, PastDate, PastDateAsKnown, PointGeometry, QA_OUTCOMES, RISK_EDUCATION_METHODS, Text } from './rules.ts';
 import { readDateAsKnown } from './datePrecision.ts';
 
 // Lookups the handlers of field records share ----------------------------------------------------------
@@ -50,6 +50,14 @@ export async function lock(tx: Queryable, table: string, id: string, options: { 
   if (options.lock) await store.lockRow(tx, table, id);
 }
 
+/** A handler's read: the row locked first when the workflow asks (it writes the row after), then the record as a payload. */
+export function lockedRead(table: string, readPayload: (tx: Queryable, id: string) => Promise<EntityState | null>): EntityHandler['read'] {
+  return async (tx, id, options) => {
+    await lock(tx, table, id, options);
+    return readPayload(tx, id);
+  };
+}
+
 // Finds -----------------------------------------------------------------------------------------
 
 export const FindPayload = z
@@ -79,10 +87,7 @@ export const findHandler: EntityHandler<FindPayload> = {
   entityType: 'find',
   table: 'find',
   schema: FindPayload,
-  async read(tx, id, options) {
-    await lock(tx, 'find', id, options);
-    return store.readFindPayload(tx, id);
-  },
+  read: lockedRead('find', store.readFindPayload),
   async organisationOf(tx, find) {
     return find.organisationId ?? (await activityOrganisation(tx, find.activityId));
   },
@@ -135,7 +140,7 @@ export const RiskEducationPayload = z.strictObject({
   geometry: PointGeometry.nullable().optional(),
   settlementId: z.uuid().nullable().optional(),
   organisationId: z.uuid(),
-  method: z.enum(['presentation', 'interpersonal', 'mass_media', 'digital', 'training_of_trainers', 'other']),
+  method: z.enum(RISK_EDUCATION_METHODS),
   /** Beneficiaries by sex and age group (children under 18, adults). */
   girls: count(0).default(0),
   boys: count(0).default(0),
@@ -149,10 +154,7 @@ export const riskEducationHandler: EntityHandler<RiskEducationPayload> = {
   entityType: 'risk_education_session',
   table: 'risk_education_session',
   schema: RiskEducationPayload,
-  async read(tx, id, options) {
-    await lock(tx, 'risk_education_session', id, options);
-    return store.readRiskEducationPayload(tx, id);
-  },
+  read: lockedRead('risk_education_session', store.readRiskEducationPayload),
   async organisationOf(_tx, session) {
     return session.organisationId;
   },
@@ -202,7 +204,7 @@ export const QaVisitPayload = z
     inspector: Text(200),
     /** The inspecting organisation; null for the national authority's own inspectors. */
     organisationId: z.uuid().nullable().optional(),
-    outcome: z.enum(['satisfactory', 'corrective_action_required', 'suspended']).nullable().optional(),
+    outcome: z.enum(QA_OUTCOMES).nullable().optional(),
     notes: z.string().max(10_000).nullable().optional(),
     source: Text(500),
     nonconformities: z.array(NonconformityPayload).max(500).default([]),
@@ -227,10 +229,7 @@ export const qaVisitHandler: EntityHandler<QaVisitPayload> = {
   table: 'activity',
   schema: QaVisitPayload,
   /** Non-conformities in the order they were reported: their rows are only ever inserted, so ctid keeps that order. */
-  async read(tx, id, options) {
-    await lock(tx, 'qa_visit', id, options);
-    return store.readQaVisitPayload(tx, id);
-  },
+  read: lockedRead('qa_visit', store.readQaVisitPayload),
   /** The inspecting organisation; a national inspection belongs to no organisation. */
   async organisationOf(_tx, visit) {
     return visit.organisationId ?? null;

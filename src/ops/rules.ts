@@ -7,6 +7,12 @@ import type { CatalogueEntry } from '../catalogue/match.ts';
 import { UserError } from '../errors.ts';
 import { readDateAsKnown } from './datePrecision.ts';
 
+/** How a risk education session was delivered. */
+export const RISK_EDUCATION_METHODS = ['presentation', 'interpersonal', 'mass_media', 'digital', 'training_of_trainers', 'other'] as const;
+
+/** What a QA visit concluded. */
+export const QA_OUTCOMES = ['satisfactory', 'corrective_action_required', 'suspended'] as const;
+
 const EARLIEST_DATE = '1900-01-01';
 
 function todayUtc(): string {

@@ -89,6 +89,26 @@ export function page<T extends { id: string; _key: string }>(rows: T[], limit: n
   };
 }
 
+/** What a list and a read of one record select: the columns as the API names them, FROM with the main table as `alias`. */
+interface Selection {
+  columns: string;
+  from: string;
+  alias: string;
+}
+
+/** One page of a selection in the order of `sort` (a date or text column), the id breaking ties. */
+async function selectPage(db: Queryable, selection: Selection, where: Where, sort: { key: string; type: 'date' | 'text'; descending: boolean }, options: { limit: number; cursor?: string | undefined }) {
+  const order = keyset(where, sort.key, sort.type, `${selection.alias}.id`, options, sort.descending);
+  const rows = await db.query<{ id: string; _key: string }>(`SELECT ${selection.columns}, ${sort.key}::text AS _key FROM ${selection.from} ${where.sql()} ${order}`, where.params);
+  return page(rows, options.limit);
+}
+
+/** One record of a selection by its id; undefined when there is none. */
+async function selectOne(db: Queryable, selection: Selection, id: string) {
+  const [row] = await db.query(`SELECT ${selection.columns} FROM ${selection.from} WHERE ${selection.alias}.id = $1`, [id]);
+  return row;
+}
+
 export function bboxCondition(where: Where, geom: string, bbox: Bbox | undefined): void {
   if (!bbox) return;
   where.add(`${geom} && ST_MakeEnvelope(${bbox.map((v) => where.param(v)).join(', ')}, 4326)`);
@@ -107,12 +127,14 @@ export interface FindFilter extends ListOptions {
   ordnanceModelId?: string | undefined;
 }
 
-const FIND_COLUMNS = `f.id, f.external_id AS "externalId", f.category, f.ordnance_model_id AS "ordnanceModelId", m.name AS "ordnanceModel",
+const FINDS: Selection = {
+  columns: `f.id, f.external_id AS "externalId", f.category, f.ordnance_model_id AS "ordnanceModelId", m.name AS "ordnanceModel",
   f.quantity, f.depth_cm AS "depthCm", f.condition, f.disposal_method AS "disposalMethod", date_as_known(f.found_on, f.found_on_precision) AS "foundOn",
   f.activity_id AS "activityId", a.reference AS activity, coalesce(f.organisation_id, a.organisation_id) AS "organisationId",
-  ST_AsGeoJSON(f.geom, 15)::json AS geometry, f.source, f.version, f.created_at AS "createdAt", f.updated_at AS "updatedAt"`;
-
-const FIND_FROM = 'find f LEFT JOIN ordnance_model m ON m.id = f.ordnance_model_id LEFT JOIN activity a ON a.id = f.activity_id';
+  ST_AsGeoJSON(f.geom, 15)::json AS geometry, f.source, f.version, f.created_at AS "createdAt", f.updated_at AS "updatedAt"`,
+  from: 'find f LEFT JOIN ordnance_model m ON m.id = f.ordnance_model_id LEFT JOIN activity a ON a.id = f.activity_id',
+  alias: 'f',
+};
 
 export async function listFinds(db: Queryable, filter: FindFilter) {
   const where = new Where();
@@ -122,14 +144,11 @@ export async function listFinds(db: Queryable, filter: FindFilter) {
   if (filter.activityId) where.add(`f.activity_id = ${where.param(filter.activityId)}::uuid`);
   if (filter.category) where.add(`f.category = ${where.param(filter.category)}`);
   if (filter.ordnanceModelId) where.add(`f.ordnance_model_id = ${where.param(filter.ordnanceModelId)}::uuid`);
-  const order = keyset(where, 'f.found_on', 'date', 'f.id', filter, true);
-  const rows = await db.query<{ id: string; _key: string }>(`SELECT ${FIND_COLUMNS}, f.found_on::text AS _key FROM ${FIND_FROM} ${where.sql()} ${order}`, where.params);
-  return page(rows, filter.limit);
+  return selectPage(db, FINDS, where, { key: 'f.found_on', type: 'date', descending: true }, filter);
 }
 
 export async function getFind(db: Queryable, id: string) {
-  const [row] = await db.query(`SELECT ${FIND_COLUMNS} FROM ${FIND_FROM} WHERE f.id = $1`, [id]);
-  return row;
+  return selectOne(db, FINDS, id);
 }
 
 // Activities ------------------------------------------------------------------------------------
@@ -139,12 +158,14 @@ export interface ActivityFilter extends ListOptions {
   status?: string | undefined;
 }
 
-const ACTIVITY_COLUMNS = `a.id, a.reference, a.kind, a.organisation_id AS "organisationId", o.name AS organisation, a.team,
+const ACTIVITIES: Selection = {
+  columns: `a.id, a.reference, a.kind, a.organisation_id AS "organisationId", o.name AS organisation, a.team,
   a.start_date::text AS "startDate", a.end_date::text AS "endDate", a.status, ST_AsGeoJSON(a.geom, 15)::json AS geometry,
   (SELECT coalesce(array_agg(ah.hazard_id ORDER BY ah.hazard_id), '{}') FROM activity_hazard ah WHERE ah.activity_id = a.id) AS "hazardIds",
-  a.source, a.version, a.created_at AS "createdAt", a.updated_at AS "updatedAt"`;
-
-const ACTIVITY_FROM = 'activity a JOIN organisation o ON o.id = a.organisation_id';
+  a.source, a.version, a.created_at AS "createdAt", a.updated_at AS "updatedAt"`,
+  from: 'activity a JOIN organisation o ON o.id = a.organisation_id',
+  alias: 'a',
+};
 
 /** Activities in reference order; a date range keeps those whose work overlaps it. */
 export async function listActivities(db: Queryable, filter: ActivityFilter) {
@@ -155,17 +176,12 @@ export async function listActivities(db: Queryable, filter: ActivityFilter) {
   if (filter.organisationId) where.add(`a.organisation_id = ${where.param(filter.organisationId)}::uuid`);
   if (filter.kind) where.add(`a.kind = ${where.param(filter.kind)}`);
   if (filter.status) where.add(`a.status = ${where.param(filter.status)}`);
-  const order = keyset(where, 'a.reference', 'text', 'a.id', filter, false);
-  const rows = await db.query<{ id: string; _key: string }>(`SELECT ${ACTIVITY_COLUMNS}, a.reference AS _key FROM ${ACTIVITY_FROM} ${where.sql()} ${order}`, where.params);
-  return page(rows, filter.limit);
+  return selectPage(db, ACTIVITIES, where, { key: 'a.reference', type: 'text', descending: false }, filter);
 }
 
 export async function getActivity(db: Queryable, id: string) {
-  const [row] = await db.query(`SELECT ${ACTIVITY_COLUMNS} FROM ${ACTIVITY_FROM} WHERE a.id = $1`, [id]);
-  return row;
+  return selectOne(db, ACTIVITIES, id);
 }
-
-// Accidents and victims ---------------------------------------------------------------------------
 
 // Risk education ----------------------------------------------------------------------------------
 
@@ -173,11 +189,13 @@ export interface RiskEducationFilter extends ListOptions {
   method?: string | undefined;
 }
 
-const RISK_EDUCATION_COLUMNS = `s.id, s.held_on::text AS "heldOn", ST_AsGeoJSON(s.geom, 15)::json AS geometry, s.settlement_id AS "settlementId",
+const RISK_EDUCATION: Selection = {
+  columns: `s.id, s.held_on::text AS "heldOn", ST_AsGeoJSON(s.geom, 15)::json AS geometry, s.settlement_id AS "settlementId",
   s.organisation_id AS "organisationId", o.name AS organisation, s.method, s.girls, s.boys, s.women, s.men,
-  s.girls + s.boys + s.women + s.men AS beneficiaries, s.source, s.version, s.created_at AS "createdAt", s.updated_at AS "updatedAt"`;
-
-const RISK_EDUCATION_FROM = 'risk_education_session s JOIN organisation o ON o.id = s.organisation_id';
+  s.girls + s.boys + s.women + s.men AS beneficiaries, s.source, s.version, s.created_at AS "createdAt", s.updated_at AS "updatedAt"`,
+  from: 'risk_education_session s JOIN organisation o ON o.id = s.organisation_id',
+  alias: 's',
+};
 
 export async function listRiskEducation(db: Queryable, filter: RiskEducationFilter) {
   const where = new Where();
@@ -185,14 +203,11 @@ export async function listRiskEducation(db: Queryable, filter: RiskEducationFilt
   dateConditions(where, 's.held_on', filter);
   if (filter.organisationId) where.add(`s.organisation_id = ${where.param(filter.organisationId)}::uuid`);
   if (filter.method) where.add(`s.method = ${where.param(filter.method)}`);
-  const order = keyset(where, 's.held_on', 'date', 's.id', filter, true);
-  const rows = await db.query<{ id: string; _key: string }>(`SELECT ${RISK_EDUCATION_COLUMNS}, s.held_on::text AS _key FROM ${RISK_EDUCATION_FROM} ${where.sql()} ${order}`, where.params);
-  return page(rows, filter.limit);
+  return selectPage(db, RISK_EDUCATION, where, { key: 's.held_on', type: 'date', descending: true }, filter);
 }
 
 export async function getRiskEducation(db: Queryable, id: string) {
-  const [row] = await db.query(`SELECT ${RISK_EDUCATION_COLUMNS} FROM ${RISK_EDUCATION_FROM} WHERE s.id = $1`, [id]);
-  return row;
+  return selectOne(db, RISK_EDUCATION, id);
 }
 
 // QA visits ------------------------------------------------------------------------------------------
@@ -202,13 +217,15 @@ export interface QaVisitFilter extends ListOptions {
   outcome?: string | undefined;
 }
 
-const QA_VISIT_COLUMNS = `q.id, q.activity_id AS "activityId", a.reference AS activity, q.visited_on::text AS "visitedOn", q.inspector,
+const QA_VISITS: Selection = {
+  columns: `q.id, q.activity_id AS "activityId", a.reference AS activity, q.visited_on::text AS "visitedOn", q.inspector,
   q.organisation_id AS "organisationId", q.outcome, q.notes, q.source, q.version, q.created_at AS "createdAt", q.updated_at AS "updatedAt",
   (SELECT coalesce(json_agg(json_build_object('id', n.id, 'description', n.description, 'severity', n.severity,
       'correctiveAction', n.corrective_action, 'closedOn', n.closed_on::text) ORDER BY n.id), '[]'::json)
-   FROM qa_nonconformity n WHERE n.qa_visit_id = q.id) AS nonconformities`;
-
-const QA_VISIT_FROM = 'qa_visit q JOIN activity a ON a.id = q.activity_id';
+   FROM qa_nonconformity n WHERE n.qa_visit_id = q.id) AS nonconformities`,
+  from: 'qa_visit q JOIN activity a ON a.id = q.activity_id',
+  alias: 'q',
+};
 
 /** The organisation filter matches the inspected activity's operator or the inspecting organisation. */
 export async function listQaVisits(db: Queryable, filter: QaVisitFilter) {
@@ -221,14 +238,11 @@ export async function listQaVisits(db: Queryable, filter: QaVisitFilter) {
   }
   if (filter.activityId) where.add(`q.activity_id = ${where.param(filter.activityId)}::uuid`);
   if (filter.outcome) where.add(`q.outcome = ${where.param(filter.outcome)}`);
-  const order = keyset(where, 'q.visited_on', 'date', 'q.id', filter, true);
-  const rows = await db.query<{ id: string; _key: string }>(`SELECT ${QA_VISIT_COLUMNS}, q.visited_on::text AS _key FROM ${QA_VISIT_FROM} ${where.sql()} ${order}`, where.params);
-  return page(rows, filter.limit);
+  return selectPage(db, QA_VISITS, where, { key: 'q.visited_on', type: 'date', descending: true }, filter);
 }
 
 export async function getQaVisit(db: Queryable, id: string) {
-  const [row] = await db.query(`SELECT ${QA_VISIT_COLUMNS} FROM ${QA_VISIT_FROM} WHERE q.id = $1`, [id]);
-  return row;
+  return selectOne(db, QA_VISITS, id);
 }
 
 // Ordnance catalogue -----------------------------------------------------------------------------------
@@ -241,21 +255,22 @@ export interface OrdnanceModelFilter {
   q?: string | undefined;
 }
 
-const ORDNANCE_MODEL_COLUMNS = `m.id, m.name, m.category, m.subcategory, m.explosive_mass_g::float8 AS "explosiveMassG", m.metal_content AS "metalContent",
-  m.fuze, m.notes, m.version, m.created_at AS "createdAt", m.updated_at AS "updatedAt"`;
+const ORDNANCE_MODELS: Selection = {
+  columns: `m.id, m.name, m.category, m.subcategory, m.explosive_mass_g::float8 AS "explosiveMassG", m.metal_content AS "metalContent",
+  m.fuze, m.notes, m.version, m.created_at AS "createdAt", m.updated_at AS "updatedAt"`,
+  from: 'ordnance_model m',
+  alias: 'm',
+};
 
 export async function listOrdnanceModels(db: Queryable, filter: OrdnanceModelFilter) {
   const where = new Where();
   if (filter.category) where.add(`m.category = ${where.param(filter.category)}`);
   if (filter.q) where.add(`strpos(lower(m.name), lower(${where.param(filter.q)})) > 0`);
-  const order = keyset(where, 'm.name', 'text', 'm.id', filter, false);
-  const rows = await db.query<{ id: string; _key: string }>(`SELECT ${ORDNANCE_MODEL_COLUMNS}, m.name AS _key FROM ordnance_model m ${where.sql()} ${order}`, where.params);
-  return page(rows, filter.limit);
+  return selectPage(db, ORDNANCE_MODELS, where, { key: 'm.name', type: 'text', descending: false }, filter);
 }
 
 export async function getOrdnanceModel(db: Queryable, id: string) {
-  const [row] = await db.query(`SELECT ${ORDNANCE_MODEL_COLUMNS} FROM ordnance_model m WHERE m.id = $1`, [id]);
-  return row;
+  return selectOne(db, ORDNANCE_MODELS, id);
 }
 
 // Writes of the reports workflow (src/ops/handlers.ts) -------------------------------------------

@@ -8,7 +8,7 @@
  * the geodesic ones, and it keeps the hot loops free of geodesic calls. Searches go through a
  * uniform grid index, so a record's cost grows with its finds and features, not their product.
  */
-import { localPlane, type LocalPlane, type PlanePoint } from '../geodesy/localPlane.ts';
+import { localPlane, type LocalPlane, planeBounds, type PlanePoint } from '../geodesy/localPlane.ts';
 import { direct, type LatLon } from '../geodesy/geodesic.ts';
 import { formatDeg, normalizeAzimuthDeg } from '../geodesy/angles.ts';
 import type { Problem, Reconstruction } from './reconstruct.ts';
@@ -327,16 +327,7 @@ function recordFeatures(r: Reconstruction, plane: LocalPlane): RecordFeatures {
 
 /** Whether a point lies outside the polygon widened by `tolerance`. */
 function outsideTest(polygon: PlanePoint[], tolerance: number): (p: PlanePoint) => boolean {
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (const p of polygon) {
-    minX = Math.min(minX, p.x);
-    minY = Math.min(minY, p.y);
-    maxX = Math.max(maxX, p.x);
-    maxY = Math.max(maxY, p.y);
-  }
+  const { minX, minY, maxX, maxY } = planeBounds(polygon);
   return (p) => {
     if (p.x < minX - tolerance || p.x > maxX + tolerance || p.y < minY - tolerance || p.y > maxY + tolerance) return true;
     return !insideOrNear(polygon, p, tolerance);

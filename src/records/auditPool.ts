@@ -5,7 +5,8 @@
  * results are the same as auditing in the main thread, record for record.
  */
 import { availableParallelism } from 'node:os';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
+import { type PendingJob, serveJobs, settleReply, type WorkerReply } from '../workerJobs.ts';
 import { auditBlockers, auditRecordPoints, skipReason, type AuditOptions, type AuditPoints, type AuditResult } from './audit.ts';
 import type { MinefieldRecord } from './format.ts';
 import { reconstruct, type Problem } from './reconstruct.ts';
@@ -33,25 +34,20 @@ export function auditWorkerCount(records: number): number {
 
 const ROLE = 'safeground-audit-worker';
 
-type Reply = { id: number; outcome: AuditOutcome } | { id: number; error: string };
-
 /** A fixed set of workers; each takes the next waiting task when it is done with one. */
 export class AuditPool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
   private readonly waiting: Array<{ id: number; task: AuditTask }> = [];
-  private readonly pending = new Map<number, { resolve(o: AuditOutcome): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, PendingJob<AuditOutcome>>();
   private nextId = 0;
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
       // execArgv: [] so that a `--import tsx` of the parent is not registered twice.
       const worker = new Worker(new URL('./auditWorker.js', import.meta.url), { workerData: ROLE, execArgv: [] });
-      worker.on('message', (reply: Reply) => {
-        const job = this.pending.get(reply.id);
-        this.pending.delete(reply.id);
-        if ('error' in reply) job?.reject(new Error(reply.error));
-        else job?.resolve(reply.outcome);
+      worker.on('message', (reply: WorkerReply<AuditOutcome>) => {
+        settleReply(this.pending, reply);
         this.idle.push(worker);
         this.pump();
       });
@@ -75,7 +71,7 @@ export class AuditPool {
   private pump(): void {
     while (this.idle.length > 0 && this.waiting.length > 0) {
       const { id, task } = this.waiting.shift()!;
-      this.idle.pop()!.postMessage({ id, task });
+      this.idle.pop()!.postMessage({ id, job: task });
     }
   }
 
@@ -84,12 +80,4 @@ export class AuditPool {
   }
 }
 
-if (!isMainThread && workerData === ROLE) {
-  parentPort?.on('message', ({ id, task }: { id: number; task: AuditTask }) => {
-    try {
-      parentPort?.postMessage({ id, outcome: runAuditTask(task) } satisfies Reply);
-    } catch (error) {
-      parentPort?.postMessage({ id, error: (error as Error).message } satisfies Reply);
-    }
-  });
-}
+serveJobs(ROLE, runAuditTask);

@@ -8,7 +8,7 @@
 import { formatDeg } from '../geodesy/angles.ts';
 import { formatPosition, utmZoneOf } from '../geodesy/coordinates.ts';
 import type { LatLon } from '../geodesy/geodesic.ts';
-import { localPlane, type PlanePoint } from '../geodesy/localPlane.ts';
+import { localPlane, planeBounds, type PlanePoint } from '../geodesy/localPlane.ts';
 import type { Coordinates, MinefieldRecord } from './format.ts';
 import type { Problem, Reconstruction } from './reconstruct.ts';
 import { formatPValue, isMine, nullJitterM, type Accident, type AuditResult, type CurvePoint, type Find, type FindUse, type LeftOutFind, type Share } from './audit.ts';
@@ -304,16 +304,7 @@ function sketch(r: Reconstruction, corrected: AuditResult['systematicError'], fi
   const hurt = accidents.map((a) => plane.toLocal(a));
   const shift = corrected ? { x: corrected.eastM, y: corrected.northM } : null;
   const all: PlanePoint[] = [{ x: 0, y: 0 }, ...perimeter, ...rows.flat(), ...mines, ...found, ...hurt, ...(shift ? [shift] : [])];
-  let minX = Infinity;
-  let maxX = -Infinity;
-  let minY = Infinity;
-  let maxY = -Infinity;
-  for (const p of all) {
-    minX = Math.min(minX, p.x);
-    maxX = Math.max(maxX, p.x);
-    minY = Math.min(minY, p.y);
-    maxY = Math.max(maxY, p.y);
-  }
+  const { minX, minY, maxX, maxY } = planeBounds(all);
   const size = 640;
   const pad = 20;
   const span = Math.max(maxX - minX, maxY - minY, 10);

@@ -1,10 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
-import { closeTestServer } from '../../test/support/store.ts';
-import { openTestServer } from '../../test/support/server.ts';
+import { useTestServer } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import type { Actors } from '../../test/support/actors.ts';
 import { direct, inverse, type LatLon } from '../geodesy/geodesic.ts';
@@ -93,16 +91,10 @@ const RP_SHIFTED = { lat: 44.61, lon: 18.81 };
 
 for (const backend of testBackends()) {
   describe(`minefield records API on ${backend.name}`, () => {
-    let db: Db;
-    let app: FastifyInstance;
-    let actors: Actors;
-    before(async () => {
-      ({ db, actors, app } = await openTestServer(backend));
-    });
-    after(() => closeTestServer({ db, app }));
+    const server = useTestServer(backend);
 
-    const post = (url: string, payload: unknown, who: Parameters<Actors['auth']>[0] = 'field_user') => app.inject({ method: 'POST', url, payload: payload as object, headers: actors.auth(who) });
-    const get = (url: string, who: Parameters<Actors['auth']>[0] = 'analyst') => app.inject({ method: 'GET', url, headers: actors.auth(who) });
+    const post = (url: string, payload: unknown, who: Parameters<Actors['auth']>[0] = 'field_user') => server.app.inject({ method: 'POST', url, payload: payload as object, headers: server.actors.auth(who) });
+    const get = (url: string, who: Parameters<Actors['auth']>[0] = 'analyst') => server.app.inject({ method: 'GET', url, headers: server.actors.auth(who) });
 
     test('a stored record reads back with the same reconstruction, in its tables and its history', async () => {
       const definition = fieldRecord('MF-STORE-1', 'HB-STORE', { lat: 44.2, lon: 18.2 });
@@ -118,9 +110,9 @@ for (const backend of testBackends()) {
       assert.deepEqual(body.reconstruction, JSON.parse(JSON.stringify(expected)));
       assert.deepEqual(body.reconstruction.problems, []);
       assert.deepEqual(body.record, JSON.parse(JSON.stringify(parseMinefieldRecord({ ...definition, id }))));
-      assert.deepEqual(reconstruct((await getRecord(db, id))!.record), reconstruct(parseMinefieldRecord({ ...definition, id })));
+      assert.deepEqual(reconstruct((await getRecord(server.db, id))!.record), reconstruct(parseMinefieldRecord({ ...definition, id })));
 
-      const [stored] = await db.query<{ perimeter: string; row_lines: string; mines: number; rows: number; points: number; legs: number }>(
+      const [stored] = await server.db.query<{ perimeter: string; row_lines: string; mines: number; rows: number; points: number; legs: number }>(
         `SELECT ST_AsGeoJSON(perimeter, 12) AS perimeter, ST_AsGeoJSON(row_lines, 12) AS row_lines,
            (SELECT count(*)::int FROM minefield_record_mine WHERE record_id = r.id AND predicted) AS mines,
            (SELECT count(*)::int FROM minefield_record_row WHERE record_id = r.id AND geom IS NOT NULL) AS rows,
@@ -138,12 +130,12 @@ for (const backend of testBackends()) {
         assert.ok(Math.abs(lon! - expectedPerimeter[i]![0]!) < 1e-10 && Math.abs(lat! - expectedPerimeter[i]![1]!) < 1e-10, `perimeter vertex ${i}`);
       });
 
-      const history = await db.query<{ version: number; closed: boolean; reason: string | null }>(
+      const history = await server.db.query<{ version: number; closed: boolean; reason: string | null }>(
         "SELECT version, valid_to IS NOT NULL AS closed, change_reason AS reason FROM record_version WHERE entity_type = 'minefield_record' AND entity_id = $1 ORDER BY version",
         [id],
       );
       assert.deepEqual([...history], [{ version: 1, closed: false, reason: 'digitised from the paper form' }]);
-      const audit = await db.query<{ action: string }>("SELECT action FROM audit_log WHERE entity_type = 'minefield_record' AND entity_id = $1", [id]);
+      const audit = await server.db.query<{ action: string }>("SELECT action FROM audit_log WHERE entity_type = 'minefield_record' AND entity_id = $1", [id]);
       assert.deepEqual(audit.map((a) => a.action), ['minefield_record.create']);
 
       const list = await get('/api/minefield-records?batch=HB-STORE');
@@ -156,16 +148,16 @@ for (const backend of testBackends()) {
       const definition = fieldRecord('MF-STORE-2', 'HB-STORE', { lat: 44.25, lon: 18.25 });
       const { id } = (await post('/api/minefield-records', { record: definition })).json();
       const changed = { ...definition, rows: (definition.rows as Array<Record<string, unknown>>).slice(0, 2), provenance: { source: 'test', handoverBatch: 'HB-STORE' } };
-      const first = await app.inject({ method: 'PUT', url: `/api/minefield-records/${id}`, payload: { record: changed, version: 1, reason: 'rows 3 and 4 belong to another record' }, headers: actors.auth('field_user') });
+      const first = await server.app.inject({ method: 'PUT', url: `/api/minefield-records/${id}`, payload: { record: changed, version: 1, reason: 'rows 3 and 4 belong to another record' }, headers: server.actors.auth('field_user') });
       assert.equal(first.statusCode, 200, first.body);
       assert.equal(first.json().version, 2);
-      const stale = await app.inject({ method: 'PUT', url: `/api/minefield-records/${id}`, payload: { record: definition, version: 1 }, headers: actors.auth('field_user') });
+      const stale = await server.app.inject({ method: 'PUT', url: `/api/minefield-records/${id}`, payload: { record: definition, version: 1 }, headers: server.actors.auth('field_user') });
       assert.equal(stale.statusCode, 409);
       assert.equal(stale.json().error.code, 'version_conflict');
       assert.match(stale.json().error.message, /"MF-STORE-2" is at version 2/);
-      const mines = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM minefield_record_mine WHERE record_id = $1', [id]);
+      const mines = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM minefield_record_mine WHERE record_id = $1', [id]);
       assert.equal(mines[0]?.n, 42);
-      const versions = await db.query<{ version: number; open: boolean }>(
+      const versions = await server.db.query<{ version: number; open: boolean }>(
         "SELECT version, valid_to IS NULL AS open FROM record_version WHERE entity_type = 'minefield_record' AND entity_id = $1 ORDER BY version",
         [id],
       );
@@ -176,7 +168,7 @@ for (const backend of testBackends()) {
     });
 
     test('a draft is reconstructed with its problems, rows drawn, nothing stored', async () => {
-      const before = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM minefield_record');
+      const before = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM minefield_record');
       const draft = {
         format: 'safeground/minefield-record@1',
         reference: 'MF-DRAFT <1>',
@@ -207,7 +199,7 @@ for (const backend of testBackends()) {
       const kinds = (body.features as Array<{ properties: { kind: string } }>).map((f) => f.properties.kind);
       assert.equal(kinds.filter((k) => k === 'row').length, 1);
       assert.equal(kinds.filter((k) => k === 'predicted_mine').length, 0);
-      const after = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM minefield_record');
+      const after = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM minefield_record');
       assert.equal(after[0]?.n, before[0]?.n);
     });
 
@@ -233,8 +225,8 @@ for (const backend of testBackends()) {
       const shifted = (await post('/api/minefield-records', { record: fieldRecord('MF-AUDIT-SHIFTED', 'HB-AUDIT', RP_SHIFTED) })).json();
       const minesOf = (reconstructionBody: { features: Array<{ geometry: { coordinates: number[] }; properties: { kind: string } }> }): LatLon[] =>
         reconstructionBody.features.filter((f) => f.properties.kind === 'predicted_mine').map((f) => ({ lon: f.geometry.coordinates[0]!, lat: f.geometry.coordinates[1]! }));
-      await insertFinds(db, minesOf(exact.reconstruction));
-      await insertFinds(db, minesOf(shifted.reconstruction).map((m) => direct(m, 0, 30)));
+      await insertFinds(server.db, minesOf(exact.reconstruction));
+      await insertFinds(server.db, minesOf(shifted.reconstruction).map((m) => direct(m, 0, 30)));
 
       const onMines = await get(`/api/minefield-records/${exact.id}/audit?tolerance=5`);
       assert.equal(onMines.statusCode, 200, onMines.body);
@@ -288,7 +280,7 @@ for (const backend of testBackends()) {
         'minefield record "MF-ERR-1" was not stored: its reconstruction has 1 error: rows[4].end: point "NOPE" is not defined by any reference point or leg. Fix the record, or keep it with its errors (it is then stored flagged and left out of audits)',
       );
       assert.deepEqual(error.details.problems.map((p: { path: string; code: string }) => [p.path, p.code]), [['rows[4].end', 'unknown_point']]);
-      const none = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM minefield_record WHERE reference = 'MF-ERR-1'");
+      const none = await server.db.query<{ n: number }>("SELECT count(*)::int AS n FROM minefield_record WHERE reference = 'MF-ERR-1'");
       assert.equal(none[0]?.n, 0);
 
       const kept = await post('/api/minefield-records', { record: definition, keepWithErrors: true, reason: 'row 5 is illegible on the scan' });
@@ -297,10 +289,10 @@ for (const backend of testBackends()) {
       assert.equal((await get(`/api/minefield-records/${id}`)).json().reconstructionErrors, 1);
       const listed = (await get('/api/minefield-records?batch=HB-ERR')).json();
       assert.deepEqual(listed.records.map((r: { reference: string; reconstructionErrors: number }) => [r.reference, r.reconstructionErrors]), [['MF-ERR-1', 1]]);
-      const [history] = await db.query<{ reason: string }>("SELECT change_reason AS reason FROM record_version WHERE entity_type = 'minefield_record' AND entity_id = $1", [id]);
+      const [history] = await server.db.query<{ reason: string }>("SELECT change_reason AS reason FROM record_version WHERE entity_type = 'minefield_record' AND entity_id = $1", [id]);
       assert.equal(history?.reason, 'row 5 is illegible on the scan; kept with 1 reconstruction error');
 
-      const fixed = await app.inject({ method: 'PUT', url: `/api/minefield-records/${id}`, payload: { record: fieldRecord('MF-ERR-1', 'HB-ERR', { lat: 45.0, lon: 19.0 }), version: 1 }, headers: actors.auth('field_user') });
+      const fixed = await server.app.inject({ method: 'PUT', url: `/api/minefield-records/${id}`, payload: { record: fieldRecord('MF-ERR-1', 'HB-ERR', { lat: 45.0, lon: 19.0 }), version: 1 }, headers: server.actors.auth('field_user') });
       assert.equal(fixed.statusCode, 200, fixed.body);
       assert.equal((await get('/api/minefield-records?batch=HB-ERR')).json().records[0].reconstructionErrors, 0);
     });
@@ -312,7 +304,7 @@ for (const backend of testBackends()) {
       ];
       const bad = (await post('/api/minefield-records', { record: recordWithError('MF-SKIP-C', 'HB-SKIP', { lat: 45.3, lon: 19.3 }), keepWithErrors: true })).json();
       for (const g of good) {
-        await insertFinds(db, g.reconstruction.features.filter((f: { properties: { kind: string } }) => f.properties.kind === 'predicted_mine').map((f: { geometry: { coordinates: number[] } }) => ({ lon: f.geometry.coordinates[0]!, lat: f.geometry.coordinates[1]! })));
+        await insertFinds(server.db, g.reconstruction.features.filter((f: { properties: { kind: string } }) => f.properties.kind === 'predicted_mine').map((f: { geometry: { coordinates: number[] } }) => ({ lon: f.geometry.coordinates[0]!, lat: f.geometry.coordinates[1]! })));
       }
       const response = await get('/api/minefield-records/audit?batch=HB-SKIP&tolerance=5');
       assert.equal(response.statusCode, 200, response.body);
@@ -338,13 +330,13 @@ for (const backend of testBackends()) {
       const mines = created.reconstruction.features
         .filter((f: { properties: { kind: string } }) => f.properties.kind === 'predicted_mine')
         .map((f: { geometry: { coordinates: number[] } }) => ({ lon: f.geometry.coordinates[0]!, lat: f.geometry.coordinates[1]! }));
-      await insertFinds(db, mines.map((m: LatLon) => direct(m, 0, 30)));
+      await insertFinds(server.db, mines.map((m: LatLon) => direct(m, 0, 30)));
       // Due north of the middle of the perimeter's north edge (10 m south of RP1, 150 m long): 150 m
       // out is used, 300 m out (2 items) is left out, 500 m out is beyond twice the 205 m radius.
       const northEdge = direct(direct(rp, 180, 10), 90, 75);
       for (const [distance, quantity] of [[150, 1], [300, 2], [500, 1]] as const) {
         const p = direct(northEdge, 0, distance);
-        await db.query(`INSERT INTO find (category, quantity, geom, found_on, source) VALUES ('uxo', $3, ST_SetSRID(ST_MakePoint($1, $2), 4326), DATE '2021-06-01', 'test')`, [p.lon, p.lat, quantity]);
+        await server.db.query(`INSERT INTO find (category, quantity, geom, found_on, source) VALUES ('uxo', $3, ST_SetSRID(ST_MakePoint($1, $2), 4326), DATE '2021-06-01', 'test')`, [p.lon, p.lat, quantity]);
       }
       const before = new Date();
       const response = await get(`/api/minefield-records/${created.id}/report?tolerance=5`);
@@ -369,18 +361,18 @@ for (const backend of testBackends()) {
 
       const recorded = positionCells(html, /Reference point RP1 as recorded/);
       assert.deepEqual([recorded.lat, recorded.lon], [45.1, 19.1]);
-      const rpUtm = await utm34(db, rp);
+      const rpUtm = await utm34(server.db, rp);
       assert.ok(Math.abs(recorded.e - rpUtm.e) <= 0.05 + 1e-6 && Math.abs(recorded.n - rpUtm.n) <= 0.05 + 1e-6, `UTM ${recorded.e} ${recorded.n} vs PostGIS ${rpUtm.e} ${rpUtm.n}`);
       assert.equal(recorded.mgrs, mgrsFromUtm(34, rp.lat, rpUtm.e, rpUtm.n));
 
       // PostGIS walks the same geodesic (ST_Project on the spheroid) and projects with PROJ.
-      const [projected] = await db.query<{ lat: number; lon: number }>(
+      const [projected] = await server.db.query<{ lat: number; lon: number }>(
         'SELECT ST_Y(g::geometry) AS lat, ST_X(g::geometry) AS lon FROM (SELECT ST_Project(ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography, $3::float8, radians($4::float8)) AS g) t',
         [rp.lon, rp.lat, s.shiftM, s.bearingDeg],
       );
       const corrected = positionCells(html, /Corrected reference point \(after the significant shift and rotation\)/);
       assert.ok(Math.abs(corrected.lat - projected!.lat) <= 1e-7 && Math.abs(corrected.lon - projected!.lon) <= 1e-7, `corrected ${corrected.lat} ${corrected.lon} vs PostGIS ${projected!.lat} ${projected!.lon}`);
-      const correctedUtm = await utm34(db, projected!);
+      const correctedUtm = await utm34(server.db, projected!);
       assert.ok(Math.abs(corrected.e - correctedUtm.e) <= 0.06 && Math.abs(corrected.n - correctedUtm.n) <= 0.06, `UTM ${corrected.e} ${corrected.n} vs PostGIS ${correctedUtm.e} ${correctedUtm.n}`);
       assert.equal(corrected.mgrs, mgrsFromUtm(34, projected!.lat, correctedUtm.e, correctedUtm.n));
       // The finds lie 30 m north of the mines, so the reference point moves about 30 m north.
@@ -396,11 +388,11 @@ for (const backend of testBackends()) {
     test('reading needs data.read and writing report.write: anonymous 401, analyst cannot write', async () => {
       const id = '00000000-0000-4000-8000-000000000000';
       for (const url of ['/api/minefield-records', `/api/minefield-records/${id}`, `/api/minefield-records/${id}/audit`, `/api/minefield-records/${id}/report`, '/api/minefield-records/audit?batch=HB-AUDIT']) {
-        const response = await app.inject({ method: 'GET', url });
+        const response = await server.app.inject({ method: 'GET', url });
         assert.equal(response.statusCode, 401, url);
         assert.equal(response.json().error.code, 'unauthorised');
       }
-      const draft = await app.inject({ method: 'POST', url: '/api/minefield-records/draft', payload: { record: {} } });
+      const draft = await server.app.inject({ method: 'POST', url: '/api/minefield-records/draft', payload: { record: {} } });
       assert.equal(draft.statusCode, 401);
       const write = await post('/api/minefield-records', { record: fieldRecord('MF-ANALYST', 'HB-X', RP_EXACT) }, 'analyst');
       assert.equal(write.statusCode, 403);

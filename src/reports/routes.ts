@@ -1,11 +1,49 @@
 import { z } from 'zod';
-import { route } from '../http/route.ts';
+import type { Actor, Permission } from '../access/permissions.ts';
+import { type Route, route } from '../http/route.ts';
+import type { Db } from '../store/db.ts';
 import { REPORT_ACTIONS } from './handlers.ts';
-import { REPORT_STATES } from './store.ts';
+import { REPORT_STATES, type ReportRow } from './store.ts';
 import * as workflow from './workflow.ts';
 
 const Id = z.object({ id: z.uuid() });
 const Note = z.strictObject({ note: z.string().max(2000).optional() });
+
+/** What a report says, as written here (POST /api/reports) or sent by another instance (the sync upload). */
+export const ReportBody = z.strictObject({
+  entityType: z.string().min(1).max(64),
+  action: z.enum(REPORT_ACTIONS),
+  entityId: z.uuid().nullable().optional(),
+  baseVersion: z.number().int().min(1).nullable().optional(),
+  payload: z.record(z.string(), z.unknown()),
+  reason: z.string().max(2000).nullable().optional(),
+  organisationId: z.uuid().nullable().optional(),
+  acceptedWarnings: z.array(z.string().max(64)).max(20).optional(),
+});
+
+/**
+ * A route on one report, `/api/reports/{id}...`, that answers with the report as it then is (as
+ * its reader may see it): the steps of the workflow and the read of one report.
+ */
+function onReport<B>(r: {
+  method: 'GET' | 'PUT' | 'POST';
+  path: string;
+  summary: string;
+  permission: Permission;
+  longRunning?: true;
+  body?: z.ZodType<B>;
+  act: (db: Db, actor: Actor, id: string, body: B) => Promise<ReportRow>;
+}): Route {
+  const { act, ...declared } = r;
+  return route({
+    ...declared,
+    tag: 'reports',
+    params: Id,
+    async handler({ db, actor, params, body }) {
+      return workflow.reportJson(await act(db, actor, params.id, body), actor);
+    },
+  });
+}
 
 export const reportRoutes = [
   route({
@@ -14,17 +52,7 @@ export const reportRoutes = [
     summary: 'Write a report (a draft) creating, changing or deleting one record; it changes nothing until approved',
     tag: 'reports',
     permission: 'report.write',
-    body: z.strictObject({
-      entityType: z.string().min(1).max(64),
-      action: z.enum(REPORT_ACTIONS),
-      entityId: z.uuid().nullable().optional(),
-      baseVersion: z.number().int().min(1).nullable().optional(),
-      payload: z.record(z.string(), z.unknown()),
-      reason: z.string().max(2000).nullable().optional(),
-      organisationId: z.uuid().nullable().optional(),
-      acceptedWarnings: z.array(z.string().max(64)).max(20).optional(),
-      submit: z.boolean().optional(),
-    }),
+    body: ReportBody.extend({ submit: z.boolean().optional() }),
     async handler({ db, actor, body, reply }) {
       const { submit, ...input } = body;
       const report = await workflow.createReport(db, actor, input, { submit: Boolean(submit) });
@@ -49,81 +77,46 @@ export const reportRoutes = [
       return { reports: (await workflow.listReports(db, actor, query)).map((report) => workflow.reportJson(report, actor)) };
     },
   }),
-  route({
-    method: 'GET',
-    path: '/api/reports/{id}',
-    summary: 'One report',
-    tag: 'reports',
-    permission: 'data.read',
-    params: Id,
-    async handler({ db, actor, params }) {
-      return workflow.reportJson(await workflow.getReport(db, actor, params.id), actor);
-    },
-  }),
-  route({
+  onReport({ method: 'GET', path: '/api/reports/{id}', summary: 'One report', permission: 'data.read', act: (db, actor, id) => workflow.getReport(db, actor, id) }),
+  onReport({
     method: 'PUT',
     path: '/api/reports/{id}',
     summary: 'Rewrite a draft report',
-    tag: 'reports',
     permission: 'report.write',
-    params: Id,
-    body: z.strictObject({
-      payload: z.record(z.string(), z.unknown()),
-      baseVersion: z.number().int().min(1).nullable().optional(),
-      reason: z.string().max(2000).nullable().optional(),
-      acceptedWarnings: z.array(z.string().max(64)).max(20).optional(),
-    }),
-    async handler({ db, actor, params, body }) {
-      return workflow.reportJson(await workflow.updateReport(db, actor, params.id, body), actor);
-    },
+    body: ReportBody.pick({ payload: true, baseVersion: true, reason: true, acceptedWarnings: true }),
+    act: (db, actor, id, body) => workflow.updateReport(db, actor, id, body),
   }),
-  route({
+  onReport({
     method: 'POST',
     path: '/api/reports/{id}/submit',
     summary: 'Submit a draft for verification',
-    tag: 'reports',
     permission: 'report.write',
-    params: Id,
-    async handler({ db, actor, params }) {
-      return workflow.reportJson(await workflow.submitReport(db, actor, params.id), actor);
-    },
+    act: (db, actor, id) => workflow.submitReport(db, actor, id),
   }),
-  route({
+  onReport({
     method: 'POST',
     path: '/api/reports/{id}/verify',
     summary: 'Verify a submitted report (an organisation manager for their own organisation, or national)',
-    tag: 'reports',
     permission: 'report.verify',
-    params: Id,
     body: Note,
-    async handler({ db, actor, params, body }) {
-      return workflow.reportJson(await workflow.verifyReport(db, actor, params.id, body.note ?? null), actor);
-    },
+    act: (db, actor, id, body) => workflow.verifyReport(db, actor, id, body.note ?? null),
   }),
-  route({
+  onReport({
     method: 'POST',
     path: '/api/reports/{id}/approve',
     longRunning: true,
     summary: 'Approve a verified report: the one step that changes the record, as a new version',
-    tag: 'reports',
     permission: 'report.approve',
-    params: Id,
     body: Note,
-    async handler({ db, actor, params, body }) {
-      return workflow.reportJson(await workflow.approveReport(db, actor, params.id, body.note ?? null), actor);
-    },
+    act: (db, actor, id, body) => workflow.approveReport(db, actor, id, body.note ?? null),
   }),
-  route({
+  onReport({
     method: 'POST',
     path: '/api/reports/{id}/reject',
     summary: 'Reject a submitted or verified report, saying why',
-    tag: 'reports',
     permission: 'report.approve',
-    params: Id,
     body: z.strictObject({ note: z.string().min(1).max(2000) }),
-    async handler({ db, actor, params, body }) {
-      return workflow.reportJson(await workflow.rejectReport(db, actor, params.id, body.note), actor);
-    },
+    act: (db, actor, id, body) => workflow.rejectReport(db, actor, id, body.note),
   }),
   route({
     method: 'POST',

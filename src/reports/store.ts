@@ -44,7 +44,8 @@ export interface ReportRow {
   updated_at: Date;
 }
 
-export interface NewReport {
+/** What a report says, whether written here or received from another instance. */
+export interface ReportContent {
   entityType: string;
   entityId: string | null;
   action: ReportAction;
@@ -53,6 +54,14 @@ export interface NewReport {
   organisationId: string | null;
   reason: string | null;
   acceptedWarnings: readonly string[];
+}
+
+/** The content as parameters for the columns entity_type, entity_id, action, payload, base_version, organisation_id, reason, accepted_warnings (payload as JSON text). */
+export function contentParams(report: ReportContent): unknown[] {
+  return [report.entityType, report.entityId, report.action, JSON.stringify(report.payload), report.baseVersion, report.organisationId, report.reason, report.acceptedWarnings];
+}
+
+export interface NewReport extends ReportContent {
   createdBy: string | null;
   undoesReportId?: string | null;
 }
@@ -61,18 +70,7 @@ export async function insertReport(tx: Queryable, report: NewReport): Promise<Re
   const [row] = await tx.query<ReportRow>(
     `INSERT INTO report (entity_type, entity_id, action, payload, base_version, organisation_id, reason, accepted_warnings, undoes_report_id, created_by, updated_by)
      VALUES ($1, $2, $3, $4::text::jsonb, $5, $6, $7, $8, $9, $10, $10) RETURNING *`,
-    [
-      report.entityType,
-      report.entityId,
-      report.action,
-      JSON.stringify(report.payload),
-      report.baseVersion,
-      report.organisationId,
-      report.reason,
-      report.acceptedWarnings,
-      report.undoesReportId ?? null,
-      report.createdBy,
-    ],
+    [...contentParams(report), report.undoesReportId ?? null, report.createdBy],
   );
   return row!;
 }

@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { Bbox, route } from '../http/route.ts';
-import { REPORT_ACTIONS } from '../reports/handlers.ts';
+import { ReportBody } from '../reports/routes.ts';
 import * as workflow from '../reports/workflow.ts';
 import { changesFeed } from './feed.ts';
 import { receiveReports } from './receive.ts';
@@ -27,16 +27,8 @@ async function readAll(body: unknown): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const IncomingReport = z.strictObject({
+const IncomingReport = ReportBody.extend({
   id: z.uuid(),
-  entityType: z.string().min(1).max(64),
-  action: z.enum(REPORT_ACTIONS),
-  entityId: z.uuid().nullable().optional(),
-  baseVersion: z.number().int().min(1).nullable().optional(),
-  payload: z.record(z.string(), z.unknown()),
-  reason: z.string().max(2000).nullable().optional(),
-  organisationId: z.uuid().nullable().optional(),
-  acceptedWarnings: z.array(z.string().max(64)).max(20).optional(),
   author: z.string().min(1).max(200),
   /** SHA-256 of each attachment, uploaded before the report (PUT /api/sync/attachments/{sha256}). */
   attachments: z.array(z.string().regex(SHA256)).max(100).optional(),

@@ -3,7 +3,7 @@
  * field instance's pending pushes, its cursor and the versions it pulls. See docs/sync.md.
  */
 import type { Queryable } from '../store/db.ts';
-import type { ReportConflict, ReportRow } from '../reports/store.ts';
+import { contentParams, type ReportConflict, type ReportContent, type ReportRow } from '../reports/store.ts';
 
 /** A box in WGS84: west, south, east, north. */
 export type Bbox = readonly [number, number, number, number];
@@ -63,16 +63,8 @@ export async function victimIdentities(tx: Queryable, victimIds: readonly string
   return rows;
 }
 
-export interface ReceivedReport {
+export interface ReceivedReport extends ReportContent {
   id: string;
-  entityType: string;
-  entityId: string | null;
-  action: string;
-  payload: Record<string, unknown>;
-  baseVersion: number | null;
-  organisationId: string | null;
-  reason: string | null;
-  acceptedWarnings: readonly string[];
   origin: string;
   author: string;
   createdAt: string;
@@ -89,14 +81,7 @@ export async function insertReceivedReport(tx: Queryable, report: ReceivedReport
      VALUES ($1, $2, $3, $4, 'submitted', $5::text::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14, $15::text::jsonb) RETURNING *`,
     [
       report.id,
-      report.entityType,
-      report.entityId,
-      report.action,
-      JSON.stringify(report.payload),
-      report.baseVersion,
-      report.organisationId,
-      report.reason,
-      report.acceptedWarnings,
+      ...contentParams(report),
       report.origin,
       report.author,
       report.createdAt,

@@ -59,6 +59,20 @@ export interface TileLayer extends RenderedLayer {
 /** Features reach a tile from its buffer, and ST_AsMVTGeom keeps half a unit more. */
 const MARGIN = BUFFER + 1;
 
+/**
+ * A tile's rows of one table: each whose geom meets the search box, in id order, with the
+ * attributes `columns` names (SQL over the table as `t`), so the fields and the SELECT agree.
+ */
+function rowsInBox(table: string, columns: Readonly<Record<string, string>>): LayerQuery {
+  return {
+    fields: Object.keys(columns),
+    sql: `SELECT ${Object.entries(columns)
+      .map(([name, sql]) => `${sql} AS ${name}`)
+      .join(', ')}, ST_Transform(t.geom, 3857) AS geom FROM ${table} t, search WHERE t.geom && search.box ORDER BY t.id`,
+    margin: MARGIN,
+  };
+}
+
 const hazards: TileLayer = {
   name: 'hazards',
   title: 'Hazardous areas',
@@ -74,12 +88,7 @@ const hazards: TileLayer = {
   minzoom: 0,
   maxzoom: 16,
   extent: 'SELECT ST_Extent(geom) AS e FROM hazard',
-  query: () => ({
-    fields: ['id', 'reference', 'kind', 'status', 'release_date'],
-    sql: `SELECT h.id::text AS id, h.reference, h.kind, h.status, h.release_date::text AS release_date, ST_Transform(h.geom, 3857) AS geom
-          FROM hazard h, search WHERE h.geom && search.box ORDER BY h.id`,
-    margin: MARGIN,
-  }),
+  query: () => rowsInBox('hazard', { id: 't.id::text', reference: 't.reference', kind: 't.kind', status: 't.status', release_date: 't.release_date::text' }),
 };
 
 const releaseProducts: TileLayer = {
@@ -99,13 +108,16 @@ const releaseProducts: TileLayer = {
   minzoom: 0,
   maxzoom: 16,
   extent: 'SELECT ST_Extent(geom) AS e FROM release_product',
-  query: () => ({
-    fields: ['id', 'hazard_id', 'activity_id', 'method', 'technical_assets', 'clearance_depth_cm', 'release_date'],
-    sql: `SELECT p.id::text AS id, p.hazard_id::text AS hazard_id, p.activity_id::text AS activity_id, p.method, p.technical_assets,
-            p.clearance_depth_cm, p.release_date::text AS release_date, ST_Transform(p.geom, 3857) AS geom
-          FROM release_product p, search WHERE p.geom && search.box ORDER BY p.id`,
-    margin: MARGIN,
-  }),
+  query: () =>
+    rowsInBox('release_product', {
+      id: 't.id::text',
+      hazard_id: 't.hazard_id::text',
+      activity_id: 't.activity_id::text',
+      method: 't.method',
+      technical_assets: 't.technical_assets',
+      clearance_depth_cm: 't.clearance_depth_cm',
+      release_date: 't.release_date::text',
+    }),
 };
 
 /**
@@ -152,12 +164,7 @@ const finds: TileLayer = {
   query: (z) =>
     z < CLUSTER_BELOW_ZOOM
       ? findClusters(z)
-      : {
-          fields: ['id', 'category', 'quantity', 'found_on'],
-          sql: `SELECT f.id::text AS id, f.category, f.quantity, f.found_on::text AS found_on, ST_Transform(f.geom, 3857) AS geom
-                FROM find f, search WHERE f.geom && search.box ORDER BY f.id`,
-          margin: MARGIN,
-        },
+      : rowsInBox('find', { id: 't.id::text', category: 't.category', quantity: 't.quantity', found_on: 't.found_on::text' }),
 };
 
 const minefieldRecords: TileLayer = {
@@ -206,12 +213,8 @@ const accidents: TileLayer = {
   minzoom: 0,
   maxzoom: 16,
   extent: 'SELECT ST_Extent(geom) AS e FROM accident',
-  query: () => ({
-    fields: ['id', 'reference', 'occurred_on', 'device_category', 'demining_related'],
-    sql: `SELECT a.id::text AS id, a.reference, a.occurred_on::text AS occurred_on, a.device_category, a.demining_related, ST_Transform(a.geom, 3857) AS geom
-          FROM accident a, search WHERE a.geom && search.box ORDER BY a.id`,
-    margin: MARGIN,
-  }),
+  query: () =>
+    rowsInBox('accident', { id: 't.id::text', reference: 't.reference', occurred_on: 't.occurred_on::text', device_category: 't.device_category', demining_related: 't.demining_related' }),
 };
 
 export const TILE_LAYER: Readonly<Record<TileLayerName, TileLayer>> = {
