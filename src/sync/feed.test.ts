@@ -7,9 +7,9 @@ import { changesFeed, type FeedLine } from './feed.ts';
 
 const reader = { ...ANONYMOUS, roles: ['analyst' as const], permissions: permissionsOf(['analyst']) };
 
-async function lines(db: Db, since: string | undefined, limit: number, bbox?: [number, number, number, number]): Promise<FeedLine[]> {
+async function lines(db: Db, since: string | undefined, limit: number, bbox?: [number, number, number, number], types?: string[]): Promise<FeedLine[]> {
   const out: FeedLine[] = [];
-  for await (const line of changesFeed(db, reader, since, limit, bbox)) out.push(JSON.parse(line) as FeedLine);
+  for await (const line of changesFeed(db, reader, since, limit, { bbox, types })) out.push(JSON.parse(line) as FeedLine);
   return out;
 }
 
@@ -59,6 +59,17 @@ for (const backend of testBackends()) {
       assert.equal(changes.filter((c) => c.entityType === 'find').length, 1205, 'versions without a geometry are all there');
       const end = all.at(-1) as { type: 'end'; cursor: string; more: boolean };
       assert.deepEqual(await lines(db, end.cursor, 10, area), [{ type: 'start', instance: (all[0] as { instance: string }).instance, since: end.cursor }, { type: 'end', cursor: end.cursor, more: false }]);
+    });
+
+    test('record types narrow the feed (an area package takes the register, not the finds), with an area too', async () => {
+      const area: [number, number, number, number] = [29.9, 44.9, 30.5, 45.1];
+      const hazards = (await lines(db, undefined, 1_000_000, undefined, ['hazard'])).filter((l) => l.type === 'change');
+      assert.equal(hazards.length, 3);
+      assert.ok(hazards.every((c) => c.entityType === 'hazard'));
+      const inArea = (await lines(db, undefined, 1_000_000, area, ['hazard', 'activity'])).filter((l) => l.type === 'change');
+      assert.deepEqual(inArea.map((c) => (c.data as { place: string }).place), ['inside', 'across the edge']);
+      const finds = (await lines(db, undefined, 1_000_000, area, ['find'])).filter((l) => l.type === 'change');
+      assert.equal(finds.length, 1205);
     });
 
     test('a cursor from elsewhere is refused before anything streams', async () => {

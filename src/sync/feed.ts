@@ -36,7 +36,7 @@ export type FeedLine =
   | ChangeLine
   | { type: 'end'; cursor: string; more: boolean };
 
-export async function* changesFeed(db: Queryable, reader: Actor, since: string | undefined, limit: number, bbox?: store.Bbox): AsyncGenerator<string> {
+export async function* changesFeed(db: Queryable, reader: Actor, since: string | undefined, limit: number, filter: store.FeedFilter = {}): AsyncGenerator<string> {
   let seq = decodeCursor(since);
   const instance = await store.instanceId(db);
   yield line({ type: 'start', instance, since: encodeCursor(seq) });
@@ -44,7 +44,7 @@ export async function* changesFeed(db: Queryable, reader: Actor, since: string |
   let more = false;
   while (sent < limit) {
     const want = Math.min(PAGE, limit - sent);
-    const rows = await store.changesAfter(db, seq, want, bbox);
+    const rows = await store.changesAfter(db, seq, want, filter);
     for (const row of rows) {
       seq = BigInt(row.change_seq);
       yield await changeLine(db, reader, row);
@@ -52,7 +52,7 @@ export async function* changesFeed(db: Queryable, reader: Actor, since: string |
     sent += rows.length;
     if (rows.length < want) break;
   }
-  if (sent >= limit) more = (await store.changesAfter(db, seq, 1, bbox)).length > 0;
+  if (sent >= limit) more = (await store.changesAfter(db, seq, 1, filter)).length > 0;
   yield line({ type: 'end', cursor: encodeCursor(seq), more });
 }
 

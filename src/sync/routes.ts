@@ -40,7 +40,7 @@ export const syncRoutes = [
   route({
     method: 'GET',
     path: '/api/sync/changes',
-    summary: 'Approved changes (versions of records) in commit order as NDJSON, from a cursor, optionally of an area (bbox: those whose geometry meets it, and all without one); resume from the cursor of the last complete line',
+    summary: 'Approved changes (versions of records) in commit order as NDJSON, from a cursor, optionally of an area (bbox: those whose geometry meets it, and all without one) and of some record types (types=hazard,activity); resume from the cursor of the last complete line',
     tag: 'sync',
     permission: 'data.read',
     longRunning: true,
@@ -49,9 +49,15 @@ export const syncRoutes = [
       since: z.string().max(40).optional(),
       limit: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
       bbox: Bbox.optional(),
+      /** An area package keeps the register, not the finds: a region's finds are most of its feed. */
+      types: z
+        .string()
+        .regex(/^[a-z_]+(,[a-z_]+)*$/, 'a comma-separated list of record types, e.g. hazard,activity')
+        .transform((text) => text.split(','))
+        .optional(),
     }),
     async handler({ db, actor, query, reply }) {
-      const lines = changesFeed(db, actor, query.since, query.limit, query.bbox);
+      const lines = changesFeed(db, actor, query.since, query.limit, { bbox: query.bbox, types: query.types });
       // The first line is read before answering, so a bad cursor is a 400 rather than a broken stream.
       const first = await lines.next();
       const body = Readable.from((async function* () {

@@ -27,17 +27,33 @@ export interface ChangeRow {
  * written as its line of the feed: JSON made in the database costs the API neither a parse nor a
  * serialisation per row. `valid_from` keeps its microseconds (a JS Date would cut them).
  */
-export async function changesAfter(tx: Queryable, seq: bigint, limit: number, bbox?: Bbox): Promise<ChangeRow[]> {
+/** Which versions a reader asks for: of an area, of some record types. */
+export interface FeedFilter {
+  bbox?: Bbox | undefined;
+  /** Entity types (hazard, activity, ...); all when absent. */
+  types?: readonly string[] | undefined;
+}
+
+export async function changesAfter(tx: Queryable, seq: bigint, limit: number, filter: FeedFilter = {}): Promise<ChangeRow[]> {
+  const params: unknown[] = [seq.toString(), limit];
+  const where: string[] = [];
   // An area keeps the versions whose geometry meets its box, and every version without one (the
   // catalogue, organisations, settings): what a field office needs of the register, not less.
-  const area = bbox ? 'AND (v.geom IS NULL OR v.geom && ST_MakeEnvelope($3, $4, $5, $6, 4326))' : '';
+  if (filter.bbox) {
+    params.push(...filter.bbox);
+    where.push(`(v.geom IS NULL OR v.geom && ST_MakeEnvelope($${params.length - 3}, $${params.length - 2}, $${params.length - 1}, $${params.length}, 4326))`);
+  }
+  if (filter.types) {
+    params.push(filter.types);
+    where.push(`v.entity_type = ANY($${params.length}::text[])`);
+  }
   return tx.query<ChangeRow>(
     `SELECT v.change_seq::text AS change_seq, v.entity_type, v.entity_id,
        json_build_object('type', 'change', 'cursor', 'c1.' || v.change_seq, 'entityType', v.entity_type, 'entityId', v.entity_id,
          'version', v.version, 'validFrom', v.valid_from, 'deleted', v.deleted, 'data', v.data,
          'geometry', ST_AsGeoJSON(v.geom, 15)::json, 'origin', v.origin, 'reportId', v.report_id, 'reason', v.change_reason)::text AS line
-     FROM record_version v WHERE v.change_seq > $1 ${area} ORDER BY v.change_seq LIMIT $2`,
-    [seq.toString(), limit, ...(bbox ?? [])],
+     FROM record_version v WHERE v.change_seq > $1 ${where.map((w) => `AND ${w}`).join(' ')} ORDER BY v.change_seq LIMIT $2`,
+    params,
   );
 }
 

@@ -6,14 +6,15 @@
  */
 import { api, ApiError } from '../api.ts';
 import { t } from '../i18n/index.ts';
-import { applyChange, type Bbox, type FeedLine, type PackageRecord, recordMap } from './area.ts';
+import { applyChange, type Bbox, type FeedLine, PACKAGE_TYPES, type PackageRecord, recordMap } from './area.ts';
 import { type AreaPackage, fieldStore } from './store.ts';
 
 /** Reads the feed from a cursor to its end, page by page, calling `apply` for each change. */
 async function readFeed(since: string | null, bbox: Bbox, apply: (line: Extract<FeedLine, { type: 'change' }>) => void): Promise<string | null> {
   let cursor = since;
   for (;;) {
-    const query = new URLSearchParams({ bbox: bbox.join(',') });
+    // Only what a package keeps: a region's finds alone are most of its feed.
+    const query = new URLSearchParams({ bbox: bbox.join(','), types: PACKAGE_TYPES.join(',') });
     if (cursor) query.set('since', cursor);
     const response = await fetch(`/api/sync/changes?${query.toString()}`, { credentials: 'same-origin' });
     if (!response.ok) {
