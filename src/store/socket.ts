@@ -24,8 +24,9 @@
  * A unit that lasts longer than `unitSeconds` (a forgotten open transaction, a huge download in
  * one transaction) is rolled back and its connection closed, so a GIS client cannot stall the web
  * app for longer than that. What this cannot bound is one statement: PGlite runs it to the end
- * on Node's thread (statement_timeout has no effect there), so a deliberately expensive query by
- * an authenticated user stalls the app until it finishes.
+ * (statement_timeout has no effect there), so a deliberately expensive query by an authenticated
+ * user makes the app's queries wait until it finishes. The socket runs in the store's thread
+ * (pgliteThread.ts), beside PGlite; `authenticate` is answered by the server's thread.
  *
  * Clients authenticate with a cleartext password (no TLS: keep the socket on 127.0.0.1 or a
  * trusted network), checked by the `authenticate` callback; the server passes API tokens there.
