@@ -27,7 +27,7 @@ export const backupRoutes = [
     produces: 'application/gzip',
     ownTransactions: true,
     async handler({ db, actor, reply }) {
-      if (db.backend !== 'pglite' || !('pglite' in db)) {
+      if (db.backend !== 'pglite' || !('dump' in db)) {
         throw new UserError('This server runs on PostgreSQL: back it up with `safeground backup --database-url ...`, which runs pg_dump', 'bad_input');
       }
       const { tar, store } = await snapshotPglite(db as PgliteDb);

@@ -61,17 +61,10 @@ export async function describeStore(tx: Queryable): Promise<Pick<Manifest, 'post
  * writes the shared buffers out, so the copy needs little WAL replay when it is opened.
  */
 export async function snapshotPglite(db: PgliteDb): Promise<{ tar: Blob; store: Awaited<ReturnType<typeof describeStore>> }> {
-  return db.pglite.transaction(async (tx) => {
-    const queryable: Queryable = {
-      query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never,
-      exec: async (sql) => {
-        await tx.exec(sql);
-      },
-      bulkLoad: () => Promise.reject(new Error('A snapshot does not load rows')),
-    };
-    const store = await describeStore(queryable);
+  return db.transaction(async (tx) => {
+    const store = await describeStore(tx);
     await tx.exec('CHECKPOINT');
-    const tar = await db.pglite.dumpDataDir('gzip');
+    const tar = await db.dump('gzip');
     return { tar, store };
   });
 }

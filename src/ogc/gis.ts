@@ -11,7 +11,7 @@ import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
 import { UserError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
 import type { PgliteDb } from '../store/pglite.ts';
-import { type GisSocket, serveGisSocket } from '../store/socket.ts';
+import type { GisSocket } from '../store/socket.ts';
 
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -91,11 +91,13 @@ export interface GisSocketSettings {
 
 /** The embedded store's GIS socket, on TCP and on `<data folder>/.s.PGSQL.<port>`. */
 export async function startGisSocket(db: PgliteDb, settings: GisSocketSettings): Promise<GisSocket> {
-  return serveGisSocket(db.pglite, {
-    host: settings.host,
-    port: settings.port,
-    ...(settings.port > 0 ? { path: join(settings.dataDir, `.s.PGSQL.${settings.port}`) } : {}),
-    unitSeconds: settings.unitSeconds,
-    authenticate: (user, password) => tokenSignIn(db, user, password),
-  });
+  return db.serveSocket(
+    {
+      host: settings.host,
+      port: settings.port,
+      ...(settings.port > 0 ? { path: join(settings.dataDir, `.s.PGSQL.${settings.port}`) } : {}),
+      unitSeconds: settings.unitSeconds,
+    },
+    (user, password) => tokenSignIn(db, user, password),
+  );
 }

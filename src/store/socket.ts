@@ -24,8 +24,9 @@
  * A unit that lasts longer than `unitSeconds` (a forgotten open transaction, a huge download in
  * one transaction) is rolled back and its connection closed, so a GIS client cannot stall the web
  * app for longer than that. What this cannot bound is one statement: PGlite runs it to the end
- * on Node's thread (statement_timeout has no effect there), so a deliberately expensive query by
- * an authenticated user stalls the app until it finishes.
+ * (statement_timeout has no effect there), so a deliberately expensive query by an authenticated
+ * user makes the app's queries wait until it finishes. The socket runs in the store's thread
+ * (pgliteThread.ts), beside PGlite; `authenticate` is answered by the server's thread.
  *
  * Clients authenticate with a cleartext password (no TLS: keep the socket on 127.0.0.1 or a
  * trusted network), checked by the `authenticate` callback; the server passes API tokens there.
@@ -312,7 +313,7 @@ function backendMessages(bytes: Buffer): { type: string; body: Buffer }[] {
  */
 async function run(pg: PGlite, sql: string): Promise<string[][]> {
   const chunks: Uint8Array[] = [];
-  await pg.execProtocolRawStream(protocol.serialize.query(sql), { onRawData: (data) => chunks.push(data) });
+  await pg.execProtocolRawStream(protocol.serialize.query(sql), { onRawData: (data) => chunks.push(data.slice()) });
   const rows: string[][] = [];
   for (const { type, body } of backendMessages(Buffer.concat(chunks))) {
     if (type === 'E') {
@@ -474,15 +475,25 @@ export async function serveGisSocket(pg: PGlite, options: GisSocketOptions): Pro
       if (problem) forwarded = withSql(bytes, refusal(problem));
     }
     if (!session.unlock) await enter(session);
+    // The last six bytes are held back until the message is done: after an error in an extended
+    // query PGlite sends ReadyForQuery at once, where PostgreSQL sends it only at the Sync, and a
+    // client counts each one as the end of a query, which shifts every later answer by one.
     let tail = Buffer.alloc(0);
     let written = 0;
+    const forward = (data: Buffer) => {
+      written += data.length;
+      send(data);
+    };
     await pg.execProtocolRawStream(forwarded, {
       onRawData: (data) => {
-        tail = Buffer.concat([tail, data]).subarray(-6);
-        written += data.length;
-        send(data);
+        // A copy: the data is a view of PGlite's memory, which the next statement overwrites.
+        const all = Buffer.concat([tail, data]);
+        tail = all.subarray(-6);
+        if (all.length > tail.length) forward(all.subarray(0, all.length - tail.length));
       },
     });
+    const earlyReady = !['Q', 'S'].includes(type) && tail.length === 6 && tail[0] === 0x5a && tail.readInt32BE(1) === 5;
+    if (!earlyReady && tail.length > 0) forward(tail);
     session.unsynced = !['Q', 'S'].includes(type);
     // A unit ends where PostgreSQL would be idle: ReadyForQuery 'I' after a Query or a Sync.
     if (!session.unsynced && tail.length === 6 && tail[0] === 0x5a && tail[5] === 0x49) await leave(session);
