@@ -6,7 +6,7 @@ import { UserError } from '../errors.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import { exportFindsToFile } from './exportFinds.ts';
 import { EXPORT_FORMATS, type ExportFormat, IMPORT_FORMATS, type ImportFormat } from './formats.ts';
-import { describeReport, importFinds, type ImportReport } from './findImporter.ts';
+import { describeReport, importFinds, type ImportReport, parseAcceptList } from './findImporter.ts';
 import { DEFAULT_MAPPING, readMapping } from './mapping.ts';
 import { Progress } from './progress.ts';
 import { countrySetting, setCountrySetting } from './store.ts';
@@ -32,8 +32,11 @@ export function importCommand(): Command {
     .option('--organisation <name>', 'organisation (name or acronym) of rows that name none')
     .option('--activity <reference>', 'activity of rows that name none')
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(IMPORT_FORMATS))
-    .action(async (file: string, options: StoreOptions & { mapping?: string; dryRun?: boolean; organisation?: string; activity?: string; format?: ImportFormat }) => {
+    .option('--accept-duplicates <rows>', 'import these flagged duplicates all the same: row numbers or externalIds, comma-separated (needs --reason)', parseAcceptList)
+    .option('--reason <text>', 'why the accepted duplicates are not duplicates; kept in each find\'s history')
+    .action(async (file: string, options: StoreOptions & { mapping?: string; dryRun?: boolean; organisation?: string; activity?: string; format?: ImportFormat; acceptDuplicates?: (number | string)[]; reason?: string }) => {
       const size = fileSize(file);
+      if (Boolean(options.acceptDuplicates) !== Boolean(options.reason?.trim())) throw new UserError('--accept-duplicates and --reason go together: say which flagged rows to keep and why', 'bad_input');
       const mapping = options.mapping ? await readMapping(options.mapping) : DEFAULT_MAPPING;
       await withStore(options, async (db) => {
         const report = await importFinds(db, {
@@ -46,6 +49,7 @@ export function importCommand(): Command {
           ...(options.format ? { format: options.format } : {}),
           ...(options.organisation ? { organisation: options.organisation } : {}),
           ...(options.activity ? { activity: options.activity } : {}),
+          ...(options.acceptDuplicates ? { acceptDuplicates: { rows: options.acceptDuplicates, reason: options.reason!.trim() } } : {}),
         });
         printReport(report, describeReport(report));
       });

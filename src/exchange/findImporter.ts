@@ -8,7 +8,7 @@ import { describeProblem, FileProblem, type Problem, Problems } from './problems
 import type { Progress } from './progress.ts';
 import type { Source } from './source.ts';
 import { describeSkipped, openMapped, withComposedFields } from './compose.ts';
-import { analyseStaging, applyStaging, checkStaging, type Country, countrySetting, createStaging, type MergeCounts, resolveStaging, STAGING_COLUMNS, stagingRow } from './store.ts';
+import { acceptedDuplicates, analyseStaging, applyStaging, checkStaging, type Country, countrySetting, createStaging, type MergeCounts, resolveStaging, STAGING_COLUMNS, stagingRow } from './store.ts';
 import { Catalogue } from '../catalogue/match.ts';
 import { loadCatalogue } from '../catalogue/store.ts';
 import { type FindRow, RowValidator } from './validate.ts';
@@ -33,6 +33,24 @@ export interface ImportOptions {
   today?: string;
   /** Given every row that passed the checks one row can make (a report keeps them to import on approval). */
   keep?: (find: FindRow) => void;
+  /** Rows flagged as likely duplicates that are to be imported all the same, and why. */
+  acceptDuplicates?: AcceptDuplicates | undefined;
+}
+
+/**
+ * Flagged duplicates a person has looked at and keeps, with the reason (two mines of a pair laid
+ * together, say): rows by their number in the file or their externalId. The reason goes into each
+ * kept find's history; a row named here that is not flagged is a problem, so that an accept list
+ * made for one version of a file does not wave through another.
+ */
+export interface AcceptDuplicates {
+  rows: (number | string)[];
+  reason: string;
+}
+
+/** An accept list from text: row numbers and externalIds separated by commas. */
+export function parseAcceptList(text: string): (number | string)[] {
+  return text.split(',').map((item) => item.trim()).filter((item) => item !== '').map((item) => (/^\d+$/.test(item) ? Number(item) : item));
 }
 
 export interface ImportReport {
@@ -57,6 +75,8 @@ export interface ImportReport {
   ignoredColumns: string[];
   /** Rows left out by the mapping's keep and skip, in all and by `column = value`. */
   skipped: { total: number; by: Record<string, number> };
+  /** Flagged duplicates kept with a stated reason (acceptDuplicates); for records with a duplicate rule. */
+  acceptedDuplicates?: number;
 }
 
 /** Thrown out of the transaction to roll it back while keeping the report. */
@@ -103,7 +123,7 @@ export async function importFinds(db: Db, options: ImportOptions): Promise<Impor
     },
   };
   const problems = new Problems();
-  const report: ImportReport = { file, format, rowLabel: 'row', dryRun: options.dryRun, committed: false, rows: 0, created: 0, updated: 0, unchanged: 0, problemCount: 0, problems: problems.listed, problemKinds: {}, ignoredColumns: [], skipped: { total: 0, by: {} } };
+  const report: ImportReport = { file, format, rowLabel: 'row', dryRun: options.dryRun, committed: false, rows: 0, created: 0, updated: 0, unchanged: 0, problemCount: 0, problems: problems.listed, problemKinds: {}, ignoredColumns: [], skipped: { total: 0, by: {} }, acceptedDuplicates: 0 };
   const finish = () => ({ ...report, problems: problems.ordered(), problemCount: problems.count, problemKinds: problems.kinds() });
 
   const catalogue = new Catalogue(await loadCatalogue(db));
@@ -133,12 +153,14 @@ export async function importFinds(db: Db, options: ImportOptions): Promise<Impor
           if (row % 1000 === 0) options.progress?.update(row);
         },
         keep: options.keep,
+        acceptDuplicates: options.acceptDuplicates,
       });
       options.progress?.update(report.rows, totalBytes);
       report.skipped = skippedRows();
       if (!source.columns) report.ignoredColumns = validator.ignoredColumns().filter((column) => !composed.used.has(column));
       report.rows = passed + report.skipped.total;
       if (staged) Object.assign(report, staged);
+      report.acceptedDuplicates = options.acceptDuplicates && staged ? await acceptedDuplicates(tx) : 0;
       if (options.dryRun || problems.count > 0) throw new Rollback(finish());
       await applyStaging(tx, {
         actorId: options.actor?.userId ?? null,
@@ -146,7 +168,15 @@ export async function importFinds(db: Db, options: ImportOptions): Promise<Impor
         reason: `import of ${file}`,
         reportId: null,
       });
-      await writeAudit(tx, options.actor, 'import', { type: 'find' }, { file, format, rows: report.rows, created: report.created, updated: report.updated, unchanged: report.unchanged });
+      await writeAudit(tx, options.actor, 'import', { type: 'find' }, {
+        file,
+        format,
+        rows: report.rows,
+        created: report.created,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        ...(report.acceptedDuplicates ? { acceptedDuplicates: report.acceptedDuplicates, reason: options.acceptDuplicates!.reason } : {}),
+      });
       report.committed = true;
       return finish();
     });
@@ -168,8 +198,22 @@ export async function stageFinds(
   source: Source,
   validator: RowValidator,
   problems: Problems,
-  options: { country: Country | null; defaultOrganisationId: string | null; onRow?: (rows: number) => void; keep?: ((find: FindRow) => void) | undefined },
+  options: {
+    country: Country | null;
+    defaultOrganisationId: string | null;
+    onRow?: (rows: number) => void;
+    keep?: ((find: FindRow) => void) | undefined;
+    acceptDuplicates?: AcceptDuplicates | undefined;
+  },
 ): Promise<MergeCounts | null> {
+  const accept = options.acceptDuplicates;
+  const wanted = new Set(accept?.rows.map(String) ?? []);
+  const named = new Set<string>();
+  const reasonFor = (find: FindRow): string | null => {
+    const keys = [String(find.row), find.externalId].filter((key): key is string => key !== null && wanted.has(key));
+    for (const key of keys) named.add(key);
+    return keys.length > 0 ? accept!.reason : null;
+  };
   let rowCount = 0;
   let readFailed = false;
   async function* rows(): AsyncGenerator<unknown[]> {
@@ -183,7 +227,7 @@ export async function stageFinds(
         const find = validator.validate(feature, problems);
         if (!find) continue;
         options.keep?.(find);
-        yield stagingRow(find);
+        yield stagingRow(find, reasonFor(find));
       }
     } catch (error) {
       if (!(error instanceof FileProblem)) throw error;
@@ -194,6 +238,7 @@ export async function stageFinds(
   await createStaging(tx);
   await tx.bulkLoad('import_find', STAGING_COLUMNS, rows());
   if (readFailed) return null;
+  for (const item of [...wanted].filter((key) => !named.has(key))) problems.add({ row: null, field: 'acceptDuplicates', value: item, message: `names no ${source.rowLabel} of the file (a ${source.rowLabel} number or an externalId)` });
   await analyseStaging(tx);
   await checkStaging(tx, problems, options.country, source.rowLabel);
   return resolveStaging(tx, options.defaultOrganisationId);
@@ -209,6 +254,7 @@ export function describeReport(report: ImportReport): string[] {
   const skipped = describeSkipped(report.skipped, report.rowLabel);
   if (skipped) lines.push(skipped);
   if (report.ignoredColumns.length > 0) lines.push(`Ignored columns: ${report.ignoredColumns.join(', ')}`);
+  if (report.acceptedDuplicates) lines.push(`${report.acceptedDuplicates} flagged duplicate(s) kept with the reason given`);
   for (const problem of report.problems) lines.push(describeProblem(report.file, report.rowLabel, problem));
   if (report.problemCount > report.problems.length) {
     lines.push(`... and ${report.problemCount - report.problems.length} more; all ${report.problemCount} by kind:`);

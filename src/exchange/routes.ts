@@ -3,12 +3,13 @@ import { isNational } from '../access/permissions.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import { UserError } from '../errors.ts';
 import { Bbox, route } from '../http/route.ts';
+import { history } from '../reports/history.ts';
 import type { ReportRow } from '../reports/store.ts';
 import { reportJson } from '../reports/workflow.ts';
 import { findExportStream, geoPackageExportStream } from './exportFinds.ts';
 import { EXPORT_FORMATS, type ImportFormat } from './formats.ts';
 import { reportFindImport } from './findFileReport.ts';
-import { importFinds } from './findImporter.ts';
+import { importFinds, parseAcceptList } from './findImporter.ts';
 import { DEFAULT_MAPPING, Mapping } from './mapping.ts';
 import { countrySetting, setCountrySetting } from './store.ts';
 import { attachment, importQuery, mappingOfQuery, withUpload } from './transfer.ts';
@@ -45,7 +46,16 @@ export const exchangeRoutes = [
       'without problems is sent as a submitted report (202, `report`), imported when a national officer approves it',
     tag: 'exchange',
     permission: 'report.write',
-    query: z.strictObject({ ...importQuery, organisation: z.string().max(200).optional() }),
+    query: z
+      .strictObject({
+        ...importQuery,
+        organisation: z.string().max(200).optional(),
+        /** Flagged duplicates to import all the same: row numbers or externalIds, comma-separated. */
+        acceptDuplicates: z.string().max(100_000).transform(parseAcceptList).optional(),
+        /** Why the accepted duplicates are kept; stored in each find's history. */
+        reason: z.string().trim().min(1).max(1000).optional(),
+      })
+      .refine((q) => (q.acceptDuplicates === undefined) === (q.reason === undefined), { error: 'acceptDuplicates and reason go together: which flagged rows to keep, and why' }),
     async handler({ db, actor, query, body, request, reply }) {
       const mapping = query.mapping ? mappingOfQuery(Mapping, query.mapping) : DEFAULT_MAPPING;
       const options = (path: string, file: string, format: ImportFormat) => ({
@@ -55,6 +65,7 @@ export const exchangeRoutes = [
         mapping,
         ...(query.organisation ? { organisation: query.organisation } : {}),
         ...(query.activity ? { activity: query.activity } : {}),
+        ...(query.acceptDuplicates && query.reason ? { acceptDuplicates: { rows: query.acceptDuplicates, reason: query.reason } } : {}),
       });
       if (query.dryRun || isNational(actor)) return withUpload(request, body, query, actor, async (...file) => importFinds(db, { ...options(...file), dryRun: query.dryRun, actor }));
       let sent: ReportRow | null = null;
@@ -66,6 +77,19 @@ export const exchangeRoutes = [
       if (!sent) throw new UserError(`${checked.problemCount} problem(s) in ${checked.file}; nothing was sent`, 'bad_input', checked);
       reply.code(202);
       return { ...checked, report: reportJson(sent, actor) };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/finds/{id}/history',
+    summary: "Every version of a find with who changed it and why (an import's reason, and why a flagged duplicate was kept)",
+    tag: 'exchange',
+    permission: 'data.read',
+    params: z.object({ id: z.uuid() }),
+    async handler({ db, params }) {
+      const versions = await history(db, 'find', params.id);
+      if (versions.length === 0) throw new UserError(`Find ${params.id} has no history`, 'not_found');
+      return { findId: params.id, versions };
     },
   }),
   route({
