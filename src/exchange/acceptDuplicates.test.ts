@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/db.ts';
-import { buildServer } from '../http/server.ts';
-import { closeTestServer, openTestStore } from '../../test/support/store.ts';
+import { openTestServer } from '../../test/support/server.ts';
+import { closeTestServer } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import type { Actors } from '../../test/support/actors.ts';
 import { seedOrdnanceCatalogue } from '../catalogue/store.ts';
@@ -30,9 +30,9 @@ for (const backend of testBackends()) {
     let work: string;
     let path: string;
     before(async () => {
-      ({ db, actors } = await openTestStore(backend));
-      await seedOrdnanceCatalogue(db);
-      app = await buildServer({ db });
+      ({ db, actors, app } = await openTestServer(backend, { seed: async (seeded) => {
+        await seedOrdnanceCatalogue(seeded);
+      } }));
       work = mkdtempSync(join(tmpdir(), 'safeground-accept-'));
       path = join(work, 'pair.csv');
       writeFileSync(path, FILE);

@@ -9,12 +9,49 @@ import { reportJson } from '../reports/workflow.ts';
 import { findExportStream, geoPackageExportStream } from './exportFinds.ts';
 import { EXPORT_FORMATS, type ImportFormat } from './formats.ts';
 import { reportFindImport } from './findFileReport.ts';
-import { importFinds, parseAcceptList } from './findImporter.ts';
+import type { Db } from '../store/db.ts';
+import { type ImportReport, importFinds, parseAcceptList } from './findImporter.ts';
+import { importActivities, importHazards, type LandImportOptions } from './landImporter.ts';
+import { ActivityMapping, DEFAULT_ACTIVITY_MAPPING, DEFAULT_HAZARD_MAPPING, HazardMapping } from './landMapping.ts';
 import { DEFAULT_MAPPING, Mapping } from './mapping.ts';
 import { countrySetting, setCountrySetting } from './store.ts';
 import { attachment, importQuery, mappingOfQuery, withUpload } from './transfer.ts';
 
+/** The query of an import of hazards or activities: the common one, with a default organisation. */
+const landImportQuery = z.strictObject({
+  dryRun: importQuery.dryRun,
+  format: importQuery.format,
+  name: importQuery.name,
+  mapping: importQuery.mapping,
+  organisation: z.string().max(200).optional(),
+});
+
+/** POST /api/imports/{hazards|activities}: a dry run for anyone who reports, a commit for national roles, as for accidents. */
+function landImportRoute<M>(what: 'hazards' | 'activities', summary: string, schema: z.ZodType<M>, defaultMapping: M, run: (db: Db, options: LandImportOptions<M>) => Promise<ImportReport>) {
+  return route({
+    method: 'POST',
+    path: `/api/imports/${what}`,
+    longRunning: true,
+    summary: `${summary}. A dry run lists every problem, the ignored columns and what would change; only national roles commit, all or nothing`,
+    tag: 'exchange',
+    permission: 'report.write',
+    query: landImportQuery,
+    async handler({ db, actor, query, body, request }) {
+      const mapping = query.mapping ? mappingOfQuery(schema, query.mapping) : defaultMapping;
+      return withUpload(request, body, query, actor, async (path, file, format) => run(db, { path, file, format, mapping, dryRun: query.dryRun, actor, organisation: query.organisation }));
+    },
+  });
+}
+
 export const exchangeRoutes = [
+  landImportRoute(
+    'hazards',
+    'Import hazardous areas from the request body (the formats of finds): polygons, or points and lines with an estimatedAreaM2, made position-only suspected hazards',
+    HazardMapping,
+    DEFAULT_HAZARD_MAPPING,
+    importHazards,
+  ),
+  landImportRoute('activities', 'Import activities with the hazards they work on (by reference) from the request body (the formats of finds)', ActivityMapping, DEFAULT_ACTIVITY_MAPPING, importActivities),
   route({
     method: 'GET',
     path: '/api/settings/country',
