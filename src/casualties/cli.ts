@@ -1,41 +1,25 @@
 import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
-import { bbox, date, fileSize, printReport } from '../exchange/cli.ts';
-import { EXPORT_FORMATS, type ExportFormat, IMPORT_FORMATS, type ImportFormat } from '../exchange/formats.ts';
-import { AccidentMapping, DEFAULT_ACCIDENT_MAPPING, readMappingWith } from '../exchange/mapping.ts';
+import { addFileImportCommand, bbox, date } from '../exchange/cli.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../exchange/formats.ts';
+import { AccidentMapping, DEFAULT_ACCIDENT_MAPPING } from '../exchange/mapping.ts';
 import { Progress } from '../exchange/progress.ts';
 import { DEVICE_CATEGORIES } from './accident.ts';
 import { exportAccidentsToFile } from './export.ts';
-import { describeAccidentReport, importAccidents } from './import.ts';
+import { type AccidentImportReport, describeAccidentReport, importAccidents } from './import.ts';
 
 /** `safeground import accidents`, added to the import command. */
 export function addImportAccidentsCommand(command: Command): Command {
-  storeOptions(command.command('accidents'))
-    .description('Import accidents with their victims (one row per victim, grouped by the accident reference) from the same formats (all or nothing)')
-    .argument('<file>', 'the file to import')
-    .option('--mapping <file>', 'mapping file (JSON): source columns to fields, value maps, date format, encoding')
-    .option('--dry-run', 'check everything and say what would change, writing nothing')
-    .option('--activity <reference>', 'activity of accidents that name none')
-    .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(IMPORT_FORMATS))
-    .action(async (file: string, options: StoreOptions & { mapping?: string; dryRun?: boolean; activity?: string; format?: ImportFormat }) => {
-      const size = fileSize(file);
-      const mapping = options.mapping ? await readMappingWith(AccidentMapping, options.mapping) : DEFAULT_ACCIDENT_MAPPING;
-      await withStore(options, async (db) => {
-        const report = await importAccidents(db, {
-          path: file,
-          file: basename(file),
-          mapping,
-          dryRun: Boolean(options.dryRun),
-          actor: null,
-          progress: new Progress(`Importing ${basename(file)}`, size),
-          ...(options.format ? { format: options.format } : {}),
-          ...(options.activity ? { activity: options.activity } : {}),
-        });
-        printReport(report, describeAccidentReport(report));
-      });
-    });
-  return command;
+  return addFileImportCommand<AccidentMapping, { activity?: string }, AccidentImportReport>(command, {
+    name: 'accidents',
+    description: 'Import accidents with their victims (one row per victim, grouped by the accident reference) from the same formats (all or nothing)',
+    schema: AccidentMapping,
+    defaultMapping: DEFAULT_ACCIDENT_MAPPING,
+    options: (c) => c.option('--activity <reference>', 'activity of accidents that name none'),
+    run: (db, run, options) => importAccidents(db, { ...run, ...(options.activity ? { activity: options.activity } : {}) }),
+    describe: describeAccidentReport,
+  });
 }
 
 /** `safeground export accidents`, added to the export command. */

@@ -6,8 +6,13 @@ import { UserError } from '../errors.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import { exportFindsToFile } from './exportFinds.ts';
 import { EXPORT_FORMATS, type ExportFormat, IMPORT_FORMATS, type ImportFormat } from './formats.ts';
-import { describeReport, importFinds, type ImportReport } from './findImporter.ts';
-import { DEFAULT_MAPPING, readMapping } from './mapping.ts';
+import { describeReport, importFinds, type ImportReport, parseAcceptList } from './findImporter.ts';
+import type { z } from 'zod';
+import type { Db } from '../store/db.ts';
+import type { ImportRun } from './importer.ts';
+import { ActivityMapping, DEFAULT_ACTIVITY_MAPPING, DEFAULT_HAZARD_MAPPING, HazardMapping } from './landMapping.ts';
+import { describeHazardReport, type HazardImportReport, importActivities, importHazards } from './landImporter.ts';
+import { DEFAULT_MAPPING, Mapping, readMappingWith } from './mapping.ts';
 import { Progress } from './progress.ts';
 import { countrySetting, setCountrySetting } from './store.ts';
 
@@ -22,34 +27,85 @@ export function bbox(value: string): [number, number, number, number] {
   return numbers as [number, number, number, number];
 }
 
+/** What one record type's `safeground import <name>` adds to the options every import has. */
+export interface FileImportCommand<M, O, R extends ImportReport> {
+  name: string;
+  description: string;
+  /** The schema of the type's mapping file, and the mapping used without one. */
+  schema: z.ZodType<M>;
+  defaultMapping: M;
+  /** The type's own options (defaults for rows that name none, say). */
+  options?: (command: Command) => Command;
+  run(db: Db, run: ImportRun & { mapping: M }, options: O): Promise<R>;
+  describe(report: R): string[];
+}
+
+/**
+ * `safeground import <name> <file>` with what every import has (a mapping file, a dry run, the
+ * format, a progress bar, the summary on stdout and problems on stderr), added to `parent`.
+ */
+export function addFileImportCommand<M, O, R extends ImportReport>(parent: Command, spec: FileImportCommand<M, O, R>): Command {
+  const command = storeOptions(parent.command(spec.name))
+    .description(spec.description)
+    .argument('<file>', 'the file to import')
+    .option('--mapping <file>', 'mapping file (JSON): source columns to fields, value maps, composed fields, keep/skip, units, date format, encoding')
+    .option('--dry-run', 'check everything and say what would change, writing nothing')
+    .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(IMPORT_FORMATS));
+  (spec.options ? spec.options(command) : command).action(async (file: string, options: StoreOptions & O & { mapping?: string; dryRun?: boolean; format?: ImportFormat }) => {
+    const size = fileSize(file);
+    const mapping = options.mapping ? await readMappingWith(spec.schema, options.mapping) : spec.defaultMapping;
+    await withStore(options, async (db) => {
+      const run = { path: file, file: basename(file), mapping, dryRun: Boolean(options.dryRun), actor: null, progress: new Progress(`Importing ${basename(file)}`, size), format: options.format };
+      const report = await spec.run(db, run, options);
+      printReport(report, spec.describe(report));
+    });
+  });
+  return parent;
+}
+
 export function importCommand(): Command {
   const command = new Command('import').description('Import field data from files');
-  storeOptions(command.command('finds'))
-    .description('Import explosive ordnance finds from CSV, GeoJSON, GeoPackage, a zipped shapefile, KML or XLSX (all or nothing)')
-    .argument('<file>', 'the file to import')
-    .option('--mapping <file>', 'mapping file (JSON): source columns to fields, value maps, units, date format, encoding')
-    .option('--dry-run', 'check everything and say what would change, writing nothing')
-    .option('--organisation <name>', 'organisation (name or acronym) of rows that name none')
-    .option('--activity <reference>', 'activity of rows that name none')
-    .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(IMPORT_FORMATS))
-    .action(async (file: string, options: StoreOptions & { mapping?: string; dryRun?: boolean; organisation?: string; activity?: string; format?: ImportFormat }) => {
-      const size = fileSize(file);
-      const mapping = options.mapping ? await readMapping(options.mapping) : DEFAULT_MAPPING;
-      await withStore(options, async (db) => {
-        const report = await importFinds(db, {
-          path: file,
-          file: basename(file),
-          mapping,
-          dryRun: Boolean(options.dryRun),
-          actor: null,
-          progress: new Progress(`Importing ${basename(file)}`, size),
-          ...(options.format ? { format: options.format } : {}),
-          ...(options.organisation ? { organisation: options.organisation } : {}),
-          ...(options.activity ? { activity: options.activity } : {}),
-        });
-        printReport(report, describeReport(report));
+  addFileImportCommand<Mapping, { organisation?: string; activity?: string; acceptDuplicates?: (number | string)[]; reason?: string }, ImportReport>(command, {
+    name: 'finds',
+    description: 'Import explosive ordnance finds from CSV, GeoJSON, GeoPackage, a zipped shapefile, KML or XLSX (all or nothing)',
+    schema: Mapping,
+    defaultMapping: DEFAULT_MAPPING,
+    options: (c) =>
+      c
+        .option('--organisation <name>', 'organisation (name or acronym) of rows that name none')
+        .option('--activity <reference>', 'activity of rows that name none')
+        .option('--accept-duplicates <rows>', 'import these flagged duplicates all the same: row numbers or externalIds, comma-separated (needs --reason)', parseAcceptList)
+        .option('--reason <text>', "why the accepted duplicates are not duplicates; kept in each find's history"),
+    run(db, run, options) {
+      if (Boolean(options.acceptDuplicates) !== Boolean(options.reason?.trim())) throw new UserError('--accept-duplicates and --reason go together: say which flagged rows to keep and why', 'bad_input');
+      return importFinds(db, {
+        ...run,
+        ...(options.organisation ? { organisation: options.organisation } : {}),
+        ...(options.activity ? { activity: options.activity } : {}),
+        ...(options.acceptDuplicates ? { acceptDuplicates: { rows: options.acceptDuplicates, reason: options.reason!.trim() } } : {}),
       });
-    });
+    },
+    describe: describeReport,
+  });
+  const organisationOption = (c: Command) => c.option('--organisation <name>', 'organisation (name or acronym) of rows that name none');
+  addFileImportCommand<HazardMapping, { organisation?: string }, HazardImportReport>(command, {
+    name: 'hazards',
+    description: 'Import hazardous areas: polygons, or points and lines with an estimated area (made position-only suspected hazards), from the same formats (all or nothing)',
+    schema: HazardMapping,
+    defaultMapping: DEFAULT_HAZARD_MAPPING,
+    options: organisationOption,
+    run: (db, run, options) => importHazards(db, { ...run, organisation: options.organisation }),
+    describe: describeHazardReport,
+  });
+  addFileImportCommand<ActivityMapping, { organisation?: string }, ImportReport>(command, {
+    name: 'activities',
+    description: 'Import activities (survey, clearance, EOD, BAC, inspection) with the hazards they work on, from the same formats (all or nothing)',
+    options: organisationOption,
+    defaultMapping: DEFAULT_ACTIVITY_MAPPING,
+    schema: ActivityMapping,
+    describe: describeReport,
+    run: (db, run, options) => importActivities(db, { ...run, organisation: options.organisation }),
+  });
   return command;
 }
 

@@ -37,6 +37,8 @@ const FindImportPayload = z.strictObject({
   /** The organisation the finds are reported for: rows naming none get it, and no row may name another. */
   organisationId: z.uuid().nullable(),
   rows: z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_REPORTED_ROWS),
+  /** Flagged duplicates the sender keeps, by row number or externalId, and why; checked again on approval. */
+  acceptDuplicates: z.strictObject({ rows: z.array(z.union([z.int().positive(), z.string().min(1).max(200)])).min(1), reason: z.string().trim().min(1).max(1000) }).optional(),
 });
 type FindImportPayload = z.infer<typeof FindImportPayload>;
 
@@ -89,7 +91,11 @@ export const findImportHandler: EntityHandler<FindImportPayload> = {
     const payload = change.payload!;
     const problems = new Problems();
     const validator = new RowValidator(DEFAULT_MAPPING, new Catalogue(await loadCatalogue(tx)), new Date().toISOString().slice(0, 10));
-    await stageFinds(tx, payloadSource(payload.rows), validator, problems, { country: await countrySetting(tx), defaultOrganisationId: payload.organisationId });
+    await stageFinds(tx, payloadSource(payload.rows), validator, problems, {
+      country: await countrySetting(tx),
+      defaultOrganisationId: payload.organisationId,
+      acceptDuplicates: payload.acceptDuplicates,
+    });
     if (problems.count === 0 && payload.organisationId) await checkOrganisation(tx, problems, payload.organisationId);
     if (problems.count > 0) {
       const first = problems.listed.slice(0, 3).map((p) => describeProblem(payload.file, 'row', p));
@@ -143,7 +149,7 @@ export async function reportFindImport(db: Db, actor: Actor, options: Omit<Impor
   const report = await createReport(
     db,
     actor,
-    { entityType: 'find_import', action: 'create', payload: { file: checked.file, organisationId, rows }, reason: `import of ${checked.file}` },
+    { entityType: 'find_import', action: 'create', payload: { file: checked.file, organisationId, rows, ...(options.acceptDuplicates ? { acceptDuplicates: options.acceptDuplicates } : {}) }, reason: `import of ${checked.file}` },
     { submit: true },
   );
   return { import: checked, report };

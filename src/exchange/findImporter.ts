@@ -1,38 +1,43 @@
-import { statSync } from 'node:fs';
-import type { Actor } from '../access/permissions.ts';
-import { writeAudit } from '../access/store.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { formatOfFile, type ImportFormat } from './formats.ts';
+import { type ImportFormat } from './formats.ts';
 import { columnFields, DEFAULT_MAPPING, type FindField, type Mapping } from './mapping.ts';
-import { describeProblem, FileProblem, type Problem, Problems } from './problems.ts';
-import type { Progress } from './progress.ts';
+import { describeProblem, type Problem, type Problems } from './problems.ts';
 import type { Source } from './source.ts';
-import { describeSkipped, openMapped, withComposedFields } from './compose.ts';
-import { analyseStaging, applyStaging, checkStaging, type Country, countrySetting, createStaging, type MergeCounts, resolveStaging, STAGING_COLUMNS, stagingRow } from './store.ts';
+import { describeSkipped, withComposedFields } from './compose.ts';
+import { checkedRows, type ImportRun, runImport } from './importer.ts';
+import { acceptedDuplicates, analyseStaging, applyStaging, checkStaging, type Country, countrySetting, createStaging, type MergeCounts, resolveStaging, STAGING_COLUMNS, stagingRow } from './store.ts';
 import { Catalogue } from '../catalogue/match.ts';
 import { loadCatalogue } from '../catalogue/store.ts';
-import { type FindRow, RowValidator } from './validate.ts';
+import { type FindRow, RowValidator, type SourceFeature } from './validate.ts';
 
-export interface ImportOptions {
-  /** The file on disk. */
-  path: string;
-  /** Its name in messages (an upload's name); the path when not given. */
-  file?: string;
-  format?: ImportFormat;
+export interface ImportOptions extends ImportRun {
   mapping?: Mapping;
-  /** Check everything and say what would happen, writing nothing. */
-  dryRun: boolean;
   /** Organisation name (or acronym) for rows that name none. */
   organisation?: string;
   /** Activity reference for rows that name none. */
   activity?: string;
-  /** Who imports; null from the command line. */
-  actor: Actor | null;
-  progress?: Progress;
   /** Today as YYYY-MM-DD, for the future-date check. */
   today?: string;
   /** Given every row that passed the checks one row can make (a report keeps them to import on approval). */
   keep?: (find: FindRow) => void;
+  /** Rows flagged as likely duplicates that are to be imported all the same, and why. */
+  acceptDuplicates?: AcceptDuplicates | undefined;
+}
+
+/**
+ * Flagged duplicates a person has looked at and keeps, with the reason (two mines of a pair laid
+ * together, say): rows by their number in the file or their externalId. The reason goes into each
+ * kept find's history; a row named here that is not flagged is a problem, so that an accept list
+ * made for one version of a file does not wave through another.
+ */
+export interface AcceptDuplicates {
+  rows: (number | string)[];
+  reason: string;
+}
+
+/** An accept list from text: row numbers and externalIds separated by commas. */
+export function parseAcceptList(text: string): (number | string)[] {
+  return text.split(',').map((item) => item.trim()).filter((item) => item !== '').map((item) => (/^\d+$/.test(item) ? Number(item) : item));
 }
 
 export interface ImportReport {
@@ -57,13 +62,8 @@ export interface ImportReport {
   ignoredColumns: string[];
   /** Rows left out by the mapping's keep and skip, in all and by `column = value`. */
   skipped: { total: number; by: Record<string, number> };
-}
-
-/** Thrown out of the transaction to roll it back while keeping the report. */
-class Rollback extends Error {
-  constructor(readonly report: ImportReport) {
-    super('rollback');
-  }
+  /** Flagged duplicates kept with a stated reason (acceptDuplicates); for records with a duplicate rule. */
+  acceptedDuplicates?: number;
 }
 
 /**
@@ -91,8 +91,6 @@ function checkColumns(source: Source, mapping: Mapping, file: string): { ignored
  * unchanged row changes nothing.
  */
 export async function importFinds(db: Db, options: ImportOptions): Promise<ImportReport> {
-  const file = options.file ?? options.path;
-  const format = options.format ?? formatOfFile(file);
   const base = withComposedFields(options.mapping ?? DEFAULT_MAPPING);
   const mapping: Mapping = {
     ...base,
@@ -102,60 +100,24 @@ export async function importFinds(db: Db, options: ImportOptions): Promise<Impor
       ...(options.activity ? { activity: options.activity } : {}),
     },
   };
-  const problems = new Problems();
-  const report: ImportReport = { file, format, rowLabel: 'row', dryRun: options.dryRun, committed: false, rows: 0, created: 0, updated: 0, unchanged: 0, problemCount: 0, problems: problems.listed, problemKinds: {}, ignoredColumns: [], skipped: { total: 0, by: {} } };
-  const finish = () => ({ ...report, problems: problems.ordered(), problemCount: problems.count, problemKinds: problems.kinds() });
-
-  const catalogue = new Catalogue(await loadCatalogue(db));
   const country = await countrySetting(db);
-  const totalBytes = statSync(options.path).size;
-  const composed = await openMapped(format, options.path, { file, mapping, onBytes: (bytes) => options.progress?.update(report.rows, bytes) }, (opened) => checkColumns(opened, mapping, file));
-  if (composed.problem) {
-    report.rowLabel = composed.rowLabel ?? report.rowLabel;
-    problems.add(composed.problem);
-    return finish();
-  }
-  const source = composed.source;
-  report.rowLabel = source.rowLabel;
-  report.ignoredColumns = composed.ignoredColumns;
-  let passed = 0;
-  const skippedRows = () => ({ total: composed.skipped.total, by: Object.fromEntries(composed.skipped.by) });
-
-  const validator = new RowValidator(mapping, catalogue, options.today ?? new Date().toISOString().slice(0, 10));
-  try {
-    return await db.transaction(async (tx) => {
-      const staged = await stageFinds(tx, source, validator, problems, {
-        country,
-        defaultOrganisationId: options.actor?.organisationId ?? null,
-        onRow: (row) => {
-          passed = row;
-          report.rows = row + composed.skipped.total;
-          if (row % 1000 === 0) options.progress?.update(row);
-        },
-        keep: options.keep,
-      });
-      options.progress?.update(report.rows, totalBytes);
-      report.skipped = skippedRows();
-      if (!source.columns) report.ignoredColumns = validator.ignoredColumns().filter((column) => !composed.used.has(column));
-      report.rows = passed + report.skipped.total;
-      if (staged) Object.assign(report, staged);
-      if (options.dryRun || problems.count > 0) throw new Rollback(finish());
-      await applyStaging(tx, {
-        actorId: options.actor?.userId ?? null,
-        source: `import: ${file}`,
-        reason: `import of ${file}`,
-        reportId: null,
-      });
-      await writeAudit(tx, options.actor, 'import', { type: 'find' }, { file, format, rows: report.rows, created: report.created, updated: report.updated, unchanged: report.unchanged });
-      report.committed = true;
-      return finish();
-    });
-  } catch (error) {
-    if (error instanceof Rollback) return error.report;
-    throw error;
-  } finally {
-    options.progress?.done();
-  }
+  const validator = new RowValidator(mapping, new Catalogue(await loadCatalogue(db)), options.today ?? new Date().toISOString().slice(0, 10));
+  const accept = options.acceptDuplicates;
+  return runImport<ImportReport>(db, options, {
+    entityType: 'find',
+    mapping,
+    extra: { acceptedDuplicates: 0 },
+    checkColumns: (source, file) => checkColumns(source, mapping, file),
+    async stage(tx, source, problems, onRow) {
+      const counts = await stageFinds(tx, source, validator, problems, { country, defaultOrganisationId: options.actor?.organisationId ?? null, onRow, keep: options.keep, acceptDuplicates: accept });
+      if (!counts) return null;
+      return { counts: { ...counts, acceptedDuplicates: accept ? await acceptedDuplicates(tx) : 0 }, ignoredColumns: validator.ignoredColumns() };
+    },
+    async commit(tx, report, change) {
+      await applyStaging(tx, { ...change, reportId: null });
+      return report.acceptedDuplicates ? { acceptedDuplicates: report.acceptedDuplicates, reason: accept!.reason } : {};
+    },
+  });
 }
 
 /**
@@ -168,32 +130,32 @@ export async function stageFinds(
   source: Source,
   validator: RowValidator,
   problems: Problems,
-  options: { country: Country | null; defaultOrganisationId: string | null; onRow?: (rows: number) => void; keep?: ((find: FindRow) => void) | undefined },
+  options: {
+    country: Country | null;
+    defaultOrganisationId: string | null;
+    onRow?: (rows: number) => void;
+    keep?: ((find: FindRow) => void) | undefined;
+    acceptDuplicates?: AcceptDuplicates | undefined;
+  },
 ): Promise<MergeCounts | null> {
-  let rowCount = 0;
-  let readFailed = false;
-  async function* rows(): AsyncGenerator<unknown[]> {
-    try {
-      for await (const feature of source.features) {
-        options.onRow?.(++rowCount);
-        if (feature.problem) {
-          problems.add({ row: feature.row, field: null, value: undefined, message: feature.problem });
-          continue;
-        }
-        const find = validator.validate(feature, problems);
-        if (!find) continue;
-        options.keep?.(find);
-        yield stagingRow(find);
-      }
-    } catch (error) {
-      if (!(error instanceof FileProblem)) throw error;
-      problems.add(error.problem);
-      readFailed = true;
-    }
-  }
+  const accept = options.acceptDuplicates;
+  const wanted = new Set(accept?.rows.map(String) ?? []);
+  const named = new Set<string>();
+  const reasonFor = (find: FindRow): string | null => {
+    const keys = [String(find.row), find.externalId].filter((key): key is string => key !== null && wanted.has(key));
+    for (const key of keys) named.add(key);
+    return keys.length > 0 ? accept!.reason : null;
+  };
+  const stagedRow = (feature: SourceFeature): unknown[] | null => {
+    const find = validator.validate(feature, problems);
+    if (find) options.keep?.(find);
+    return find && stagingRow(find, reasonFor(find));
+  };
+  const checked = checkedRows(source, problems, stagedRow, options.onRow);
   await createStaging(tx);
-  await tx.bulkLoad('import_find', STAGING_COLUMNS, rows());
-  if (readFailed) return null;
+  await tx.bulkLoad('import_find', STAGING_COLUMNS, checked.rows);
+  if (checked.failed()) return null;
+  for (const item of [...wanted].filter((key) => !named.has(key))) problems.add({ row: null, field: 'acceptDuplicates', value: item, message: `names no ${source.rowLabel} of the file (a ${source.rowLabel} number or an externalId)` });
   await analyseStaging(tx);
   await checkStaging(tx, problems, options.country, source.rowLabel);
   return resolveStaging(tx, options.defaultOrganisationId);
@@ -209,6 +171,7 @@ export function describeReport(report: ImportReport): string[] {
   const skipped = describeSkipped(report.skipped, report.rowLabel);
   if (skipped) lines.push(skipped);
   if (report.ignoredColumns.length > 0) lines.push(`Ignored columns: ${report.ignoredColumns.join(', ')}`);
+  if (report.acceptedDuplicates) lines.push(`${report.acceptedDuplicates} flagged duplicate(s) kept with the reason given`);
   for (const problem of report.problems) lines.push(describeProblem(report.file, report.rowLabel, problem));
   if (report.problemCount > report.problems.length) {
     lines.push(`... and ${report.problemCount - report.problems.length} more; all ${report.problemCount} by kind:`);

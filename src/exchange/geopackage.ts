@@ -4,7 +4,7 @@ import type { PointRow } from './geojson.ts';
 import { fileProblem } from './problems.ts';
 import type { ReadOptions, Source } from './source.ts';
 import type { SourceFeature } from './validate.ts';
-import { gpkgPoint, readGpkgGeometry, type SourceGeometry } from './wkb.ts';
+import { gpkgPoint, readGpkgGeometry, type SourceGeometry, transformGeometry } from './wkb.ts';
 
 function quote(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
@@ -61,7 +61,7 @@ export async function readGeoPackage(path: string, options: ReadOptions): Promis
         if (blob instanceof Uint8Array) {
           try {
             geometry = readGpkgGeometry(blob, file).geometry;
-            if (geometry && transform && geometry.type === 'Point' && 'coordinates' in geometry) geometry = { type: 'Point', coordinates: transform(geometry.coordinates[0]!, geometry.coordinates[1]!) };
+            if (geometry && transform) geometry = transformGeometry(geometry, transform);
           } catch (error) {
             problem = `has a broken geometry: ${(error as Error).message}`;
           }

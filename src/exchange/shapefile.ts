@@ -8,7 +8,7 @@ import { FileProblem, fileProblem } from './problems.ts';
 import type { ReadOptions, Source } from './source.ts';
 import type { SourceFeature } from './validate.ts';
 import { extractZip } from './zip.ts';
-import { singlePoint } from './wkb.ts';
+import { singlePoint, transformGeometry } from './wkb.ts';
 
 /** Code page names as .cpg files write them. */
 function encodingOfCpg(text: string): Encoding | null {
@@ -111,7 +111,7 @@ export async function readShapefile(path: string, options: ReadOptions): Promise
         if (next.done) break;
         row++;
         let geometry = singlePoint(next.value.geometry);
-        if (geometry && transform && geometry.type === 'Point' && 'coordinates' in geometry) geometry = { type: 'Point', coordinates: transform(geometry.coordinates[0]!, geometry.coordinates[1]!) };
+        if (geometry && transform) geometry = transformGeometry(geometry, transform);
         yield { row, properties: localDates(next.value.properties ?? {}), geometry };
       }
     } finally {

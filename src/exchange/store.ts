@@ -88,9 +88,11 @@ export const STAGING_COLUMNS = [
   'organisation_name',
   'lon',
   'lat',
+  'duplicate_reason',
 ] as const;
 
-export function stagingRow(find: FindRow): unknown[] {
+/** A row's staging values; `duplicateReason` is why it is kept though flagged as a duplicate (null: not accepted). */
+export function stagingRow(find: FindRow, duplicateReason: string | null): unknown[] {
   return [
     find.row,
     find.externalId,
@@ -106,6 +108,7 @@ export function stagingRow(find: FindRow): unknown[] {
     find.organisation,
     find.longitude,
     find.latitude,
+    duplicateReason,
   ];
 }
 
@@ -131,7 +134,8 @@ export async function createStaging(tx: Queryable): Promise<void> {
     activity_ref text,
     organisation_name text,
     lon float8 NOT NULL,
-    lat float8 NOT NULL
+    lat float8 NOT NULL,
+    duplicate_reason text
   ) ON COMMIT DROP`);
 }
 
@@ -170,16 +174,52 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
     [],
     (r) => ({ field: 'externalId', value: r.external_id, message: `appears again; first at ${rowLabel} ${r.first_row}` }),
   );
-  // A merge join would sort five rows per row; the hash join reads each once.
-  await tx.exec('SET LOCAL enable_mergejoin = off');
-  await queryProblems<{ row_number: number; total: number; first_row: number; found_on: string }>(
+  await flagDuplicates(tx);
+  await queryProblems<{ row_number: number; total: number; first_row: number | null; existing: string | null; found_on: string }>(
     tx,
     problems,
+    `SELECT d.row_number, d.first_row, d.existing, d.found_on::text AS found_on, count(*) OVER () AS total
+     FROM import_duplicate d JOIN import_find s USING (row_number) WHERE s.duplicate_reason IS NULL`,
+    [],
+    (r) =>
+      r.first_row !== null
+        ? { field: 'latitude/longitude', value: r.found_on, message: `is within ${DUPLICATE_METRES} m of the find at ${rowLabel} ${r.first_row}, found the same day: a duplicate? Report one find with a quantity, correct the position, or accept it with a reason` }
+        : { field: 'latitude/longitude', value: r.found_on, message: `is within ${DUPLICATE_METRES} m of find ${r.existing} already in the database, found the same day: a duplicate? Give it that find's externalId to update it, or accept it with a reason` },
+  );
+  await queryProblems<{ row_number: number; total: number }>(
+    tx,
+    problems,
+    `SELECT s.row_number, count(*) OVER () AS total FROM import_find s
+     WHERE s.duplicate_reason IS NOT NULL AND NOT EXISTS (SELECT 1 FROM import_duplicate d WHERE d.row_number = s.row_number)`,
+    [],
+    () => ({ field: 'acceptDuplicates', value: undefined, message: 'is accepted as a duplicate, but is not flagged as one; accept only the rows the dry run flags' }),
+  );
+  // The accepted rows' history says what they were flagged as and why they were kept.
+  await tx.query(
+    `UPDATE import_find s SET duplicate_reason = 'kept although within ${DUPLICATE_METRES} m of ' ||
+       CASE WHEN d.first_row IS NOT NULL THEN $1::text || ' ' || d.first_row ELSE 'find ' || d.existing END || ', found the same day: ' || s.duplicate_reason
+     FROM import_duplicate d WHERE d.row_number = s.row_number AND s.duplicate_reason IS NOT NULL`,
+    [rowLabel],
+  );
+  if (country) await checkCountry(tx, problems, country, 'SELECT row_number, lon, lat FROM import_find');
+}
+
+/**
+ * The rows likely to be a find reported twice, in `import_duplicate`: a row within
+ * DUPLICATE_METRES of an earlier row of the file (first_row) or of a find in the database
+ * (existing), found the same day. A row is flagged once, by its nearest reason: the earliest row,
+ * else the database's find.
+ */
+async function flagDuplicates(tx: Queryable): Promise<void> {
+  // A merge join would sort five rows per row; the hash join reads each once.
+  await tx.exec('SET LOCAL enable_mergejoin = off');
+  await tx.query(
     // Rows are put in grid cells as wide as the box: two rows within the box of each other are in
     // the same or neighbouring cells, so a hash join on (day, cell) over the cell and four of its
     // eight neighbours meets every such pair once (the other four neighbours see it from the other
     // side), and only those few pairs get the exact test.
-    `WITH cell AS (
+    `CREATE TEMP TABLE import_duplicate ON COMMIT DROP AS
+     WITH cell AS (
        SELECT row_number, external_id, found_on, lon, lat, floor(lon / $1)::int AS cx, floor(lat / $1)::int AS cy FROM import_find WHERE found_on_precision = 'day'
      ), pair AS (
        SELECT least(a.row_number, b.row_number) AS first_row, greatest(a.row_number, b.row_number) AS row_number, a.found_on
@@ -189,22 +229,25 @@ export async function checkStaging(tx: Queryable, problems: Problems, country: C
          AND ${staged('b')} && ST_Expand(${staged('a')}, $1) AND ST_DWithin(${staged('a')}::geography, ${staged('b')}::geography, $2, false)
          AND NOT (a.external_id IS NOT NULL AND a.external_id = b.external_id)
      )
-     SELECT row_number, min(first_row) AS first_row, found_on::text AS found_on, count(*) OVER () AS total FROM pair GROUP BY row_number, found_on`,
+     SELECT row_number, min(first_row) AS first_row, NULL::text AS existing, found_on FROM pair GROUP BY row_number, found_on`,
     [DUPLICATE_BOX_DEGREES, DUPLICATE_METRES],
-    (r) => ({ field: 'latitude/longitude', value: r.found_on, message: `is within ${DUPLICATE_METRES} m of the find at ${rowLabel} ${r.first_row}, found the same day: a duplicate? Report one find with a quantity, or correct the position` }),
   );
   await tx.exec('RESET enable_mergejoin');
-  await queryProblems<{ row_number: number; total: number; existing: string; found_on: string }>(
-    tx,
-    problems,
-    `SELECT s.row_number, min(coalesce(f.external_id, f.id::text)) AS existing, s.found_on::text AS found_on, count(*) OVER () AS total
+  await tx.query(
+    `INSERT INTO import_duplicate (row_number, first_row, existing, found_on)
+     SELECT s.row_number, NULL, min(coalesce(f.external_id, f.id::text)), s.found_on
      FROM import_find s JOIN find f ON f.found_on = s.found_on AND f.found_on_precision = 'day' AND f.geom && ST_Expand(${staged('s')}, $1) AND ST_DWithin(f.geom::geography, ${staged('s')}::geography, $2, false)
      WHERE s.found_on_precision = 'day' AND f.external_id IS DISTINCT FROM s.external_id AND NOT (f.external_id IS NULL AND f.id::text = s.external_id)
+       AND NOT EXISTS (SELECT 1 FROM import_duplicate d WHERE d.row_number = s.row_number)
      GROUP BY s.row_number, s.found_on`,
     [DUPLICATE_BOX_DEGREES, DUPLICATE_METRES],
-    (r) => ({ field: 'latitude/longitude', value: r.found_on, message: `is within ${DUPLICATE_METRES} m of find ${r.existing} already in the database, found the same day: a duplicate? Give it that find's externalId to update it` }),
   );
-  if (country) await checkCountry(tx, problems, country, 'SELECT row_number, lon, lat FROM import_find');
+}
+
+/** How many flagged duplicates the staged file keeps with a reason. */
+export async function acceptedDuplicates(tx: Queryable): Promise<number> {
+  const [row] = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM import_find s JOIN import_duplicate d USING (row_number) WHERE s.duplicate_reason IS NOT NULL');
+  return row!.n;
 }
 
 /**
@@ -277,14 +320,14 @@ export async function resolveStaging(tx: Queryable, defaultOrganisationId: strin
      SELECT t.row_number, t.seq,
        coalesce(t.found_id, encode(int8send(((b.ms + t.seq / 4096) << 16) | 28672 | (t.seq % 4096)) || substring(uuid_send(gen_random_uuid()) FROM 9), 'hex')::uuid) AS id,
        t.found_id IS NOT NULL AS existing, t.external_id, t.category, t.ordnance_model_id, t.quantity, t.depth_cm, t.condition, t.disposal_method,
-       t.found_on, t.found_on_precision, t.activity_id, t.organisation_id, t.geom, t.unchanged
+       t.found_on, t.found_on_precision, t.activity_id, t.organisation_id, t.geom, t.unchanged, t.duplicate_reason
      FROM (SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms) b, (
      SELECT s.row_number, row_number() OVER (ORDER BY g.geom) AS seq, f.id AS found_id, s.external_id, s.category, s.ordnance_model_id,
        s.quantity, s.depth_cm, s.condition, s.disposal_method, s.found_on, s.found_on_precision, a.id AS activity_id, n.organisation_id, g.geom,
        f.id IS NOT NULL
          AND (f.category, f.ordnance_model_id, f.quantity, f.depth_cm, f.condition, f.disposal_method, f.found_on, f.found_on_precision, f.activity_id, f.organisation_id)
            IS NOT DISTINCT FROM (s.category, s.ordnance_model_id, s.quantity, s.depth_cm, s.condition, s.disposal_method, s.found_on, s.found_on_precision, a.id, n.organisation_id)
-         AND ST_Equals(f.geom, g.geom) AS unchanged
+         AND ST_Equals(f.geom, g.geom) AS unchanged, s.duplicate_reason
      FROM import_find s
      CROSS JOIN LATERAL (SELECT ${staged('s')} AS geom) g
      LEFT JOIN find fe ON fe.external_id = s.external_id
@@ -328,6 +371,9 @@ async function versionData(tx: Queryable): Promise<(alias: string) => string> {
   return (alias) => `jsonb_build_object(${columns.map((c) => `'${c.name.replace(/'/g, "''")}', ${alias}.${quote(c.name)}`).join(', ')})`;
 }
 
+/** A version's reason: the import's ($3), with why a flagged duplicate was kept when it was. */
+const reasonOf = (r: string) => `CASE WHEN ${r}.duplicate_reason IS NULL THEN $3::text ELSE $3::text || '; ' || ${r}.duplicate_reason END`;
+
 /**
  * Writes the resolved rows: new finds at version 1, changed ones as a new version, each with its
  * row in record_version (the state replaced is recorded first when the history lacked it), linked
@@ -354,7 +400,7 @@ export async function applyStaging(tx: Queryable, change: { actorId: string | nu
        FROM import_resolved r WHERE f.id = r.id AND r.existing AND NOT r.unchanged
        RETURNING f.*)
      INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason, report_id)
-     SELECT 'find', c.id, c.version, now(), ${data('c')}, c.geom, $1, $3, $4 FROM changed c`,
+     SELECT 'find', c.id, c.version, now(), ${data('c')}, c.geom, $1, ${reasonOf('r')}, $4 FROM changed c JOIN import_resolved r ON r.id = c.id`,
     [change.actorId, change.source, change.reason, change.reportId],
   );
   await tx.query(
@@ -366,7 +412,7 @@ export async function applyStaging(tx: Queryable, change: { actorId: string | nu
        FROM import_resolved WHERE NOT existing ORDER BY seq
        RETURNING *)
      INSERT INTO record_version (entity_type, entity_id, version, valid_from, data, geom, changed_by, change_reason, report_id)
-     SELECT 'find', c.id, c.version, now(), ${data('c')}, c.geom, $1, $3, $4 FROM created c`,
+     SELECT 'find', c.id, c.version, now(), ${data('c')}, c.geom, $1, ${reasonOf('r')}, $4 FROM created c JOIN import_resolved r ON r.id = c.id`,
     [change.actorId, change.source, change.reason, change.reportId],
   );
 }

@@ -290,11 +290,11 @@ export function pointOf(
   let lat: number | null;
   if (feature.geometry !== undefined && feature.geometry !== null) {
     const geometry = singlePoint(feature.geometry)!;
-    if (geometry.type !== 'Point' || !('coordinates' in geometry)) {
+    if (geometry.type !== 'Point' || !Array.isArray(geometry.coordinates)) {
       problem('geometry', geometry.type, `is not a point; a ${record.noun} is a point`);
       return null;
     }
-    const [x, y] = geometry.coordinates;
+    const [x, y] = geometry.coordinates as unknown[];
     if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
       problem('geometry', geometry.coordinates, 'is not a point with two numeric coordinates');
       return null;

@@ -1,20 +1,21 @@
 /**
- * The little of WKB that finds need: points in, points out, and the name of any other geometry
- * type so that a line or polygon is refused with a message that says what it is. GeoPackage
- * wraps WKB in a small header (magic "GP", version, flags, SRS id, optional envelope).
+ * WKB as GeoJSON geometries: points for finds, and lines and polygons for hazards and
+ * activities. GeoPackage wraps WKB in a small header (magic "GP", version, flags, SRS id,
+ * optional envelope).
  */
-export type SourceGeometry = { type: 'Point'; coordinates: number[] } | { type: string };
+export type SourceGeometry = { type: 'Point'; coordinates: number[] } | { type: string; coordinates?: unknown; geometries?: unknown };
 
 const TYPE_NAMES = ['Geometry', 'Point', 'LineString', 'Polygon', 'MultiPoint', 'MultiLineString', 'MultiPolygon', 'GeometryCollection'];
 
-export function readWkb(bytes: Uint8Array, file: string): SourceGeometry | null {
-  if (bytes.length < 5) throw new Error(`${file}: geometry of ${bytes.length} bytes is too short for WKB`);
+/** Reads WKB from `offset`: the geometry (null for an empty point) and where the next one starts. */
+function readAt(bytes: Uint8Array, start: number, file: string): { geometry: SourceGeometry | null; end: number } {
+  if (bytes.length < start + 5) throw new Error(`${file}: geometry of ${bytes.length - start} bytes is too short for WKB`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const little = view.getUint8(0) === 1;
-  const rawType = view.getUint32(1, little);
+  const little = view.getUint8(start) === 1;
+  const rawType = view.getUint32(start + 1, little);
   // EWKB keeps Z, M and SRID in the high bits; ISO WKB adds 1000, 2000 or 3000 to the type.
   let dimensions = 2 + (rawType & 0x80000000 ? 1 : 0) + (rawType & 0x40000000 ? 1 : 0);
-  const offset = 5 + (rawType & 0x20000000 ? 4 : 0);
+  let offset = start + 5 + (rawType & 0x20000000 ? 4 : 0);
   let type = rawType & 0x0fffffff;
   if (type >= 1000) {
     const iso = Math.floor(type / 1000);
@@ -22,14 +23,60 @@ export function readWkb(bytes: Uint8Array, file: string): SourceGeometry | null 
     type %= 1000;
   }
   const name = TYPE_NAMES[type] ?? `WKB type ${rawType}`;
+  const need = (n: number) => {
+    if (bytes.length < offset + n) throw new Error(`${file}: a ${name} of ${bytes.length - start} bytes is truncated`);
+  };
+  const count = () => {
+    need(4);
+    const n = view.getUint32(offset, little);
+    offset += 4;
+    return n;
+  };
+  const point = () => {
+    need(8 * dimensions);
+    const xy = [view.getFloat64(offset, little), view.getFloat64(offset + 8, little)];
+    offset += 8 * dimensions;
+    return xy;
+  };
+  const points = () => Array.from({ length: count() }, point);
+  const rings = () => Array.from({ length: count() }, points);
+  const parts = () =>
+    Array.from({ length: count() }, () => {
+      const part = readAt(bytes, offset, file);
+      offset = part.end;
+      return part.geometry;
+    });
+  switch (type) {
+    case 1: {
+      const [x, y] = point() as [number, number];
+      return { geometry: Number.isNaN(x) && Number.isNaN(y) ? null : { type: 'Point', coordinates: [x, y] }, end: offset };
+    }
+    case 2:
+      return { geometry: { type: name, coordinates: points() }, end: offset };
+    case 3:
+      return { geometry: { type: name, coordinates: rings() }, end: offset };
+    case 4:
+    case 5:
+    case 6:
+      return { geometry: { type: name, coordinates: parts().map((part) => (part && 'coordinates' in part ? part.coordinates : [])) }, end: offset };
+    case 7:
+      return { geometry: { type: name, geometries: parts() }, end: offset };
+    default:
+      return { geometry: { type: name }, end: bytes.length };
+  }
+}
+
+export function readWkb(bytes: Uint8Array, file: string): SourceGeometry | null {
   // A MultiPoint of one point (what some GIS tools write for every point layer) is that point.
-  if (type === 4 && bytes.length >= offset + 4 && view.getUint32(offset, little) === 1) return readWkb(bytes.subarray(offset + 4), file);
-  if (type !== 1) return { type: name };
-  if (bytes.length < offset + 8 * dimensions) throw new Error(`${file}: a Point of ${bytes.length} bytes is truncated`);
-  const x = view.getFloat64(offset, little);
-  const y = view.getFloat64(offset + 8, little);
-  if (Number.isNaN(x) && Number.isNaN(y)) return null;
-  return { type: 'Point', coordinates: [x, y] };
+  return singlePoint(readAt(bytes, 0, file).geometry);
+}
+
+/** A geometry with every position converted by `transform` (to WGS84 from a file's own system). */
+export function transformGeometry(geometry: SourceGeometry, transform: (x: number, y: number) => number[]): SourceGeometry {
+  const convert = (value: unknown): unknown =>
+    Array.isArray(value) && typeof value[0] === 'number' ? transform(value[0], value[1] as number) : Array.isArray(value) ? value.map(convert) : value;
+  if ('geometries' in geometry && Array.isArray(geometry.geometries)) return { ...geometry, geometries: (geometry.geometries as SourceGeometry[]).map((g) => transformGeometry(g, transform)) };
+  return 'coordinates' in geometry ? { ...geometry, coordinates: convert(geometry.coordinates) } : geometry;
 }
 
 /**

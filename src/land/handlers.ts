@@ -33,6 +33,8 @@ export const HazardPayload = z.strictObject({
   status: z.enum(HAZARD_STATUSES).default('active'),
   geometry: PolygonGeometry,
   estimatedAreaM2: z.number().min(0).nullable().optional(),
+  /** The polygon was made from a position and the estimated area (an import), not surveyed; a surveyed outline clears it. */
+  positionOnly: z.boolean().default(false),
   evidence: z.array(z.enum(EVIDENCE)).default([]),
   contamination: z.array(z.enum(CONTAMINATION)).default([]),
   blockages: z.array(z.enum(BLOCKAGES)).default([]),

@@ -14,7 +14,7 @@ export const GEOM = (n: number) => `ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($${n}
 // Hazards ------------------------------------------------------------------------------------
 
 export const HAZARD_PAYLOAD = `jsonb_build_object(
-  'reference', h.reference, 'kind', h.kind, 'status', h.status, 'estimatedAreaM2', h.estimated_area_m2,
+  'reference', h.reference, 'kind', h.kind, 'status', h.status, 'estimatedAreaM2', h.estimated_area_m2, 'positionOnly', h.position_only,
   'evidence', to_jsonb(h.evidence), 'contamination', to_jsonb(h.contamination), 'blockages', to_jsonb(h.blockages),
   'adminAreaId', h.admin_area_id, 'organisationId', h.organisation_id, 'description', h.description,
   'releaseDate', to_char(h.release_date, 'YYYY-MM-DD'), 'source', h.source,
@@ -25,6 +25,8 @@ export interface HazardPayload {
   kind: string;
   status: string;
   estimatedAreaM2?: number | null | undefined;
+  /** The polygon is drawn around a position from its estimated area, not surveyed. */
+  positionOnly?: boolean | undefined;
   evidence: string[];
   contamination: string[];
   blockages: string[];
@@ -53,15 +55,15 @@ export async function readHazard(tx: Queryable, id: string, options: { lock: boo
 export async function writeHazard(tx: Queryable, id: string, version: number, hazard: HazardPayload, actorId: string | null): Promise<void> {
   await tx.query(
     `INSERT INTO hazard AS h (id, reference, kind, status, geom, estimated_area_m2, evidence, contamination, blockages, admin_area_id,
-       organisation_id, description, release_date, source, version, created_by, updated_by)
+       organisation_id, description, release_date, source, version, created_by, updated_by, position_only)
      VALUES ($1, $2, $3, $4, ${GEOM(5)}, $6, $7, $8, $9,
        COALESCE($10, (SELECT a.id FROM admin_area a WHERE ST_Intersects(a.geom, ST_PointOnSurface(${GEOM(5)})) ORDER BY a.level DESC LIMIT 1)),
-       $11, $12, $13, $14, $15, $16, $16)
+       $11, $12, $13, $14, $15, $16, $16, $17)
      ON CONFLICT (id) DO UPDATE SET reference = EXCLUDED.reference, kind = EXCLUDED.kind, status = EXCLUDED.status, geom = EXCLUDED.geom,
        estimated_area_m2 = EXCLUDED.estimated_area_m2, evidence = EXCLUDED.evidence, contamination = EXCLUDED.contamination,
        blockages = EXCLUDED.blockages, admin_area_id = EXCLUDED.admin_area_id, organisation_id = EXCLUDED.organisation_id,
        description = EXCLUDED.description, release_date = EXCLUDED.release_date, source = EXCLUDED.source, version = EXCLUDED.version,
-       updated_at = now(), updated_by = EXCLUDED.updated_by`,
+       updated_at = now(), updated_by = EXCLUDED.updated_by, position_only = EXCLUDED.position_only`,
     [
       id,
       hazard.reference,
@@ -79,6 +81,7 @@ export async function writeHazard(tx: Queryable, id: string, version: number, ha
       hazard.source,
       version,
       actorId,
+      hazard.positionOnly ?? false,
     ],
   );
   await tx.query('DELETE FROM minefield_record_hazard WHERE hazard_id = $1', [id]);

@@ -144,7 +144,7 @@ export function riskCommand(): Command {
             dataset = imported.dataset;
             const types = Object.entries(imported.byType).map(([t, n]) => `${n} ${t}`);
             const { day, month, year: years } = imported.byPrecision;
-            process.stderr.write(`Imported ${imported.events} events from ${options.events} as dataset ${JSON.stringify(dataset)}: ${types.join(', ')}; dated to the day ${day}, to the month ${month}, to the year only ${years}\n`);
+            process.stderr.write(`Imported ${imported.events} events from ${options.events} as dataset ${JSON.stringify(dataset)}: ${types.join(', ')}; dated to the day ${day}, to the month ${month}, to the year only ${years}${imported.skipped > 0 ? `; ${imported.skipped} row(s) skipped by the mapping's keep/skip` : ''}\n`);
           }
           const evaluation = await evaluateRisk(db, {
             trainUntil: options.trainUntil,

@@ -6,6 +6,8 @@
  * list (features.ts), `defaults.type` gives a type to a file that has none, `dateFormat` and
  * `encoding` as for finds. Kept as one dataset named after the file, replaced whole when the file
  * is imported again; a file with any bad row is refused whole, naming every type it cannot map.
+ * The mapping's `compose` (a date from year and month columns, say) and `keep`/`skip` (one event
+ * type of a mixed file) work as for finds: the file is opened through the same openMapped.
  *
  * Dates may be a day, a month (YYYY-MM) or a year alone: an event is stored with the first and
  * last day it may have happened, and the risk map never places a year-only event on a day.
@@ -13,9 +15,11 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
-import { formatOfFile, openSource } from '../exchange/formats.ts';
+import { openMapped, withComposedFields } from '../exchange/compose.ts';
+import { formatOfFile } from '../exchange/formats.ts';
 import { columnFieldsByName, mapValue, mappingShape, readMappingWith } from '../exchange/mapping.ts';
-import { codeOf, parseDate, parseNumber, parseWkt } from '../exchange/validate.ts';
+import { describeProblem } from '../exchange/problems.ts';
+import { codeOf, parseDate, pointOf } from '../exchange/validate.ts';
 import type { Db } from '../store/db.ts';
 import { EVENT_TYPE_CODES, type EventType } from './features.ts';
 import { deleteEvents, type EventInput, insertEvents } from './store.ts';
@@ -86,6 +90,8 @@ export interface EventImport {
   /** Events dated to the day, to the month, to the year only. */
   byPrecision: { day: number; month: number; year: number };
   replaced: number;
+  /** Rows left out by the mapping's keep and skip. */
+  skipped: number;
 }
 
 function precision(p: { from: string; to: string }): 'day' | 'month' | 'year' {
@@ -96,8 +102,10 @@ function precision(p: { from: string; to: string }): 'day' | 'month' | 'year' {
 export async function importEvents(db: Db, path: string, options: { mapping?: EventMapping | undefined; dataset?: string | undefined } = {}): Promise<EventImport> {
   const file = basename(path);
   const dataset = options.dataset ?? file;
-  const mapping = options.mapping ?? EventMapping.parse({});
-  const source = await openSource(formatOfFile(path), path, { file, mapping });
+  const mapping = withComposedFields(options.mapping ?? EventMapping.parse({}));
+  const opened = await openMapped(formatOfFile(path), path, { file, mapping }, () => ({ ignored: [], problem: null }));
+  if (opened.problem) throw new UserError(describeProblem(file, opened.rowLabel ?? 'row', opened.problem));
+  const { source, skipped } = opened;
   return db.transaction(async (tx) => {
     const replaced = await deleteEvents(tx, dataset);
     const byType: Partial<Record<EventType, number>> = {};
@@ -136,12 +144,16 @@ export async function importEvents(db: Db, path: string, options: { mapping?: Ev
       }
       const period = eventPeriod(value('occurredOn'), mapping);
       if (!period) throw new UserError(`${where}: occurredOn ${JSON.stringify(value('occurredOn'))} is not a date (YYYY-MM-DD${mapping.dateFormat === 'YYYY-MM-DD' ? '' : ` or ${mapping.dateFormat}`}), a month (YYYY-MM) or a year`);
-      const point = pointOf(feature.geometry, value('latitude'), value('longitude'), value('wkt'));
-      if ('problem' in point) throw new UserError(`${where} ${point.problem}`);
+      const position = new Map<string, unknown>(
+        (['latitude', 'longitude', 'wkt'] as const).map((field) => [field, value(field)] as const).filter(([, v]) => v !== undefined && v !== null && v !== ''),
+      );
+      const problems: string[] = [];
+      const point = pointOf(feature, position, (field, v, message) => problems.push(describeProblem(file, source.rowLabel, { row: feature.row, field, value: v, message })), { noun: 'event', required: true });
+      if (!point) throw new UserError(problems.join('; '));
       byType[type] = (byType[type] ?? 0) + 1;
       byPrecision[precision(period)]++;
       events++;
-      batch.push({ type, occurredOn: period.from, occurredTo: period.to, lon: point.lon, lat: point.lat });
+      batch.push({ type, occurredOn: period.from, occurredTo: period.to, lon: point[0], lat: point[1] });
       if (batch.length >= BATCH) {
         await insertEvents(tx, dataset, batch);
         batch = [];
@@ -155,29 +167,6 @@ export async function importEvents(db: Db, path: string, options: { mapping?: Ev
     }
     await insertEvents(tx, dataset, batch);
     if (events === 0) throw new UserError(`${file} holds no events`);
-    return { dataset, events, byType, byPrecision, replaced };
+    return { dataset, events, byType, byPrecision, replaced, skipped: skipped.total };
   });
-}
-
-/** The event's point: the feature's geometry, or a WKT column, or latitude and longitude columns. */
-function pointOf(geometry: unknown, latitude: unknown, longitude: unknown, wkt: unknown): { lon: number; lat: number } | { problem: string } {
-  let lon: number;
-  let lat: number;
-  if (geometry && typeof geometry === 'object') {
-    const g = geometry as { type?: string; coordinates?: unknown };
-    if (g.type !== 'Point' || !Array.isArray(g.coordinates)) return { problem: `is a ${String(g.type).toLowerCase()}; events are points` };
-    [lon, lat] = g.coordinates as [number, number];
-  } else if (typeof wkt === 'string' && wkt.trim() !== '') {
-    const parsed = parseWkt(wkt, 'event');
-    if ('problem' in parsed) return { problem: `wkt ${parsed.problem}` };
-    [lon, lat] = parsed.point;
-  } else {
-    const y = parseNumber(latitude);
-    const x = parseNumber(longitude);
-    if (y === null || x === null) return { problem: 'has no position: give latitude and longitude columns or a wkt column (or name them in the mapping file)' };
-    if (!Number.isFinite(y) || !Number.isFinite(x)) return { problem: `has latitude ${JSON.stringify(latitude)} and longitude ${JSON.stringify(longitude)}, which are not both numbers` };
-    [lon, lat] = [x, y];
-  }
-  if (!(Math.abs(lat) <= 90 && Math.abs(lon) <= 180)) return { problem: `has position ${lat}, ${lon}, outside latitude ±90 and longitude ±180` };
-  return { lon, lat };
 }

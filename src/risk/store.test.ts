@@ -12,7 +12,7 @@ import { buildServer } from '../http/server.ts';
 import { importLayer } from '../priorities/layers.ts';
 import type { Db } from '../store/db.ts';
 import { describeEvaluation } from './cli.ts';
-import { importEvents, readEventMapping } from './events.ts';
+import { EventMapping, importEvents, readEventMapping } from './events.ts';
 import { gridOver } from './grid.ts';
 import { cellMajority, cellMeans, rasterBbox, readRaster, slopeDegrees } from './raster.ts';
 import { evaluateRisk, evaluationSamples } from './risk.ts';
@@ -161,6 +161,19 @@ for (const backend of testBackends()) {
         assert.equal(kept!.n, 0);
         writeFileSync(file, 'type,date,latitude,longitude\nfind,2010-01-01,45.01,30.01\nfind,around 2011,45.02,30.02\n');
         await assert.rejects(importEvents(db, file, { dataset: 'bad-date' }), /eventos\.csv row 3: occurredOn "around 2011" is not a date \(YYYY-MM-DD\), a month \(YYYY-MM\) or a year/);
+
+        // Codes in a mixed file: the date composed from year and month columns, one code skipped by keep, the position checked as for finds.
+        writeFileSync(file, 'COD,ANIO,MES,LAT,LON\n1,2015,3,45.05,30.05\n2,2016,,45.06,30.06\n9,2016,5,45.07,30.07\n1,2017,enero,45.08,30.08\n');
+        const coded = EventMapping.parse({
+          fields: { COD: 'type', LAT: 'latitude', LON: 'longitude' },
+          compose: { occurredOn: { year: 'ANIO', month: 'MES' } },
+          keep: { COD: [1, 2] },
+          values: { type: { '1': 'accident', '2': 'find' } },
+        });
+        const composed = await importEvents(db, file, { mapping: coded, dataset: 'coded' });
+        assert.deepEqual([composed.events, composed.byType, composed.byPrecision, composed.skipped], [3, { accident: 2, find: 1 }, { day: 0, month: 2, year: 1 }, 1]);
+        writeFileSync(file, 'COD,ANIO,MES,LAT,LON\n1,2015,3,45.05,30.05\n1,2016,4,95.05,30.05\n');
+        await assert.rejects(importEvents(db, file, { mapping: coded, dataset: 'coded' }), /eventos\.csv row 3, latitude 95\.05: is outside ±90/);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
