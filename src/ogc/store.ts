@@ -109,6 +109,7 @@ export const COLLECTIONS: readonly Collection[] = [
       { name: 'kind', sql: 't.kind', type: 'string', description: 'sha (suspected) or cha (confirmed)', enum: HAZARD_KINDS },
       { name: 'status', sql: 't.status', type: 'string', description: 'active, suspended or released', enum: HAZARD_STATUSES },
       { name: 'estimatedAreaM2', sql: 't.estimated_area_m2', type: 'number', description: 'Estimated area as stated, m²' },
+      { name: 'positionOnly', sql: 't.position_only', type: 'boolean', description: 'Drawn from a reported position and the estimated area, not surveyed: the outline is no boundary' },
       { name: 'evidence', sql: 'to_jsonb(t.evidence)', type: 'array', description: 'Evidence of explosive ordnance', enum: EVIDENCE },
       { name: 'contamination', sql: 'to_jsonb(t.contamination)', type: 'array', description: 'Contamination types', enum: CONTAMINATION },
       { name: 'blockages', sql: 'to_jsonb(t.blockages)', type: 'array', description: 'Land uses the hazard blocks', enum: BLOCKAGES },
