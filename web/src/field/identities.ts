@@ -87,10 +87,19 @@ export async function sealIdentities(reportId: string, identities: Record<number
   return { iv: iv.buffer, data };
 }
 
-/** Opens a report's sealed identities, just before it is sent; null when the key is gone. */
+/**
+ * Opens a report's sealed identities, just before it is sent. Null when the key is gone, or when
+ * the ciphertext does not open under the key there is (left by a wipe cut short after the key
+ * went): either way the identities are lost to this device, and the report goes without them.
+ */
 export async function openIdentities(reportId: string, sealed: SealedIdentities): Promise<Record<number, VictimIdentity> | null> {
   const kept = await currentKey();
   if (!kept) return null;
-  const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: sealed.iv, additionalData: encoder.encode(reportId) }, kept.key, sealed.data);
-  return JSON.parse(new TextDecoder().decode(plain)) as Record<number, VictimIdentity>;
+  try {
+    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: sealed.iv, additionalData: encoder.encode(reportId) }, kept.key, sealed.data);
+    return JSON.parse(new TextDecoder().decode(plain)) as Record<number, VictimIdentity>;
+  } catch (caught) {
+    if (caught instanceof DOMException && caught.name === 'OperationError') return null;
+    throw caught;
+  }
 }
