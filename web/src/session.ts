@@ -2,6 +2,7 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { api, setCsrfToken } from './api.ts';
+import { bindIdentityKey, wipeIdentities } from './field/identities.ts';
 import type { ActorSummary } from './types.ts';
 
 export interface Session {
@@ -31,10 +32,13 @@ export interface SignIn {
 export async function signIn(username: string, password: string): Promise<SignIn> {
   const answer = await api.post<SignIn>('/api/session', { username, password });
   setCsrfToken(answer.csrfToken);
+  await bindIdentityKey(answer.actor);
   return answer;
 }
 
+/** Victims' identities on the device go first, so that signing out with no link still wipes them. */
 export async function signOut(): Promise<void> {
+  await wipeIdentities();
   await api.delete('/api/session');
   setCsrfToken(null);
   localStorage.removeItem(ACTOR_KEY);
@@ -51,6 +55,8 @@ export async function fetchActor(): Promise<ActorSummary> {
   try {
     const actor = await api.get<ActorSummary>('/api/session');
     localStorage.setItem(ACTOR_KEY, JSON.stringify(actor));
+    // A session ended elsewhere answers as the public: the identities of its key are wiped.
+    await bindIdentityKey(actor);
     return actor;
   } catch (caught) {
     const kept = localStorage.getItem(ACTOR_KEY);

@@ -4,7 +4,9 @@
  * id makes sending again safe, so a report is marked sent only on the server's answer.
  */
 import { api, ApiError } from '../api.ts';
-import { deviceId, fieldStore, type OutboxReport, type OutboxState } from './store.ts';
+import { openIdentities, sealIdentities, wipeIdentities } from './identities.ts';
+import { joinIdentities, refuseIdentities, splitIdentities } from './identityRules.ts';
+import { deviceId, fieldStore, type OutboxReport, type OutboxState, type SealedIdentities } from './store.ts';
 
 /** A report as the forms write it for POST /api/reports. */
 export interface ReportInput {
@@ -23,15 +25,24 @@ export function isOffline(caught: unknown): boolean {
   return !navigator.onLine || caught instanceof TypeError;
 }
 
-export async function keepReport(input: ReportInput, author: string): Promise<OutboxReport> {
+/**
+ * Keeps a report in the outbox. Victims' identities are sealed apart from the payload, so the
+ * stored record holds none in plain text; a person without restricted.read may not keep any.
+ */
+export async function keepReport(input: ReportInput, author: string, permissions: readonly string[] = []): Promise<OutboxReport> {
   const now = new Date().toISOString();
+  const id = crypto.randomUUID();
+  const { payload, identities } = splitIdentities(input.entityType, input.payload);
+  const refusal = refuseIdentities(identities, author, permissions);
+  if (refusal) throw new Error(refusal);
+  const sealedIdentities: SealedIdentities | null = Object.keys(identities).length > 0 ? await sealIdentities(id, identities, author) : null;
   const report: OutboxReport = {
-    id: crypto.randomUUID(),
+    id,
     entityType: input.entityType,
     action: input.action,
     entityId: input.entityId ?? null,
     baseVersion: input.baseVersion ?? null,
-    payload: input.payload,
+    payload,
     reason: input.reason ?? null,
     organisationId: input.organisationId ?? null,
     acceptedWarnings: input.acceptedWarnings ?? [],
@@ -40,6 +51,8 @@ export async function keepReport(input: ReportInput, author: string): Promise<Ou
     submittedAt: now,
     state: 'device',
     message: null,
+    sealedIdentities,
+    identitiesRemoved: false,
   };
   await (await fieldStore()).put('outbox', report);
   return report;
@@ -55,7 +68,7 @@ export interface SentOrKept {
  * Submits a report now when the link allows, else keeps it in the outbox; a refusal by the
  * server is thrown as before, so the form shows it and nothing is kept.
  */
-export async function sendOrKeep(input: ReportInput, author: string): Promise<SentOrKept> {
+export async function sendOrKeep(input: ReportInput, author: string, permissions: readonly string[] = []): Promise<SentOrKept> {
   if (navigator.onLine) {
     try {
       const report = await api.post<{ payload: Record<string, unknown> }>('/api/reports', { ...input, submit: true });
@@ -64,7 +77,7 @@ export async function sendOrKeep(input: ReportInput, author: string): Promise<Se
       if (!isOffline(caught)) throw caught;
     }
   }
-  const kept = await keepReport(input, author);
+  const kept = await keepReport(input, author, permissions);
   return { kept: true, payload: kept.payload };
 }
 
@@ -87,6 +100,21 @@ function fromServer(state: string | undefined, conflict: boolean): OutboxState {
   return 'sent';
 }
 
+/**
+ * A kept report as the protocol takes it: its victims' identities opened and put back in the
+ * payload, in memory only, just before the request. Wiped identities are not there to put back.
+ */
+async function onTheWire(kept: OutboxReport): Promise<Record<string, unknown>> {
+  const { state: _state, message: _message, sealedIdentities, identitiesRemoved: _removed, ...report } = kept;
+  const identities = sealedIdentities ? await openIdentities(kept.id, sealedIdentities) : null;
+  return identities ? { ...report, payload: joinIdentities(report.payload, identities) } : report;
+}
+
+/** The server no longer knows the session (signed out elsewhere, revoked): identities on the device go. */
+async function wipeOnRevocation(caught: unknown): Promise<void> {
+  if (caught instanceof ApiError && caught.status === 401) await wipeIdentities();
+}
+
 /** Pushes every report still on the device, up to 500 a request (the protocol's limit). */
 export async function sendOutbox(): Promise<number> {
   const store = await fieldStore();
@@ -94,15 +122,17 @@ export async function sendOutbox(): Promise<number> {
   let sent = 0;
   for (let start = 0; start < waiting.length; start += 500) {
     const batch = waiting.slice(start, start + 500);
-    const answer = await api.post<{ results: SyncResult[] }>('/api/sync/reports', {
-      origin: deviceId(),
-      reports: batch.map(({ state: _state, message: _message, ...report }) => report),
+    const reports = await Promise.all(batch.map(onTheWire));
+    const answer = await api.post<{ results: SyncResult[] }>('/api/sync/reports', { origin: deviceId(), reports }).catch(async (caught: unknown) => {
+      await wipeOnRevocation(caught);
+      throw caught;
     });
     for (const result of answer.results) {
       const report = batch.find((r) => r.id === result.id);
       if (!report) continue;
       const state: OutboxState = result.outcome === 'refused' ? 'refused' : fromServer(result.state, result.outcome === 'conflict');
-      await store.put('outbox', { ...report, state, message: result.message ?? null });
+      // Answered, the report is not sent again, so its identities have no use left on the device.
+      await store.put('outbox', { ...report, state, message: result.message ?? null, sealedIdentities: null });
       if (result.outcome !== 'refused') sent++;
     }
   }
@@ -120,6 +150,7 @@ export async function updateStates(): Promise<void> {
       if (state !== report.state) await store.put('outbox', { ...report, state });
     } catch (caught) {
       if (!(caught instanceof ApiError)) throw caught;
+      await wipeOnRevocation(caught);
     }
   }
 }

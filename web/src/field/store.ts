@@ -1,7 +1,8 @@
 /**
  * The device's own store (IndexedDB through idb): area packages, and the outbox of reports made
- * on the device. It outlives reloads and browser restarts; signing out does not clear it (the
- * packages hold no victim identities, see docs/field-app.md).
+ * on the device. It outlives reloads and browser restarts; signing out does not clear it: the
+ * packages hold no victim identities, and the outbox holds them only encrypted, under a key that
+ * signing out deletes (./identities.ts, docs/field-app.md).
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { Bbox, PackageRecord } from './area.ts';
@@ -24,6 +25,12 @@ export interface AreaPackage {
 export const OUTBOX_STATES = ['device', 'sent', 'verified', 'approved', 'rejected', 'conflict', 'refused'] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];
 
+/** Victims' identities of one report, encrypted with AES-GCM under the signed-in person's key (./identities.ts). */
+export interface SealedIdentities {
+  iv: ArrayBuffer;
+  data: ArrayBuffer;
+}
+
 /** A report as POST /api/sync/reports takes it (docs/sync.md), and what became of it. */
 export interface OutboxReport {
   id: string;
@@ -41,6 +48,10 @@ export interface OutboxReport {
   state: OutboxState;
   /** The server's message for a refused report. */
   message: string | null;
+  /** Accidents: the victims' identities, kept apart from the payload and encrypted; put back just before sending. */
+  sealedIdentities?: SealedIdentities | null;
+  /** Accidents: the identities were wiped (sign-out, revoked session); the report goes without them. */
+  identitiesRemoved?: boolean;
 }
 
 interface FieldSchema extends DBSchema {

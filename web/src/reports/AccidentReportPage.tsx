@@ -3,15 +3,15 @@
  * and per victim what the casualty figures count (outcome, sex, age, civilian or military,
  * displacement). Victims' identifying details are restricted personal data: the form asks for
  * them only from users who may read them (restricted.read), since a reporter who could not read
- * them back could not check or correct what they sent.
+ * them back could not check or correct what they sent. With no connection the report is kept in
+ * the outbox, its victims' identities encrypted on the device (web/src/field/identities.ts).
  */
 import { useState } from 'preact/hooks';
-import { api } from '../api.ts';
 import { t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import { parseAge } from '../../../src/casualties/age.ts';
 import { DATE_PRECISIONS, dateAsKnown, type DatePrecision } from '../../../src/ops/datePrecision.ts';
-import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, type OrdnanceModel, type Report, VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
+import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, type OrdnanceModel, VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
 import { Field, Select, TextArea } from '../ui.tsx';
 import {
   ActivitySelect,
@@ -30,6 +30,7 @@ import {
   withoutErrors,
 } from './form.tsx';
 import { readPoints } from './geometryInput.ts';
+import { sendOrKeep } from '../field/outbox.ts';
 
 type Outcome = (typeof OUTCOMES)[number];
 type Sex = (typeof SEXES)[number];
@@ -159,7 +160,7 @@ export function AccidentReportPage() {
     source: '',
     victims: [{ ...NEW_VICTIM }],
   });
-  const [submitted, setSubmitted] = useState<Report | null>(null);
+  const [submitted, setSubmitted] = useState<{ reference: string; kept: boolean } | null>(null);
   const setVictim = (index: number, change: Partial<VictimDraft>) => {
     setDraft((d) => ({ ...d, victims: d.victims.map((v, i) => (i === index ? { ...v, ...change } : v)) }));
     setErrors((e) => withoutErrors(e, Object.keys(change), `victims.${index}.`));
@@ -175,15 +176,15 @@ export function AccidentReportPage() {
   const submit = () =>
     send(validate(draft, models), async () => {
       const activity = activities.find((a) => a.id === draft.activityId);
-      setSubmitted(
-        await api.post<Report>('/api/reports', {
+      const reference = draft.reference.trim();
+      const result = await sendOrKeep(
+        {
           entityType: 'accident',
           action: 'create',
           // A demining accident belongs to its activity's operator; any other to the reporter's organisation.
           organisationId: activity?.organisationId ?? actor.organisationId,
-          submit: true,
           payload: {
-            reference: draft.reference.trim(),
+            reference,
             occurredOn: dateAsKnown(draft.occurredOn, draft.occurredOnPrecision),
             geometry: point,
             locationPrecisionM: draft.locationPrecisionM.trim() ? Number(draft.locationPrecisionM) : null,
@@ -195,12 +196,16 @@ export function AccidentReportPage() {
             source: draft.source.trim(),
             victims: draft.victims.map((v) => victimPayload(v, identities)),
           },
-        }),
+        },
+        actor.username,
+        actor.permissions,
       );
+      setSubmitted({ reference, kept: result.kept });
     });
 
   if (submitted) {
-    return <Submitted kind="accident" message={t('report.submitted', { reference: String(submitted.payload.reference) })} />;
+    const message = submitted.kept ? t('fieldApp.accidentKept', { reference: submitted.reference }) : t('report.submitted', { reference: submitted.reference });
+    return <Submitted kind="accident" message={message} kept={submitted.kept} />;
   }
 
   return (
