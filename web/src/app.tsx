@@ -17,6 +17,7 @@ import { FindsReportPage } from './reports/FindsReportPage.tsx';
 import { HazardReportPage } from './reports/HazardReportPage.tsx';
 import { href, navigate, type Route, useRoute } from './router.ts';
 import { can, fetchActor, type Session, SessionContext, signOut } from './session.ts';
+import { SettingsPage } from './settings/SettingsPage.tsx';
 import type { ActorSummary } from './types.ts';
 import { ErrorMessage, Loading } from './ui.tsx';
 
@@ -54,6 +55,8 @@ function Page({ route, actor }: { route: Route; actor: ActorSummary }) {
       return <DashboardsPage />;
     case 'users':
       return <UsersPage />;
+    case 'settings':
+      return <SettingsPage />;
     case 'field':
       return <FieldPage />;
     case 'notFound':
@@ -80,6 +83,8 @@ function titleOf(route: Route): string {
       return t('nav.dashboards');
     case 'users':
       return t('nav.users');
+    case 'settings':
+      return t('nav.settings');
     case 'field':
       return t('nav.field');
     case 'notFound':
@@ -121,6 +126,7 @@ export function App() {
     { path: '/approvals', label: t('nav.approvals'), shown: can(actor, 'report.verify') || can(actor, 'report.approve'), page: ['approvals'] },
     { path: '/field', label: t('nav.field'), shown: can(actor, 'report.write'), page: ['field'] },
     { path: '/users', label: t('nav.users'), shown: can(actor, 'users.manage'), page: ['users'] },
+    { path: '/settings', label: t('nav.settings'), shown: can(actor, 'settings.write'), page: ['settings'] },
   ];
 
   return (

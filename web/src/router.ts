@@ -18,6 +18,7 @@ export type Route =
   | { page: 'approvals' }
   | { page: 'dashboards' }
   | { page: 'users' }
+  | { page: 'settings' }
   | { page: 'field' }
   | { page: 'notFound'; path: string };
 
@@ -36,6 +37,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'approvals') return { page: 'approvals' };
   if (first === 'dashboards') return { page: 'dashboards' };
   if (first === 'users') return { page: 'users' };
+  if (first === 'settings') return { page: 'settings' };
   if (first === 'field') return { page: 'field' };
   return { page: 'notFound', path };
 }
