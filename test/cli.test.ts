@@ -119,6 +119,15 @@ describe('safeground CLI', () => {
       const after = (await (await fetch(ours, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: unknown[] };
       assert.equal(after.items.length, 2);
       assertOneLineError(run(['backup', '--data-dir', dir, '--backup-folder', join(dirname(dir), 'backups')]), 1, /A running server holds the embedded store; back it up through that server with --server/);
+      // A version with migrations the running store lacks does not change the schema under the server.
+      const owner = await openPostgres('postgres://postgres@localhost/postgres', { max: 1, path: socket });
+      try {
+        const [last] = await owner.query<{ version: number; name: string; checksum: string }>('DELETE FROM schema_migration WHERE version = (SELECT max(version) FROM schema_migration) RETURNING version, name, checksum');
+        assertOneLineError(run(['tokens', 'create', '--data-dir', dir, '--username', 'admin', '--name', 'too new']), 1, new RegExp(`lacks migrations this version applies \\(${last!.name}\\); stop the server, run safeground migrate`));
+        await owner.query('INSERT INTO schema_migration (version, name, checksum) VALUES ($1, $2, $3)', [last!.version, last!.name, last!.checksum]);
+      } finally {
+        await owner.close();
+      }
     } finally {
       await first.stop();
     }
