@@ -118,7 +118,8 @@ describe('safeground CLI', () => {
       assert.equal(run(['import', 'finds', csv, '--data-dir', dir]).code, 1);
       const after = (await (await fetch(ours, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: unknown[] };
       assert.equal(after.items.length, 2);
-      assertOneLineError(run(['backup', '--data-dir', dir, '--backup-folder', join(dirname(dir), 'backups')]), 1, /A running server holds the embedded store; back it up through that server with --server/);
+      assertOneLineError(run(['backup', '--data-dir', dir, '--backup-folder', join(dirname(dir), 'backups')]), 1, /in use by process \d+ \(lock file [^)]+\): a running server holds the embedded store; back it up through that server with --server/);
+      assertOneLineError(run(['serve', '--data-dir', dir, '--port', '0']), 1, /The store is in use by process \d+ \(lock file [^)]+\)$/);
       // A version with migrations the running store lacks does not change the schema under the server.
       const owner = await openPostgres('postgres://postgres@localhost/postgres', { max: 1, path: socket });
       try {

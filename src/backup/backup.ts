@@ -8,7 +8,6 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { UserError } from '../errors.ts';
 import type { Progress } from '../exchange/progress.ts';
 import type { Db } from '../store/db.ts';
 import type { PgliteDb } from '../store/pglite.ts';
@@ -46,10 +45,6 @@ export async function writeCounted(source: Readable, path: string, progress?: Pr
 
 /** Backs the store up into `folder` under a name of its backend and time; see files.ts for the files. */
 export async function backupStore(db: Db, folder: string, options: BackupOptions = {}): Promise<BackupResult> {
-  if (db.backend === 'pglite' && !('dump' in db)) {
-    // The store reached through the server's CLI socket (open.ts): the tarball can only come from the server itself.
-    throw new UserError("A running server holds the embedded store; back it up through that server with --server http://host:port and an administrator's API token (--token or $SAFEGROUND_TOKEN)", 'store_locked');
-  }
   const started = Date.now();
   mkdirSync(resolve(folder), { recursive: true });
   const data = join(resolve(folder), backupFileName(db.backend, new Date()));

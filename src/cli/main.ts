@@ -97,7 +97,7 @@ export function program(): Command {
       await assertPortFree(options.port, options.host);
       if (options.pgPort !== undefined) await assertPortFree(options.pgPort, options.pgHost);
       const basemaps = await openBasemaps(basemapPaths(options.basemap));
-      const db = await openStore(config);
+      const db = await openStore(config, { exclusive: true });
       const closeDb = async () => {
         await db.close();
         await closeBasemaps(basemaps);

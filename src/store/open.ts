@@ -22,9 +22,13 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** `loadDataDir` fills a new embedded store from a data-directory tarball (a backup being restored). */
-export async function openStore(config: StoreConfig, options: { loadDataDir?: Blob } = {}): Promise<Db> {
-  const db = 'databaseUrl' in config ? await connectPostgres(config.databaseUrl) : await openDataDir(config.dataDir, options.loadDataDir);
+/**
+ * `loadDataDir` fills a new embedded store from a data-directory tarball (a backup being restored).
+ * An embedded store held by a running server is reached through its CLI socket, unless `exclusive`
+ * (the server itself, a backup of the data folder): then it is refused as in use.
+ */
+export async function openStore(config: StoreConfig, options: { loadDataDir?: Blob; exclusive?: boolean } = {}): Promise<Db> {
+  const db = 'databaseUrl' in config ? await connectPostgres(config.databaseUrl) : await openDataDir(config.dataDir, options.loadDataDir, options.exclusive ?? false);
   try {
     await ensurePostgis(db);
   } catch (error) {
@@ -60,7 +64,7 @@ async function connectPostgres(url: string): Promise<Db> {
  * format, and a lock file so that two processes never open the same store (PGlite is one
  * process's database).
  */
-async function openDataDir(dir: string, loadDataDir?: Blob): Promise<Db> {
+async function openDataDir(dir: string, loadDataDir: Blob | undefined, exclusive: boolean): Promise<Db> {
   const root = resolve(dir);
   const marker = join(root, MARKER);
   if (existsSync(root)) {
@@ -79,8 +83,9 @@ async function openDataDir(dir: string, loadDataDir?: Blob): Promise<Db> {
   const lock = join(root, 'lock');
   const releaseLock = takeLock(lock);
   if (typeof releaseLock === 'number') {
-    if (!loadDataDir && existsSync(cliSocketPath(root))) return connectToServer(root, releaseLock);
-    throw new UserError(`The store is in use by process ${releaseLock} (lock file ${lock})${loadDataDir ? '' : '; if that is `safeground serve` still starting, try again once it serves'}`, 'store_locked');
+    const shared = !loadDataDir && !exclusive;
+    if (shared && existsSync(cliSocketPath(root))) return connectToServer(root, releaseLock);
+    throw new UserError(`The store is in use by process ${releaseLock} (lock file ${lock})${shared ? '; if that is `safeground serve` still starting, try again once it serves' : ''}`, 'store_locked');
   }
   if (loadDataDir && existsSync(join(root, 'pgdata'))) {
     releaseLock();
@@ -141,7 +146,7 @@ export function serveCliSocket(db: PgliteDb, dataDir: string): Promise<{ close()
 /**
  * The store through the server's CLI socket. It is PGlite's SQL (backend 'pglite': code that
  * differs by backend takes PGlite's way), over postgres.js with one connection; bulk loads are
- * multi-row INSERTs, since the socket serves no COPY. No `dump`: backups go through the server.
+ * multi-row INSERTs, since the socket serves no COPY.
  */
 async function connectToServer(root: string, pid: number): Promise<Db> {
   const path = cliSocketPath(root);
