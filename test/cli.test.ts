@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { openPostgres } from '../src/store/postgres.ts';
 import { createTestDatabase, POSTGRES_SKIPPED, testDatabaseUrl } from './support/backends.ts';
 
@@ -92,7 +92,43 @@ describe('safeground CLI', () => {
       const port = new URL(first.url).port;
       const other = join(mkdtempSync(join(tmpdir(), 'sg-store-')), 'data');
       assertOneLineError(run(['serve', '--data-dir', other, '--port', port]), 1, new RegExp(`Port ${port} is in use`));
-      assertOneLineError(run(['migrate', '--data-dir', dir]), 1, /in use by process/);
+      // Other commands reach the store through the server's socket, which only the owner may open.
+      const socket = join(dir, 'run', '.s.PGSQL.5432');
+      assert.equal(statSync(socket).mode & 0o777, 0o600);
+      assert.equal(statSync(join(dir, 'run')).mode & 0o777, 0o700);
+      const migrated = run(['migrate', '--data-dir', dir]);
+      assert.equal(migrated.code, 0, migrated.stderr);
+      assert.match(migrated.stdout, /Schema is up to date \(pglite, /);
+      const created = run(['tokens', 'create', '--data-dir', dir, '--username', 'admin', '--name', 'while serving']);
+      assert.equal(created.code, 0, created.stderr);
+      const token = created.stdout.trim();
+      const csv = join(dirname(dir), 'finds.csv');
+      writeFileSync(csv, 'externalId,category,ordnanceModel,foundOn,latitude,longitude\nS1,ap_mine,PMN-2,1999-03-01,10.5,10.5\nS2,at_mine,TM-62M,1999-03-02,10.6,10.6\n');
+      // The demo the server loaded has finds too; these are told apart by place and date.
+      const ours = `${first.url}/api/finds?bbox=10,10,11,11&from=1999-01-01&to=1999-12-31`;
+      const imported = run(['import', 'finds', csv, '--data-dir', dir]);
+      assert.equal(imported.code, 0, imported.stderr);
+      const finds = (await (await fetch(ours, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { externalId: string; ordnanceModel: string }[] };
+      assert.deepEqual(finds.items.map((f) => [f.externalId, f.ordnanceModel]).sort(), [['S1', 'PMN-2'], ['S2', 'TM-62M']]);
+      const report = run(['report', 'land', '--data-dir', dir, '--format', 'json']);
+      assert.equal(report.code, 0, report.stderr);
+      assert.ok(JSON.parse(report.stdout), report.stdout);
+      // A file import is all or nothing through the socket too: a bad row leaves no find behind.
+      writeFileSync(csv, 'externalId,category,ordnanceModel,foundOn,latitude,longitude\nS3,ap_mine,PMN-2,1999-03-01,10.5,10.5\nS4,ap_mine,PMN-2,1999-03-01,95.5,10.5\n');
+      assert.equal(run(['import', 'finds', csv, '--data-dir', dir]).code, 1);
+      const after = (await (await fetch(ours, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: unknown[] };
+      assert.equal(after.items.length, 2);
+      assertOneLineError(run(['backup', '--data-dir', dir, '--backup-folder', join(dirname(dir), 'backups')]), 1, /in use by process \d+ \(lock file [^)]+\): a running server holds the embedded store; back it up through that server with --server/);
+      assertOneLineError(run(['serve', '--data-dir', dir, '--port', '0']), 1, /The store is in use by process \d+ \(lock file [^)]+\)$/);
+      // A version with migrations the running store lacks does not change the schema under the server.
+      const owner = await openPostgres('postgres://postgres@localhost/postgres', { max: 1, path: socket });
+      try {
+        const [last] = await owner.query<{ version: number; name: string; checksum: string }>('DELETE FROM schema_migration WHERE version = (SELECT max(version) FROM schema_migration) RETURNING version, name, checksum');
+        assertOneLineError(run(['tokens', 'create', '--data-dir', dir, '--username', 'admin', '--name', 'too new']), 1, new RegExp(`lacks migrations this version applies \\(${last!.name}\\); stop the server, run safeground migrate`));
+        await owner.query('INSERT INTO schema_migration (version, name, checksum) VALUES ($1, $2, $3)', [last!.version, last!.name, last!.checksum]);
+      } finally {
+        await owner.close();
+      }
     } finally {
       await first.stop();
     }

@@ -73,7 +73,7 @@ export function backupCommand(): Command {
         let db;
         try {
           // Not migrated or seeded: a backup reads the store as it is.
-          db = await openStore(config);
+          db = await openStore(config, { exclusive: true });
         } catch (error) {
           if (error instanceof UserError && error.code === 'store_locked') {
             throw new UserError(`${error.message}: a running server holds the embedded store; back it up through that server with --server http://host:port and an administrator's API token (--token or $SAFEGROUND_TOKEN)`, 'store_locked');

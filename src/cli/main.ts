@@ -15,7 +15,7 @@ import { layersCommand, prioritiesCommand } from '../priorities/cli.ts';
 import { riskCommand } from '../risk/cli.ts';
 import { addExportAccidentsCommand, addImportAccidentsCommand } from '../casualties/cli.ts';
 import { countryCommand, exportCommand, importCommand } from '../exchange/cli.ts';
-import { openStore, storeInfo } from '../store/open.ts';
+import { cliSocketPath, openStore, serveCliSocket, storeInfo } from '../store/open.ts';
 import { auditCommand, ensureFirstAdministrator, tokensCommand, usersCommand } from '../access/cli.ts';
 import { demoCommand, loadDemo } from '../demo/cli.ts';
 import { basemapCommand } from '../tiles/basemap/cli.ts';
@@ -97,7 +97,7 @@ export function program(): Command {
       await assertPortFree(options.port, options.host);
       if (options.pgPort !== undefined) await assertPortFree(options.pgPort, options.pgHost);
       const basemaps = await openBasemaps(basemapPaths(options.basemap));
-      const db = await openStore(config);
+      const db = await openStore(config, { exclusive: true });
       const closeDb = async () => {
         await db.close();
         await closeBasemaps(basemaps);
@@ -122,6 +122,10 @@ export function program(): Command {
         process.stdout.write(`Safeground is serving at http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${port}/ (${info.backend}, PostgreSQL ${info.postgresVersion}, PostGIS ${info.postgisVersion})\n`);
         const socket = options.pgPort === undefined ? null : await startGisSocket(db as PgliteDb, { port: options.pgPort, host: options.pgHost, dataDir: 'dataDir' in config ? config.dataDir : '', unitSeconds: options.pgUnitSeconds });
         if (socket) process.stdout.write(`The gis views are readable over PostgreSQL at ${options.pgHost}:${socket.port} (user: your username, password: an API token with data.read)\n`);
+        const cliSocket = 'dataDir' in config ? await serveCliSocket(db as PgliteDb, config.dataDir).catch((error: unknown) => {
+          process.stderr.write(`Other safeground commands cannot reach the store while this server runs: its socket ${cliSocketPath(config.dataDir)} failed (${(error as Error).message})\n`);
+          return null;
+        }) : null;
         const backups = options.backupEvery === undefined
           ? null
           : scheduleBackups(db, { every: options.backupEvery, keep: options.backupKeep ?? 7, folder: options.backupFolder, ...('databaseUrl' in config ? { databaseUrl: config.databaseUrl } : {}) }, (line) => process.stderr.write(`${line}\n`));
@@ -133,6 +137,7 @@ export function program(): Command {
           await backups?.stop();
           await stopSync?.();
           await socket?.close();
+          await cliSocket?.close();
           await app.close();
           await closeDb();
           process.exit(0);

@@ -93,6 +93,7 @@ export interface GisSocketSettings {
 export async function startGisSocket(db: PgliteDb, settings: GisSocketSettings): Promise<GisSocket> {
   return db.serveSocket(
     {
+      policy: 'gis',
       host: settings.host,
       port: settings.port,
       ...(settings.port > 0 ? { path: join(settings.dataDir, `.s.PGSQL.${settings.port}`) } : {}),

@@ -49,6 +49,16 @@ export async function* batches<T>(rows: AsyncIterable<T> | Iterable<T>, size: nu
   if (batch.length > 0) yield batch;
 }
 
+/** bulkLoad as batched multi-row INSERTs: PGlite's way, and the CLI's through the server's socket (which serves no COPY). */
+export async function insertRows(q: Pick<Queryable, 'query'>, table: string, columns: readonly string[], rows: AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>): Promise<number> {
+  let count = 0;
+  for await (const batch of batches(rows, insertBatchSize(columns.length))) {
+    await q.query(multiRowInsert(table, columns, batch.length), batch.flat());
+    count += batch.length;
+  }
+  return count;
+}
+
 export function multiRowInsert(table: string, columns: readonly string[], rowCount: number): string {
   const cols = columns.map(assertIdentifier).join(', ');
   const tuples: string[] = [];

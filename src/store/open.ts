@@ -1,8 +1,9 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
-import type { Db } from './db.ts';
-import { openPglite } from './pglite.ts';
+import { insertRows, type Db, type Queryable } from './db.ts';
+import { loadMigrations } from './migrate.ts';
+import { openPglite, type PgliteDb } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 
 export type StoreConfig = { databaseUrl: string } | { dataDir: string };
@@ -21,9 +22,13 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** `loadDataDir` fills a new embedded store from a data-directory tarball (a backup being restored). */
-export async function openStore(config: StoreConfig, options: { loadDataDir?: Blob } = {}): Promise<Db> {
-  const db = 'databaseUrl' in config ? await connectPostgres(config.databaseUrl) : await openDataDir(config.dataDir, options.loadDataDir);
+/**
+ * `loadDataDir` fills a new embedded store from a data-directory tarball (a backup being restored).
+ * An embedded store held by a running server is reached through its CLI socket, unless `exclusive`
+ * (the server itself, a backup of the data folder): then it is refused as in use.
+ */
+export async function openStore(config: StoreConfig, options: { loadDataDir?: Blob; exclusive?: boolean } = {}): Promise<Db> {
+  const db = 'databaseUrl' in config ? await connectPostgres(config.databaseUrl) : await openDataDir(config.dataDir, options.loadDataDir, options.exclusive ?? false);
   try {
     await ensurePostgis(db);
   } catch (error) {
@@ -59,7 +64,7 @@ async function connectPostgres(url: string): Promise<Db> {
  * format, and a lock file so that two processes never open the same store (PGlite is one
  * process's database).
  */
-async function openDataDir(dir: string, loadDataDir?: Blob): Promise<Db> {
+async function openDataDir(dir: string, loadDataDir: Blob | undefined, exclusive: boolean): Promise<Db> {
   const root = resolve(dir);
   const marker = join(root, MARKER);
   if (existsSync(root)) {
@@ -75,7 +80,13 @@ async function openDataDir(dir: string, loadDataDir?: Blob): Promise<Db> {
     mkdirSync(root, { recursive: true });
   }
   if (!existsSync(marker)) writeFileSync(marker, JSON.stringify({ format: FORMAT, createdAt: new Date().toISOString() }) + '\n');
-  const releaseLock = takeLock(join(root, 'lock'));
+  const lock = join(root, 'lock');
+  const releaseLock = takeLock(lock);
+  if (typeof releaseLock === 'number') {
+    const shared = !loadDataDir && !exclusive;
+    if (shared && existsSync(cliSocketPath(root))) return connectToServer(root, releaseLock);
+    throw new UserError(`The store is in use by process ${releaseLock} (lock file ${lock})${shared ? '; if that is `safeground serve` still starting, try again once it serves' : ''}`, 'store_locked');
+  }
   if (loadDataDir && existsSync(join(root, 'pgdata'))) {
     releaseLock();
     throw new UserError(`${root} already holds a store; a backup is restored into a new folder`, 'store_exists');
@@ -90,7 +101,8 @@ async function openDataDir(dir: string, loadDataDir?: Blob): Promise<Db> {
   }
 }
 
-function takeLock(path: string): () => void {
+/** Releases the lock taken, or the process that holds it. */
+function takeLock(path: string): (() => void) | number {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx');
@@ -100,13 +112,65 @@ function takeLock(path: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(readFileSync(path, 'utf8'));
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new UserError(`The store is in use by process ${pid} (lock file ${path})`, 'store_locked');
-      }
+      if (pid && pid !== process.pid && isAlive(pid)) return pid;
       rmSync(path, { force: true });
     }
   }
   throw new UserError(`Cannot take the store lock ${path}`, 'store_locked');
+}
+
+/**
+ * While `serve` holds an embedded store, other commands reach it through this unix socket of the
+ * server (socket.ts, policy `owner`): `<data folder>/run/.s.PGSQL.5432`, the folder 0700 and the
+ * socket 0600, so only the store's owner can connect and no password is asked. The name is
+ * libpq's, so `psql -h <data folder>/run -U postgres` reaches it too.
+ */
+export function cliSocketPath(dataDir: string): string {
+  return join(resolve(dataDir), 'run', '.s.PGSQL.5432');
+}
+
+/**
+ * The longest one CLI transaction may hold the store while the server runs: long enough for a
+ * large import, which holds it (and keeps the web app waiting) as the same import in the server would.
+ */
+export const CLI_UNIT_SECONDS = 3600;
+
+/** Called by `serve` on the embedded store it holds. */
+export function serveCliSocket(db: PgliteDb, dataDir: string): Promise<{ close(): Promise<void> }> {
+  const path = cliSocketPath(dataDir);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  chmodSync(dirname(path), 0o700);
+  return db.serveSocket({ policy: 'owner', path, unitSeconds: CLI_UNIT_SECONDS }, () => Promise.resolve(null)); // never asked: the file modes are the authentication
+}
+
+/**
+ * The store through the server's CLI socket. It is PGlite's SQL (backend 'pglite': code that
+ * differs by backend takes PGlite's way), over postgres.js with one connection; bulk loads are
+ * multi-row INSERTs, since the socket serves no COPY.
+ */
+async function connectToServer(root: string, pid: number): Promise<Db> {
+  const path = cliSocketPath(root);
+  const db = await openPostgres('postgres://postgres@localhost/postgres', { max: 1, path });
+  let missing: string[];
+  try {
+    const applied = new Set((await db.query<{ version: number }>('SELECT version FROM schema_migration')).map((row) => row.version));
+    missing = (await loadMigrations()).filter((m) => !applied.has(m.version)).map((m) => m.name);
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw new UserError(`The store is in use by process ${pid}, and its socket ${path} does not answer: ${(error as Error).message}`, 'store_locked');
+  }
+  if (missing.length > 0) {
+    await db.close();
+    // Migrating a store under a running server of an older version would change its schema beneath it.
+    throw new UserError(`The store is in use by process ${pid} (safeground serve), and it lacks migrations this version applies (${missing.join(', ')}); stop the server, run safeground migrate, then start it again`, 'store_locked');
+  }
+  const through = (q: Queryable): Queryable => ({ ...q, bulkLoad: (table, columns, rows) => insertRows(q, table, columns, rows) });
+  return {
+    ...db,
+    ...through(db),
+    backend: 'pglite',
+    transaction: (fn) => db.transaction((tx) => fn(through(tx))),
+  };
 }
 
 function isAlive(pid: number): boolean {

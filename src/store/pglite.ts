@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { batches, insertBatchSize, multiRowInsert, type Db, type Queryable } from './db.ts';
+import { insertRows, type Db, type Queryable } from './db.ts';
 import { PGLITE_THREAD, type Reply, type Request, type SentError, type SocketSettings, type ThreadStart } from './pgliteThread.ts';
 
 /**
@@ -108,14 +108,7 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
       async exec(sql: string) {
         await call({ op: 'exec', tx, sql });
       },
-      async bulkLoad(table, columns, rows) {
-        let count = 0;
-        for await (const batch of batches(rows, insertBatchSize(columns.length))) {
-          await query(multiRowInsert(table, columns, batch.length), batch.flat());
-          count += batch.length;
-        }
-        return count;
-      },
+      bulkLoad: (table, columns, rows) => insertRows({ query }, table, columns, rows),
     };
   }
 

@@ -19,8 +19,9 @@ export interface ThreadStart {
 }
 
 export interface SocketSettings {
-  host: string;
-  port: number;
+  policy: 'gis' | 'owner';
+  host?: string;
+  port?: number;
   path?: string;
   unitSeconds: number;
 }

@@ -77,9 +77,11 @@ function setting(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return n;
 }
 
-export async function openPostgres(url: string, options: { max?: number; connectTimeoutS?: number; statementTimeoutMs?: number } = {}, env: NodeJS.ProcessEnv = process.env): Promise<Db> {
+/** `path`: a unix socket to connect through, with unnamed statements only (the server's CLI socket, open.ts, shares one session among its clients). */
+export async function openPostgres(url: string, options: { max?: number; connectTimeoutS?: number; statementTimeoutMs?: number; path?: string } = {}, env: NodeJS.ProcessEnv = process.env): Promise<Db> {
   const sql = postgres(url, {
     max: options.max ?? 10,
+    ...(options.path ? { path: options.path, prepare: false } : {}),
     onnotice: () => {},
     types: { int8: int8AsNumber, json, jsonb },
     connect_timeout: options.connectTimeoutS ?? setting(env, 'SAFEGROUND_DB_CONNECT_TIMEOUT_S', DEFAULT_CONNECT_TIMEOUT_S),

@@ -30,9 +30,12 @@
  *
  * Clients authenticate with a cleartext password (no TLS: keep the socket on 127.0.0.1 or a
  * trusted network), checked by the `authenticate` callback; the server passes API tokens there.
- * The same server listens on a unix socket too (`path`), the way for a later CLI to reach the
- * store while the server holds it (it would need a policy of its own: the owner's rights, and a
- * socket only the owner can open).
+ * The same server listens on a unix socket too (`path`).
+ *
+ * The `owner` policy serves the CLI while `serve` holds the store (open.ts): a unix socket only,
+ * in a 0700 folder of the data folder, so only the store's owner can open it and no password is
+ * asked; the owner's full rights, no statement check. Its work runs in the same units, so a CLI
+ * transaction is atomic and never interleaves with the app's.
  */
 import { randomInt } from 'node:crypto';
 import { chmodSync, rmSync } from 'node:fs';
@@ -272,9 +275,11 @@ const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
 // Sessions and units -------------------------------------------------------------------------------
 
 export interface GisSocketOptions {
-  /** TCP address and port; port 0 picks one. */
-  host: string;
-  port: number;
+  /** `gis`: the read-only gis views for signed-in GIS users; `owner`: the CLI, with the owner's rights and no password. */
+  policy: 'gis' | 'owner';
+  /** TCP address and port; port 0 picks one. No TCP without a port (the owner's socket is a unix socket only). */
+  host?: string;
+  port?: number;
   /** A unix socket as well (libpq finds `<dir>/.s.PGSQL.<port>` with host=<dir>). */
   path?: string;
   /** The longest a client's unit may hold the store, in seconds. */
@@ -284,7 +289,7 @@ export interface GisSocketOptions {
 }
 
 export interface GisSocket {
-  /** The TCP port listened on. */
+  /** The TCP port listened on (0: none). */
   port: number;
   close(): Promise<void>;
 }
@@ -363,7 +368,9 @@ export async function serveGisSocket(pg: PGlite, options: GisSocketOptions): Pro
     "SELECT session_user AS owner, current_setting('server_version') AS version, current_setting('TimeZone') AS zone, current_database() AS database",
   );
   const { owner, version: serverVersion, zone: timeZone, database } = rows[0]!;
-  await pg.exec(`
+  const gis = options.policy === 'gis';
+  const label = gis ? 'Safeground GIS socket' : 'Safeground CLI socket';
+  if (gis) await pg.exec(`
     DO $$ BEGIN
       IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${GIS_SOCKET_ROLE}') THEN CREATE ROLE ${GIS_SOCKET_ROLE} NOLOGIN; END IF;
     END $$;
@@ -383,7 +390,8 @@ export async function serveGisSocket(pg: PGlite, options: GisSocketOptions): Pro
     session.unlock = await lock(pg);
     if (pg.isInTransaction()) throw new Error('The embedded store is inside a transaction at the start of a GIS socket unit');
     const settings = [...session.settings].map(([name, value]) => `SELECT set_config(${quote(name)}, ${quote(value)}, false);`).join(' ');
-    await run(pg, `${settings} SET default_transaction_read_only = on; SET SESSION AUTHORIZATION ${GIS_SOCKET_ROLE};`);
+    const restrict = gis ? ` SET default_transaction_read_only = on; SET SESSION AUTHORIZATION ${GIS_SOCKET_ROLE};` : '';
+    if (settings || restrict) await run(pg, `${settings}${restrict}`);
     session.timer = setTimeout(() => expire(session), options.unitSeconds * 1000);
   }
 
@@ -413,7 +421,7 @@ export async function serveGisSocket(pg: PGlite, options: GisSocketOptions): Pro
   async function closeExpired(session: Session): Promise<void> {
     if (!session.expired || !session.unlock) return;
     await leave(session);
-    session.send(errorMessage('FATAL', '25P03', `Safeground GIS socket: the transaction held the store for more than ${options.unitSeconds} s and was rolled back; the web app cannot wait longer`));
+    session.send(errorMessage('FATAL', '25P03', `${label}: the transaction held the store for more than ${options.unitSeconds} s and was rolled back; the web app cannot wait longer`));
     // Not awaited: detaching waits for this connection's queue, which this runs in.
     void session.handler.detach(true);
   }
@@ -425,15 +433,18 @@ export async function serveGisSocket(pg: PGlite, options: GisSocketOptions): Pro
       const parameters = startupParameters(bytes);
       session.user = parameters.get('user') ?? '';
       for (const [name, value] of parameters) if (clientSettable(name.toLowerCase())) session.settings.set(name.toLowerCase(), value);
-      session.state = 'password';
-      send(message('R', int32(3)));
-      return;
-    }
-    const password = bytes[0] === 0x70 ? bytes.subarray(5, bytes.indexOf(0, 5)).toString('utf8') : '';
-    const problem = await options.authenticate(session.user, password);
-    if (problem) {
-      send(errorMessage('FATAL', '28P01', problem));
-      throw new Error(problem);
+      if (gis) {
+        session.state = 'password';
+        send(message('R', int32(3)));
+        return;
+      }
+    } else {
+      const password = bytes[0] === 0x70 ? bytes.subarray(5, bytes.indexOf(0, 5)).toString('utf8') : '';
+      const problem = await options.authenticate(session.user, password);
+      if (problem) {
+        send(errorMessage('FATAL', '28P01', problem));
+        throw new Error(problem);
+      }
     }
     session.state = 'ready';
     const parameters: [string, string][] = [
@@ -445,9 +456,9 @@ export async function serveGisSocket(pg: PGlite, options: GisSocketOptions): Pro
       ['TimeZone', session.settings.get('timezone') ?? timeZone],
       ['integer_datetimes', 'on'],
       ['standard_conforming_strings', 'on'],
-      ['is_superuser', 'off'],
-      ['session_authorization', GIS_SOCKET_ROLE],
-      ['default_transaction_read_only', 'on'],
+      ['is_superuser', gis ? 'off' : 'on'],
+      ['session_authorization', gis ? GIS_SOCKET_ROLE : owner],
+      ['default_transaction_read_only', gis ? 'on' : 'off'],
       ['application_name', session.settings.get('application_name') ?? ''],
     ];
     const key = Buffer.concat([int32(randomInt(1, 2 ** 31 - 1)), int32(randomInt(1, 2 ** 31 - 1))]);
@@ -466,11 +477,11 @@ export async function serveGisSocket(pg: PGlite, options: GisSocketOptions): Pro
       return 0;
     }
     if (!['Q', 'P', 'B', 'D', 'E', 'S', 'H', 'C'].includes(type)) {
-      send(errorMessage('FATAL', '08P01', `Safeground GIS socket: protocol message ${JSON.stringify(type)} is not served here`));
+      send(errorMessage('FATAL', '08P01', `${label}: protocol message ${JSON.stringify(type)} is not served here`));
       throw new Error(`Unserved protocol message ${type}`);
     }
     let forwarded = bytes;
-    if (type === 'Q' || type === 'P') {
+    if (gis && (type === 'Q' || type === 'P')) {
       const problem = statementProblem(sqlOf(bytes));
       if (problem) forwarded = withSql(bytes, refusal(problem));
     }
@@ -530,9 +541,11 @@ export async function serveGisSocket(pg: PGlite, options: GisSocketOptions): Pro
       server.once('error', reject);
       server.listen(...(args as [number, string]), () => resolve());
     });
-  const tcp = createServer(connection);
-  await listen(tcp, options.port, options.host);
-  servers.push(tcp);
+  if (options.port !== undefined) {
+    const tcp = createServer(connection);
+    await listen(tcp, options.port, options.host ?? '127.0.0.1');
+    servers.push(tcp);
+  }
   if (options.path) {
     rmSync(options.path, { force: true });
     const unix = createServer(connection);
@@ -540,9 +553,9 @@ export async function serveGisSocket(pg: PGlite, options: GisSocketOptions): Pro
     chmodSync(options.path, 0o600);
     servers.push(unix);
   }
-  const address = tcp.address();
+  const address = options.port === undefined ? null : servers[0]!.address();
   return {
-    port: typeof address === 'object' && address ? address.port : options.port,
+    port: typeof address === 'object' && address ? address.port : 0,
     async close() {
       await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
       for (const session of sessions.values()) await session.handler.detach(true);
