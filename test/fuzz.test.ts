@@ -294,10 +294,18 @@ for (const backend of testBackends()) {
         const deadline = SLOW_ROUTES[key] ?? DEADLINE_MS;
         const started = performance.now();
         let timer: NodeJS.Timeout | undefined;
-        const answer = await Promise.race([
-          app.inject(fuzz as InjectOptions),
-          new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), deadline))),
-        ]);
+        let answer;
+        try {
+          answer = await Promise.race([
+            app.inject(fuzz as InjectOptions),
+            new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), deadline))),
+          ]);
+        } catch (error) {
+          // A stream the server broke off half-way (an error after the headers were sent).
+          clearTimeout(timer);
+          fail('broken', key, `${(error as Error).message}: ${describeRequest(role, fuzz, index)}`);
+          return;
+        }
         clearTimeout(timer);
         const ms = performance.now() - started;
         covered.add(key);

@@ -4,7 +4,7 @@ import { UserError } from '../errors.ts';
 import { EXPORT_FORMATS } from '../exchange/formats.ts';
 import { AccidentMapping, DEFAULT_ACCIDENT_MAPPING } from '../exchange/mapping.ts';
 import { attachment, importQuery, mappingOfQuery, withUpload } from '../exchange/transfer.ts';
-import { Bbox, route } from '../http/route.ts';
+import { Bbox, FilterDate, route } from '../http/route.ts';
 import { found, Id, listQuery } from '../ops/routes.ts';
 import { DEVICE_CATEGORIES } from './accident.ts';
 import { accidentExportStream, accidentGeoPackageStream } from './export.ts';
@@ -100,8 +100,8 @@ export const casualtyRoutes = [
     query: z.strictObject({
       format: z.enum(EXPORT_FORMATS),
       bbox: Bbox.optional(),
-      from: z.iso.date().optional(),
-      to: z.iso.date().optional(),
+      from: FilterDate.optional(),
+      to: FilterDate.optional(),
       organisation: z.uuid().optional(),
       deviceCategory: z.enum(DEVICE_CATEGORIES).optional(),
       deminingRelated: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),

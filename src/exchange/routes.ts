@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isNational } from '../access/permissions.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import { UserError } from '../errors.ts';
-import { Bbox, route } from '../http/route.ts';
+import { Bbox, FilterDate, route } from '../http/route.ts';
 import { history } from '../reports/history.ts';
 import type { ReportRow } from '../reports/store.ts';
 import { reportJson } from '../reports/workflow.ts';
@@ -139,8 +139,8 @@ export const exchangeRoutes = [
     query: z.strictObject({
       format: z.enum(EXPORT_FORMATS),
       bbox: Bbox.optional(),
-      from: z.iso.date().optional(),
-      to: z.iso.date().optional(),
+      from: FilterDate.optional(),
+      to: FilterDate.optional(),
       organisation: z.uuid().optional(),
       activity: z.uuid().optional(),
       category: z.enum(FIND_CATEGORIES).optional(),

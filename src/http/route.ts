@@ -61,6 +61,12 @@ export function route<P = unknown, Q = unknown, B = unknown>(r: Route<P, Q, B>):
 /** The Content-Security-Policy of self-contained HTML pages (public page, printable reports): no script, nothing fetched. */
 export const STATIC_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/**
+ * A date filter of a streamed answer, checked at the edge: PostgreSQL has no year 0, and a stream
+ * has sent its headers before the database could refuse the date.
+ */
+export const FilterDate = z.iso.date().refine((date) => date >= '0001-01-01', 'a date from the year 1 on');
+
 /** A `bbox` query parameter: west, south, east, north in degrees of WGS84, checked at the edge. */
 export const Bbox = z
   .string()

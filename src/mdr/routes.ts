@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { route } from '../http/route.ts';
+import { FilterDate, route } from '../http/route.ts';
 import { MDR_FORMATS, MDR_KINDS, MDR_MEDIA_TYPES, mdrStream } from './mdr.ts';
 
 /** The GICHD minimum data requirements exports, for signed-in users who may read the register. */
@@ -14,7 +14,7 @@ export const mdrRoutes = [
     permission: 'data.read',
     longRunning: true,
     params: z.strictObject({ kind: z.enum(MDR_KINDS) }),
-    query: z.strictObject({ format: z.enum(MDR_FORMATS).default('csv'), from: z.iso.date().optional(), to: z.iso.date().optional() }),
+    query: z.strictObject({ format: z.enum(MDR_FORMATS).default('csv'), from: FilterDate.optional(), to: FilterDate.optional() }),
     handler({ db, params, query, reply }) {
       reply.type(MDR_MEDIA_TYPES[query.format]);
       reply.header('content-disposition', `attachment; filename="mdr-${params.kind}.${query.format}"`);
