@@ -11,7 +11,7 @@
  */
 import { casualtyStatistics, parseGroupings } from '../src/statistics/casualties.ts';
 import type { Db } from '../src/store/db.ts';
-import { type Figure, medianMs } from './harness.ts';
+import { type Figure, sampleMs, timedFigure } from './harness.ts';
 
 const SQUARE = `'SRID=4326;MULTIPOLYGON(((30 10,31 10,31 11,30 11,30 10)))'`;
 
@@ -70,13 +70,11 @@ export async function casualtyBenchmark(db: Db, options: { victims: number; runs
     const hand = await db.query(handQuery(c.hand));
     const handRows = hand.length - 1;
     const same = stats.total.victims === options.victims && stats.rows.length === handRows;
-    const ms = await medianMs(() => casualtyStatistics(db, { groupings, period: 'year' }), { runs });
-    const handMs = await medianMs(() => db.query(handQuery(c.hand)), { runs });
+    const ours = await sampleMs(() => casualtyStatistics(db, { groupings, period: 'year' }), { runs });
+    const handRuns = await sampleMs(() => db.query(handQuery(c.hand)), { runs });
+    const ms = ours.median;
     figures.push({
-      figure: `casualty statistics, ${options.victims.toLocaleString('en')} victims: ${c.name} (${stats.rows.length} rows)`,
-      unit: 'ms',
-      safeground: ms,
-      reference: { name: 'hand-written GROUPING SETS', value: handMs },
+      ...timedFigure(`casualty statistics, ${options.victims.toLocaleString('en')} victims: ${c.name} (${stats.rows.length} rows)`, ours, { name: 'hand-written GROUPING SETS', sample: handRuns }),
       target: { text: `under 200 ms; ${same ? 'same rows and total as the hand-written query' : `DIFFERENT from the hand-written query (${stats.rows.length} vs ${handRows} rows, total ${stats.total.victims})`}`, met: ms < 200 && same },
     });
   }

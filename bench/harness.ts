@@ -54,11 +54,6 @@ export async function sampleMs(fn: () => Promise<unknown>, options: { runs?: num
   return sampleOf(times);
 }
 
-/** The median alone, for figures not yet shown with their spread. */
-export async function medianMs(fn: () => Promise<unknown>, options: { runs?: number; warmup?: number } = {}): Promise<number> {
-  return (await sampleMs(fn, options)).median;
-}
-
 /** A timed figure beside its reference, both from samples. */
 export function timedFigure(figure: string, sample: Sample, reference?: { name: string; sample: Sample }): Figure {
   const { median, ...spread } = sample;

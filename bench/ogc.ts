@@ -25,7 +25,7 @@ import { buildServer } from '../src/http/server.ts';
 import { startGisSocket } from '../src/ogc/gis.ts';
 import type { Db } from '../src/store/db.ts';
 import type { PgliteDb } from '../src/store/pglite.ts';
-import { type Figure, medianMs } from './harness.ts';
+import { type Figure, sampleMs, timedFigure } from './harness.ts';
 
 const run = promisify(execFile);
 
@@ -96,37 +96,22 @@ export async function ogcBenchmark(db: Db, options: { postgresUrl: string | null
     const fromFile = download([file, '-nln', 'finds'], 'finds');
     const reference = options.postgresUrl ? 'ogr2ogr PG: gis.finds → GPKG' : 'ogr2ogr PG: gis.finds through the GIS socket → GPKG';
     const started = performance.now();
-    const ogcMs = await medianMs(oapif, { runs: 5, warmup: 1 });
-    const directMs = await medianMs(direct, { runs: 5, warmup: 1 });
-    const serverMs = await medianMs(serverOnly, { runs: 5, warmup: 1 });
-    const enclosureMs = await medianMs(enclosure, { runs: 5, warmup: 1 });
+    const ogc = await sampleMs(oapif);
+    const directRuns = await sampleMs(direct);
+    const server = await sampleMs(serverOnly);
+    const enclosureRuns = await sampleMs(enclosure);
     const features = pages.map((page) => page.slice(page.indexOf('"features":[') + 12, page.lastIndexOf('],"numberReturned"'))).join(',');
     writeFileSync(file, `{"type":"FeatureCollection","features":[${features}]}`);
-    const fileMs = await medianMs(fromFile, { runs: 5, warmup: 1 });
+    const fileRuns = await sampleMs(fromFile);
     process.stderr.write(`ogc benchmark took ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
     const label = `${finds.toLocaleString('en')} finds`;
+    const database = { name: reference, sample: directRuns };
+    const within2 = (sample: { median: number }) => ({ text: 'within 2× of ogr2ogr reading the database', met: sample.median <= 2 * directRuns.median });
     return [
-      {
-        figure: `full download, ${label}: ogr2ogr OAPIF → GPKG (pages of 10,000)`,
-        unit: 'ms',
-        safeground: ogcMs,
-        reference: { name: reference, value: directMs },
-        target: { text: 'within 2× of ogr2ogr reading the database', met: ogcMs <= 2 * directMs },
-      },
-      {
-        figure: `full download, ${label}: the collection's enclosure link (one GeoPackage, streamed to a file)`,
-        unit: 'ms',
-        safeground: enclosureMs,
-        reference: { name: reference, value: directMs },
-        target: { text: 'within 2× of ogr2ogr reading the database', met: enclosureMs <= 2 * directMs },
-      },
-      { figure: `full download, ${label}: the server's share (every page over HTTP, read and dropped)`, unit: 'ms', safeground: serverMs, reference: { name: 'the whole OAPIF download', value: ogcMs } },
-      {
-        figure: `full download, ${label}: ogr2ogr OAPIF → GPKG against the same GeoJSON read from a local file`,
-        unit: 'ms',
-        safeground: ogcMs,
-        reference: { name: 'ogr2ogr GeoJSON file → GPKG', value: fileMs },
-      },
+      { ...timedFigure(`full download, ${label}: ogr2ogr OAPIF → GPKG (pages of 10,000)`, ogc, database), target: within2(ogc) },
+      { ...timedFigure(`full download, ${label}: the collection's enclosure link (one GeoPackage, streamed to a file)`, enclosureRuns, database), target: within2(enclosureRuns) },
+      timedFigure(`full download, ${label}: the server's share (every page over HTTP, read and dropped)`, server, { name: 'the whole OAPIF download', sample: ogc }),
+      timedFigure(`full download, ${label}: ogr2ogr OAPIF → GPKG against the same GeoJSON read from a local file`, ogc, { name: 'ogr2ogr GeoJSON file → GPKG', sample: fileRuns }),
     ];
   } finally {
     await socket?.close();
