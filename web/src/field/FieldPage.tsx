@@ -30,6 +30,8 @@ export function useOnline(): boolean {
     const update = () => setOnline(navigator.onLine);
     addEventListener('online', update);
     addEventListener('offline', update);
+    // The link may have changed between the first render and these listeners.
+    update();
     return () => {
       removeEventListener('online', update);
       removeEventListener('offline', update);
