@@ -53,6 +53,8 @@ export function Photos({ photos, onChange }: { photos: readonly DevicePhoto[]; o
           accept="image/*"
           capture="environment"
           multiple
+          // While pictures are being made smaller the list is about to change: one change at a time.
+          disabled={preparing > 0}
           aria-describedby={hintId}
           onChange={(event) => {
             const files = [...(event.currentTarget.files ?? [])];
@@ -69,7 +71,7 @@ export function Photos({ photos, onChange }: { photos: readonly DevicePhoto[]; o
           {photos.map((photo, index) => (
             <li key={photo.sha256}>
               <Thumbnail photo={photo} alt={t('photos.photo', { n: index + 1, count: photos.length })} />
-              <button type="button" onClick={() => onChange(photos.filter((p) => p.sha256 !== photo.sha256))}>
+              <button type="button" disabled={preparing > 0} onClick={() => onChange(photos.filter((p) => p.sha256 !== photo.sha256))}>
                 {t('photos.remove', { n: index + 1 })}
               </button>
             </li>
