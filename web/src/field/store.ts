@@ -1,8 +1,8 @@
 /**
  * The device's own store (IndexedDB through idb): area packages, the outbox of reports made on
- * the device, and their photos. It outlives reloads and browser restarts; signing out does not clear it: the
- * packages hold no victim identities, and the outbox holds them only encrypted, under a key that
- * signing out deletes (./identities.ts, docs/field-app.md).
+ * the device, and their photos. It outlives reloads and browser restarts; signing out does not
+ * clear it: the packages hold no victim identities, and the outbox holds them only encrypted,
+ * under a key that signing out deletes (./identities.ts, docs/field-app.md).
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { Bbox, PackageRecord } from './area.ts';
