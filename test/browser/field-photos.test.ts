@@ -106,6 +106,16 @@ function deviceStore(page: Page): Promise<Kept> {
   });
 }
 
+/** A GET from the page, in its session: the status, the media type, and the size of the body (JSON read as such). */
+function read(page: Page, url: string): Promise<{ status: number; type: string | null; size: number; json: unknown }> {
+  return page.evaluate(async (path) => {
+    const response = await fetch(path);
+    const type = response.headers.get('content-type');
+    if (type?.startsWith('application/json')) return { status: response.status, type, size: -1, json: await response.json() };
+    return { status: response.status, type, size: (await response.arrayBuffer()).byteLength, json: null };
+  }, url);
+}
+
 /** A PNG drawn in the page, as a camera picture stands in for it: a gradient under coloured squares (a JPEG of some 250 KB at 1,600 px). */
 async function drawnPng(page: Page, width: number, height: number, seed: number): Promise<Buffer> {
   const dataUrl = await page.evaluate(
@@ -138,7 +148,8 @@ async function drawnPng(page: Page, width: number, height: number, seed: number)
  * the report in IndexedDB; uploaded chunk by chunk when the link returns, resuming from the
  * server's offset after a chunk lost on the way out and an answer lost on the way back; linked to
  * the report on the server, whole, under their SHA-256; then let go on the device. Submitted
- * online, a report reaches the queue with its photos, and the approver sees them.
+ * online, a report reaches the queue with its photos, and the approver sees them. Read back, an
+ * attachment follows the access rule of the reports it belongs to.
  */
 for (const backend of testBackends()) {
   describe(`photos of reports in Chromium on ${backend.name}`, () => {
@@ -157,6 +168,7 @@ for (const backend of testBackends()) {
       h = await startHarness(backend, [
         { username: 'field.user', role: 'field_user', organisation: 'first' },
         { username: 'officer', role: 'national_information_officer', organisation: null },
+        { username: 'outsider', role: 'field_user', organisation: null },
       ]);
       // Without the service worker every request of the page meets the link below; the page is never reloaded offline.
       field = await h.browser.newContext({ baseURL: h.baseUrl, serviceWorkers: 'block', locale: 'en-GB', viewport: { width: 1280, height: 900 } });
@@ -288,10 +300,39 @@ for (const backend of testBackends()) {
         }
         await office.locator(`img[src="/api/sync/attachments/${sha256}/content"]`).scrollIntoViewIfNeeded();
         await office.screenshot({ path: join(SCREENSHOTS, 'approvals-photo.png') });
+        assert.deepEqual(await read(office, `/api/sync/reports/${reportId}/attachments`), { status: 200, type: 'application/json; charset=utf-8', size: -1, json: { id: reportId, attachments: [{ sha256: kept.sha256, size: kept.size }] } });
       } finally {
         await officer.close();
       }
       assert.deepEqual(h.cspViolations, [], 'no photo broke the Content Security Policy');
+    });
+
+    test('an attachment is read by whoever may see a report it belongs to, whole and as what it is, and by no one else', async () => {
+      const content = `/api/sync/attachments/${kept.sha256}/content`;
+      assert.deepEqual(await read(page, content), { status: 200, type: 'image/jpeg', size: kept.size, json: null }, 'the writer’s organisation');
+      const outsiders = await h.newContext();
+      try {
+        const outsider = await outsiders.newPage();
+        await signIn(outsider, 'outsider');
+        assert.equal((await read(outsider, content)).status, 404, 'a field user of no organisation of its reports');
+        assert.equal((await read(outsider, `/api/sync/reports/${reportId}/attachments`)).status, 404);
+      } finally {
+        await outsiders.close();
+      }
+      // Uploaded whole, but no report names it: nobody reads it back.
+      const loose = await page.evaluate(async () => {
+        const g = globalThis as unknown as InPage & { fetch: typeof fetch; localStorage: { getItem(key: string): string | null } };
+        const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]).buffer;
+        const sha256 = [...new Uint8Array(await g.crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+        const put = await g.fetch(`/api/sync/attachments/${sha256}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/octet-stream', 'content-range': 'bytes 0-7/8', 'x-csrf-token': g.localStorage.getItem('safeground.csrf') ?? '' },
+          body: bytes,
+        });
+        return { sha256, status: put.status };
+      });
+      assert.equal(loose.status, 200);
+      assert.equal((await read(page, `/api/sync/attachments/${loose.sha256}/content`)).status, 404);
     });
   });
 }
