@@ -127,6 +127,7 @@ export function program(): Command {
         const address = app.server.address();
         const port = typeof address === 'object' && address ? address.port : options.port;
         process.stdout.write(`Safeground is serving at http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${port}/ (${info.backend}, PostgreSQL ${info.postgresVersion}, PostGIS ${info.postgisVersion})\n`);
+        if (replicas) process.stdout.write(`Tiles, OGC API, lists and statistics are read from ${replicas.status().map((r) => `${r.replica} (${r.state}: ${r.why})`).join(', ')}\n`);
         const socket = options.pgPort === undefined ? null : await startGisSocket(db as PgliteDb, { port: options.pgPort, host: options.pgHost, dataDir: 'dataDir' in config ? config.dataDir : '', unitSeconds: options.pgUnitSeconds });
         if (socket) process.stdout.write(`The gis views are readable over PostgreSQL at ${options.pgHost}:${socket.port} (user: your username, password: an API token with data.read)\n`);
         const cliSocket = 'dataDir' in config ? await serveCliSocket(db as PgliteDb, config.dataDir).catch((error: unknown) => {

@@ -39,6 +39,8 @@ interface Replica {
   name: string;
   db: Db;
   state: ReplicaState;
+  /** Why it is in that state, for messages. */
+  why: string;
   /** What it had replayed when last asked (pg_last_wal_replay_lsn). */
   replayLsn: bigint;
 }
@@ -102,6 +104,7 @@ export class ReadReplicas {
   private readonly samples: { at: number; lsn: bigint }[] = [];
   private next = 0;
   private checking: Promise<void> | null = null;
+  private started = false;
   private readonly timer: NodeJS.Timeout;
   private readonly maxLagMs: number;
   private readonly log: (line: string) => void;
@@ -118,7 +121,7 @@ export class ReadReplicas {
   ) {
     this.maxLagMs = options.maxLagMs ?? MAX_LAG_MS;
     this.log = options.log ?? (() => {});
-    this.replicas = pools.map(({ url, db }) => ({ name: redactUrl(url), db, state: 'down', replayLsn: 0n }));
+    this.replicas = pools.map(({ url, db }) => ({ name: redactUrl(url), db, state: 'down', why: 'not checked yet', replayLsn: 0n }));
     this.timer = setInterval(() => void this.check(), options.checkEveryMs ?? CHECK_EVERY_MS);
     this.timer.unref();
   }
@@ -130,12 +133,13 @@ export class ReadReplicas {
     const pools = await Promise.all(urls.map(async (url) => ({ url, db: await openPostgres(url) })));
     const replicas = new ReadReplicas(primary, pools, parseLsn(row!.lsn), options);
     await replicas.check();
+    replicas.started = true;
     return replicas;
   }
 
-  /** Each replica as last found, for health and tests. */
-  status(): { replica: string; state: ReplicaState }[] {
-    return this.replicas.map((r) => ({ replica: r.name, state: r.state }));
+  /** Each replica as last found, and why. */
+  status(): { replica: string; state: ReplicaState; why: string }[] {
+    return this.replicas.map((r) => ({ replica: r.name, state: r.state, why: r.why }));
   }
 
   /**
@@ -227,9 +231,11 @@ export class ReadReplicas {
   }
 
   private setState(replica: Replica, state: ReplicaState, why: string): void {
-    if (replica.state === state) return;
+    const changed = replica.state !== state;
     replica.state = state;
-    this.log(state === 'up' ? `Replica ${replica.name} answers reads (${why})` : `Replica ${replica.name} is ${state}: ${why}; its reads go to the primary`);
+    replica.why = why;
+    // The states found at the start are told by the caller (serve lists them); changes after, here.
+    if (changed && this.started) this.log(state === 'up' ? `Replica ${replica.name} answers reads (${why})` : `Replica ${replica.name} is ${state}: ${why}; its reads go to the primary`);
   }
 
   /** A Db for one request that reads from the replica until it fails or the request writes, then from the primary. */
