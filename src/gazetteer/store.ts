@@ -58,3 +58,57 @@ export async function searchPlaces(db: Queryable, text: string, limit: number): 
     bbox: [r.west, r.south, r.east, r.north],
   }));
 }
+
+/** One name of a place, as the gazetteer keeps it. */
+export interface PlaceName {
+  name: string;
+  language: string;
+  kind: string;
+}
+
+/** A settlement of an area, with every name, for an area package (the field app finds places offline by any name). */
+export interface SettlementInArea {
+  id: string;
+  /** The name to display, chosen as for a place found by name. */
+  name: string;
+  names: PlaceName[];
+  adminAreaId: string | null;
+  population: number | null;
+  longitude: number;
+  latitude: number;
+}
+
+/**
+ * The settlements in a box, at most `limit` of them, the most populous kept when there are more
+ * (`truncated` then says so), listed by display name.
+ */
+export async function settlementsIn(db: Queryable, bbox: readonly [number, number, number, number], limit: number): Promise<{ settlements: SettlementInArea[]; truncated: boolean }> {
+  const rows = await db.query<{ id: string; name: string | null; names: PlaceName[] | null; admin_area_id: string | null; population: number | null; longitude: number; latitude: number; rank: number }>(
+    `SELECT * FROM (
+       SELECT row_number() OVER (ORDER BY s.population DESC NULLS LAST, s.id)::int AS rank, s.id, s.admin_area_id, s.population, ST_X(s.geom) AS longitude, ST_Y(s.geom) AS latitude,
+         (SELECT pn.name FROM place_name pn WHERE pn.settlement_id = s.id
+          ORDER BY (pn.language = (SELECT st.value #>> '{}' FROM setting st WHERE st.key = 'display_language')) DESC NULLS LAST, pn.kind = 'official' DESC, pn.name LIMIT 1) AS name,
+         (SELECT json_agg(json_build_object('name', pn.name, 'language', pn.language, 'kind', pn.kind) ORDER BY pn.language, pn.kind <> 'official', pn.kind = 'former', pn.name)
+          FROM place_name pn WHERE pn.settlement_id = s.id) AS names
+       FROM settlement s
+       WHERE s.geom && ST_MakeEnvelope($1, $2, $3, $4, 4326)
+       ORDER BY s.population DESC NULLS LAST, s.id
+       LIMIT $5
+     ) kept
+     ORDER BY name NULLS LAST, id`,
+    [...bbox, limit + 1],
+  );
+  const truncated = rows.length > limit;
+  return {
+    truncated,
+    settlements: rows.filter((r) => r.rank <= limit).map((r) => ({
+      id: r.id,
+      name: r.name ?? r.id,
+      names: r.names ?? [],
+      adminAreaId: r.admin_area_id,
+      population: r.population,
+      longitude: r.longitude,
+      latitude: r.latitude,
+    })),
+  };
+}

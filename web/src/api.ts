@@ -16,6 +16,12 @@ export class ApiError extends Error {
   }
 }
 
+/** The API's error of an answer that is not OK, for requests that read their answer other than as JSON (streams, files). */
+export async function errorOf(response: Response): Promise<ApiError> {
+  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  return new ApiError(body?.error?.message ?? `HTTP ${response.status}`, body?.error?.code ?? 'http_error', response.status);
+}
+
 export function setCsrfToken(token: string | null): void {
   if (token) localStorage.setItem(CSRF_KEY, token);
   else localStorage.removeItem(CSRF_KEY);

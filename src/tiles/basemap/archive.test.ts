@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { PMTiles, tileIdToZxy, zxyToTileId } from 'pmtiles';
 import { decodeTile, tileOf } from '../test-helpers.ts';
 import { type BasemapArchive, NodeFileSource, openBasemap } from './archive.ts';
-import { extractBasemap } from './extract.ts';
+import { extractBasemap, PACKAGE_TILE_BUDGET, packageZooms } from './extract.ts';
 import { buildDirectories, PmtilesWriter, TileType, Compression } from './pmtilesWriter.ts';
 import { openMapTilesFixture, protomapsFixture, rasterFixture, VILLAGES } from './test-fixtures.ts';
 
@@ -139,6 +139,31 @@ describe('basemap archives made by GDAL, and extracts read back by the pmtiles l
     await assert.rejects(extractBasemap(source, join(dir, 'none.pmtiles'), { area: { bbox: [-88, -30, -87.9, -29.9], label: 'open sea' }, maxzoom: 10, minzoom: 8 }), /has no tiles in open sea/);
     await assert.rejects(extractBasemap(source, join(dir, 'none.pmtiles'), { area: { bbox: [-75.6, 6.9, -75.1, 7.2], label: 'box' }, maxzoom: 12, minzoom: 11 }), /No zoom to extract/);
     await source.close();
+  });
+});
+
+describe('the zooms of an area package\'s extract', () => {
+  /** Tiles of a box at one zoom, counted independently of the code under test. */
+  const tilesAt = ([w, s, e, n]: number[], z: number) => {
+    const [a, b] = [tileOf(w!, n!, z), tileOf(e!, s!, z)];
+    return (b.x - a.x + 1) * (b.y - a.y + 1);
+  };
+  const total = (box: number[], { minzoom, maxzoom }: { minzoom: number; maxzoom: number }) => {
+    let sum = 0;
+    for (let z = minzoom; z <= maxzoom; z++) sum += tilesAt(box, z);
+    return sum;
+  };
+
+  test('from two zooms above the area\'s own down to the deepest within the budget', () => {
+    const village: [number, number, number, number] = [-75.5, 7.0, -75.4, 7.1];
+    const zooms = packageZooms(village, { minzoom: 0, maxzoom: 22 });
+    assert.ok(tilesAt(village, zooms.minzoom + 2) <= 4 && tilesAt(village, zooms.minzoom + 3) > 4, `the area fits in 2 by 2 tiles at ${zooms.minzoom + 2}, not deeper`);
+    assert.ok(total(village, zooms) <= PACKAGE_TILE_BUDGET, `${total(village, zooms)} tiles`);
+    assert.ok(total(village, { ...zooms, maxzoom: zooms.maxzoom + 1 }) > PACKAGE_TILE_BUDGET, 'one zoom deeper is past the budget');
+    assert.deepEqual(packageZooms(village, { minzoom: 0, maxzoom: 12 }), { minzoom: zooms.minzoom, maxzoom: 12 }, 'no deeper than the source');
+    assert.deepEqual(packageZooms(village, { minzoom: 11, maxzoom: 12 }), { minzoom: 11, maxzoom: 12 }, 'no higher than the source');
+    const region: [number, number, number, number] = [-76.5, 6.0, -74.3, 8.0];
+    assert.ok(packageZooms(region, { minzoom: 0, maxzoom: 22 }).maxzoom < zooms.maxzoom, 'a larger area goes less deep');
   });
 });
 

@@ -36,7 +36,8 @@ export interface StoredTile {
 
 export interface BasemapArchive {
   path: string;
-  kind: 'pmtiles' | 'mbtiles';
+  /** A file's format, or `store`: the gazetteer's background, drawn from the store (./gazetteer.ts). */
+  kind: 'pmtiles' | 'mbtiles' | 'store';
   format: TileFormat;
   schema: BasemapSchema;
   minzoom: number;

@@ -5,6 +5,10 @@
  * gzipped so the archive has one tile compression). Reusable: the CLI calls it, and so will
  * whatever carries area packages to phones.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { MultiPolygon, Polygon } from 'geojson';
 import { zxyToTileId } from 'pmtiles';
@@ -37,6 +41,12 @@ export interface ExtractSummary extends PmtilesSummary {
   maxzoom: number;
   bounds: Bbox;
 }
+
+/**
+ * The area has nothing of the basemap: it lies outside the basemap's bounds, or the basemap has no
+ * tile there. An error for the CLI; for an area package, a source with nothing to carry.
+ */
+export class NoTilesError extends Error {}
 
 const TILE_TYPE: Record<TileFormat, TileType> = { mvt: TileType.Mvt, png: TileType.Png, jpg: TileType.Jpeg, webp: TileType.Webp };
 const MAX_LAT = 85.0511287798066;
@@ -115,7 +125,7 @@ function tilesAt(z: number, area: ExtractArea): { x: number; y: number; id: numb
 export async function extractBasemap(source: BasemapArchive, outPath: string, options: ExtractOptions): Promise<ExtractSummary> {
   const { area } = options;
   const bounds = intersect(area.bbox, source.bounds);
-  if (!bounds) throw new Error(`The area ${area.label} [${area.bbox.join(', ')}] lies outside the basemap's bounds [${source.bounds.join(', ')}]`);
+  if (!bounds) throw new NoTilesError(`The area ${area.label} [${area.bbox.join(', ')}] lies outside the basemap's bounds [${source.bounds.join(', ')}]`);
   const minzoom = Math.max(options.minzoom ?? source.minzoom, source.minzoom);
   const maxzoom = Math.min(options.maxzoom, source.maxzoom);
   if (minzoom > maxzoom) throw new Error(`No zoom to extract: the basemap has zooms ${source.minzoom}-${source.maxzoom}, and ${options.minzoom ?? source.minzoom}-${options.maxzoom} were asked for`);
@@ -163,7 +173,7 @@ export async function extractBasemap(source: BasemapArchive, outPath: string, op
       done += countBox(bounds, z) - candidates.length;
       options.onProgress?.(done, total);
     }
-    if (writer.tileCount === 0) throw new Error(`The basemap has no tiles in ${area.label} at zooms ${minzoom}-${maxzoom}`);
+    if (writer.tileCount === 0) throw new NoTilesError(`The basemap has no tiles in ${area.label} at zooms ${minzoom}-${maxzoom}`);
   } catch (error) {
     await writer.abort();
     throw error;
@@ -184,4 +194,59 @@ async function firstEncoding(source: BasemapArchive, zooms: number[], area: Extr
     }
   }
   return null;
+}
+
+/**
+ * Most tiles an area package's extract holds, over all its zooms: 1,024 tiles reach zoom 15 for an
+ * area of 20 km by 20 km and zoom 13 for one of 80 km, and keep a download to a phone (and the
+ * server's work for it) small.
+ */
+export const PACKAGE_TILE_BUDGET = 1024;
+
+/**
+ * The zooms of an area package's extract: from two zooms above the one at which the area fits in
+ * two tiles by two (the package's map shows the area, not the world, and low zooms of a national
+ * basemap are its biggest tiles), down to the deepest zoom the budget of tiles allows, within the
+ * source's zooms.
+ */
+export function packageZooms(bbox: Bbox, source: { minzoom: number; maxzoom: number }, budget = PACKAGE_TILE_BUDGET): { minzoom: number; maxzoom: number } {
+  let fits = 0;
+  while (fits < source.maxzoom && countBox(bbox, fits + 1) <= 4) fits++;
+  const minzoom = Math.min(source.maxzoom, Math.max(source.minzoom, fits - 2));
+  let maxzoom = minzoom;
+  let tiles = countBox(bbox, minzoom);
+  while (maxzoom < source.maxzoom && tiles + countBox(bbox, maxzoom + 1) <= budget) tiles += countBox(bbox, ++maxzoom);
+  return { minzoom, maxzoom };
+}
+
+/** An extract written to a temporary file, with a hash of its bytes for HTTP. */
+export interface PackageExtract {
+  path: string;
+  bytes: number;
+  /** A strong ETag of the bytes: the same area of an unchanged basemap gives the same one. */
+  etag: string;
+  /** Deletes the file. */
+  remove(): void;
+}
+
+/**
+ * The extract of an area for an area package, in a temporary file the caller streams and removes;
+ * null when the basemap has nothing there. Its ETag hashes the bytes (the extract is the same
+ * bytes for the same tiles), so a device asking again with If-None-Match downloads it only when
+ * the area's extract changed.
+ */
+export async function packageExtract(source: BasemapArchive, bbox: Bbox): Promise<PackageExtract | null> {
+  const dir = mkdtempSync(join(tmpdir(), 'safeground-extract-'));
+  const path = join(dir, 'area.pmtiles');
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const summary = await extractBasemap(source, path, { area: { bbox, label: `the box ${bbox.join(',')}` }, ...packageZooms(bbox, source) });
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) hash.update(chunk);
+    return { path, bytes: summary.bytes, etag: `"${hash.digest('base64url').slice(0, 27)}"`, remove };
+  } catch (error) {
+    remove();
+    if (error instanceof NoTilesError) return null;
+    throw error;
+  }
 }

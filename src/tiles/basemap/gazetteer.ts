@@ -6,11 +6,17 @@
  * name with its language and kind (`names`), so the map labels a place in the interface language
  * and falls back without preferring any party's name of its own accord.
  */
+import type { Db } from '../../store/db.ts';
+import { tileCache } from '../cache.ts';
 import type { LayerQuery, RenderedLayer, TileSource } from '../layers.ts';
 import { BUFFER, EXTENT, tileWidth } from '../grid.ts';
+import type { BasemapArchive } from './archive.ts';
 
 /** The interface languages: each gets a `name:xx` attribute. */
 export const LABEL_LANGUAGES = ['en', 'az', 'hy', 'ru', 'uk', 'es'] as const;
+
+/** The gazetteer's tiles are made up to this zoom; clients draw them larger past it. */
+export const GAZETTEER_MAXZOOM = 14;
 
 /** Zooms from which each kind of label is in the tiles (the style shows them from the same zooms). */
 export const LABEL_MINZOOM = { country: 0, region: 5, district: 7, settlement: 9 } as const;
@@ -111,3 +117,46 @@ export const GAZETTEER_FIELDS: Record<string, Record<string, string>> = {
     names: 'Every name of the place with its language and kind',
   },
 };
+
+export const GAZETTEER_ABOUT = {
+  name: 'Gazetteer',
+  description: 'Country outlines (Natural Earth), administrative areas and settlements of the gazetteer, with every name of each place',
+  attribution: 'Natural Earth; gazetteer of this instance',
+};
+
+const WORLD: [number, number, number, number] = [-180, -85.0511287798066, 180, 85.0511287798066];
+
+/**
+ * The deepest zoom of the gazetteer in an extract: deeper tiles hold the same settlements and
+ * outlines, more finely (a unit of a zoom 12 tile is about 2.4 m at the equator, finer than the
+ * outlines' own accuracy), and a map draws zoom 12 larger where it needs to. Each zoom deeper
+ * would cost four times the tiles, each rendered from the store.
+ */
+const EXTRACT_MAXZOOM = 12;
+
+/**
+ * The gazetteer's background as a basemap archive, tile by tile from the store's tile cache, so
+ * that an area of it is extracted like an area of a basemap file: an area package then carries the
+ * background the map draws with no basemap file at all.
+ */
+export function gazetteerArchive(db: Db): BasemapArchive {
+  const vectorLayers = Object.entries(GAZETTEER_FIELDS).map(([id, fields]) => ({ id, fields, minzoom: 0, maxzoom: EXTRACT_MAXZOOM }));
+  return {
+    path: 'gazetteer',
+    kind: 'store',
+    format: 'mvt',
+    schema: 'other',
+    minzoom: 0,
+    maxzoom: EXTRACT_MAXZOOM,
+    bounds: WORLD,
+    ...GAZETTEER_ABOUT,
+    vectorLayers,
+    identity: 'gazetteer',
+    metadata: { ...GAZETTEER_ABOUT, vector_layers: vectorLayers },
+    async tile(z, x, y) {
+      const { mvt } = await tileCache(db).tile(GAZETTEER_SOURCE, { z, x, y });
+      return mvt.byteLength > 0 ? { data: mvt, encoding: null } : null;
+    },
+    async close() {},
+  };
+}

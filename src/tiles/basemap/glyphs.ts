@@ -9,12 +9,11 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { PbfWriter } from 'pbf';
+import { GLYPH_RANGES } from './glyphRanges.ts';
 
 /** The one font stack name the styles ask for. */
 export const FONT = 'Noto Sans Regular';
 
-/** First code points of the 256-glyph ranges held: Latin-1, Latin Extended-A and -B with IPA (ə), Cyrillic, Armenian, punctuation. */
-export const GLYPH_RANGES = [0, 256, 512, 1024, 1280, 8192] as const;
 
 const DIRECTORY = new URL('./glyphs/NotoSans-Regular/', import.meta.url);
 

@@ -14,7 +14,8 @@ import type { Db } from '../../store/db.ts';
 import { type Actors, seedActors } from '../../../test/support/actors.ts';
 import { testBackends } from '../../../test/support/backends.ts';
 import { decodeTile, tileOf } from '../test-helpers.ts';
-import { extractBasemap } from './extract.ts';
+import { writeFileSync } from 'node:fs';
+import { extractBasemap, packageZooms } from './extract.ts';
 import { openBasemap } from './archive.ts';
 import { closeBasemaps, openBasemaps, serveBasemaps } from './served.ts';
 import type { ServedBasemap } from './style.ts';
@@ -166,6 +167,55 @@ for (const backend of testBackends()) {
       assert.equal(cjk.statusCode, 200);
       assert.deepEqual(glyphIds(cjk.rawPayload), []);
       assert.equal((await get('/tiles/fonts/Noto%20Sans%20Regular/1-256.pbf')).statusCode, 404);
+    });
+
+    test('an area\'s extract for a package: PMTiles of the file or of the gazetteer, 304 while unchanged, 204 where there is nothing', async () => {
+      const area = [-75.6, 6.9, -75.3, 7.2] as const;
+      const url = (name: string, box: readonly number[] = area) => `/tiles/basemap/${name}/extract.pmtiles?bbox=${box.join(',')}`;
+      /** The answer's bytes read back as a basemap archive. */
+      const read = async (bytes: Buffer, name: string) => {
+        const path = join(dir, `${name}.pmtiles`);
+        writeFileSync(path, bytes);
+        return openBasemap(path);
+      };
+      const omt = await get(url('omt'));
+      assert.equal(omt.statusCode, 200, omt.body);
+      assert.equal(omt.headers['content-type'], 'application/vnd.pmtiles');
+      const archive = await read(omt.rawPayload, 'omt-area');
+      try {
+        assert.deepEqual({ minzoom: archive.minzoom, maxzoom: archive.maxzoom }, packageZooms([...area], { minzoom: 0, maxzoom: 10 }));
+        assert.equal(archive.schema, 'openmaptiles');
+        const at = tileOf(-75.45, 7.05, archive.maxzoom);
+        const places = decodeTile(gunzipSync((await archive.tile(at.z, at.x, at.y))!.data)).place!.features;
+        assert.ok(places.some((f) => f.properties['name:hy'] === 'Ռիվերբենդ'));
+      } finally {
+        await archive.close();
+      }
+      assert.equal((await get(url('omt'), { 'if-none-match': String(omt.headers.etag) })).statusCode, 304, 'the same area of the same file');
+      assert.equal((await get(url('omt', [-75.6, 6.9, -75.2, 7.2]), { 'if-none-match': String(omt.headers.etag) })).statusCode, 200, 'another area');
+      assert.equal((await get(url('omt', [100, 10, 101, 11]))).statusCode, 204, 'outside the file');
+      assert.equal((await get(url('planet'))).statusCode, 404);
+
+      const [settlement] = await db.query<{ id: string; lon: number; lat: number }>(
+        'SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM settlement WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) ORDER BY id LIMIT 1',
+        [...area],
+      );
+      const gazetteer = await get(url('gazetteer'));
+      assert.equal(gazetteer.statusCode, 200, gazetteer.body);
+      const background = await read(gazetteer.rawPayload, 'gazetteer-area');
+      try {
+        assert.equal(background.maxzoom, 12, 'the gazetteer goes no deeper in an extract');
+        const at = tileOf(settlement!.lon, settlement!.lat, 12);
+        const labels = decodeTile(gunzipSync((await background.tile(at.z, at.x, at.y))!.data)).places!.features;
+        assert.ok(labels.some((f) => f.properties.id === settlement!.id), 'the settlement is labelled in the extract');
+      } finally {
+        await background.close();
+      }
+      assert.equal((await get(url('gazetteer'), { 'if-none-match': String(gazetteer.headers.etag) })).statusCode, 304);
+      await db.query("INSERT INTO place_name (settlement_id, name, language, kind, source) VALUES ($1, 'Ծառաձոր', 'hy', 'local', 'test')", [settlement!.id]);
+      const renamed = await get(url('gazetteer'), { 'if-none-match': String(gazetteer.headers.etag) });
+      assert.equal(renamed.statusCode, 200, 'a new name of a place of the area changes its extract');
+      assert.notEqual(renamed.headers.etag, gazetteer.headers.etag);
     });
 
     test('the styles validate: files in order under the gazetteer, labels in the language asked for, opening at the data', async () => {

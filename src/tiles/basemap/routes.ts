@@ -2,27 +2,27 @@
  * Basemap tiles, their TileJSON, the gazetteer's background tiles, glyphs and the background
  * style: all public (`public.read`), since they hold geography, not the register.
  */
+import { createReadStream } from 'node:fs';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '../../access/permissions.ts';
 import { UserError } from '../../errors.ts';
 import { countrySetting } from '../../exchange/store.ts';
-import { route, type Route } from '../../http/route.ts';
+import { Bbox, route, type Route } from '../../http/route.ts';
 import type { Db } from '../../store/db.ts';
 import { type Box, tileCache } from '../cache.ts';
 import { assertTile, MAX_ZOOM } from '../grid.ts';
 import { readableLayers } from '../publish.ts';
 import type { BasemapArchive, TileFormat } from './archive.ts';
-import { GAZETTEER_FIELDS, GAZETTEER_SOURCE, LABEL_LANGUAGES } from './gazetteer.ts';
+import { GAZETTEER_ABOUT, GAZETTEER_FIELDS, GAZETTEER_MAXZOOM, GAZETTEER_SOURCE, gazetteerArchive, LABEL_LANGUAGES } from './gazetteer.ts';
+import { PACKAGE_TILE_BUDGET, packageExtract } from './extract.ts';
 import { glyphRange } from './glyphs.ts';
 import { basemapsOf } from './served.ts';
 import { backgroundStyle, GAZETTEER, type ServedBasemap } from './style.ts';
 import { baseUrl, matches } from '../conditional.ts';
 
 const WORLD: Box = [-180, -85.0511287798066, 180, 85.0511287798066];
-/** The gazetteer's tiles are made up to this zoom; clients draw them larger past it. */
-const GAZETTEER_MAXZOOM = 14;
 
 const MEDIA_TYPE: Record<TileFormat, string> = { mvt: 'application/vnd.mapbox-vector-tile', png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp' };
 
@@ -152,9 +152,7 @@ export const basemapRoutes: readonly Route[] = [
       const bounds = (await tileCache(db).layerBounds(GAZETTEER_SOURCE)) ?? WORLD;
       return {
         tilejson: '3.0.0',
-        name: 'Gazetteer',
-        description: 'Country outlines (Natural Earth), administrative areas and settlements of the gazetteer, with every name of each place',
-        attribution: 'Natural Earth; gazetteer of this instance',
+        ...GAZETTEER_ABOUT,
         scheme: 'xyz',
         tiles: [`${baseUrl(request)}/tiles/basemap/${GAZETTEER}/{z}/{x}/{y}.mvt`],
         minzoom: 0,
@@ -204,6 +202,34 @@ export const basemapRoutes: readonly Route[] = [
       const tile = { z: params.z, x: params.x, y: Number(row) };
       assertTile(tile);
       return archiveTile(request, reply, archive, tile.z, tile.x, tile.y);
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/tiles/basemap/{name}/extract.pmtiles',
+    summary: `PMTiles extract of an area (bbox) of a basemap file or of the gazetteer background, for an area package of the field app: zooms from a little above the area's own to the deepest that keeps it within ${PACKAGE_TILE_BUDGET} tiles; its ETag hashes its bytes, so If-None-Match answers 304 while the area's extract is unchanged; 204 where the basemap has nothing`,
+    tag: 'tiles',
+    permission: 'public.read',
+    longRunning: true,
+    params: z.object({ name: z.string().regex(/^[a-z0-9_-]+$/) }),
+    query: z.strictObject({ bbox: Bbox }),
+    produces: 'application/vnd.pmtiles',
+    async handler({ db, params, query, request, reply }) {
+      const archive = params.name === GAZETTEER ? gazetteerArchive(db) : find(request, params.name).archive;
+      const extract = await packageExtract(archive, query.bbox);
+      if (!extract) {
+        reply.code(204);
+        return Buffer.alloc(0);
+      }
+      reply.header('Cache-Control', 'private, no-cache');
+      if (notModified(request, reply, extract.etag)) {
+        extract.remove();
+        return Buffer.alloc(0);
+      }
+      const stream = createReadStream(extract.path);
+      stream.on('close', () => extract.remove());
+      reply.type('application/vnd.pmtiles').header('Content-Length', extract.bytes);
+      return stream;
     },
   }),
   route({

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
 import { messageOf, useAction } from '../data.ts';
-import { formatDateTime, formatNumber, t } from '../i18n/index.ts';
+import { formatBytes, formatDateTime, formatNumber, t } from '../i18n/index.ts';
 import { savedView } from '../map/view.ts';
 import { REPORT_KINDS } from '../router.ts';
 import { useSession } from '../session.ts';
@@ -14,6 +14,7 @@ import { ErrorMessage, Field } from '../ui.tsx';
 import { age, type Bbox, validBbox } from './area.ts';
 import { outbox, syncOutbox } from './outbox.ts';
 import { deletePackage, downloadPackage, listPackages, refreshPackage } from './packages.ts';
+import { PackageMap } from './PackageMap.tsx';
 import type { AreaPackage, OutboxReport } from './store.ts';
 
 interface Place {
@@ -53,7 +54,7 @@ function ageText(updatedAt: string): string {
   return t(`fieldApp.age.${unit}`, { count: formatNumber(count) });
 }
 
-function PackageView({ pkg, online, onChange }: { pkg: AreaPackage; online: boolean; onChange: () => void }) {
+function PackageView({ pkg, online, shown, onShow, onChange }: { pkg: AreaPackage; online: boolean; shown: boolean; onShow: () => void; onChange: () => void }) {
   const { busy, error, run } = useAction();
   const hazards = pkg.records.filter((r) => r.entityType === 'hazard');
   const count = (type: string) => pkg.records.filter((r) => r.entityType === type).length;
@@ -68,11 +69,16 @@ function PackageView({ pkg, online, onChange }: { pkg: AreaPackage; online: bool
           hazards: formatNumber(hazards.length),
           activities: formatNumber(count('activity')),
           records: formatNumber(count('minefield_record')),
+          settlements: formatNumber(pkg.settlements?.length ?? 0),
           models: formatNumber(pkg.ordnanceModels.length),
         })}
       </p>
+      {pkg.size ? <p class="muted package-size">{t('fieldApp.size', { total: formatBytes(pkg.size.total), map: formatBytes(pkg.size.map) })}</p> : null}
       {error ? <ErrorMessage message={error} /> : null}
       <div class="field-actions">
+        <button type="button" disabled={shown} aria-pressed={shown} onClick={onShow}>
+          {t('fieldApp.showOnMap')}
+        </button>
         <button
           type="button"
           disabled={busy || !online}
@@ -227,6 +233,7 @@ function OutboxView({ reports, online, onChange }: { reports: OutboxReport[]; on
 export function FieldPage() {
   const online = useOnline();
   const [packages, setPackages] = useState<AreaPackage[] | null>(null);
+  const [shownId, setShownId] = useState<string | null>(null);
   const [reports, setReports] = useState<OutboxReport[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
   const reload = () => {
@@ -234,6 +241,8 @@ export function FieldPage() {
     outbox().then(setReports, (caught: unknown) => setFailure(messageOf(caught)));
   };
   useEffect(reload, []);
+  /** The package on the map: the one chosen, else the first. */
+  const shown = packages?.find((p) => p.id === shownId) ?? packages?.[0] ?? null;
   // When the link comes back, the outbox goes out by itself and the states are asked again.
   useEffect(() => {
     if (!online) return;
@@ -250,9 +259,15 @@ export function FieldPage() {
         <h2 id="packages">{t('fieldApp.packages')}</h2>
         {packages && packages.length === 0 ? <p class="muted">{t('fieldApp.noPackages')}</p> : null}
         {(packages ?? []).map((p) => (
-          <PackageView key={p.id} pkg={p} online={online} onChange={reload} />
+          <PackageView key={p.id} pkg={p} online={online} shown={p.id === shown?.id} onShow={() => setShownId(p.id)} onChange={reload} />
         ))}
       </section>
+      {shown ? (
+        <section aria-labelledby="package-map">
+          <h2 id="package-map">{t('fieldApp.onTheMap', { name: shown.name })}</h2>
+          <PackageMap pkg={shown} />
+        </section>
+      ) : null}
       <OutboxView reports={reports} online={online} onChange={reload} />
       <NewPackage online={online} onDone={reload} />
     </section>

@@ -5,7 +5,45 @@
  * under a key that signing out deletes (./identities.ts, docs/field-app.md).
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { LayerSpecification, StyleSpecification } from 'maplibre-gl';
 import type { Bbox, PackageRecord } from './area.ts';
+
+/** A settlement of a package's area with every name (GET /api/settlements), to find places offline. */
+export interface PackageSettlement {
+  id: string;
+  name: string;
+  names: { name: string; language: string; kind: string }[];
+  population: number | null;
+  longitude: number;
+  latitude: number;
+}
+
+/** A file as the server gave it, with its ETag, so that a refresh downloads it again only when it changed. */
+export interface HeldFile {
+  etag: string;
+  bytes: Blob;
+}
+
+/** What the server draws under the register (GET /tiles/basemap/style.json). */
+export interface BackgroundStyle {
+  glyphs: string;
+  sources: StyleSpecification['sources'];
+  layers: LayerSpecification[];
+}
+
+/**
+ * The map of a package's area, to draw it with no network: the server's background style (its
+ * sources still name the server's tiles; ./packageMap.ts points them at the extracts), a PMTiles
+ * extract of the area for each source that has anything there, and the glyphs of the labels.
+ */
+export interface PackageBasemap {
+  /** In the interface language of the last download or refresh: its labels stay in that language offline. */
+  style: BackgroundStyle;
+  /** By source of the style. */
+  extracts: Record<string, HeldFile>;
+  /** By the first code point of the range. */
+  glyphs: Record<string, HeldFile>;
+}
 
 export interface AreaPackage {
   id: string;
@@ -19,6 +57,11 @@ export interface AreaPackage {
   /** The ordnance catalogue as the server had it, for the finds form offline. */
   ordnanceModels: unknown[];
   organisations: unknown[];
+  /** Absent from packages downloaded before settlements and maps were packed: a refresh adds them. */
+  settlements?: PackageSettlement[];
+  basemap?: PackageBasemap;
+  /** Bytes the package takes on the device, all of it and its map's share, as of its last download or refresh. */
+  size?: { total: number; map: number };
 }
 
 /** Where a report made on the device is: the outbox's states, then the server's. */

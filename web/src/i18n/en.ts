@@ -499,7 +499,7 @@ export const en = {
   'fieldApp.age.minutes': '{count} minutes ago',
   'fieldApp.age.hours': '{count} hours ago',
   'fieldApp.age.days': '{count} days ago',
-  'fieldApp.contents': '{hazards} hazardous areas, {activities} activities, {records} minefield records, {models} ordnance models',
+  'fieldApp.contents': '{hazards} hazardous areas, {activities} activities, {records} minefield records, {settlements} settlements, {models} ordnance models',
   'fieldApp.refresh': 'Refresh',
   'fieldApp.delete': 'Delete',
   'fieldApp.deleteConfirm': 'Delete the package {name} from this device?',
@@ -539,6 +539,16 @@ export const en = {
   'gps.failed': 'No position from the device.',
   'gps.replaces': 'The position replaces the shape above (it is not coordinate lines).',
   'fieldApp.feedCut': 'The connection broke while reading the changes; nothing was changed. Try again.',
+  'fieldApp.size': 'Size on this device: {total}, of which the map {map}',
+  'fieldApp.showOnMap': 'Show on the map',
+  'fieldApp.onTheMap': '{name} on the map',
+  'fieldApp.mapOf': 'Map of the package {name}: its area, hazardous areas and settlements',
+  'fieldApp.noBasemap': 'This package has no map yet (an earlier version downloaded it): refresh it while online.',
+  'fieldApp.findSettlement': 'Find a settlement of the package ({count}) by any of its names',
+  'fieldApp.noSettlement': 'No settlement of that name in the package.',
+  'fieldApp.settlementResults': 'Settlements found',
+  'report.drawFromPackage': 'No connection: the map and its hazardous areas come from the package {name} on this device.',
+  'report.drawNoPackage': 'No connection and no area package on this device: the map has no background and no hazardous areas.',
 };
 
 export type MessageKey = keyof typeof en;

@@ -86,6 +86,12 @@ export function formatDegrees(degrees: number, decimals: number, kind: 'bearing'
   return formatNumber(displayedDeg(degrees, decimals, kind), decimals);
 }
 
+/** A size in bytes, in kB or MB as fits, with the language's own unit names. */
+export function formatBytes(bytes: number): string {
+  const [unit, value] = bytes >= 1e6 ? ['megabyte', bytes / 1e6] : ['kilobyte', bytes / 1e3];
+  return new Intl.NumberFormat(language, { style: 'unit', unit, maximumFractionDigits: 1 }).format(value);
+}
+
 export function formatPercent(share: number): string {
   return new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 1 }).format(share);
 }

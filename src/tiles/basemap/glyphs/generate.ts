@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PbfWriter } from 'pbf';
 import { chromium } from 'playwright-core';
-import { GLYPH_RANGES } from '../glyphs.ts';
+import { GLYPH_RANGES } from '../glyphRanges.ts';
 
 const FONTS = {
   latin: '/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf',
