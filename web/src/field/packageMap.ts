@@ -1,13 +1,14 @@
 /**
  * Draws an area package's map with no network: MapLibre reads the package's PMTiles extracts and
  * glyph ranges from their Blobs in IndexedDB through a `package://` protocol, read with the
- * `pmtiles` library a range at a time (an extract is never read whole into memory).
+ * `pmtiles` library a range at a time (an extract is never read whole into memory). Both
+ * libraries load with the first package map, not with the app.
  *
  *   package://{package id}/tiles/{source}/{z}/{x}/{y}    a tile of the source's extract
  *   package://{package id}/glyphs/{font stack}/{range}   a glyph range (every stack gets the one font, as from the server)
  */
 import type { LayerSpecification, StyleSpecification } from 'maplibre-gl';
-import { PMTiles, type RangeResponse, type Source, TileType } from 'pmtiles';
+import type { PMTiles, RangeResponse, Source } from 'pmtiles';
 import type { FeatureCollection, Geometry } from '../geojson.ts';
 import { loadMapLibre } from '../map/maplibre.ts';
 import type { AreaPackage, HeldFile } from './store.ts';
@@ -49,7 +50,7 @@ export function loadMapLibreForPackages(): Promise<typeof import('maplibre-gl')>
         const found = await held.archive.getZxy(Number(z), Number(x), Number(y), abort.signal);
         if (found) return { data: found.data };
         // A vector tile the extract lacks is empty land or sea; an image cannot be made up.
-        if ((await held.archive.getHeader()).tileType === TileType.Mvt) return { data: new ArrayBuffer(0) };
+        if ((await held.archive.getHeader()).tileType === (await import('pmtiles')).TileType.Mvt) return { data: new ArrayBuffer(0) };
         throw new Error(`No tile ${z}/${x}/${y} of ${source} in the package`);
       }
       const range = GLYPHS.exec(url);
@@ -80,6 +81,7 @@ export async function packageBackground(pkg: AreaPackage): Promise<PackageBackgr
   if (!pkg.basemap) return null;
   const { style, extracts } = pkg.basemap;
   glyphs.set(pkg.id, pkg.basemap.glyphs);
+  const { PMTiles } = await import('pmtiles');
   const sources: StyleSpecification['sources'] = {};
   let minzoom = Infinity;
   for (const [id, file] of Object.entries(extracts)) {
