@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Bbox, route } from '../http/route.ts';
-import { searchPlaces, settlementsIn } from './store.ts';
+import { route } from '../http/route.ts';
+import { searchPlaces } from './store.ts';
 
 export const gazetteerRoutes = [
   route({
@@ -15,20 +15,6 @@ export const gazetteerRoutes = [
     }),
     async handler({ db, query }) {
       return { places: await searchPlaces(db, query.q, query.limit) };
-    },
-  }),
-  route({
-    method: 'GET',
-    path: '/api/settlements',
-    summary: 'Settlements in an area (bbox), each with every name (language and kind), its position and population, by display name; the most populous kept past the limit, and truncated says so',
-    tag: 'gazetteer',
-    permission: 'public.read',
-    query: z.strictObject({
-      bbox: Bbox,
-      limit: z.coerce.number().int().min(1).max(20_000).default(5000),
-    }),
-    async handler({ db, query }) {
-      return settlementsIn(db, query.bbox, query.limit);
     },
   }),
 ];

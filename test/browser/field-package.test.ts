@@ -197,7 +197,7 @@ for (const backend of testBackends()) {
       // The browser frees a Blob's storage once no page holds it; a reload lets go of the page's.
       await page.reload();
       await page.getByText('No package on this device yet.').waitFor();
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 20_000;
       let left = await usage(page);
       while (held - left < mapBytes && Date.now() < deadline) {
         await page.waitForTimeout(250);

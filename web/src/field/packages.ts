@@ -5,7 +5,7 @@
  * geometry meets it, and all without one); the device then keeps what lies in the area. With it
  * go the lists the forms need, the area's settlements, and its map (./basemap.ts).
  */
-import { api, errorOf } from '../api.ts';
+import { api, errorOf, query } from '../api.ts';
 import { t } from '../i18n/index.ts';
 import { applyChange, type Bbox, type FeedLine, PACKAGE_TYPES, type PackageRecord, recordMap } from './area.ts';
 import { basemapBytes, downloadBasemap } from './basemap.ts';
@@ -37,15 +37,34 @@ async function readFeed(since: string | null, bbox: Bbox, apply: (line: Extract<
   }
 }
 
+interface SettlementPage {
+  features: { id: string; geometry: { coordinates: [number, number] }; properties: Pick<PackageSettlement, 'name' | 'names' | 'population'> }[];
+  links: { rel: string; href: string }[];
+}
+
+/** The settlements of the area, every name of each, from the gazetteer's OGC API collection, page by page. */
+async function settlementsIn(bbox: Bbox): Promise<PackageSettlement[]> {
+  const settlements: PackageSettlement[] = [];
+  let next: string | undefined = `/ogc/collections/settlements/items${query({ bbox: bbox.join(','), properties: 'name,names,population', f: 'json' })}`;
+  while (next) {
+    const page: SettlementPage = await api.get<SettlementPage>(next);
+    for (const { id, geometry, properties } of page.features) {
+      settlements.push({ id, ...properties, longitude: geometry.coordinates[0], latitude: geometry.coordinates[1] });
+    }
+    next = page.links.find((link) => link.rel === 'next')?.href;
+  }
+  return settlements;
+}
+
 /** The lists, the settlements and the map of the area; the map keeps the files of `held` the server says are unchanged. */
 async function contents(bbox: Bbox, held?: AreaPackage['basemap']): Promise<Pick<AreaPackage, 'ordnanceModels' | 'organisations' | 'settlements' | 'basemap'>> {
   const [models, organisations, settlements, basemap] = await Promise.all([
     api.get<{ items: unknown[] }>('/api/ordnance-models?limit=1000'),
     api.get<{ organisations: unknown[] }>('/api/organisations'),
-    api.get<{ settlements: PackageSettlement[] }>(`/api/settlements?bbox=${bbox.join(',')}&limit=20000`),
+    settlementsIn(bbox),
     downloadBasemap(bbox, held),
   ]);
-  return { ordnanceModels: models.items, organisations: organisations.organisations, settlements: settlements.settlements, basemap };
+  return { ordnanceModels: models.items, organisations: organisations.organisations, settlements, basemap };
 }
 
 /** The package with the bytes it takes: its files, and its records and lists as the JSON they are near enough to. */
