@@ -146,6 +146,7 @@ for (const backend of testBackends()) {
       await waitForRendered(page, ['gazetteer-labels-settlement']);
       const sources = await drawnSources(page);
       assert.ok(sources.includes('basemap-protomaps') && sources.includes('gazetteer'), `the basemap file's extract and the gazetteer's are drawn: ${sources.join(', ')}`);
+      assert.match((await page.locator('.package-map .maplibregl-ctrl-attrib-inner').textContent()) ?? '', /Natural Earth; gazetteer of this instance/, 'the extracts\' attribution is shown');
 
       await page.getByRole('region', { name: `Map of the package ${name}: its area, hazardous areas and settlements` }).screenshot({ path: join(SCREENSHOTS, 'field-package-map-360.png') });
 
@@ -204,6 +205,7 @@ for (const backend of testBackends()) {
         left = await usage(page);
       }
       assert.ok(held - left >= mapBytes, `the usage fell by ${held - left} bytes, the map's files were ${mapBytes}`);
+      assert.deepEqual(h.cspViolations, [], 'the package:// protocol and the pmtiles chunk stay within the Content Security Policy');
     });
   });
 }

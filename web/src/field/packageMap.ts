@@ -90,7 +90,8 @@ export async function packageBackground(pkg: AreaPackage): Promise<PackageBackgr
     const key = `${pkg.id}/${id}`;
     // A refresh may have brought a new extract: a new archive, so no cached directory of the old one is read.
     if (archives.get(key)?.file.etag !== file.etag) archives.set(key, { archive: new PMTiles(new BlobSource(key, file.bytes)), file });
-    const header = await archives.get(key)!.archive.getHeader();
+    const { archive } = archives.get(key)!;
+    const [header, metadata] = await Promise.all([archive.getHeader(), archive.getMetadata() as Promise<{ attribution?: unknown }>]);
     minzoom = Math.min(minzoom, header.minZoom);
     sources[id] = {
       type: source.type,
@@ -99,6 +100,8 @@ export async function packageBackground(pkg: AreaPackage): Promise<PackageBackgr
       maxzoom: header.maxZoom,
       bounds: [header.minLon, header.minLat, header.maxLon, header.maxLat],
       ...(source.type === 'raster' ? { tileSize: source.tileSize ?? 256 } : {}),
+      // The basemap's licence asks for it, offline as online.
+      ...(typeof metadata.attribution === 'string' ? { attribution: metadata.attribution } : {}),
     };
   }
   const layers = style.layers.filter((layer) => !('source' in layer) || (typeof layer.source === 'string' && layer.source in sources));
