@@ -152,6 +152,8 @@ const EXPECTED: Record<string, Audience> = {
   'GET /tiles/basemap/gazetteer.json': 'everyone',
   'GET /tiles/basemap/{name}.json': 'everyone',
   'GET /tiles/basemap/{name}/{z}/{x}/{y}': 'everyone',
+  // An extract is bounded but costs hundreds of tile renders: for the field app's signed-in users.
+  'GET /tiles/basemap/{name}/extract.pmtiles': 'internal',
   'GET /tiles/fonts/{fontstack}/{range}.pbf': 'everyone',
   'POST /api/admin/backup': 'backup',
 };

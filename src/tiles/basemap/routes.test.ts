@@ -172,13 +172,15 @@ for (const backend of testBackends()) {
     test('an area\'s extract for a package: PMTiles of the file or of the gazetteer, 304 while unchanged, 204 where there is nothing', async () => {
       const area = [-75.6, 6.9, -75.3, 7.2] as const;
       const url = (name: string, box: readonly number[] = area) => `/tiles/basemap/${name}/extract.pmtiles?bbox=${box.join(',')}`;
+      assert.equal((await get(url('omt'))).statusCode, 401, 'an extract is for signed-in users');
+      const fieldUser = actors.auth('field_user');
       /** The answer's bytes read back as a basemap archive. */
       const read = async (bytes: Buffer, name: string) => {
         const path = join(dir, `${name}.pmtiles`);
         writeFileSync(path, bytes);
         return openBasemap(path);
       };
-      const omt = await get(url('omt'));
+      const omt = await get(url('omt'), fieldUser);
       assert.equal(omt.statusCode, 200, omt.body);
       assert.equal(omt.headers['content-type'], 'application/vnd.pmtiles');
       const archive = await read(omt.rawPayload, 'omt-area');
@@ -191,16 +193,16 @@ for (const backend of testBackends()) {
       } finally {
         await archive.close();
       }
-      assert.equal((await get(url('omt'), { 'if-none-match': String(omt.headers.etag) })).statusCode, 304, 'the same area of the same file');
-      assert.equal((await get(url('omt', [-75.6, 6.9, -75.2, 7.2]), { 'if-none-match': String(omt.headers.etag) })).statusCode, 200, 'another area');
-      assert.equal((await get(url('omt', [100, 10, 101, 11]))).statusCode, 204, 'outside the file');
-      assert.equal((await get(url('planet'))).statusCode, 404);
+      assert.equal((await get(url('omt'), { ...fieldUser, 'if-none-match': String(omt.headers.etag) })).statusCode, 304, 'the same area of the same file');
+      assert.equal((await get(url('omt', [-75.6, 6.9, -75.2, 7.2]), { ...fieldUser, 'if-none-match': String(omt.headers.etag) })).statusCode, 200, 'another area');
+      assert.equal((await get(url('omt', [100, 10, 101, 11]), fieldUser)).statusCode, 204, 'outside the file');
+      assert.equal((await get(url('planet'), fieldUser)).statusCode, 404);
 
       const [settlement] = await db.query<{ id: string; lon: number; lat: number }>(
         'SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM settlement WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) ORDER BY id LIMIT 1',
         [...area],
       );
-      const gazetteer = await get(url('gazetteer'));
+      const gazetteer = await get(url('gazetteer'), fieldUser);
       assert.equal(gazetteer.statusCode, 200, gazetteer.body);
       const background = await read(gazetteer.rawPayload, 'gazetteer-area');
       try {
@@ -211,9 +213,9 @@ for (const backend of testBackends()) {
       } finally {
         await background.close();
       }
-      assert.equal((await get(url('gazetteer'), { 'if-none-match': String(gazetteer.headers.etag) })).statusCode, 304);
+      assert.equal((await get(url('gazetteer'), { ...fieldUser, 'if-none-match': String(gazetteer.headers.etag) })).statusCode, 304);
       await db.query("INSERT INTO place_name (settlement_id, name, language, kind, source) VALUES ($1, 'Ծառաձոր', 'hy', 'local', 'test')", [settlement!.id]);
-      const renamed = await get(url('gazetteer'), { 'if-none-match': String(gazetteer.headers.etag) });
+      const renamed = await get(url('gazetteer'), { ...fieldUser, 'if-none-match': String(gazetteer.headers.etag) });
       assert.equal(renamed.statusCode, 200, 'a new name of a place of the area changes its extract');
       assert.notEqual(renamed.headers.etag, gazetteer.headers.etag);
     });

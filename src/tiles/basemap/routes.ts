@@ -209,7 +209,7 @@ export const basemapRoutes: readonly Route[] = [
     path: '/tiles/basemap/{name}/extract.pmtiles',
     summary: `PMTiles extract of an area (bbox) of a basemap file or of the gazetteer background, for an area package of the field app: zooms from a little above the area's own to the deepest that keeps it within ${PACKAGE_TILE_BUDGET} tiles; its ETag hashes its bytes, so If-None-Match answers 304 while the area's extract is unchanged; 204 where the basemap has nothing`,
     tag: 'tiles',
-    permission: 'public.read',
+    permission: 'data.read',
     longRunning: true,
     params: z.object({ name: z.string().regex(/^[a-z0-9_-]+$/) }),
     query: z.strictObject({ bbox: Bbox }),
