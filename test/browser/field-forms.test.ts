@@ -164,6 +164,7 @@ for (const backend of testBackends()) {
         "SELECT id, reference, to_char(start_date, 'YYYY-MM-DD') AS start FROM activity WHERE organisation_id = $1 AND start_date IS NOT NULL AND start_date <= current_date ORDER BY reference LIMIT 1",
         [organisationId],
       );
+      await field.setOffline(false); // whatever the test before left
       const dayBefore = new Date(Date.parse(`${activity!.start}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
       await page.goto('/#/reports/new/progress');
       await page.getByRole('heading', { name: 'Report a day’s progress' }).waitFor();
