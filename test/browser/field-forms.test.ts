@@ -14,7 +14,8 @@ import { type Harness, SCREENSHOTS, signIn, startHarness } from './harness.ts';
  * by the (overridden) GPS waits in the outbox, goes out when the link returns, is verified and
  * approved on the approvals page, and is a row of risk_education_session with the values typed; a
  * day's progress is refused on the device for a day before its activity started, as the server
- * would refuse it, and sent once corrected. Then every field form at 360 × 740 in English and
+ * would refuse it, and sent once corrected; land released is reported in a hazardous area of its
+ * activity, with the depth a clearance needs. Then every field form at 360 × 740 in English and
  * Russian: no sideways scrolling, touch targets of 48 px, a screenshot each.
  */
 
@@ -182,6 +183,34 @@ for (const backend of testBackends()) {
         "SELECT payload->>'activityId' AS activity, payload->>'reportDate' AS day, (payload->>'areaProcessedM2')::float8 AS area FROM report WHERE entity_type = 'progress_report' AND state = 'submitted'",
       );
       assert.deepEqual({ ...report }, { activity: activity!.id, day: activity!.start, area: 400 }, '0.04 ha (the area unit of the header) is 400 m²');
+    });
+
+    test('land released in a hazardous area of the activity: the hazards offered are the activity’s, the method asks for its own facts', async () => {
+      const [linked] = await h.db.query<{ activity: string; hazard: string; reference: string; wkt: string; others: number }>(
+        `SELECT a.id AS activity, h.id AS hazard, h.reference, ST_AsText(h.geom) AS wkt, (SELECT count(*)::int FROM activity_hazard x WHERE x.activity_id = a.id) AS others
+         FROM activity a JOIN activity_hazard ah ON ah.activity_id = a.id JOIN hazard h ON h.id = ah.hazard_id
+         WHERE a.organisation_id = $1 AND h.status <> 'released' ORDER BY a.reference, h.reference LIMIT 1`,
+        [organisationId],
+      );
+      await page.goto('/#/reports/new/release');
+      await page.getByRole('heading', { name: 'Report land released' }).waitFor();
+      await page.getByLabel(/^Activity/).selectOption(linked!.activity);
+      const hazards = page.getByLabel(/^Hazardous area/);
+      await hazards.locator('option', { hasText: linked!.reference }).waitFor({ state: 'attached' });
+      assert.equal(await hazards.locator('option').count(), linked!.others + 1, 'the activity’s hazardous areas, and “Choose…”');
+      await hazards.selectOption(linked!.hazard);
+      await page.getByLabel(/^Method/).selectOption('cleared');
+      await page.getByLabel(/^Source/).fill('Field test: completion sheet');
+      await page.getByLabel('Outline (GeoJSON, WKT or coordinates)').fill(linked!.wkt);
+      await page.getByRole('button', { name: 'Submit the report' }).click();
+      await page.getByRole('alert').getByText('Clearance depth (cm): Required.').waitFor();
+      await page.getByLabel(/^Clearance depth/).fill('30');
+      await page.getByRole('button', { name: 'Submit the report' }).click();
+      await page.getByText(`Land released (Cleared) in ${linked!.reference}`).waitFor();
+      const [report] = await h.db.query<{ method: string; depth: number; hazard: string }>(
+        "SELECT payload->>'method' AS method, (payload->>'clearanceDepthCm')::int AS depth, payload->>'hazardId' AS hazard FROM report WHERE entity_type = 'release_product' AND state = 'submitted'",
+      );
+      assert.deepEqual({ ...report }, { method: 'cleared', depth: 30, hazard: linked!.hazard });
     });
 
     test('every field form at 360 × 740 in English and Russian: no sideways scrolling, touch targets of 48 px', async () => {
