@@ -68,14 +68,14 @@ function* finds(count: number): Generator<Find> {
   }
 }
 
-async function write(path: string, chunks: Iterable<string>): Promise<void> {
+export async function write(path: string, chunks: Iterable<string>): Promise<void> {
   const out = createWriteStream(path);
   for (const chunk of chunks) if (!out.write(chunk)) await once(out, 'drain');
   out.end();
   await once(out, 'finish');
 }
 
-function* csv(count: number): Generator<string> {
+export function* csv(count: number): Generator<string> {
   yield 'externalId,category,ordnanceModel,depthCm,foundOn,latitude,longitude\n';
   for (const f of finds(count)) yield `${f.externalId},${f.category},${f.ordnanceModel},${f.depthCm},${f.foundOn},${f.latitude},${f.longitude}\n`;
 }
@@ -95,7 +95,7 @@ function* prepared(count: number): Generator<string> {
   for (const f of finds(count)) yield `${f.externalId},${f.category},${f.depthCm},${f.foundOn},SRID=4326;POINT(${f.longitude} ${f.latitude})\n`;
 }
 
-interface Run {
+export interface Run {
   rows: number;
   seconds: number;
   peakRssMb: number;
@@ -121,7 +121,7 @@ async function child(url: string, path: string): Promise<void> {
   }
 }
 
-function safegroundImport(url: string, path: string): Run {
+export function safegroundImport(url: string, path: string): Run {
   const result = spawnSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, 'child', url, path], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (result.status !== 0) throw new Error(`Safeground import of ${path} failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as Run;

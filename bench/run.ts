@@ -8,7 +8,7 @@
  * off, autovacuum is turned on for the run (ALTER SYSTEM, reloaded) and off again after it: a
  * deployment runs with it.
  *
- *   npm run bench -- [--scale region|national] [--backend postgres|pglite|both] [--only land,audit,import,casualties,tiles,api,basemap,ogc,sync,field]
+ *   npm run bench -- [--scale region|national] [--backend postgres|pglite|both] [--only land,audit,import,casualties,tiles,api,basemap,ogc,sync,embedded,field]
  *                    [--database-url postgres://postgres@127.0.0.1:5432/postgres]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { apiBenchmark } from './api.ts';
 import { auditBenchmark } from './audit.ts';
 import { basemapBenchmark } from './basemap.ts';
 import { casualtyBenchmark } from './casualties.ts';
+import { embeddedBenchmark } from './embedded.ts';
 import { fieldBenchmark } from './field.ts';
 import { failures, type Figure, machineFacts, table } from './harness.ts';
 import { importBenchmark, pgliteImportBenchmark } from './import.ts';
@@ -66,6 +67,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'basemap', data: 'server', reference: 'reading the same tile bytes from the file with fs, no library or route', run: (_db, scale, backend) => (backend === backends[0] ? basemapBenchmark({ megabytes: scale === 'national' ? 800 : 400 }) : Promise.resolve([])) },
   { name: 'sync', data: 'empty', reference: 'COPY TO STDOUT of the same change rows (PostgreSQL only)', run: async (db, _scale, backend) => syncBenchmark(db!, { changes: 100_000, databaseUrl: backend === 'postgres' ? await databaseUrl(db!) : null }) },
   { name: 'ogc', data: 'demo', reference: 'ogr2ogr reading the gis views from the database (or through the GIS socket on PGlite) into the same GeoPackage', run: async (db, _scale, backend) => ogcBenchmark(db!, { postgresUrl: backend === 'postgres' ? await databaseUrl(db!) : null }) },
+  { name: 'embedded', data: 'server', reference: 'a bare PGlite with PostGIS loaded (the floor no embedded store can go under), with the bundle as published and as Safeground loads it (PGlite only)', run: (_db, _scale, backend) => (backend === 'pglite' ? embeddedBenchmark() : Promise.resolve([])) },
   // Last: it adds version 1 of every record to the shared demo database.
   { name: 'field', data: 'demo', reference: 'none: sizes and times a programme weighs against its phones and links (app shell, a region\'s package, a form offline)', run: (db) => fieldBenchmark(db!) },
 ];

@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor;
     sessionId: string | null;
+    /** Where the WAL was after the user's last write (pg_lsn text), for read-your-writes on replicas (src/store/replicas.ts). */
+    lastWriteLsn: string | null;
   }
 }
 
@@ -60,15 +62,18 @@ function crossSite(request: FastifyRequest): boolean {
 export async function authenticate(db: Db, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   request.actor = ANONYMOUS;
   request.sessionId = null;
+  request.lastWriteLsn = null;
   const authorization = request.headers.authorization;
   if (authorization !== undefined) {
     const { token, username } = tokenOf(authorization);
-    const actor = await actorForToken(db, token);
-    if (actor && 'lockedUntil' in actor) throw lockedError(actor.lockedUntil);
-    if (!actor) throw new UserError(`The API token${username === null ? '' : ' given as the password'} is not valid (unknown, expired or revoked)`, 'unauthorised');
+    const found = await actorForToken(db, token);
+    if (found && 'lockedUntil' in found) throw lockedError(found.lockedUntil);
+    if (!found) throw new UserError(`The API token${username === null ? '' : ' given as the password'} is not valid (unknown, expired or revoked)`, 'unauthorised');
+    const { actor } = found;
     if (username !== null && username !== actor.username) throw new UserError(`The API token given as the password is not one of ${JSON.stringify(username)}'s; use its owner's username`, 'unauthorised');
     if (username !== null && UNSAFE.has(request.method) && crossSite(request)) throw new UserError('A write with Basic credentials from another site is refused', 'forbidden');
     request.actor = actor;
+    request.lastWriteLsn = found.lastWriteLsn;
     return;
   }
   const cookie = request.cookies?.[SESSION_COOKIE];
@@ -94,5 +99,6 @@ export async function authenticate(db: Db, request: FastifyRequest, reply: Fasti
     }
     request.actor = session.actor;
     request.sessionId = session.sessionId;
+    request.lastWriteLsn = session.lastWriteLsn;
   }
 }

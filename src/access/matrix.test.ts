@@ -72,6 +72,8 @@ const EXPECTED: Record<string, Audience> = {
   'GET /api/sync/attachments/{sha256}': 'report',
   'PUT /api/sync/attachments/{sha256}': 'report',
   'POST /api/sync/reports/{id}/attachments': 'report',
+  'GET /api/sync/reports/{id}/attachments': 'internal',
+  'GET /api/sync/attachments/{sha256}/content': 'internal',
   'GET /api/hazards': 'internal',
   'POST /api/hazards/check-geometry': 'report',
   'GET /api/hazards/{id}': 'internal',

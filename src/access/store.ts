@@ -110,10 +110,11 @@ const TOKEN_USE_RESOLUTION = '1 minute';
  * a lock stops the account's tokens and sessions too, since whoever guesses at the password may
  * be after what the account can do by any means.
  */
-export async function actorForToken(db: Queryable, token: string): Promise<Actor | { lockedUntil: Date } | null> {
-  const [row] = await db.query<{ token_id: string; stale: boolean; locked_until: Date | null; user_id: string; username: string; organisation_id: string | null; roles: Role[]; scopes: string[] }>(
+export async function actorForToken(db: Queryable, token: string): Promise<{ actor: Actor; lastWriteLsn: string | null } | { lockedUntil: Date } | null> {
+  const [row] = await db.query<{ token_id: string; stale: boolean; locked_until: Date | null; user_id: string; username: string; organisation_id: string | null; roles: Role[]; scopes: string[]; last_write_lsn: string | null }>(
     `SELECT t.id AS token_id, t.last_used_at IS NULL OR t.last_used_at < now() - $2::interval AS stale,
-       u.id AS user_id, u.username, u.organisation_id, u.roles, t.scopes, CASE WHEN u.locked_until > now() THEN u.locked_until END AS locked_until
+       u.id AS user_id, u.username, u.organisation_id, u.roles, t.scopes, CASE WHEN u.locked_until > now() THEN u.locked_until END AS locked_until,
+       u.last_write_lsn::text AS last_write_lsn
      FROM api_token t JOIN app_user u ON u.id = t.user_id
      WHERE t.token_hash = $1 AND u.active AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`,
     [hashSecret(token), TOKEN_USE_RESOLUTION],
@@ -127,7 +128,7 @@ export async function actorForToken(db: Queryable, token: string): Promise<Actor
       [row.token_id, TOKEN_USE_RESOLUTION],
     );
   }
-  return actorOf(row, 'token', row.scopes);
+  return { actor: actorOf(row, 'token', row.scopes), lastWriteLsn: row.last_write_lsn };
 }
 
 export async function revokeApiToken(db: Queryable, tokenId: string, userId: string | null): Promise<boolean> {
@@ -158,16 +159,16 @@ export async function createSession(db: Queryable, userId: string, meta: { userA
   return { token, csrfToken, expiresAt: row!.expires_at };
 }
 
-export async function actorForSession(db: Queryable, token: string): Promise<{ actor: Actor; csrfToken: string; sessionId: string } | { lockedUntil: Date } | null> {
-  const [row] = await db.query<{ user_id: string; username: string; organisation_id: string | null; roles: Role[]; csrf_token: string; session_id: string; locked_until: Date | null }>(
+export async function actorForSession(db: Queryable, token: string): Promise<{ actor: Actor; csrfToken: string; sessionId: string; lastWriteLsn: string | null } | { lockedUntil: Date } | null> {
+  const [row] = await db.query<{ user_id: string; username: string; organisation_id: string | null; roles: Role[]; csrf_token: string; session_id: string; locked_until: Date | null; last_write_lsn: string | null }>(
     `SELECT u.id AS user_id, u.username, u.organisation_id, u.roles, s.csrf_token, s.id AS session_id,
-       CASE WHEN u.locked_until > now() THEN u.locked_until END AS locked_until
+       CASE WHEN u.locked_until > now() THEN u.locked_until END AS locked_until, u.last_write_lsn::text AS last_write_lsn
      FROM user_session s JOIN app_user u ON u.id = s.user_id
      WHERE s.session_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.active`,
     [hashSecret(token)],
   );
   if (row?.locked_until) return { lockedUntil: row.locked_until };
-  return row ? { actor: actorOf(row, 'session'), csrfToken: row.csrf_token, sessionId: row.session_id } : null;
+  return row ? { actor: actorOf(row, 'session'), csrfToken: row.csrf_token, sessionId: row.session_id, lastWriteLsn: row.last_write_lsn } : null;
 }
 
 export async function revokeSession(db: Queryable, sessionId: string): Promise<void> {

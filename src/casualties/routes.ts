@@ -40,6 +40,7 @@ async function withIdentities(context: { db: Parameters<typeof store.victimIdent
 export const casualtyRoutes = [
   route({
     method: 'GET',
+    readOnly: true,
     path: '/api/accidents',
     summary: 'Accidents with their victims, newest first; identifying details only with include=identity and restricted.read (logged)',
     tag: 'operations',
@@ -58,6 +59,7 @@ export const casualtyRoutes = [
   }),
   route({
     method: 'GET',
+    readOnly: true,
     path: '/api/accidents/{id}',
     summary: 'One accident with its victims; identifying details only with include=identity and restricted.read (logged)',
     tag: 'operations',

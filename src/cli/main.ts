@@ -25,6 +25,7 @@ import { backupCommand, restoreCommand } from '../backup/cli.ts';
 import { backupScheduleOptions, scheduleBackups } from '../backup/schedule.ts';
 import type { Db } from '../store/db.ts';
 import type { PgliteDb } from '../store/pglite.ts';
+import { ReadReplicas, replicaUrls } from '../store/replicas.ts';
 import { prepareStore, type StoreOptions, storeOptions, withStore } from './store.ts';
 import { parseBbox, parseInterval, parseServer, scheduleSync, syncCommand } from '../sync/cli.ts';
 
@@ -84,12 +85,14 @@ export function program(): Command {
     .addOption(new Option('--pg-port <port>', 'embedded store only: also serve the gis views read-only over the PostgreSQL protocol on this port (docs/ogc-api.md)').argParser(parsePort))
     .addOption(new Option('--pg-host <host>', 'address of the PostgreSQL socket (no TLS: keep it local or on a trusted network)').default('127.0.0.1'))
     .addOption(new Option('--pg-unit-seconds <seconds>', 'longest a GIS client may hold the embedded store in one transaction').default(30).argParser(parsePositive))
+    .addOption(new Option('--database-replica-urls <urls>', 'PostgreSQL streaming replicas of --database-url, comma-separated: they answer tiles, OGC API, lists and statistics (docs/scaling.md)').env('DATABASE_REPLICA_URLS'))
     .addOption(new Option('--sync-server <url>', 'a field instance: sync with this national server while serving (docs/sync.md)').env('SAFEGROUND_SYNC_SERVER').argParser(parseServer))
     .addOption(new Option('--sync-token <token>', 'the API token for --sync-server').env('SAFEGROUND_SYNC_TOKEN'))
     .addOption(new Option('--sync-every <interval>', 'how often to sync with --sync-server (30s, 5m, 1h)').default(300_000, '5m').argParser(parseInterval))
     .addOption(new Option('--sync-bbox <west,south,east,north>', 'pull only the changes of this area from --sync-server (and every change without a geometry)').env('SAFEGROUND_SYNC_BBOX').argParser(parseBbox))
-    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean; basemap: string[]; pgPort?: number; pgHost: string; pgUnitSeconds: number; backupEvery?: number; backupKeep?: number; backupFolder: string; syncServer?: string; syncToken?: string; syncEvery: number; syncBbox?: [number, number, number, number] }) => {
+    .action(async (options: StoreOptions & { port: number; host: string; demo: boolean; basemap: string[]; pgPort?: number; pgHost: string; pgUnitSeconds: number; databaseReplicaUrls?: string; backupEvery?: number; backupKeep?: number; backupFolder: string; syncServer?: string; syncToken?: string; syncEvery: number; syncBbox?: [number, number, number, number] }) => {
       const config = storeConfig(options);
+      const replicaList = replicaUrls(options.databaseReplicaUrls, 'databaseUrl' in config ? 'postgres' : 'pglite');
       if (options.pgPort !== undefined && 'databaseUrl' in config) {
         throw new UserError('--pg-port serves the embedded store; on PostgreSQL, GIS users connect to PostgreSQL itself with a role from `safeground gis-role create`', 'bad_config');
       }
@@ -98,7 +101,9 @@ export function program(): Command {
       if (options.pgPort !== undefined) await assertPortFree(options.pgPort, options.pgHost);
       const basemaps = await openBasemaps(basemapPaths(options.basemap));
       const db = await openStore(config, { exclusive: true });
+      let replicas: ReadReplicas | null = null;
       const closeDb = async () => {
+        await replicas?.close();
         await db.close();
         await closeBasemaps(basemaps);
       };
@@ -108,7 +113,9 @@ export function program(): Command {
         const firstPassword = await ensureFirstAdministrator(db);
         if (firstPassword) process.stdout.write(`First administrator: admin, one-time password ${firstPassword} (shown once; change it at first sign-in)\n`);
         if (!existsSync(webDist)) process.stderr.write('The web app is not built (npm run build:web); serving the API only\n');
-        const app = await buildServer({ db, logger: true });
+        // Opened after the migrations: no replica answers before it has replayed them.
+        if (replicaList.length > 0) replicas = await ReadReplicas.open(db, replicaList, { log: (line) => process.stderr.write(`${line}\n`) });
+        const app = await buildServer({ db, ...(replicas ? { replicas } : {}), logger: true });
         serveBasemaps(app, basemaps);
         try {
           await app.listen({ port: options.port, host: options.host });
@@ -120,6 +127,7 @@ export function program(): Command {
         const address = app.server.address();
         const port = typeof address === 'object' && address ? address.port : options.port;
         process.stdout.write(`Safeground is serving at http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${port}/ (${info.backend}, PostgreSQL ${info.postgresVersion}, PostGIS ${info.postgisVersion})\n`);
+        if (replicas) process.stdout.write(`Tiles, OGC API, lists and statistics are read from ${replicas.status().map((r) => `${r.replica} (${r.state}: ${r.why})`).join(', ')}\n`);
         const socket = options.pgPort === undefined ? null : await startGisSocket(db as PgliteDb, { port: options.pgPort, host: options.pgHost, dataDir: 'dataDir' in config ? config.dataDir : '', unitSeconds: options.pgUnitSeconds });
         if (socket) process.stdout.write(`The gis views are readable over PostgreSQL at ${options.pgHost}:${socket.port} (user: your username, password: an API token with data.read)\n`);
         const cliSocket = 'dataDir' in config ? await serveCliSocket(db as PgliteDb, config.dataDir).catch((error: unknown) => {

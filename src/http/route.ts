@@ -44,6 +44,14 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
    */
   ownTransactions?: true;
   /**
+   * A GET whose answer may come from a streaming replica (src/store/replicas.ts), a moment behind
+   * the primary but never behind the caller's own writes: it writes nothing, except in a
+   * `db.transaction()`, which runs on the primary (the stored land-release pieces it brings up to
+   * date), or in a statement the replica refuses and the primary then runs (the log of reading
+   * victims' identities). Without replicas it changes nothing.
+   */
+  readOnly?: true;
+  /**
    * Work that may rightly take minutes (importing a file, approving an imported file's report, a
    * whole export, a backup, a sync's feed or upload): exempt from the request deadline
    * (src/deadline.ts). Such work streams or runs in batches, so

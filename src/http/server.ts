@@ -11,6 +11,7 @@ import { authenticate } from '../access/authenticate.ts';
 import { writeAudit } from '../access/store.ts';
 import { UserError } from '../errors.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import type { ReadReplicas } from '../store/replicas.ts';
 import { currentDeadlineMs, deadlineExceeded, pastDeadline, remainingMs, requestDeadlineMs, withDeadline } from '../deadline.ts';
 import { apiError, describeZodError, errorHandler } from './errors.ts';
 import { SECURITY_HEADERS } from './headers.ts';
@@ -22,6 +23,8 @@ import { scheduleTileChangePruning } from '../tiles/cache.ts';
 
 export interface ServerOptions {
   db: Db;
+  /** Streaming replicas of a PostgreSQL store, which answer the routes marked `readOnly`. */
+  replicas?: ReadReplicas;
   /** Request logs as JSON lines on stdout; off in tests. */
   logger?: boolean;
   routes?: readonly Route[];
@@ -59,7 +62,7 @@ function validate(r: Route, request: { params: unknown; query: unknown; body: un
 }
 
 /** Checks permission and input, runs the handler, and audits every write in the write's own transaction. */
-async function answer(db: Db, r: Route, request: FastifyRequest, reply: FastifyReply, deadlineMs: number, track: (work: Promise<unknown>) => void): Promise<unknown> {
+async function answer(db: Db, replicas: ReadReplicas | undefined, r: Route, request: FastifyRequest, reply: FastifyReply, deadlineMs: number, track: (work: Promise<unknown>) => void): Promise<unknown> {
   const { actor } = request;
   if (!actor.permissions.has(r.permission)) {
     throw actor.userId
@@ -71,14 +74,15 @@ async function answer(db: Db, r: Route, request: FastifyRequest, reply: FastifyR
   }
   if (!isStream(request.body)) checkVertexLimits(request.body);
   const input = validate(r, request);
-  if (r.longRunning) return respond(db, r, input, request, reply);
-  return withDeadline(deadlineMs, () => respond(db, r, input, request, reply), track);
+  if (r.longRunning) return respond(db, replicas, r, input, request, reply);
+  return withDeadline(deadlineMs, () => respond(db, replicas, r, input, request, reply), track);
 }
 
-async function respond(db: Db, r: Route, input: ReturnType<typeof validate>, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+async function respond(db: Db, replicas: ReadReplicas | undefined, r: Route, input: ReturnType<typeof validate>, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const { actor } = request;
   if (r.method === 'GET' || r.ownTransactions) {
-    const result = await r.handler({ db, actor, ...input, request, reply });
+    const store = r.readOnly && replicas ? await replicas.forRead(request.lastWriteLsn) : db;
+    const result = await r.handler({ db: store, actor, ...input, request, reply });
     if (r.produces) reply.type(r.produces);
     return result;
   }
@@ -129,6 +133,9 @@ function inTransaction(db: Db, tx: Queryable): Db {
   };
 }
 
+/** The methods of writes: what the writer reads next waits for on the replicas. */
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /** Uploads larger than this are refused while they are written to disk. */
 export const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
 
@@ -171,7 +178,7 @@ function allowedMethods(routes: readonly Route[], path: string): string[] {
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const { db } = options;
+  const { db, replicas } = options;
   const routes = options.routes ?? allRoutes;
   const deadlineMs = options.deadlineMs ?? requestDeadlineMs();
   const app = Fastify({
@@ -191,6 +198,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(fastifyCookie);
   app.decorateRequest('actor', null as never);
   app.decorateRequest('sessionId', null);
+  app.decorateRequest('lastWriteLsn', null);
 
   /**
    * Store work of requests still being answered. A client that hangs up does not stop its
@@ -222,6 +230,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value);
   });
   app.addHook('onRequest', (request, reply) => track(authenticate(db, request, reply)));
+  // Before the answer leaves, so the writer's next read already waits for its write on the replicas.
+  // A failure to note it must not turn a committed write into an error: at worst a read comes early.
+  if (replicas) {
+    app.addHook('onSend', async (request) => {
+      if (WRITES.has(request.method) && request.actor.userId) await replicas.noteWrite(request.actor.userId).catch(() => {});
+    });
+  }
   app.addHook('preValidation', async (request) => refuseNul(request, !isStream(request.body)));
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
@@ -245,7 +260,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     app.route({
       method: r.method,
       url: r.path.replace(/\{(\w+)\}/g, ':$1'),
-      handler: (request, reply) => track(answer(db, r, request, reply, deadlineMs, (work) => void track(work))),
+      handler: (request, reply) => track(answer(db, replicas, r, request, reply, deadlineMs, (work) => void track(work))),
     });
   }
 

@@ -20,6 +20,7 @@ import { hazardPayload } from './test-helpers.ts';
  * check: health answered after 26 s on PGlite, 44 s on PostgreSQL); and on the embedded store,
  * PostGIS (WebAssembly) validating and storing it on the event loop held it for seconds more.
  * Health is asked from a thread of its own, so its latency is what any other client would see.
+ * npm test runs this file alone: a test file beside it would be part of the latency it measures.
  */
 async function healthPoller(base: string): Promise<{ stop(): Promise<{ latencies: number[]; statuses: number[] }> }> {
   const worker = new Worker(

@@ -47,6 +47,7 @@ function hazardJson(h: register.HazardListing) {
 const hazardRoutes = [
   route({
     method: 'GET',
+    readOnly: true,
     path: '/api/hazards',
     summary: 'The hazard register, now or as of a date (from the history)',
     tag: 'land',
@@ -86,6 +87,7 @@ const hazardRoutes = [
   }),
   route({
     method: 'GET',
+    readOnly: true,
     path: '/api/hazards/{id}',
     summary: 'One hazard now, with its activities and release products',
     tag: 'land',
@@ -125,6 +127,7 @@ const hazardRoutes = [
   }),
   route({
     method: 'GET',
+    readOnly: true,
     path: '/api/statistics/land',
     summary: 'Released area by method × administrative area × period × organisation, and remaining contamination by area, in m²',
     tag: 'land',

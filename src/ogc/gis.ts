@@ -73,9 +73,10 @@ export function gisRoleCommand(): Command {
  * password, with data.read, as for HTTP Basic on the OGC API.
  */
 async function tokenSignIn(db: Queryable, user: string, password: string): Promise<string | null> {
-  const actor = await actorForToken(db, password);
-  if (!actor) return 'Safeground GIS socket: the password must be an API token (unknown, expired or revoked); make one with safeground tokens create';
-  if ('lockedUntil' in actor) return `Safeground GIS socket: the token's account is locked after failed sign-ins until ${actor.lockedUntil.toISOString()}`;
+  const found = await actorForToken(db, password);
+  if (!found) return 'Safeground GIS socket: the password must be an API token (unknown, expired or revoked); make one with safeground tokens create';
+  if ('lockedUntil' in found) return `Safeground GIS socket: the token's account is locked after failed sign-ins until ${found.lockedUntil.toISOString()}`;
+  const { actor } = found;
   if (actor.username !== user) return `Safeground GIS socket: the API token is not one of ${JSON.stringify(user)}'s; use its owner's username`;
   if (!actor.permissions.has('data.read')) return 'Safeground GIS socket: the token lacks data.read';
   return null;

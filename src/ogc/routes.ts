@@ -337,6 +337,7 @@ function collectionRoutes(collection: Collection): Route[] {
   return [
     route({
       method: 'GET',
+      readOnly: true,
       path,
       summary: `${collection.title}: the collection`,
       tag: 'ogc',
@@ -352,6 +353,7 @@ function collectionRoutes(collection: Collection): Route[] {
     }),
     route({
       method: 'GET',
+      readOnly: true,
       path: `${path}/items`,
       summary: `${collection.title}: features, filtered by bbox, datetime, CQL2 (text or JSON) or property values, sorted, paged`,
       tag: 'ogc',
@@ -395,6 +397,7 @@ function collectionRoutes(collection: Collection): Route[] {
     }),
     route({
       method: 'GET',
+      readOnly: true,
       path: `${path}/items/{featureId}`,
       summary: `${collection.title}: one feature, with its version as ETag`,
       tag: 'ogc',
@@ -701,6 +704,7 @@ const apiRoutes: Route[] = [
   }),
   route({
     method: 'GET',
+    readOnly: true,
     path: '/ogc/collections',
     summary: 'The collections the caller may read',
     tag: 'ogc',

@@ -33,6 +33,7 @@ export function found<T>(row: T | undefined, what: string): T {
 function oneRoute(path: string, summary: string, what: string, get: (db: Queryable, id: string) => Promise<unknown>): Route {
   return route({
     method: 'GET',
+    readOnly: true,
     path,
     summary,
     tag: 'operations',
@@ -48,6 +49,7 @@ function oneRoute(path: string, summary: string, what: string, get: (db: Queryab
 function listRoute<Q>(path: string, summary: string, query: z.ZodType<Q>, list: (db: Queryable, query: Q) => Promise<unknown>): Route {
   return route({
     method: 'GET',
+    readOnly: true,
     path,
     summary,
     tag: 'operations',

@@ -10,6 +10,7 @@ import { nationalProgress, progressHtml, publicCasualties } from './progress.ts'
 export const publicRoutes = [
   route({
     method: 'GET',
+    readOnly: true,
     path: '/public',
     summary: 'National progress for everyone: remaining contamination, land released per year by method, casualties per year (small counts withheld), open downloads',
     tag: 'public',
@@ -22,6 +23,7 @@ export const publicRoutes = [
   }),
   route({
     method: 'GET',
+    readOnly: true,
     path: '/api/public/progress',
     summary: 'The figures of the public page as JSON (casualty counts under the threshold are null)',
     tag: 'public',
@@ -32,6 +34,7 @@ export const publicRoutes = [
   }),
   route({
     method: 'GET',
+    readOnly: true,
     path: '/api/public/casualties',
     summary: 'Casualty statistics for everyone (the groupings of /api/statistics/casualties), with small counts withheld; JSON or CSV',
     tag: 'public',
@@ -46,6 +49,7 @@ export const publicRoutes = [
   }),
   route({
     method: 'GET',
+    readOnly: true,
     path: '/api/public/land',
     summary: 'Land released by admin1, year and method, and remaining contamination by admin1 (the land statistics), JSON or CSV',
     tag: 'public',

@@ -107,6 +107,7 @@ export const recordRoutes: readonly Route[] = [
   }),
   route({
     method: 'GET',
+    readOnly: true,
     path: '/api/minefield-records',
     summary: 'Minefield records, paged, optionally of one handover batch',
     tag: 'minefield records',
@@ -134,6 +135,7 @@ export const recordRoutes: readonly Route[] = [
   }),
   route({
     method: 'GET',
+    readOnly: true,
     path: '/api/minefield-records/{id}',
     summary: 'One record: its definition, hazards and reconstruction (GeoJSON with problems)',
     tag: 'minefield records',

@@ -47,8 +47,11 @@ function requireHandler(entityType: string): EntityHandler {
   return handler;
 }
 
-/** Operators see their own organisation's reports only; others are "not found", revealing nothing. */
-function visible(actor: Actor, report: ReportRow): boolean {
+/**
+ * Operators see their own organisation's reports only; others are "not found", revealing nothing.
+ * Also who may see what belongs to a report (its attachments).
+ */
+export function visible(actor: Actor, report: Pick<ReportRow, 'organisation_id'>): boolean {
   return isNational(actor) || (actor.organisationId !== null && report.organisation_id === actor.organisationId);
 }
 

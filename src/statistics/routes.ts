@@ -20,6 +20,7 @@ export const Groupings = z
 export const statisticsRoutes = [
   route({
     method: 'GET',
+    readOnly: true,
     path: '/api/statistics/casualties',
     summary:
       'Victims (killed, injured) and accidents by groupings of admin1, admin2, period, sex, ageGroup, victimGroup, deviceCategory and activityAtTime ' +

@@ -11,7 +11,7 @@ import type { PgliteDb } from './pglite.ts';
 /**
  * The embedded store's thread (pglite.ts): what crosses it comes back as it went, errors keep
  * PostgreSQL's fields for the HTTP error mapping, and a thread that has stopped makes requests
- * answer 503 at once instead of waiting for it.
+ * answer 503 at once instead of waiting for it. npm test runs this file alone: it times answers.
  */
 for (const backend of testBackends().filter((b) => b.name === 'pglite')) {
   describe('the embedded store in its own thread', () => {

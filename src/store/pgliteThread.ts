@@ -7,7 +7,7 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { postgis } from '@electric-sql/pglite-postgis';
+import { slimPostgis } from './postgisBundle.ts';
 import { type GisSocket, serveGisSocket } from './socket.ts';
 
 export const PGLITE_THREAD = 'safeground-pglite-thread';
@@ -70,7 +70,7 @@ async function run(start: ThreadStart): Promise<void> {
   const send = (reply: Reply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer);
   let pg: PGlite;
   try {
-    pg = await PGlite.create({ dataDir: start.dataDir, extensions: { postgis }, ...(start.loadDataDir ? { loadDataDir: new Blob([start.loadDataDir]) } : {}) });
+    pg = await PGlite.create({ dataDir: start.dataDir, extensions: { postgis: slimPostgis }, ...(start.loadDataDir ? { loadDataDir: new Blob([start.loadDataDir]) } : {}) });
   } catch (error) {
     send({ op: 'failed', error: sendableError(error) });
     return;

@@ -3,9 +3,11 @@
  * named by the SHA-256 of their content: a broken upload resumes from what arrived (asked with
  * `HEAD`), a chunk sent twice is harmless, and the content is checked when its last byte is in.
  */
+import type { Actor } from '../access/permissions.ts';
 import { UserError } from '../errors.ts';
+import { getReport, visible } from '../reports/workflow.ts';
 import type { Queryable } from '../store/db.ts';
-import type { ContentRange } from './rules.ts';
+import { type ContentRange, mediaTypeOf } from './rules.ts';
 import * as store from './store.ts';
 
 export interface AttachmentStatus {
@@ -48,4 +50,21 @@ export async function receiveChunk(tx: Queryable, sha256: string, range: Content
     await store.completeAttachment(tx, sha256);
   }
   return { sha256, size: row.size_bytes, received, complete: digest !== null };
+}
+
+/** The attachments of a report its reader may see (an approver looks at a report's photos). */
+export async function reportAttachments(tx: Queryable, actor: Actor, reportId: string): Promise<{ sha256: string; size: number }[]> {
+  await getReport(tx, actor, reportId);
+  return store.attachmentsOfReport(tx, reportId);
+}
+
+/**
+ * An attachment's content for a reader who may see a report it belongs to. One that belongs to
+ * no such report, or has not arrived whole, is "not found", as a report out of reach is.
+ */
+export async function attachmentForReader(tx: Queryable, actor: Actor, sha256: string): Promise<{ bytes: Uint8Array; mediaType: string }> {
+  const organisations = await store.organisationsOfAttachment(tx, sha256);
+  const bytes = organisations.some((report) => visible(actor, report)) ? await store.completeContent(tx, sha256) : undefined;
+  if (!bytes) throw new UserError(`Attachment ${sha256} not found or no access`, 'not_found');
+  return { bytes, mediaType: mediaTypeOf(bytes) };
 }

@@ -11,7 +11,7 @@ import { receiveReports } from './receive.ts';
 import { CONFLICT_SIDES } from '../reports/conflict.ts';
 import { instanceId, linkAttachments, missingAttachments } from './store.ts';
 import { mayActFor } from '../access/permissions.ts';
-import { attachmentStatus, receiveChunk } from './attachments.ts';
+import { attachmentForReader, attachmentStatus, receiveChunk, reportAttachments } from './attachments.ts';
 import { apiError } from '../http/errors.ts';
 import { parseContentRange, SHA256 } from './rules.ts';
 
@@ -145,6 +145,32 @@ export const syncRoutes = [
         return apiError('hash_mismatch', `Attachment ${params.sha256}: the content that arrived has SHA-256 ${status.mismatch}; it was discarded, send it again from byte 0`, status);
       }
       return status;
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/sync/attachments/{sha256}/content',
+    summary: 'The content of a complete attachment (its media type read from its first bytes: image/jpeg, image/png, image/webp, application/pdf), for a reader who may see a report it belongs to',
+    tag: 'sync',
+    permission: 'data.read',
+    params: Sha,
+    async handler({ db, actor, params, reply }) {
+      const { bytes, mediaType } = await attachmentForReader(db, actor, params.sha256);
+      // Named by its content, it never changes; private, because who may read it depends on the reader.
+      reply.header('cache-control', 'private, max-age=31536000, immutable');
+      reply.type(mediaType);
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/sync/reports/{id}/attachments',
+    summary: 'The attachments of a report (SHA-256 and size of each), for a reader who may see the report',
+    tag: 'sync',
+    permission: 'data.read',
+    params: Id,
+    async handler({ db, actor, params }) {
+      return { id: params.id, attachments: await reportAttachments(db, actor, params.id) };
     },
   }),
   route({

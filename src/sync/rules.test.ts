@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { conflictingFields, mergeConflict } from '../reports/conflict.ts';
-import { decodeCursor, encodeCursor, LineSplitter } from './rules.ts';
+import { decodeCursor, encodeCursor, LineSplitter, mediaTypeOf } from './rules.ts';
 
 test('a cursor round-trips, no cursor is the start, and a foreign one is refused naming it', () => {
   assert.equal(decodeCursor(encodeCursor(9007199254740993n)), 9007199254740993n);
@@ -39,4 +39,14 @@ test('a merge takes each chosen side per conflicting field and keeps the rest', 
 test('a merge without a choice for every conflicting field, or with one for a field that does not conflict, is refused', () => {
   assert.throws(() => mergeConflict(sides, { description: 'theirs' }), /choices: choose base, theirs or current for blockages/);
   assert.throws(() => mergeConflict(sides, { description: 'theirs', blockages: 'theirs', status: 'base' }), /status do not conflict/);
+});
+
+test('an attachment is named JPEG, PNG, WebP or PDF by its first bytes; anything else, HTML included, is bytes', () => {
+  assert.equal(mediaTypeOf(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10])), 'image/jpeg');
+  assert.equal(mediaTypeOf(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0])), 'image/png');
+  assert.equal(mediaTypeOf(Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8 ', 'latin1')), 'image/webp');
+  assert.equal(mediaTypeOf(Buffer.from('RIFF\x10\x00\x00\x00WAVEfmt ', 'latin1')), 'application/octet-stream', 'a RIFF that is not WebP');
+  assert.equal(mediaTypeOf(Buffer.from('%PDF-1.7')), 'application/pdf');
+  assert.equal(mediaTypeOf(Buffer.from('<html><script>alert(1)</script>')), 'application/octet-stream');
+  assert.equal(mediaTypeOf(new Uint8Array()), 'application/octet-stream');
 });

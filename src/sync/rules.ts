@@ -60,3 +60,17 @@ export function parseContentRange(value: string | undefined): ContentRange {
 }
 
 export const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * The media type of an attachment, read from its first bytes: attachments are named by content
+ * alone, and an answer labelled by what it is (never text/html) cannot become a page of this
+ * origin. Photos are JPEG (the field app's), scans PNG or PDF; anything else is bytes.
+ */
+export function mediaTypeOf(bytes: Uint8Array): string {
+  const starts = (...magic: number[]) => magic.every((byte, index) => bytes[index] === byte);
+  if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
+  if (starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45 && bytes[10] === 0x42 && bytes[11] === 0x50) return 'image/webp';
+  if (starts(0x25, 0x50, 0x44, 0x46, 0x2d)) return 'application/pdf';
+  return 'application/octet-stream';
+}

@@ -286,3 +286,25 @@ export async function attachmentsOf(tx: Queryable, reportIds: readonly string[])
   for (const r of rows) map.set(r.report_id, [...(map.get(r.report_id) ?? []), r.sha256]);
   return map;
 }
+
+/** The attachments of one report, with their sizes, in the order of their names. */
+export async function attachmentsOfReport(tx: Queryable, reportId: string): Promise<{ sha256: string; size: number }[]> {
+  return tx.query<{ sha256: string; size: number }>(
+    'SELECT a.sha256, a.size_bytes::float8 AS size FROM report_attachment ra JOIN attachment a ON a.sha256 = ra.sha256 WHERE ra.report_id = $1 ORDER BY a.sha256',
+    [reportId],
+  );
+}
+
+/** The organisations of the reports an attachment belongs to: who may read it is who may read one of them. */
+export async function organisationsOfAttachment(tx: Queryable, sha256: string): Promise<{ organisation_id: string | null }[]> {
+  return tx.query<{ organisation_id: string | null }>(
+    'SELECT DISTINCT r.organisation_id FROM report_attachment ra JOIN report r ON r.id = ra.report_id WHERE ra.sha256 = $1',
+    [sha256],
+  );
+}
+
+/** The whole content of a complete attachment. */
+export async function completeContent(tx: Queryable, sha256: string): Promise<Uint8Array | undefined> {
+  const [row] = await tx.query<{ content: Uint8Array }>('SELECT content FROM attachment WHERE sha256 = $1 AND complete', [sha256]);
+  return row?.content;
+}

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.ts';
+import { primaryOf } from '../store/replicas.ts';
 import { searchBox, type TileId } from './grid.ts';
 import { TILE_LAYER, type TileLayerName, type TileSource } from './layers.ts';
 import { renderTile } from './render.ts';
@@ -122,59 +123,15 @@ function etagOf(mvt: Uint8Array): string {
 /** Default memory for cached tiles of one store. */
 const MAX_BYTES = 64 * 2 ** 20;
 
-export class TileCache {
-  /** In least-recently-used order: a hit moves its entry to the end. */
-  private readonly tiles = new Map<string, CachedTile>();
+/** Tiles and layer extents kept in memory, in least-recently-used order (a hit moves its entry to the end). */
+class TileMemory {
+  readonly tiles = new Map<string, CachedTile>();
+  readonly bounds = new Map<string, Bounds>();
   private bytes = 0;
-  private readonly bounds = new Map<string, Bounds>();
 
-  constructor(
-    private readonly db: Db,
-    private readonly maxBytes = MAX_BYTES,
-  ) {}
+  constructor(private readonly maxBytes = MAX_BYTES) {}
 
-  /** A tile of one register layer, or of a source of several layers (the gazetteer's background). */
-  async tile(layer: TileLayerName | TileSource, tile: TileId): Promise<CachedTile> {
-    const source = sourceOf(layer);
-    const key = `${source.name}/${tile.z}/${tile.x}/${tile.y}`;
-    const cached = this.tiles.get(key);
-    const box = searchBox(tile, Math.max(...source.layers.map((l) => l.query(tile.z).margin)));
-    if (cached && Date.now() - cached.renderedAt < MAX_TILE_AGE_MS && !(await changedSince(this.db, source.name, cached.snapshot, box))) {
-      this.tiles.delete(key);
-      this.tiles.set(key, cached);
-      return cached;
-    }
-    const { mvt, snapshot } = await renderTile(this.db, source, tile);
-    const fresh: CachedTile = { mvt, etag: etagOf(mvt), snapshot, renderedAt: Date.now() };
-    this.remember(key, fresh);
-    return fresh;
-  }
-
-  /**
-   * A box holding all the layer's data, for TileJSON. The full extent is computed once (a scan of
-   * the table); after that the boxes of changes are added to it, so it may outgrow the data after
-   * deletions but never misses any, which is what clients need of it.
-   */
-  async layerBounds(layer: TileLayerName | TileSource): Promise<Box | null> {
-    const { name: layerName, extent } = sourceOf(layer);
-    const remembered = this.bounds.get(layerName);
-    const known = remembered && Date.now() - remembered.at < MAX_TILE_AGE_MS ? remembered : undefined;
-    const select = 'pg_current_snapshot()::text AS snapshot, ST_XMin(e) AS west, ST_YMin(e) AS south, ST_XMax(e) AS east, ST_YMax(e) AS north';
-    const [row] = known
-      ? await this.db.query<BoxRow>(
-          `SELECT ${select} FROM (
-             SELECT ST_Extent(bbox) AS e FROM tile_change
-             WHERE layer = $1 AND xid >= pg_snapshot_xmin($2::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $2::pg_snapshot)
-           ) changes`,
-          [layerName, known.snapshot],
-        )
-      : await this.db.query<BoxRow>(`SELECT ${select} FROM (${extent}) everything`);
-    const bounds = { box: union(known?.box ?? null, boxOf(row!)), snapshot: row!.snapshot, at: Date.now() };
-    this.bounds.set(layerName, bounds);
-    return bounds.box;
-  }
-
-  private remember(key: string, tile: CachedTile): void {
+  remember(key: string, tile: CachedTile): void {
     const old = this.tiles.get(key);
     if (old) {
       this.bytes -= old.mvt.byteLength;
@@ -190,11 +147,68 @@ export class TileCache {
   }
 }
 
-const caches = new WeakMap<Db, TileCache>();
+/**
+ * Tiles of one store, checked and rendered through `db`. Its memory may be shared by the servers
+ * of a store (the primary and its read replicas): a tile rendered under one server's snapshot is
+ * checked against the changes that snapshot could not see on whichever server is asked, so a
+ * replica never serves a tile older than what it has replayed, and a client who reads from the
+ * primary (after a write of theirs) sees every change.
+ */
+export class TileCache {
+  constructor(
+    private readonly db: Db,
+    private readonly memory = new TileMemory(),
+  ) {}
 
-/** The one tile cache of a store in this process. */
+  /** A tile of one register layer, or of a source of several layers (the gazetteer's background). */
+  async tile(layer: TileLayerName | TileSource, tile: TileId): Promise<CachedTile> {
+    const source = sourceOf(layer);
+    const key = `${source.name}/${tile.z}/${tile.x}/${tile.y}`;
+    const { tiles } = this.memory;
+    const cached = tiles.get(key);
+    const box = searchBox(tile, Math.max(...source.layers.map((l) => l.query(tile.z).margin)));
+    if (cached && Date.now() - cached.renderedAt < MAX_TILE_AGE_MS && !(await changedSince(this.db, source.name, cached.snapshot, box))) {
+      tiles.delete(key);
+      tiles.set(key, cached);
+      return cached;
+    }
+    const { mvt, snapshot } = await renderTile(this.db, source, tile);
+    const fresh: CachedTile = { mvt, etag: etagOf(mvt), snapshot, renderedAt: Date.now() };
+    this.memory.remember(key, fresh);
+    return fresh;
+  }
+
+  /**
+   * A box holding all the layer's data, for TileJSON. The full extent is computed once (a scan of
+   * the table); after that the boxes of changes are added to it, so it may outgrow the data after
+   * deletions but never misses any, which is what clients need of it.
+   */
+  async layerBounds(layer: TileLayerName | TileSource): Promise<Box | null> {
+    const { name: layerName, extent } = sourceOf(layer);
+    const remembered = this.memory.bounds.get(layerName);
+    const known = remembered && Date.now() - remembered.at < MAX_TILE_AGE_MS ? remembered : undefined;
+    const select = 'pg_current_snapshot()::text AS snapshot, ST_XMin(e) AS west, ST_YMin(e) AS south, ST_XMax(e) AS east, ST_YMax(e) AS north';
+    const [row] = known
+      ? await this.db.query<BoxRow>(
+          `SELECT ${select} FROM (
+             SELECT ST_Extent(bbox) AS e FROM tile_change
+             WHERE layer = $1 AND xid >= pg_snapshot_xmin($2::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $2::pg_snapshot)
+           ) changes`,
+          [layerName, known.snapshot],
+        )
+      : await this.db.query<BoxRow>(`SELECT ${select} FROM (${extent}) everything`);
+    const bounds = { box: union(known?.box ?? null, boxOf(row!)), snapshot: row!.snapshot, at: Date.now() };
+    this.memory.bounds.set(layerName, bounds);
+    return bounds.box;
+  }
+}
+
+const memories = new WeakMap<Db, TileMemory>();
+
+/** The tile cache of a store in this process, read through `db` (the primary, or a read replica of it). */
 export function tileCache(db: Db): TileCache {
-  let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = new TileCache(db)));
-  return cache;
+  const store = primaryOf(db);
+  let memory = memories.get(store);
+  if (!memory) memories.set(store, (memory = new TileMemory()));
+  return new TileCache(db, memory);
 }

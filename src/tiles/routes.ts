@@ -38,6 +38,7 @@ function layerRoutes(name: TileLayerName): Route[] {
   return [
     route({
       method: 'GET',
+      readOnly: true,
       path: `/tiles/${name}/{z}/{x}/{y}.mvt`,
       summary: `Vector tile of ${layer.title.toLowerCase()} (Mapbox Vector Tile 2.1)`,
       tag: 'tiles',
@@ -58,6 +59,7 @@ function layerRoutes(name: TileLayerName): Route[] {
     }),
     route({
       method: 'GET',
+      readOnly: true,
       path: `/tiles/${name}.json`,
       summary: `TileJSON 3.0.0 of ${layer.title.toLowerCase()}`,
       tag: 'tiles',
@@ -74,6 +76,7 @@ export const tileRoutes: readonly Route[] = [
   ...TILE_LAYERS.flatMap(layerRoutes),
   route({
     method: 'GET',
+    readOnly: true,
     path: '/tiles/style.json',
     summary: 'Default MapLibre style: the tile layers the caller may read over the basemaps and the gazetteer background, labels in the language asked for, opening at the data',
     tag: 'tiles',

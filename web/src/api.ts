@@ -21,12 +21,18 @@ export function setCsrfToken(token: string | null): void {
   else localStorage.removeItem(CSRF_KEY);
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+/** Bytes sent as they are (a chunk of an attachment), with the headers that describe them. */
+interface RawBody {
+  bytes: ArrayBuffer;
+  headers: Record<string, string>;
+}
+
+async function request<T>(method: string, path: string, body?: unknown, raw?: RawBody): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', ...raw?.headers };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const csrf = localStorage.getItem(CSRF_KEY);
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const response = await fetch(path, { method, headers, body: raw ? raw.bytes : body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   const text = await response.text();
   const json: unknown = text ? JSON.parse(text) : null;
   if (!response.ok) {
@@ -40,6 +46,7 @@ export const api = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
   put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
+  putBytes: <T>(path: string, bytes: ArrayBuffer, headers: Record<string, string>) => request<T>('PUT', path, undefined, { bytes, headers }),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   delete: <T>(path: string) => request<T>('DELETE', path),
 };

@@ -126,6 +126,7 @@ const ZxyParams = z.object({
 export const basemapRoutes: readonly Route[] = [
   route({
     method: 'GET',
+    readOnly: true,
     path: `/tiles/basemap/${GAZETTEER}/{z}/{x}/{y}.mvt`,
     summary: 'Vector tile of the background drawn from the store: country outlines, admin areas, and place labels in every language',
     tag: 'tiles',
@@ -142,6 +143,7 @@ export const basemapRoutes: readonly Route[] = [
   }),
   route({
     method: 'GET',
+    readOnly: true,
     path: `/tiles/basemap/${GAZETTEER}.json`,
     summary: 'TileJSON 3.0.0 of the background drawn from the store',
     tag: 'tiles',
@@ -165,6 +167,7 @@ export const basemapRoutes: readonly Route[] = [
   }),
   route({
     method: 'GET',
+    readOnly: true,
     path: '/tiles/basemap/style.json',
     summary: 'MapLibre style of what lies under the register: the basemap files, the gazetteer background, labels in the language asked for (en, az, hy, ru, uk, es)',
     tag: 'tiles',

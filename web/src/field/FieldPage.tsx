@@ -210,6 +210,7 @@ function OutboxView({ reports, online, onChange }: { reports: OutboxReport[]; on
             <strong>{kindLabel(r.entityType)}</strong> · {formatDateTime(r.createdAt)} ·{' '}
             <span class={`outbox-state state-${r.state}`}>{t(`fieldApp.state.${r.state}`)}</span>
             {r.message ? <span class="error"> {r.message}</span> : null}
+            {r.attachments?.length ? <span class="hint outbox-photos"> · {t('photos.count', { count: formatNumber(r.attachments.length) })}</span> : null}
             {r.sealedIdentities ? <span class="hint identities-sealed"> · {t('fieldApp.identitiesSealed')}</span> : null}
             {r.identitiesRemoved ? <p class="hint identities-removed">{t('fieldApp.identitiesRemoved')}</p> : null}
           </li>

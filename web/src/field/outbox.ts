@@ -6,7 +6,9 @@
 import { api, ApiError } from '../api.ts';
 import { openIdentities, sealIdentities, wipeIdentities } from './identities.ts';
 import { joinIdentities, refuseIdentities, splitIdentities } from './identityRules.ts';
-import { deviceId, fieldStore, type OutboxReport, type OutboxState, type SealedIdentities } from './store.ts';
+import { photosToDrop } from './photoRules.ts';
+import { uploadAttachment } from './photos.ts';
+import { type DevicePhoto, deviceId, fieldStore, type OutboxReport, type OutboxState, type SealedIdentities } from './store.ts';
 
 /** A report as the forms write it for POST /api/reports. */
 export interface ReportInput {
@@ -18,6 +20,8 @@ export interface ReportInput {
   reason?: string | null;
   acceptedWarnings?: string[];
   payload: Record<string, unknown>;
+  /** Photos of the report (Photos.tsx): they travel as its attachments. */
+  photos?: readonly DevicePhoto[];
 }
 
 /** Whether a failure is the link's (keep the report for later) rather than the server's answer. */
@@ -26,8 +30,9 @@ export function isOffline(caught: unknown): boolean {
 }
 
 /**
- * Keeps a report in the outbox. Victims' identities are sealed apart from the payload, so the
- * stored record holds none in plain text; a person without restricted.read may not keep any.
+ * Keeps a report in the outbox, with its photos. Victims' identities are sealed apart from the
+ * payload, so the stored record holds none in plain text; a person without restricted.read may
+ * not keep any.
  */
 export async function keepReport(input: ReportInput, author: string, permissions: readonly string[] = []): Promise<OutboxReport> {
   const now = new Date().toISOString();
@@ -53,8 +58,10 @@ export async function keepReport(input: ReportInput, author: string, permissions
     message: null,
     sealedIdentities,
     identitiesRemoved: false,
+    attachments: (input.photos ?? []).map((photo) => photo.sha256),
   };
-  await (await fieldStore()).put('outbox', report);
+  const tx = (await fieldStore()).transaction(['outbox', 'photos'], 'readwrite');
+  await Promise.all([tx.objectStore('outbox').put(report), ...(input.photos ?? []).map((photo) => tx.objectStore('photos').put(photo)), tx.done]);
   return report;
 }
 
@@ -65,14 +72,25 @@ export interface SentOrKept {
 }
 
 /**
+ * Submits a report to the server now. Its photos go first; the report is then written as a
+ * draft, they are linked to it, and it is submitted: it reaches the approvals queue with them.
+ */
+async function submitNow({ photos = [], ...input }: ReportInput): Promise<Record<string, unknown>> {
+  if (photos.length === 0) return (await api.post<{ payload: Record<string, unknown> }>('/api/reports', { ...input, submit: true })).payload;
+  for (const photo of photos) await uploadAttachment(photo.sha256, photo.bytes);
+  const draft = await api.post<{ id: string }>('/api/reports', input);
+  await api.post(`/api/sync/reports/${draft.id}/attachments`, { attachments: photos.map((photo) => photo.sha256) });
+  return (await api.post<{ payload: Record<string, unknown> }>(`/api/reports/${draft.id}/submit`)).payload;
+}
+
+/**
  * Submits a report now when the link allows, else keeps it in the outbox; a refusal by the
  * server is thrown as before, so the form shows it and nothing is kept.
  */
 export async function sendOrKeep(input: ReportInput, author: string, permissions: readonly string[] = []): Promise<SentOrKept> {
   if (navigator.onLine) {
     try {
-      const report = await api.post<{ payload: Record<string, unknown> }>('/api/reports', { ...input, submit: true });
-      return { kept: false, payload: report.payload };
+      return { kept: false, payload: await submitNow(input) };
     } catch (caught) {
       if (!isOffline(caught)) throw caught;
     }
@@ -115,13 +133,27 @@ async function wipeOnRevocation(caught: unknown): Promise<void> {
   if (caught instanceof ApiError && caught.status === 401) await wipeIdentities();
 }
 
-/** Pushes every report still on the device, up to 500 a request (the protocol's limit). */
+/** Uploads what the server lacks of a kept report's photos; one already let go, the server has whole. */
+async function sendPhotos(report: OutboxReport): Promise<void> {
+  const store = await fieldStore();
+  for (const sha256 of report.attachments ?? []) {
+    const photo = await store.get('photos', sha256);
+    if (photo) await uploadAttachment(sha256, photo.bytes);
+  }
+}
+
+/**
+ * Pushes every report still on the device, up to 500 a request (the protocol's limit), each
+ * after its photos. Once the server has answered for a report, its photos leave the device
+ * (unless a report still waiting names them): a phone's storage is small.
+ */
 export async function sendOutbox(): Promise<number> {
   const store = await fieldStore();
   const waiting = await store.getAllFromIndex('outbox', 'state', 'device');
   let sent = 0;
   for (let start = 0; start < waiting.length; start += 500) {
     const batch = waiting.slice(start, start + 500);
+    for (const report of batch) await sendPhotos(report);
     const reports = await Promise.all(batch.map(onTheWire));
     const answer = await api.post<{ results: SyncResult[] }>('/api/sync/reports', { origin: deviceId(), reports }).catch(async (caught: unknown) => {
       await wipeOnRevocation(caught);
@@ -135,6 +167,9 @@ export async function sendOutbox(): Promise<number> {
       await store.put('outbox', { ...report, state, message: result.message ?? null, sealedIdentities: null });
       if (result.outcome !== 'refused') sent++;
     }
+    const answered = batch.filter((report) => answer.results.some((result) => result.id === report.id));
+    const dropped = photosToDrop(answered, await store.getAllFromIndex('outbox', 'state', 'device'));
+    if (dropped.length > 0) await Promise.all(dropped.map((sha256) => store.delete('photos', sha256)));
   }
   return sent;
 }

@@ -1,8 +1,8 @@
 /**
- * The device's own store (IndexedDB through idb): area packages, and the outbox of reports made
- * on the device. It outlives reloads and browser restarts; signing out does not clear it: the
- * packages hold no victim identities, and the outbox holds them only encrypted, under a key that
- * signing out deletes (./identities.ts, docs/field-app.md).
+ * The device's own store (IndexedDB through idb): area packages, the outbox of reports made on
+ * the device, and their photos. It outlives reloads and browser restarts; signing out does not
+ * clear it: the packages hold no victim identities, and the outbox holds them only encrypted,
+ * under a key that signing out deletes (./identities.ts, docs/field-app.md).
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { Bbox, PackageRecord } from './area.ts';
@@ -52,20 +52,41 @@ export interface OutboxReport {
   sealedIdentities?: SealedIdentities | null;
   /** Accidents: the identities were wiped (sign-out, revoked session); the report goes without them. */
   identitiesRemoved?: boolean;
+  /** SHA-256 of each photo (store `photos`), uploaded before the report; none in reports kept before photos. */
+  attachments?: string[];
+}
+
+/**
+ * A photo of a report, made smaller on the device (./photoRules.ts) and named by the SHA-256 of
+ * its bytes, as the sync protocol names attachments. Kept as an ArrayBuffer, which every
+ * browser's IndexedDB stores (older Safari lost Blobs), apart from the outbox so that listing the
+ * outbox reads no photo.
+ */
+export interface DevicePhoto {
+  sha256: string;
+  bytes: ArrayBuffer;
+  type: string;
+  width: number;
+  height: number;
 }
 
 interface FieldSchema extends DBSchema {
   packages: { key: string; value: AreaPackage };
   outbox: { key: string; value: OutboxReport; indexes: { state: string } };
+  photos: { key: string; value: DevicePhoto };
 }
 
 let opened: Promise<IDBPDatabase<FieldSchema>> | null = null;
 
 export function fieldStore(): Promise<IDBPDatabase<FieldSchema>> {
-  opened ??= openDB<FieldSchema>('safeground-field', 1, {
-    upgrade(db) {
-      db.createObjectStore('packages', { keyPath: 'id' });
-      db.createObjectStore('outbox', { keyPath: 'id' }).createIndex('state', 'state');
+  // Each version adds to the one before, so a device keeps its packages and outbox across updates.
+  opened ??= openDB<FieldSchema>('safeground-field', 2, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('packages', { keyPath: 'id' });
+        db.createObjectStore('outbox', { keyPath: 'id' }).createIndex('state', 'state');
+      }
+      if (oldVersion < 2) db.createObjectStore('photos', { keyPath: 'sha256' });
     },
   });
   return opened;

@@ -181,6 +181,7 @@ export function AccidentReportPage() {
         {
           entityType: 'accident',
           action: 'create',
+          photos: state.photos,
           // A demining accident belongs to its activity's operator; any other to the reporter's organisation.
           organisationId: activity?.organisationId ?? actor.organisationId,
           payload: {

@@ -90,7 +90,7 @@ export function ActivityReportPage() {
         source: draft.source.trim(),
         geometry,
       };
-      setSubmitted(await shapeCheck.send({ entityType: 'activity', action: 'create', organisationId: draft.organisationId, payload }, geometry, actor.username));
+      setSubmitted(await shapeCheck.send({ entityType: 'activity', action: 'create', organisationId: draft.organisationId, payload, photos: state.photos }, geometry, actor.username));
     });
 
   if (submitted) {

@@ -1,6 +1,7 @@
 /**
  * The approval queue: submitted and verified reports, each with what it will change shown field
- * by field and on a sketch (before in grey, after in red), and the next step its reviewer may take.
+ * by field and on a sketch (before in grey, after in red), the photos it came with, and the next
+ * step its reviewer may take.
  */
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
@@ -12,6 +13,7 @@ import { can, useSession } from '../session.ts';
 import type { Hazard, Organisation, Report } from '../types.ts';
 import { Badge, ErrorMessage, Show, Sketch, Table, TextArea } from '../ui.tsx';
 import { ConflictResolution } from './ConflictResolution.tsx';
+import { ReportPhotos } from './Photos.tsx';
 import { fieldLabel, fieldValue, inReadingOrder, reportTitle } from './fields.ts';
 
 /** Entity types with a name of their own in the queue; the others are "record". */
@@ -92,6 +94,7 @@ function ReportReview({ report, organisations, onDecided }: { report: Report; or
       ) : (
         <Show loaded={current}>{(before) => <Changes report={report} before={before} organisations={organisations} />}</Show>
       )}
+      <ReportPhotos reportId={report.id} />
       <TextArea label={t('approvals.note')} rows={2} value={note} onInput={setNote} hint={t('approvals.noteHint')} />
       {error ? <ErrorMessage message={error} /> : null}
       <div class="inline">

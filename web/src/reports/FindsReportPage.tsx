@@ -115,6 +115,7 @@ export function FindsReportPage() {
         const result = await sendOrKeep({
           entityType: 'find',
           action: 'create',
+          photos: state.photos,
           organisationId: draft.organisationId || null,
           payload: {
             activityId: draft.activityId || null,

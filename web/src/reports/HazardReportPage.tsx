@@ -94,7 +94,7 @@ export function HazardReportPage() {
         description: draft.description.trim() || null,
         source: draft.source.trim(),
       };
-      setSubmitted(await shapeCheck.send({ entityType: 'hazard', action: 'create', organisationId: draft.organisationId || null, payload }, geometry, actor.username));
+      setSubmitted(await shapeCheck.send({ entityType: 'hazard', action: 'create', organisationId: draft.organisationId || null, payload, photos: state.photos }, geometry, actor.username));
     });
 
   if (submitted) {

@@ -77,7 +77,7 @@ export function ProgressReportPage() {
         source: draft.source.trim(),
         geometry: ground,
       };
-      const result = await shapeCheck.send({ entityType: 'progress_report', action: 'create', organisationId: activity?.organisationId ?? null, payload }, ground, actor.username);
+      const result = await shapeCheck.send({ entityType: 'progress_report', action: 'create', organisationId: activity?.organisationId ?? null, payload, photos: state.photos }, ground, actor.username);
       setSubmitted({ kept: result.kept, activity: activity?.reference ?? draft.activityId });
     });
 

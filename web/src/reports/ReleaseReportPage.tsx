@@ -114,7 +114,7 @@ export function ReleaseReportPage() {
         source: draft.source.trim(),
         geometry,
       };
-      const result = await shapeCheck.send({ entityType: 'release_product', action: 'create', organisationId: activity?.organisationId ?? null, payload }, geometry, actor.username);
+      const result = await shapeCheck.send({ entityType: 'release_product', action: 'create', organisationId: activity?.organisationId ?? null, payload, photos: state.photos }, geometry, actor.username);
       setSubmitted({ kept: result.kept, hazard: hazardNames.get(draft.hazardId) ?? draft.hazardId, method });
     });
 

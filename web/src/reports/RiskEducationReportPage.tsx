@@ -102,6 +102,7 @@ export function RiskEducationReportPage() {
         {
           entityType: 'risk_education_session',
           action: 'create',
+          photos: state.photos,
           organisationId: draft.organisationId,
           payload: {
             heldOn: draft.heldOn,

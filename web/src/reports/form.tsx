@@ -1,8 +1,8 @@
 /**
  * What the report forms share: the draft and its problems, sending it, the list of report kinds,
  * the error summary that takes the focus when a report is refused, the shape input (draw, paste
- * or upload), the message after sending, the lists of organisations, activities and ordnance
- * models a reporter may choose from.
+ * or upload), the photos, the message after sending, the lists of organisations, activities and
+ * ordnance models a reporter may choose from.
  */
 import type { ComponentChildren, RefObject } from 'preact';
 import { useId, useRef, useState } from 'preact/hooks';
@@ -12,6 +12,7 @@ import { GpsButton } from '../field/GpsButton.tsx';
 import { type ReportInput, sendOrKeep } from '../field/outbox.ts';
 import { newestPackage, packageActivities } from '../field/packageRecords.ts';
 import { orFromPackage } from '../field/packages.ts';
+import type { DevicePhoto } from '../field/store.ts';
 import type { Geometry } from '../geojson.ts';
 import { type MessageKey, t } from '../i18n/index.ts';
 import { href, REPORT_KINDS, type ReportKind } from '../router.ts';
@@ -21,6 +22,7 @@ import type { ActivitySummary, ActorSummary, OrdnanceModel, Organisation, Page }
 import { Checkboxes, ErrorMessage, Field, Select, Sketch, TextArea } from '../ui.tsx';
 import { type DrawMode, DrawOnMap } from './DrawOnMap.tsx';
 import type { Unreadable } from './geometryInput.ts';
+import { Photos } from './Photos.tsx';
 
 /** Problems of a form, by field (victims.0.outcome for a victim's field), each a sentence. */
 export type Errors = Record<string, string>;
@@ -42,6 +44,9 @@ export interface FormState {
   busy: boolean;
   /** The summary of problems, focused when there is something new to read in it. */
   summary: RefObject<HTMLDivElement | null>;
+  /** The report's photos, sent with it: a form passes them on in its ReportInput. */
+  photos: DevicePhoto[];
+  setPhotos: (photos: DevicePhoto[]) => void;
 }
 
 /** A refusal in the server's words; a failure of another kind as it names itself. */
@@ -51,13 +56,14 @@ export function refusalMessage(caught: unknown): string {
 
 /**
  * The state of a report form: the draft, the problems found in it (each gone once its field is
- * edited), the server's refusal and whether the report is being sent.
+ * edited), the server's refusal, whether the report is being sent, and its photos.
  */
 export function useReportForm<D extends object>(initial: D) {
   const [draft, setDraft] = useState<D>(initial);
   const [errors, setErrors] = useState<Errors>({});
   const [serverError, setServerError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [photos, setPhotos] = useState<DevicePhoto[]>([]);
   const summary = useRef<HTMLDivElement>(null);
   const set = (change: Partial<D>) => {
     setDraft((d) => ({ ...d, ...change }));
@@ -84,7 +90,7 @@ export function useReportForm<D extends object>(initial: D) {
       setBusy(false);
     }
   }
-  const state: FormState = { errors, serverError, busy, summary };
+  const state: FormState = { errors, serverError, busy, summary, photos, setPhotos };
   return { draft, set, setDraft, errors, setErrors, state, send };
 }
 
@@ -116,7 +122,7 @@ export function ReportKinds({ current }: { current: ReportKind }) {
 /**
  * What every report form shares: the kinds of report, the title and introduction, the summary of
  * problems (focused when a submission fails), the form itself in two columns (the facts, then the
- * place or shape) and its submit button.
+ * place or shape), its photos and its submit button.
  */
 export function ReportForm(props: {
   kind: ReportKind;
@@ -156,6 +162,7 @@ export function ReportForm(props: {
           <div>{props.shape}</div>
         </div>
         {props.below}
+        <Photos photos={props.form.photos} onChange={props.form.setPhotos} />
         <button type="submit" class="primary" disabled={props.form.busy}>
           {props.submitLabel ?? t('report.submit')}
         </button>
