@@ -95,6 +95,8 @@ const EXPECTED: Record<string, Audience> = {
   'GET /api/activities/{id}': 'internal',
   'GET /api/accidents': 'internal',
   'GET /api/accidents/{id}': 'internal',
+  'GET /api/progress-reports': 'internal',
+  'GET /api/progress-reports/{id}': 'internal',
   'GET /api/risk-education': 'internal',
   'GET /api/risk-education/{id}': 'internal',
   'GET /api/qa-visits': 'internal',

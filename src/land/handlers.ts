@@ -1,5 +1,5 @@
 /**
- * Hazards, activities and release products as entity types of the reports workflow: their
+ * Hazards, activities, their daily progress and release products as entity types of the reports workflow: their
  * payloads, the rules a report must pass, and how an approved change is written.
  */
 import { z } from 'zod';
@@ -20,8 +20,10 @@ import {
   HAZARD_KINDS,
   HAZARD_STATUSES,
   isReleased,
+  todayUtc,
 } from './rules.ts';
 import * as geometryStore from './geometryStore.ts';
+import { type ProgressProblem, progressProblems } from './progress.ts';
 import * as pieces from './piecesStore.ts';
 import * as land from './store.ts';
 
@@ -64,6 +66,18 @@ export const ActivityPayload = z
   })
   .refine((a) => !a.startDate || !a.endDate || a.endDate >= a.startDate, { error: 'endDate is before startDate', path: ['endDate'] });
 export type ActivityPayload = z.infer<typeof ActivityPayload>;
+
+/** A day's work on an activity: the area processed (worked) and, where the team drew it, the ground worked. */
+export const ProgressReportPayload = z.strictObject({
+  activityId: z.uuid(),
+  reportDate: IsoDate,
+  /** Square metres searched, cleared or surveyed that day; released land is a release product's. */
+  areaProcessedM2: z.number().min(0).max(1e12),
+  notes: z.string().max(10_000).nullable().optional(),
+  source: z.string().trim().min(1).max(500),
+  geometry: PolygonGeometry.nullable().optional(),
+});
+export type ProgressReportPayload = z.infer<typeof ProgressReportPayload>;
 
 const productCommon = {
   activityId: z.uuid(),
@@ -212,6 +226,8 @@ export const activityHandler: EntityHandler<ActivityPayload> = {
     const products = change.action === 'create' ? 0 : await land.dependentsOf(tx, 'activity_id', change.entityId);
     if (change.action === 'delete') {
       if (products > 0) throw new UserError(`Activity ${change.entityId} has ${products} release product(s); delete those first`, 'conflict');
+      const progress = await land.progressReportsOf(tx, change.entityId);
+      if (progress > 0) throw new UserError(`Activity ${change.entityId} has ${progress} daily progress report(s); delete those first`, 'conflict');
       return;
     }
     const activity = change.payload!;
@@ -234,6 +250,44 @@ export const activityHandler: EntityHandler<ActivityPayload> = {
   async apply(tx, change) {
     if (change.action === 'delete') await land.deleteRow(tx, 'activity', change.entityId);
     else await land.writeActivity(tx, change.entityId, change.version, change.payload!, change.actor.userId);
+  },
+};
+
+/** The server's words for a problem the shared progress rules found (the schema has already refused most). */
+function progressMessage(field: string, problem: ProgressProblem, report: ProgressReportPayload, activity: { startDate: string | null; endDate: string | null }): string {
+  const words: Record<ProgressProblem, string> = {
+    required: 'required',
+    not_date: `${JSON.stringify(report.reportDate)} is not a date (YYYY-MM-DD)`,
+    future: `${report.reportDate} is in the future (today is ${todayUtc()})`,
+    before_1900: `${report.reportDate} is before 1900`,
+    before_start: `${report.reportDate} is before the activity's start (${activity.startDate})`,
+    after_end: `${report.reportDate} is after the activity's end (${activity.endDate})`,
+    not_area: `${report.areaProcessedM2} is not an area of 0 m² or more`,
+  };
+  return `payload.${field}: ${words[problem]}`;
+}
+
+export const progressReportHandler: EntityHandler<ProgressReportPayload> = {
+  entityType: 'progress_report',
+  table: 'progress_report',
+  schema: ProgressReportPayload,
+  read: land.readProgressReport,
+  /** The activity's operator reports its progress. */
+  async organisationOf(tx, report) {
+    return (await land.activityFacts(tx, report.activityId))?.organisationId ?? null;
+  },
+  async validate(tx, change) {
+    if (change.action === 'delete') return;
+    const report = change.payload!;
+    const activity = await land.activityDates(tx, report.activityId);
+    if (!activity) refuseMissing('activityId', 'activity', [report.activityId]);
+    const [problem] = Object.entries(progressProblems(report, activity));
+    if (problem) throw new UserError(progressMessage(problem[0], problem[1], report, activity!), 'bad_input', { field: problem[0] });
+    if (report.geometry) await checkGeometry(tx, report.geometry, change, { hazardId: null, isHazard: false });
+  },
+  async apply(tx, change) {
+    if (change.action === 'delete') await land.deleteRow(tx, 'progress_report', change.entityId);
+    else await land.writeProgressReport(tx, change.entityId, change.version, change.payload!, change.actor.userId);
   },
 };
 
@@ -275,4 +329,5 @@ export const releaseProductHandler: EntityHandler<ReleaseProductPayload> = {
 
 registerEntityHandler(hazardHandler);
 registerEntityHandler(activityHandler);
+registerEntityHandler(progressReportHandler);
 registerEntityHandler(releaseProductHandler);

@@ -70,6 +70,29 @@ export function todayUtc(now: Date = new Date()): string {
   return now.toISOString().slice(0, 10);
 }
 
+/** The earliest date a record of something that happened may carry. */
+export const EARLIEST_DATE = '1900-01-01';
+
+/** What is wrong with the date of something that happened, as a code each side words itself. */
+export type DateProblem = 'not_date' | 'future' | 'before_1900';
+
+/**
+ * The date of something that happened (a find, a session, a day's work): a calendar day that
+ * exists, written YYYY-MM-DD, not after today and not before 1900. The server and the field app's
+ * forms judge dates by this one rule; null when the date is fine.
+ */
+export function pastDateProblem(date: string, today: string = todayUtc()): DateProblem | null {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!day) return 'not_date';
+  const [year, month, dayOfMonth] = [Number(day[1]), Number(day[2]), Number(day[3])];
+  const parsed = new Date(0);
+  parsed.setUTCFullYear(year, month - 1, dayOfMonth);
+  if (parsed.getUTCFullYear() !== year || parsed.getUTCMonth() !== month - 1 || parsed.getUTCDate() !== dayOfMonth) return 'not_date';
+  if (date > today) return 'future';
+  if (date < EARLIEST_DATE) return 'before_1900';
+  return null;
+}
+
 /** Work that is done cannot be dated in the future. */
 export function futureDateProblem(field: string, date: string | null | undefined, today: string = todayUtc()): string | null {
   return date && date > today ? `${field} ${date} is in the future (today is ${today})` : null;

@@ -1,5 +1,5 @@
 /**
- * The SQL of the hazard register's rows: hazards, activities and release products as the reports
+ * The SQL of the hazard register's rows: hazards, activities, their daily progress and release products as the reports
  * workflow reads and writes them. Geometry checks, stored pieces, statistics and listing have
  * stores of their own beside this one; the history of versions is src/reports/history.ts.
  */
@@ -90,13 +90,19 @@ export async function writeHazard(tx: Queryable, id: string, version: number, ha
   }
 }
 
-export async function deleteRow(tx: Queryable, table: 'hazard' | 'activity' | 'release_product', id: string): Promise<void> {
+export async function deleteRow(tx: Queryable, table: 'hazard' | 'activity' | 'release_product' | 'progress_report', id: string): Promise<void> {
   await tx.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
 }
 
 /** The records that still point at a hazard or activity, which must go first. */
 export async function dependentsOf(tx: Queryable, column: 'hazard_id' | 'activity_id', id: string): Promise<number> {
   const [row] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM release_product WHERE ${column} = $1`, [id]);
+  return row!.n;
+}
+
+/** How many daily progress reports an activity has (they go with it in the database, so a report never deletes them silently). */
+export async function progressReportsOf(tx: Queryable, activityId: string): Promise<number> {
+  const [row] = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM progress_report WHERE activity_id = $1', [activityId]);
   return row!.n;
 }
 
@@ -224,6 +230,47 @@ export async function hazardsWithProductsOf(tx: Queryable, activityId: string, h
     [activityId, hazardIds],
   );
   return rows.map((r) => r.hazard_id);
+}
+
+/** An activity's start and end dates; null when there is no such activity. */
+export async function activityDates(tx: Queryable, id: string): Promise<{ startDate: string | null; endDate: string | null } | null> {
+  const [row] = await tx.query<{ startDate: string | null; endDate: string | null }>(
+    `SELECT to_char(start_date, 'YYYY-MM-DD') AS "startDate", to_char(end_date, 'YYYY-MM-DD') AS "endDate" FROM activity WHERE id = $1`,
+    [id],
+  );
+  return row ?? null;
+}
+
+// Daily progress -----------------------------------------------------------------------------
+
+export interface ProgressReportPayload {
+  activityId: string;
+  reportDate: string;
+  areaProcessedM2: number;
+  notes?: string | null | undefined;
+  source: string;
+  geometry?: unknown;
+}
+
+export async function readProgressReport(tx: Queryable, id: string, options: { lock: boolean }): Promise<EntityState | null> {
+  const [row] = await tx.query<EntityState>(
+    `SELECT p.version, jsonb_build_object(
+       'activityId', p.activity_id, 'reportDate', to_char(p.report_date, 'YYYY-MM-DD'), 'areaProcessedM2', p.area_processed_m2,
+       'notes', p.notes, 'source', p.source, 'geometry', ST_AsGeoJSON(p.geom, 15)::jsonb) AS payload
+     FROM progress_report p WHERE p.id = $1${options.lock ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
+  return row ?? null;
+}
+
+export async function writeProgressReport(tx: Queryable, id: string, version: number, report: ProgressReportPayload, actorId: string | null): Promise<void> {
+  await tx.query(
+    `INSERT INTO progress_report (id, activity_id, report_date, area_processed_m2, notes, source, geom, version, created_by, updated_by)
+     VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::text IS NULL THEN NULL ELSE ${GEOM(7)} END, $8, $9, $9)
+     ON CONFLICT (id) DO UPDATE SET activity_id = EXCLUDED.activity_id, report_date = EXCLUDED.report_date, area_processed_m2 = EXCLUDED.area_processed_m2,
+       notes = EXCLUDED.notes, source = EXCLUDED.source, geom = EXCLUDED.geom, version = EXCLUDED.version, updated_at = now(), updated_by = EXCLUDED.updated_by`,
+    [id, report.activityId, report.reportDate, report.areaProcessedM2, report.notes ?? null, report.source, report.geometry ? JSON.stringify(report.geometry) : null, version, actorId],
+  );
 }
 
 // Release products ---------------------------------------------------------------------------

@@ -219,7 +219,7 @@ for (const backend of testBackends()) {
       const session = await throughApproval({
         entityType: 'risk_education_session',
         action: 'create',
-        payload: { heldOn: '2024-05-01', organisationId: server.actors.organisationA, method: 'presentation', girls: 12, boys: 10, women: 7, men: 3, source: 'attendance sheet' },
+        payload: { heldOn: '2024-05-01', organisationId: server.actors.organisationA, method: 'presentation', girls: 12, boys: 10, women: 7, men: 3, source: 'attendance sheet', geometry: { type: 'Point', coordinates: [18.41, 44.12] } },
       });
       const read = (await call('analyst', 'GET', `/api/risk-education/${session.entityId}`)).json();
       assert.equal(read.beneficiaries, 32);
@@ -247,6 +247,33 @@ for (const backend of testBackends()) {
 
       // A national inspection is reported by national officers, not by the operator inspected.
       await refused('field_user', { entityType: 'qa_visit', action: 'create', payload: { activityId: activityA, visitedOn: '2024-05-04', inspector: 'NMAC', source: 'QA form' } }, 403, /national/);
+    });
+
+    test('a day’s progress of an activity, approved, is listed with its area and ground; its activity is then not deleted under it', async () => {
+      const ground = { type: 'Polygon', coordinates: [[[18.5, 44.2], [18.501, 44.2], [18.501, 44.201], [18.5, 44.201], [18.5, 44.2]]] };
+      const payload = { activityId: activityA, reportDate: '2024-03-05', areaProcessedM2: 412.5, notes: 'lane 3 finished', source: 'team leader’s daily sheet', geometry: ground };
+      const { entityId } = await throughApproval({ entityType: 'progress_report', action: 'create', payload });
+      const list = await call('analyst', 'GET', `/api/progress-reports?activity=${activityA}`);
+      assert.equal(list.statusCode, 200, list.body);
+      const [day, ...others] = list.json().items;
+      assert.equal(others.length, 0);
+      assert.deepEqual(
+        { id: day.id, activity: day.activity, organisationId: day.organisationId, reportDate: day.reportDate, areaProcessedM2: day.areaProcessedM2, notes: day.notes, version: day.version, type: day.geometry.type },
+        { id: entityId, activity: 'CLR-OPS-1', organisationId: server.actors.organisationA, reportDate: '2024-03-05', areaProcessedM2: 412.5, notes: 'lane 3 finished', version: 1, type: 'MultiPolygon' },
+      );
+      const [version] = await server.db.query<{ has_geom: boolean; data: Record<string, unknown> }>(
+        "SELECT geom IS NOT NULL AS has_geom, data FROM record_version WHERE entity_type = 'progress_report' AND entity_id = $1",
+        [entityId],
+      );
+      assert.equal(version!.has_geom, true, 'the history keeps the ground worked');
+      assert.equal(version!.data.areaProcessedM2, 412.5);
+
+      const progress = (extra: object) => ({ entityType: 'progress_report', action: 'create', payload: { ...payload, ...extra } });
+      await refused('field_user', progress({ reportDate: '2024-01-09' }), 400, /payload\.reportDate: 2024-01-09 is before the activity's start \(2024-01-10\)/);
+      await refused('field_user', progress({ reportDate: '2999-01-01' }), 400, /payload\.reportDate/);
+      await refused('field_user', progress({ areaProcessedM2: -1 }), 400, /payload\.areaProcessedM2/);
+      await refused('field_user_b', progress({}), 403, /organisation/);
+      await refused('national_information_officer', { entityType: 'activity', action: 'delete', entityId: activityA, baseVersion: 1, reason: 'test', payload: {} }, 409, /1 daily progress report\(s\); delete those first/);
     });
 
     test('another organisation’s field user cannot report on an organisation A record', async () => {
@@ -281,6 +308,12 @@ for (const backend of testBackends()) {
         { entityType: 'risk_education_session', action: 'create', payload: { heldOn: '2024-05-01', organisationId: server.actors.organisationA, method: 'presentation', girls: -2, source: 'x' } },
         400,
         /payload\.girls: -2 is negative/,
+      );
+      await refused(
+        'field_user',
+        { entityType: 'risk_education_session', action: 'create', payload: { heldOn: '2024-05-01', organisationId: server.actors.organisationA, method: 'presentation', girls: 2, source: 'x' } },
+        400,
+        /payload\.geometry: a risk education session needs a place: a position \(geometry\) or a settlement/,
       );
       await refused(
         'field_user',

@@ -15,7 +15,8 @@ import { type EntityHandler, type EntityState, registerEntityHandler } from '../
 import type { Queryable } from '../store/db.ts';
 import { DISPOSAL_METHODS, FIND_CONDITIONS } from './find.ts';
 import * as store from './store.ts';
-import { checkCategory, count, PastDate, PastDateAsKnown, PointGeometry, QA_OUTCOMES, RISK_EDUCATION_METHODS, Text } from './rules.ts';
+import { checkCategory, count, PastDate, PastDateAsKnown, PointGeometry, QA_OUTCOMES, Text } from './rules.ts';
+import { RISK_EDUCATION_METHODS, sessionProblems } from './riskEducation.ts';
 import { readDateAsKnown } from './datePrecision.ts';
 
 // Lookups the handlers of field records share ----------------------------------------------------------
@@ -161,6 +162,9 @@ export const riskEducationHandler: EntityHandler<RiskEducationPayload> = {
   async validate(tx, change) {
     if (change.action === 'delete') return;
     const session = change.payload!;
+    // The schema has checked each field; what is left of the shared rules is the place.
+    const problems = sessionProblems({ ...session, beneficiaries: session, position: !!session.geometry, settlementId: session.settlementId ?? null });
+    if (problems.place) throw new UserError('payload.geometry: a risk education session needs a place: a position (geometry) or a settlement (settlementId)', 'bad_input', { field: 'geometry' });
     await requireRow(tx, 'organisationId', 'organisation', session.organisationId);
     await requireRow(tx, 'settlementId', 'settlement', session.settlementId);
   },

@@ -5,7 +5,8 @@ import type { Queryable } from '../store/db.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import { ACTIVITY_KINDS, ACTIVITY_STATUSES } from '../land/rules.ts';
 import './handlers.ts';
-import { QA_OUTCOMES, RISK_EDUCATION_METHODS } from './rules.ts';
+import { RISK_EDUCATION_METHODS } from './riskEducation.ts';
+import { QA_OUTCOMES } from './rules.ts';
 import * as store from './store.ts';
 
 export const Id = z.object({ id: z.uuid() });
@@ -60,7 +61,7 @@ function listRoute<Q>(path: string, summary: string, query: z.ZodType<Q>, list: 
   });
 }
 
-/** Reads of finds, activities, risk education, QA visits and the ordnance catalogue. */
+/** Reads of finds, activities and their daily progress, risk education, QA visits and the ordnance catalogue. */
 export const opsRoutes = [
   listRoute(
     '/api/finds',
@@ -85,6 +86,13 @@ export const opsRoutes = [
     (db, query) => store.listActivities(db, { ...query, organisationId: query.organisation }),
   ),
   oneRoute('/api/activities/{id}', 'One activity with the hazards it works on', 'activity', store.getActivity),
+  listRoute(
+    '/api/progress-reports',
+    'Daily progress of activities (area processed per day), newest first, filtered by area, dates, organisation or activity',
+    z.strictObject({ ...listQuery, activity: z.uuid().optional() }),
+    (db, query) => store.listProgressReports(db, { ...query, organisationId: query.organisation, activityId: query.activity }),
+  ),
+  oneRoute('/api/progress-reports/{id}', 'One day of progress of an activity', 'progress report', store.getProgressReport),
   listRoute(
     '/api/risk-education',
     'Explosive ordnance risk education sessions, newest first, with beneficiaries by sex and age group',

@@ -5,25 +5,18 @@
 import { z } from 'zod';
 import type { CatalogueEntry } from '../catalogue/match.ts';
 import { UserError } from '../errors.ts';
+import { EARLIEST_DATE, pastDateProblem, todayUtc } from '../land/rules.ts';
 import { readDateAsKnown } from './datePrecision.ts';
-
-/** How a risk education session was delivered. */
-export const RISK_EDUCATION_METHODS = ['presentation', 'interpersonal', 'mass_media', 'digital', 'training_of_trainers', 'other'] as const;
 
 /** What a QA visit concluded. */
 export const QA_OUTCOMES = ['satisfactory', 'corrective_action_required', 'suspended'] as const;
 
-const EARLIEST_DATE = '1900-01-01';
-
-function todayUtc(): string {
-  return new Date().toISOString().slice(0, 10);
-}
-
-/** A date of something that happened: not in the future, not before 1900. */
+/** A date of something that happened: not in the future, not before 1900 (pastDateProblem, which the web forms share). */
 export const PastDate = z.iso.date({ error: (issue) => `${JSON.stringify(issue.input)} is not a date (YYYY-MM-DD)` }).superRefine((date, context) => {
   const today = todayUtc();
-  if (date > today) context.addIssue({ code: 'custom', message: `${date} is in the future (today is ${today})` });
-  else if (date < EARLIEST_DATE) context.addIssue({ code: 'custom', message: `${date} is before 1900` });
+  const problem = pastDateProblem(date, today);
+  if (problem === 'future') context.addIssue({ code: 'custom', message: `${date} is in the future (today is ${today})` });
+  else if (problem === 'before_1900') context.addIssue({ code: 'custom', message: `${date} is before 1900` });
 });
 
 /**

@@ -6,7 +6,7 @@ import type { Queryable } from '../store/db.ts';
 export const GEOM = (n: number) => `CASE WHEN $${n}::text IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON($${n}::text), 4326) END`;
 
 /**
- * Reads of field operations records: finds, activities, risk education
+ * Reads of field operations records: finds, activities and their daily progress, risk education
  * sessions, QA visits and the ordnance catalogue. Every list is paged by a keyset cursor (the
  * sort key and id of the last row), so page 10,000 of ten million finds costs what page 1 does,
  * and rows added meanwhile never shift a page.
@@ -181,6 +181,34 @@ export async function listActivities(db: Queryable, filter: ActivityFilter) {
 
 export async function getActivity(db: Queryable, id: string) {
   return selectOne(db, ACTIVITIES, id);
+}
+
+// Daily progress of activities ------------------------------------------------------------------
+
+export interface ProgressFilter extends ListOptions {
+  activityId?: string | undefined;
+}
+
+const PROGRESS_REPORTS: Selection = {
+  columns: `p.id, p.activity_id AS "activityId", a.reference AS activity, a.organisation_id AS "organisationId", o.name AS organisation,
+  p.report_date::text AS "reportDate", p.area_processed_m2 AS "areaProcessedM2", p.notes, p.source, ST_AsGeoJSON(p.geom, 15)::json AS geometry,
+  p.version, p.created_at AS "createdAt", p.updated_at AS "updatedAt"`,
+  from: 'progress_report p JOIN activity a ON a.id = p.activity_id JOIN organisation o ON o.id = a.organisation_id',
+  alias: 'p',
+};
+
+/** Days of work, newest first; the organisation is the activity's operator. */
+export async function listProgressReports(db: Queryable, filter: ProgressFilter) {
+  const where = new Where();
+  bboxCondition(where, 'p.geom', filter.bbox);
+  dateConditions(where, 'p.report_date', filter);
+  if (filter.organisationId) where.add(`a.organisation_id = ${where.param(filter.organisationId)}::uuid`);
+  if (filter.activityId) where.add(`p.activity_id = ${where.param(filter.activityId)}::uuid`);
+  return selectPage(db, PROGRESS_REPORTS, where, { key: 'p.report_date', type: 'date', descending: true }, filter);
+}
+
+export async function getProgressReport(db: Queryable, id: string) {
+  return selectOne(db, PROGRESS_REPORTS, id);
 }
 
 // Risk education ----------------------------------------------------------------------------------

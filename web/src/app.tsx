@@ -15,6 +15,9 @@ import { AccidentReportPage } from './reports/AccidentReportPage.tsx';
 import { ActivityReportPage } from './reports/ActivityReportPage.tsx';
 import { FindsReportPage } from './reports/FindsReportPage.tsx';
 import { HazardReportPage } from './reports/HazardReportPage.tsx';
+import { ProgressReportPage } from './reports/ProgressReportPage.tsx';
+import { ReleaseReportPage } from './reports/ReleaseReportPage.tsx';
+import { RiskEducationReportPage } from './reports/RiskEducationReportPage.tsx';
 import { href, navigate, type Route, useRoute } from './router.ts';
 import { can, fetchActor, type Session, SessionContext, signOut } from './session.ts';
 import { SettingsPage } from './settings/SettingsPage.tsx';
@@ -27,10 +30,16 @@ function ReportPage({ kind }: { kind: Extract<Route, { page: 'newReport' }>['kin
       return <HazardReportPage />;
     case 'activity':
       return <ActivityReportPage />;
+    case 'progress':
+      return <ProgressReportPage />;
+    case 'release':
+      return <ReleaseReportPage />;
     case 'finds':
       return <FindsReportPage />;
     case 'accident':
       return <AccidentReportPage />;
+    case 'riskEducation':
+      return <RiskEducationReportPage />;
   }
 }
 

@@ -5,8 +5,18 @@
 import { useEffect, useState } from 'preact/hooks';
 
 /** The kinds of report the app has a form for; #/reports/new is the hazardous area's. */
-export const REPORT_KINDS = ['hazard', 'activity', 'finds', 'accident'] as const;
+export const REPORT_KINDS = ['hazard', 'activity', 'progress', 'release', 'finds', 'accident', 'riskEducation'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
+/** The record type each form reports (the finds form, one report per find). */
+export const ENTITY_TYPE_OF: Record<ReportKind, string> = {
+  hazard: 'hazard',
+  activity: 'activity',
+  progress: 'progress_report',
+  release: 'release_product',
+  finds: 'find',
+  accident: 'accident',
+  riskEducation: 'risk_education_session',
+};
 
 export type Route =
   | { page: 'map' }

@@ -7,7 +7,7 @@ import { api, query } from '../api.ts';
 import { messageOf, useAction } from '../data.ts';
 import { formatBytes, formatDateTime, formatNumber, t } from '../i18n/index.ts';
 import { savedView } from '../map/view.ts';
-import { REPORT_KINDS } from '../router.ts';
+import { ENTITY_TYPE_OF, REPORT_KINDS } from '../router.ts';
 import { useSession } from '../session.ts';
 import { HAZARD_STATUSES, type HazardStatus } from '../types.ts';
 import { ErrorMessage, Field } from '../ui.tsx';
@@ -45,7 +45,7 @@ const isHazardStatus = (value: unknown): value is HazardStatus => (HAZARD_STATUS
 
 /** The form a report of this record type comes from, as the forms' tabs name it. */
 function kindLabel(entityType: string): string {
-  const kind = entityType === 'find' ? 'finds' : REPORT_KINDS.find((k) => k === entityType);
+  const kind = REPORT_KINDS.find((k) => ENTITY_TYPE_OF[k] === entityType);
   return kind ? t(`reportKind.${kind}`) : entityType;
 }
 

@@ -17,7 +17,7 @@ import { ReportPhotos } from './Photos.tsx';
 import { fieldLabel, fieldValue, inReadingOrder, reportTitle } from './fields.ts';
 
 /** Entity types with a name of their own in the queue; the others are "record". */
-const ENTITY_TYPES = ['hazard', 'activity', 'find', 'accident', 'find_import'] as const;
+const ENTITY_TYPES = ['hazard', 'activity', 'progress_report', 'release_product', 'find', 'accident', 'risk_education_session', 'find_import'] as const;
 
 async function queue(): Promise<Report[]> {
   const [submitted, verified] = await Promise.all(

@@ -1,7 +1,8 @@
 /**
  * A report of a new hazardous area. The form checks what it can before sending (required
- * fields, a readable polygon, direct evidence for a CHA); the server's geometry checks then say
- * what the shape's problems are, and warnings are accepted one by one, never silently.
+ * fields, a readable polygon, and direct evidence for a CHA by the server's own rule,
+ * evidenceProblem of src/land/rules.ts); the server's geometry checks then say what the shape's
+ * problems are, and warnings are accepted one by one, never silently.
  */
 import { useState } from 'preact/hooks';
 import { areaUnitLabel, currentAreaUnit, formatArea, t } from '../i18n/index.ts';
@@ -18,6 +19,7 @@ import {
   type HazardKind,
 } from '../types.ts';
 import { Checkboxes, Field, Select, TextArea } from '../ui.tsx';
+import { evidenceProblem } from '../../../src/land/rules.ts';
 import type { SentOrKept } from '../field/outbox.ts';
 import { type Errors, GeometryField, ReportForm, Submitted, unreadableMessage, useOrganisations, useReportForm, useShapeCheck } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
@@ -49,7 +51,7 @@ function validate(draft: Draft): Errors {
   const errors: Errors = {};
   if (!draft.reference.trim()) errors.reference = t('validation.required');
   if (!draft.source.trim()) errors.source = t('validation.required');
-  if (draft.kind === 'cha' && !draft.evidence.some((e) => DIRECT_EVIDENCE.has(e))) errors.evidence = t('validation.chaNeedsDirect');
+  if (evidenceProblem(draft.kind, draft.evidence)) errors.evidence = t('validation.chaNeedsDirect');
   if (draft.estimatedArea && !(Number(draft.estimatedArea) >= 0)) errors.estimatedArea = t('validation.number');
   const reading = readGeometry(draft.geometryText);
   if ('problem' in reading) errors.geometry = unreadableMessage(reading, 'polygon');

@@ -16,6 +16,19 @@ const LABELS: Record<string, MessageKey> = {
   endDate: 'field.endDate',
   hazardIds: 'report.hazardsWorked',
   activityId: 'field.activity',
+  reportDate: 'field.reportDate',
+  areaProcessedM2: 'field.areaProcessed',
+  notes: 'field.notes',
+  hazardId: 'field.hazard',
+  method: 'field.method',
+  technicalAssets: 'field.technicalAssets',
+  clearanceDepthCm: 'field.clearanceDepthCm',
+  heldOn: 'field.heldOn',
+  settlementId: 'field.settlement',
+  girls: 'field.girls',
+  boys: 'field.boys',
+  women: 'field.women',
+  men: 'field.men',
   occurredOn: 'field.occurredOn',
   foundOn: 'field.foundOn',
   category: 'field.category',
@@ -50,8 +63,13 @@ const CODE_PREFIX: Record<string, string> = {
   deviceCategory: 'findCategory',
   condition: 'condition',
   disposalMethod: 'disposal',
+  method: 'method',
 };
-const ACTIVITY_CODE_PREFIX: Record<string, string> = { kind: 'activity', status: 'activityStatus' };
+/** Codes whose messages differ by entity type. */
+const ENTITY_CODE_PREFIX: Record<string, Record<string, string>> = {
+  activity: { kind: 'activity', status: 'activityStatus' },
+  risk_education_session: { method: 'riskEducationMethod' },
+};
 
 /** Keys in the order a reviewer reads them (the order of the labels above); unknown keys last. */
 export function inReadingOrder(keys: readonly string[]): string[] {
@@ -87,15 +105,15 @@ function findRowSummary(row: Record<string, unknown>): string {
 
 export function fieldValue(key: string, value: unknown, organisations: ReadonlyMap<string, string>, entityType = 'hazard'): string {
   if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) return '—';
-  const prefix = (entityType === 'activity' ? ACTIVITY_CODE_PREFIX[key] : undefined) ?? CODE_PREFIX[key];
+  const prefix = ENTITY_CODE_PREFIX[entityType]?.[key] ?? CODE_PREFIX[key];
   if (prefix) {
     const codes = Array.isArray(value) ? value : [value];
     return codes.map((code) => t(`${prefix}.${String(code)}` as MessageKey)).join(', ');
   }
   if (key === 'organisationId' && typeof value === 'string') return organisations.get(value) ?? value;
-  if (key === 'estimatedAreaM2' && typeof value === 'number') return formatArea(value);
-  if (['releaseDate', 'startDate', 'endDate', 'foundOn', 'occurredOn'].includes(key) && typeof value === 'string') return formatDate(value);
-  if (key === 'deminingRelated' && typeof value === 'boolean') return value ? t('common.yes') : t('common.no');
+  if ((key === 'estimatedAreaM2' || key === 'areaProcessedM2') && typeof value === 'number') return formatArea(value);
+  if (['releaseDate', 'startDate', 'endDate', 'foundOn', 'occurredOn', 'heldOn', 'reportDate'].includes(key) && typeof value === 'string') return formatDate(value);
+  if ((key === 'deminingRelated' || key === 'technicalAssets') && typeof value === 'boolean') return value ? t('common.yes') : t('common.no');
   if (key === 'victims' && Array.isArray(value)) return value.map((v, i) => `${i + 1}. ${victimSummary(v as Record<string, unknown>)}`).join('; ');
   if (key === 'rows' && entityType === 'find_import' && Array.isArray(value)) return value.map((row) => findRowSummary(row as Record<string, unknown>)).join('; ');
   if (key === 'geometry') {
@@ -107,13 +125,24 @@ export function fieldValue(key: string, value: unknown, organisations: ReadonlyM
 
 /**
  * What names a report in the queue: a record's reference, a file of finds by its name and size,
- * or for a find (which has none) what was found and when.
+ * or for a record without a reference what it is and when: a find (what was found), a risk
+ * education session (its method), a day's progress (the area processed), land released (its method).
  */
 export function reportTitle(entityType: string, payload: Record<string, unknown>): string | null {
   if (typeof payload.reference === 'string') return payload.reference;
   if (entityType === 'find_import' && typeof payload.file === 'string') {
     const count = typeof payload.rowCount === 'number' ? payload.rowCount : Array.isArray(payload.rows) ? payload.rows.length : 0;
     return t('report.findImportTitle', { file: payload.file, count: formatNumber(count) });
+  }
+  if (entityType === 'risk_education_session' && typeof payload.heldOn === 'string') {
+    const method = typeof payload.method === 'string' ? t(`riskEducationMethod.${payload.method}` as MessageKey) : '';
+    return `${method}, ${formatDate(payload.heldOn)}`;
+  }
+  if (entityType === 'progress_report' && typeof payload.reportDate === 'string') {
+    return `${formatDate(payload.reportDate)}, ${typeof payload.areaProcessedM2 === 'number' ? formatArea(payload.areaProcessedM2) : '—'}`;
+  }
+  if (entityType === 'release_product' && typeof payload.method === 'string') {
+    return `${t(`method.${payload.method}` as MessageKey)}, ${formatDate(typeof payload.releaseDate === 'string' ? payload.releaseDate : null)}`;
   }
   if (entityType === 'find') {
     const what = typeof payload.ordnanceModel === 'string' ? payload.ordnanceModel : payload.category ? t(`findCategory.${String(payload.category)}` as MessageKey) : '';

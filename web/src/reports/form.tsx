@@ -10,12 +10,14 @@ import { api, ApiError, query } from '../api.ts';
 import { messageOf, useLoad } from '../data.ts';
 import { GpsButton } from '../field/GpsButton.tsx';
 import { type ReportInput, sendOrKeep } from '../field/outbox.ts';
+import { newestPackage, packageActivities } from '../field/packageRecords.ts';
 import { orFromPackage } from '../field/packages.ts';
 import type { DevicePhoto } from '../field/store.ts';
 import type { Geometry } from '../geojson.ts';
 import { type MessageKey, t } from '../i18n/index.ts';
 import { href, REPORT_KINDS, type ReportKind } from '../router.ts';
 import { can } from '../session.ts';
+import { pastDateProblem as datePastProblem } from '../../../src/land/rules.ts';
 import type { ActivitySummary, ActorSummary, OrdnanceModel, Organisation, Page } from '../types.ts';
 import { Checkboxes, ErrorMessage, Field, Select, Sketch, TextArea } from '../ui.tsx';
 import { type DrawMode, DrawOnMap } from './DrawOnMap.tsx';
@@ -211,6 +213,9 @@ const SHAPES: Record<ReportKind, { mode: DrawMode; legend: MessageKey; hint: Mes
   activity: { mode: 'polygon', legend: 'report.activityArea', hint: 'report.activityAreaHint', textLabel: 'report.activityAreaText' },
   finds: { mode: 'points', legend: 'report.findPoints', hint: 'report.findPointsHint', textLabel: 'report.findPointsText' },
   accident: { mode: 'point', legend: 'report.accidentPlace', hint: 'report.accidentPlaceHint', textLabel: 'report.accidentPlaceText' },
+  progress: { mode: 'polygon', legend: 'report.progressGround', hint: 'report.progressGroundHint', textLabel: 'report.progressGroundText' },
+  release: { mode: 'polygon', legend: 'report.releaseArea', hint: 'report.releaseAreaHint', textLabel: 'report.releaseAreaText' },
+  riskEducation: { mode: 'point', legend: 'report.sessionPlace', hint: 'report.sessionPlaceHint', textLabel: 'report.sessionPlaceText' },
 };
 
 /**
@@ -280,12 +285,21 @@ export function useOrganisations(actor: ActorSummary): Organisation[] {
 
 /**
  * Activities a report may name: an operator's own, or every one for a national officer (the API
- * pages them; the first thousand in reference order are offered).
+ * pages them; the first thousand in reference order are offered). With no link, those of the
+ * newest area package.
  */
 export function useActivities(actor: ActorSummary): ActivitySummary[] {
   const national = can(actor, 'report.approve');
   const [activities] = useLoad(
-    () => api.get<Page<ActivitySummary>>(`/api/activities${query({ limit: 1000, organisation: national ? null : actor.organisationId })}`).then((a) => a.items),
+    () =>
+      api
+        .get<Page<ActivitySummary>>(`/api/activities${query({ limit: 1000, organisation: national ? null : actor.organisationId })}`)
+        .then((a) => a.items)
+        .catch(async (caught: unknown) => {
+          const pkg = caught instanceof TypeError ? await newestPackage() : null;
+          if (!pkg) throw caught;
+          return packageActivities(pkg).filter((a) => national || a.organisationId === actor.organisationId);
+        }),
     [],
   );
   return activities.state === 'ready' ? activities.value : [];
@@ -295,9 +309,20 @@ function activityLabel(activity: ActivitySummary): string {
   return `${activity.reference} · ${t(`activity.${activity.kind}`)} · ${activity.organisation}`;
 }
 
-/** The activity a report belongs to, if any, from those the reporter may name. */
-export function ActivitySelect({ activities, value, hint, onChange }: { activities: readonly ActivitySummary[]; value: string; hint: string; onChange: (activityId: string) => void }) {
-  return <Select label={t('field.activity')} value={value} hint={hint} options={[{ value: '', label: t('report.noActivity') }, ...activities.map((a) => ({ value: a.id, label: activityLabel(a) }))]} onChange={onChange} />;
+/** The activity a report belongs to (if any, unless `required`), from those the reporter may name. */
+export function ActivitySelect(props: { activities: readonly ActivitySummary[]; value: string; hint: string; required?: boolean; error?: string | undefined; onChange: (activityId: string) => void }) {
+  const none = { value: '', label: props.required ? t('report.choose') : t('report.noActivity') };
+  return (
+    <Select
+      label={t('field.activity')}
+      value={props.value}
+      hint={props.hint}
+      required={props.required}
+      error={props.error}
+      options={[none, ...props.activities.map((a) => ({ value: a.id, label: activityLabel(a) }))]}
+      onChange={props.onChange}
+    />
+  );
 }
 
 /** A model's name as the server matches it (normaliseName of src/names.ts): ignoring case, spaces and punctuation. */
@@ -344,13 +369,14 @@ export function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
+/** The words for a problem of a date, by the code of the rule the server shares (src/land/rules.ts). */
+export const DATE_PROBLEMS = { required: 'validation.required', not_date: 'validation.date', future: 'validation.future', before_1900: 'validation.before1900' } as const satisfies Record<string, MessageKey>;
+
 /** A date of something that happened, as the server checks it: given, not in the future, not before 1900. */
 export function pastDateProblem(date: string, required: boolean): string | undefined {
   if (!date) return required ? t('validation.required') : undefined;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return t('validation.date');
-  if (date > todayUtc()) return t('validation.future');
-  if (date < '1900-01-01') return t('validation.before1900');
-  return undefined;
+  const problem = datePastProblem(date, todayUtc());
+  return problem ? t(DATE_PROBLEMS[problem]) : undefined;
 }
 
 /** A whole number of `min` or more; '' is no number. */
@@ -370,17 +396,17 @@ interface GeometryProblem {
 /**
  * The server's checks of a polygon before it is sent, and the warnings the reporter accepts one
  * by one (the server refuses a shape with a warning nobody accepted). A hazard is checked against
- * other hazards too; an activity's area, like a release product without its hazard, by its shape
- * alone, as the activity's handler checks it.
+ * other hazards too; a release product against its hazard (`hazardId`); an activity's area, like
+ * a release product without its hazard, by its shape alone, as the activity's handler checks it.
  */
-export function useShapeCheck(entityType: 'hazard' | 'release_product') {
+export function useShapeCheck(entityType: 'hazard' | 'release_product', hazardId?: string) {
   const [problems, setProblems] = useState<GeometryProblem[] | null>(null);
   const [accepted, setAccepted] = useState<string[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
   async function check(geometry: Geometry) {
     try {
       setFailure(null);
-      setProblems((await api.post<{ problems: GeometryProblem[] }>('/api/hazards/check-geometry', { geometry, entityType })).problems);
+      setProblems((await api.post<{ problems: GeometryProblem[] }>('/api/hazards/check-geometry', { geometry, entityType, ...(hazardId ? { hazardId } : {}) })).problems);
     } catch (caught) {
       setFailure(messageOf(caught));
     }
