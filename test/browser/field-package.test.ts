@@ -170,6 +170,14 @@ for (const backend of testBackends()) {
       await page.getByRole('button', { name: place.name, exact: true }).waitFor();
     });
 
+    test('offline, a risk education session is placed at a settlement of the package, found by another of its names', async () => {
+      await page.goto('/#/reports/new/riskEducation');
+      await page.getByLabel('Settlement (any of its names)').fill(place.other);
+      await page.getByRole('button', { name: 'Find the settlement' }).click();
+      await page.getByRole('button', { name: place.name, exact: true }).click();
+      await page.getByText(`Settlement: ${place.name}`).waitFor();
+    });
+
     test('a refresh downloads no map file the server says is unchanged', async () => {
       await context.setOffline(false);
       await page.goto('/#/field');

@@ -4,7 +4,6 @@
  * A package keeps each record as the sync feed carries it (its payload, without geometry).
  */
 import type { ActivityKind, ActivityStatus, ActivitySummary, HazardKind, HazardStatus, Organisation } from '../types.ts';
-import { listPackages } from './packages.ts';
 import type { AreaPackage } from './store.ts';
 
 /** A hazardous area as a form names it. */
@@ -44,9 +43,4 @@ export function packageHazards(pkg: AreaPackage): HazardName[] {
   return pkg.records
     .filter((r) => r.entityType === 'hazard')
     .map((r) => ({ id: r.entityId, reference: text(r.data.reference) ?? r.entityId, kind: r.data.kind as HazardKind, status: r.data.status as HazardStatus }));
-}
-
-/** The most recently updated package on the device, if any. */
-export async function newestPackage(): Promise<AreaPackage | null> {
-  return (await listPackages()).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0] ?? null;
 }

@@ -12,6 +12,8 @@ import { formatDate, formatNumber, type MessageKey, t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import { ErrorMessage, Field, Select } from '../ui.tsx';
 import { sendOrKeep } from '../field/outbox.ts';
+import { newestPackage } from '../field/packages.ts';
+import { matchSettlements } from '../field/SettlementFinder.tsx';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup, RISK_EDUCATION_METHODS, type RiskEducationMethod, type SessionProblem, sessionProblems } from '../../../src/ops/riskEducation.ts';
 import { DATE_PROBLEMS, type Errors, GeometryField, ReportForm, Submitted, todayUtc, unreadableMessage, useOrganisations, useReportForm, withoutErrors } from './form.tsx';
 import { readPoints } from './geometryInput.ts';
@@ -181,8 +183,8 @@ export function RiskEducationReportPage() {
 }
 
 /**
- * The settlement where the session was held, found by any of its names (GET /api/places). The
- * search needs a connection; with none, the position comes from GPS instead.
+ * The settlement where the session was held, found by any of its names (GET /api/places), or
+ * with no connection among the settlements of the newest area package on the device.
  */
 function SettlementField({ chosen, onChoose }: { chosen: Settlement | null; onChoose: (settlement: Settlement | null) => void }) {
   const [search, setSearch] = useState('');
@@ -194,8 +196,15 @@ function SettlementField({ chosen, onChoose }: { chosen: Settlement | null; onCh
         const places = (await api.get<{ places: (Settlement & { kind: string })[] }>(`/api/places${query({ q: search.trim(), limit: 20 })}`)).places;
         setFound(places.filter((p) => p.kind === 'settlement').map(({ id, name }) => ({ id, name })));
       } catch (caught) {
-        setFound(null);
-        setError(caught instanceof TypeError ? t('report.settlementOffline') : messageOf(caught));
+        if (!(caught instanceof TypeError)) {
+          setFound(null);
+          setError(messageOf(caught));
+          return;
+        }
+        // No link: the settlements of the newest area package on the device.
+        const settlements = (await newestPackage())?.settlements;
+        setFound(settlements ? matchSettlements(settlements, search).map(({ id, name }) => ({ id, name })) : null);
+        if (!settlements) setError(t('report.settlementOffline'));
       }
     });
   if (chosen) {
