@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page, type Route } from 'playwright-core';
 import { mulberry32 } from '../../src/mulberry32.ts';
 import { testBackends } from '../support/backends.ts';
-import { CHROMIUM, type Harness, SCREENSHOTS, signIn, startHarness } from './harness.ts';
+import { CHROMIUM, fitMap, type Harness, SCREENSHOTS, signIn, startHarness, waitForRendered } from './harness.ts';
 
 /**
  * The field app in Chromium with the network switched off: the app shell comes from the service
@@ -127,7 +127,7 @@ for (const backend of testBackends()) {
       assert.equal(onServer!.count, 0, 'nothing reached the server while offline');
     });
 
-    test('back online the outbox is sent; approved on the server, the outbox says so', async () => {
+    test('back online the outbox is sent; approved on the server, the outbox says so and the national map shows it', async () => {
       await field.setOffline(false);
       await page.waitForFunction(() => (globalThis as unknown as InPage).document.querySelector('.field-outbox .outbox-state')?.textContent === 'Sent', null, { timeout: 30_000 });
 
@@ -155,9 +155,16 @@ for (const backend of testBackends()) {
       await page.reload();
       await checkNow();
       await stateIs('Approved');
-      const [find] = await h.db.query<{ count: number }>('SELECT count(*)::int AS count FROM find WHERE source = $1', [source]);
-      assert.equal(find!.count, 1, 'the approved report made one find in the register');
+      const made = await h.db.query<{ id: string }>('SELECT id FROM find WHERE source = $1', [source]);
+      assert.equal(made.length, 1, 'the approved report made one find in the register');
       await shoot(page, 'field-outbox-approved');
+
+      // The office sees it on the national map, where the field team stood.
+      await office.goto('/#/map');
+      await waitForRendered(office, ['hazards-fill']);
+      const d = 0.0003;
+      await fitMap(office, [position.longitude - d, position.latitude - d, position.longitude + d, position.latitude + d]);
+      await waitForRendered(office, ['finds-points'], (p) => p.id === made[0]!.id);
     });
 
     test('after the browser is closed and started again offline: the app, the package and a report made offline are there, and the report goes out', async () => {
