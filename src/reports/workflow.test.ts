@@ -183,7 +183,7 @@ for (const backend of testBackends()) {
 
     test('a report on an unknown entity type or without its base version is refused', async () => {
       const field = actorOf(actors, 'field_user');
-      await refused(workflow.createReport(db, field, { entityType: 'spaceship', action: 'create', payload: {} }), 'bad_input', /Unknown entity type "spaceship"; reports can be written for activity, hazard, release_product/);
+      await refused(workflow.createReport(db, field, { entityType: 'spaceship', action: 'create', payload: {} }), 'bad_input', /Unknown entity type "spaceship"; reports can be written for activity, hazard, progress_report, release_product/);
       await refused(
         workflow.createReport(db, field, { entityType: 'hazard', action: 'update', entityId: '00000000-0000-4000-8000-000000000000', reason: 'x', payload: {} }),
         'bad_input',
