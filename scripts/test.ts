@@ -2,9 +2,10 @@
  * npm test's runner: every *.test.ts under src and test, in two rounds of Node's test runner.
  * Files that measure latency (they say "npm test runs this file alone") go first, one at a time,
  * since a file running beside them on a two-core machine is what they would measure. The rest run
- * two files at a time (or one per core on a bigger machine): most of a test's time is spent in
- * PostgreSQL, PGlite's thread or Chromium, so a second file fills the other core. Both rounds run
- * even when the first fails, so one failure does not hide another.
+ * three files at a time (or one per core on a bigger machine): much of a test's time is spent
+ * waiting on PostgreSQL, PGlite's thread, Chromium or a timer, so a third file fills the gaps of
+ * two cores; the whole suite passed at a load of 6 to 10 on two cores. Both rounds run even when
+ * the first fails, so one failure does not hide another.
  *
  *   node --import tsx scripts/test.ts [file ...]      (SAFEGROUND_TEST_CONCURRENCY overrides the second round's)
  */
@@ -25,7 +26,7 @@ function testFiles(folder: string): string[] {
 const files = (process.argv.length > 2 ? process.argv.slice(2) : [...testFiles('src'), ...testFiles('test')]).sort();
 const alone = files.filter((path) => readFileSync(path, 'utf8').includes(ALONE));
 const together = files.filter((path) => !alone.includes(path));
-const concurrency = Number(process.env.SAFEGROUND_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
+const concurrency = Number(process.env.SAFEGROUND_TEST_CONCURRENCY ?? Math.max(3, availableParallelism()));
 if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`SAFEGROUND_TEST_CONCURRENCY must be a whole number from 1, not ${process.env.SAFEGROUND_TEST_CONCURRENCY}`);
 
 function round(label: string, paths: string[], options: string[]): number {
