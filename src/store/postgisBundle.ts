@@ -79,6 +79,6 @@ export const slimPostgis: Extension = {
   name: 'postgis',
   async setup(pg, emscriptenOpts) {
     const setup = await postgis.setup(pg, emscriptenOpts);
-    return setup.bundlePath ? { ...setup, bundlePath: slimPostgisBundle(setup.bundlePath) } : setup;
+    return { ...setup, bundlePath: slimPostgisBundle(setup.bundlePath) };
   },
 };

@@ -12,7 +12,7 @@ import { useSession } from '../session.ts';
 import { ACTIVITY_KINDS, ACTIVITY_STATUSES, type ActivityKind, type ActivityStatus, type Hazard } from '../types.ts';
 import { Checkboxes, Field, Select } from '../ui.tsx';
 import type { SentOrKept } from '../field/outbox.ts';
-import { type Errors, GeometryField, ReportForm, Submitted, todayUtc, unreadableMessage, useOrganisations, useReportForm, useShapeCheck } from './form.tsx';
+import { type Errors, CheckedGeometryField, ReportForm, Submitted, todayUtc, unreadableMessage, useOrganisations, useReportForm, useShapeCheck } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 interface Draft {
@@ -104,18 +104,14 @@ export function ActivityReportPage() {
       label={(field) => t(LABELS[field] ?? 'report.geometry')}
       onSubmit={submit}
       shape={
-        <GeometryField
+        <CheckedGeometryField
           kind="activity"
           text={draft.geometryText}
           error={errors.geometry}
           preview={geometry}
-          onText={(geometryText) => {
-            set({ geometryText });
-            shapeCheck.reset();
-          }}
-        >
-          {shapeCheck.view(geometry, t('report.checkArea'), t('report.areaNoProblems'))}
-        </GeometryField>
+          shapeCheck={shapeCheck}
+          onText={(geometryText) => set({ geometryText })}
+        />
       }
     >
       <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.activityReferenceHint')} onInput={(reference) => set({ reference })} />

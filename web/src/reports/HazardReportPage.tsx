@@ -21,7 +21,7 @@ import {
 import { Checkboxes, Field, Select, TextArea } from '../ui.tsx';
 import { evidenceProblem } from '../../../src/land/rules.ts';
 import type { SentOrKept } from '../field/outbox.ts';
-import { type Errors, GeometryField, ReportForm, Submitted, unreadableMessage, useOrganisations, useReportForm, useShapeCheck } from './form.tsx';
+import { type Errors, CheckedGeometryField, ReportForm, Submitted, unreadableMessage, useOrganisations, useReportForm, useShapeCheck } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 const AREA_FACTOR = { m2: 1, ha: 10_000, km2: 1_000_000 } as const;
@@ -108,19 +108,16 @@ export function HazardReportPage() {
       label={(field) => t(LABELS[field] ?? 'report.field.geometry')}
       onSubmit={submit}
       shape={
-        <GeometryField
+        <CheckedGeometryField
           kind="hazard"
           text={draft.geometryText}
           required
           error={errors.geometry}
           preview={geometry}
-          onText={(geometryText) => {
-            set({ geometryText });
-            shapeCheck.reset();
-          }}
-        >
-          {shapeCheck.view(geometry, t('report.check'), t('report.noProblems'))}
-        </GeometryField>
+          shapeCheck={shapeCheck}
+          labels={['report.check', 'report.noProblems']}
+          onText={(geometryText) => set({ geometryText })}
+        />
       }
       below={geometry && draft.estimatedArea ? <p class="hint">{t('report.estimatedIs', { area: formatArea(Number(draft.estimatedArea) * AREA_FACTOR[currentAreaUnit()]) })}</p> : null}
     >

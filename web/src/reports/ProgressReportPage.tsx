@@ -14,7 +14,7 @@ import { Field, TextArea } from '../ui.tsx';
 import { href } from '../router.ts';
 import type { ActivitySummary } from '../types.ts';
 import { type ProgressProblem, progressProblems } from '../../../src/land/progress.ts';
-import { ActivitySelect, DATE_PROBLEMS, type Errors, GeometryField, ReportForm, Submitted, todayUtc, unreadableMessage, useActivities, useReportForm, useShapeCheck } from './form.tsx';
+import { ActivitySelect, DATE_PROBLEMS, type Errors, CheckedGeometryField, ReportForm, Submitted, todayUtc, unreadableMessage, useActivities, useReportForm, useShapeCheck } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 const AREA_FACTOR = { m2: 1, ha: 10_000, km2: 1_000_000 } as const;
@@ -94,18 +94,14 @@ export function ProgressReportPage() {
       label={(field) => t(LABELS[field] ?? 'report.progressGround')}
       onSubmit={submit}
       shape={
-        <GeometryField
+        <CheckedGeometryField
           kind="progress"
           text={draft.groundText}
           error={errors.ground}
           preview={ground}
-          onText={(groundText) => {
-            set({ groundText });
-            shapeCheck.reset();
-          }}
-        >
-          {shapeCheck.view(ground, t('report.checkArea'), t('report.areaNoProblems'))}
-        </GeometryField>
+          shapeCheck={shapeCheck}
+          onText={(groundText) => set({ groundText })}
+        />
       }
       below={
         <p>

@@ -17,7 +17,7 @@ import { Field, Select } from '../ui.tsx';
 import { packageHazards } from '../field/packageRecords.ts';
 import { newestPackage } from '../field/packages.ts';
 import type { ReleaseMethod } from '../../../src/land/rules.ts';
-import { ActivitySelect, type Errors, GeometryField, pastDateProblem, ReportForm, Submitted, todayUtc, unreadableMessage, useActivities, useReportForm, useShapeCheck, wholeNumberProblem } from './form.tsx';
+import { ActivitySelect, type Errors, CheckedGeometryField, pastDateProblem, ReportForm, Submitted, todayUtc, unreadableMessage, useActivities, useReportForm, useShapeCheck, wholeNumberProblem } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 interface Draft {
@@ -132,19 +132,15 @@ export function ReleaseReportPage() {
       label={(field) => t(LABELS[field] ?? 'report.releaseArea')}
       onSubmit={submit}
       shape={
-        <GeometryField
+        <CheckedGeometryField
           kind="release"
           text={draft.geometryText}
           required
           error={errors.geometry}
           preview={geometry}
-          onText={(geometryText) => {
-            set({ geometryText });
-            shapeCheck.reset();
-          }}
-        >
-          {shapeCheck.view(geometry, t('report.checkArea'), t('report.areaNoProblems'))}
-        </GeometryField>
+          shapeCheck={shapeCheck}
+          onText={(geometryText) => set({ geometryText })}
+        />
       }
     >
       <ActivitySelect

@@ -11,8 +11,7 @@ import { messageOf, useLoad } from '../data.ts';
 import { GpsButton } from '../field/GpsButton.tsx';
 import { type ReportInput, sendOrKeep } from '../field/outbox.ts';
 import { packageActivities } from '../field/packageRecords.ts';
-import { newestPackage } from '../field/packages.ts';
-import { orFromPackage } from '../field/packages.ts';
+import { newestPackage, orFromPackage } from '../field/packages.ts';
 import type { DevicePhoto } from '../field/store.ts';
 import type { Geometry } from '../geojson.ts';
 import { type MessageKey, t } from '../i18n/index.ts';
@@ -255,6 +254,29 @@ export function GeometryField(props: {
       {props.preview ? <Sketch label={t('report.preview')} layers={[{ geometry: props.preview, className: 'sketch-after' }]} width={360} height={220} /> : null}
       {props.children}
     </fieldset>
+  );
+}
+
+/**
+ * The geometry field of a form whose shape the server checks before it is sent: a new text drops
+ * the last check, and the check's answer shows under the field.
+ */
+export function CheckedGeometryField({
+  shapeCheck,
+  labels = ['report.checkArea', 'report.areaNoProblems'],
+  onText,
+  ...field
+}: Omit<Parameters<typeof GeometryField>[0], 'children'> & { shapeCheck: ReturnType<typeof useShapeCheck>; labels?: readonly [MessageKey, MessageKey] }) {
+  return (
+    <GeometryField
+      {...field}
+      onText={(text) => {
+        onText(text);
+        shapeCheck.reset();
+      }}
+    >
+      {shapeCheck.view(field.preview, t(labels[0]), t(labels[1]))}
+    </GeometryField>
   );
 }
 
