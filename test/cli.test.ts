@@ -138,7 +138,7 @@ describe('safeground CLI', () => {
   });
 
   test('PostgreSQL: migrate, then a database without PostGIS is refused with what to do', { skip: !testDatabaseUrl && POSTGRES_SKIPPED }, async () => {
-    const withPostgis = await createTestDatabase(testDatabaseUrl!, true);
+    const withPostgis = await createTestDatabase(testDatabaseUrl!, 'postgis');
     try {
       const first = run(['migrate'], { DATABASE_URL: withPostgis.url });
       assert.equal(first.code, 0, first.stderr);
@@ -146,7 +146,7 @@ describe('safeground CLI', () => {
     } finally {
       await withPostgis.drop();
     }
-    const bare = await createTestDatabase(testDatabaseUrl!, false);
+    const bare = await createTestDatabase(testDatabaseUrl!, 'empty');
     try {
       const owner = new URL(bare.url);
       const admin = await openPostgres(testDatabaseUrl!, { max: 1 });

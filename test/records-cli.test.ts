@@ -34,7 +34,7 @@ if (postgresUrl) {
   backends.push({
     name: 'postgres',
     store: async () => {
-      const database = await createTestDatabase(postgresUrl, true);
+      const database = await createTestDatabase(postgresUrl, 'postgis');
       return { args: ['--database-url', database.url], drop: () => database.drop() };
     },
   });

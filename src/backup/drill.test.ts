@@ -43,11 +43,11 @@ async function pgliteSource(dir: string): Promise<Source> {
 }
 
 async function postgresSource(url: string): Promise<Source> {
-  const source = await createTestDatabase(url, true);
+  const source = await createTestDatabase(url, 'postgis');
   return {
     config: { databaseUrl: source.url },
     async freshTarget() {
-      const target = await createTestDatabase(url, false);
+      const target = await createTestDatabase(url, 'empty');
       return { config: { databaseUrl: target.url }, drop: () => target.drop() };
     },
     drop: () => source.drop(),

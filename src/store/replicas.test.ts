@@ -119,7 +119,7 @@ function describeReplicaReads(primaryUrl: string, replicaBaseUrl: string): void 
     }
 
     before(async () => {
-      database = await createTestDatabase(primaryUrl, true);
+      database = await createTestDatabase(primaryUrl, 'postgis');
       db = await openPostgres(database.url, { max: 4 });
       await migrate(db);
       actors = await seedActors(db);

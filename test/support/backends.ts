@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Backend, Db } from '../../src/store/db.ts';
-import { loadMigrations, migrate } from '../../src/store/migrate.ts';
+import { loadMigrations, migrate, type Migration } from '../../src/store/migrate.ts';
 import { ensurePostgis } from '../../src/store/open.ts';
 import { openPglite } from '../../src/store/pglite.ts';
 import { openPostgres } from '../../src/store/postgres.ts';
@@ -40,8 +40,7 @@ export function testBackends(): TestBackend[] {
  */
 async function openTestPglite(): Promise<Db> {
   const migrations = await loadMigrations();
-  const key = createHash('sha256').update(migrations.map((m) => `${m.version}:${m.checksum}`).join()).digest('hex').slice(0, 16);
-  const path = join(tmpdir(), `safeground-pglite-template-${key}.tar`);
+  const path = join(tmpdir(), `safeground-pglite-template-${migrationsKey(migrations)}.tar`);
   if (existsSync(path)) return openPglite(undefined, new Blob([readFileSync(path)]));
   const db = await openPglite();
   await ensurePostgis(db);
@@ -52,27 +51,30 @@ async function openTestPglite(): Promise<Db> {
   return db;
 }
 
+/** Names a migration set by its numbers and contents: a renumbered migration is another store. */
+function migrationsKey(migrations: readonly Migration[]): string {
+  return createHash('sha256').update(migrations.map((m) => `${m.version}:${m.checksum}`).join()).digest('hex').slice(0, 16);
+}
+
 async function openTestPostgres(baseUrl: string): Promise<Db> {
-  const database = await createTestDatabase(baseUrl, true);
+  const database = await createTestDatabase(baseUrl, 'migrated');
   const db = await openPostgres(database.url, { max: 4 });
-  await migrate(db);
   const close = db.close.bind(db);
   return { ...db, close: async () => { await close(); await database.drop(); } };
 }
 
-/** A fresh database URL on the test server (for tests that drive the CLI or server). */
-export async function createTestDatabase(baseUrl: string, withPostgis: boolean): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * A fresh database on the test server: empty, with PostGIS only (for tests that drive the CLI or
+ * server, which migrate it themselves), or migrated.
+ */
+export async function createTestDatabase(baseUrl: string, contents: 'empty' | 'postgis' | 'migrated'): Promise<{ url: string; drop(): Promise<void> }> {
+  const template = contents === 'empty' ? 'template1' : await templateDatabase(baseUrl, contents);
   const admin = await openPostgres(baseUrl, { max: 1 });
   const name = `sg_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await admin.exec(`CREATE DATABASE ${name}`);
+  await admin.exec(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   await admin.close();
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  if (withPostgis) {
-    const db = await openPostgres(url.toString(), { max: 1 });
-    await ensurePostgis(db);
-    await db.close();
-  }
   return {
     url: url.toString(),
     drop: async () => {
@@ -83,3 +85,39 @@ export async function createTestDatabase(baseUrl: string, withPostgis: boolean):
   };
 }
 
+/**
+ * Adding PostGIS to a new database and running every migration take seconds each, and the suite
+ * opens dozens of databases; copying a template takes a fraction of one. So each kind is made once
+ * per migration set, `sg_template_<kind>_<key>`, under an advisory lock that parallel test files
+ * wait on, and published by renaming, so a process killed half-way leaves no template that looks
+ * finished. Templates of other migration sets (and a half-made one) are dropped when a new one is made, unless in use.
+ */
+async function templateDatabase(baseUrl: string, kind: 'postgis' | 'migrated'): Promise<string> {
+  const key = migrationsKey(await loadMigrations());
+  const name = `sg_template_${kind}_${key}`;
+  const admin = await openPostgres(baseUrl, { max: 1 });
+  try {
+    await admin.query('SELECT pg_advisory_lock(7240118)');
+    const [exists] = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists) return name;
+    for (const { datname } of await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'sg\\_template\\_%'")) {
+      if (!datname.endsWith(`_${key}`)) await admin.exec(`DROP DATABASE IF EXISTS ${datname}`).catch(() => undefined);
+    }
+    const building = `${name}_building`;
+    await admin.exec(`CREATE DATABASE ${building}`);
+    const url = new URL(baseUrl);
+    url.pathname = `/${building}`;
+    const db = await openPostgres(url.toString(), { max: 1 });
+    try {
+      await ensurePostgis(db);
+      if (kind === 'migrated') await migrate(db);
+    } finally {
+      await db.close();
+    }
+    await admin.exec(`ALTER DATABASE ${building} RENAME TO ${name}`);
+    return name;
+  } finally {
+    await admin.query('SELECT pg_advisory_unlock(7240118)');
+    await admin.close();
+  }
+}
