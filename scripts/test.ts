@@ -1,20 +1,31 @@
 /**
- * npm test's runner: every *.test.ts under src and test, in two rounds of Node's test runner.
- * Files that measure latency (they say "npm test runs this file alone") go first, one at a time,
- * since a file running beside them on a two-core machine is what they would measure. The rest run
- * three files at a time (or one per core on a bigger machine): much of a test's time is spent
- * waiting on PostgreSQL, PGlite's thread, Chromium or a timer, so a third file fills the gaps of
- * two cores; the whole suite passed at a load of 6 to 10 on two cores. Both rounds run even when
- * the first fails, so one failure does not hide another.
+ * npm test's runner: every *.test.ts under src and test, each in a Node test process of its own,
+ * in two rounds. Files that measure latency (they say "npm test runs this file alone") go first,
+ * one at a time, since a file running beside them on a two-core machine is what they would
+ * measure. The rest run three at a time (or one per core on a bigger machine): much of a test's
+ * time is spent waiting on PostgreSQL, PGlite's thread, Chromium or a timer, so a third file fills
+ * the gaps of two cores.
+ *
+ * The longest files start first, so that none of them starts last and runs alone at the end: the
+ * browser tests, then the ones that drive the CLI as a program, then the rest by size. Each file's
+ * output is printed whole when it ends, with its time, and the totals and failed files come last.
+ * Both rounds run even when the first fails, so one failure does not hide another.
  *
  *   node --import tsx scripts/test.ts [file ...]      (SAFEGROUND_TEST_CONCURRENCY overrides the second round's)
  */
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 const ALONE = 'npm test runs this file alone';
+const COUNTS = ['tests', 'pass', 'fail', 'cancelled', 'skipped', 'todo'] as const;
+
+interface FileResult {
+  path: string;
+  passed: boolean;
+  counts: Record<(typeof COUNTS)[number], number>;
+}
 
 function testFiles(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true, recursive: true })
@@ -23,21 +34,53 @@ function testFiles(folder: string): string[] {
     .filter((path) => !path.split('/').includes('node_modules'));
 }
 
-const files = (process.argv.length > 2 ? process.argv.slice(2) : [...testFiles('src'), ...testFiles('test')]).sort();
+/** Longest first, by what a file drives: Chromium, then the CLI as a program, then its size. */
+function longestFirst(paths: string[]): string[] {
+  const rank = (path: string) => (path.startsWith('test/browser/') ? 0 : path.startsWith('test/') ? 1 : 2);
+  return [...paths].sort((a, b) => rank(a) - rank(b) || statSync(b).size - statSync(a).size || a.localeCompare(b));
+}
+
+function runFile(path: string): Promise<FileResult> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
+  return new Promise((resolve) => {
+    child.once('close', (code, signal) => {
+      const text = Buffer.concat(output).toString();
+      const counts = Object.fromEntries(COUNTS.map((name) => [name, Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)])) as FileResult['counts'];
+      const passed = code === 0;
+      const seconds = Math.round((performance.now() - started) / 1000);
+      process.stdout.write(`# file ${path}\n${text}# file ${path}: ${passed ? 'passed' : `FAILED (${signal ?? `exit ${code}`})`} in ${seconds} s\n`);
+      resolve({ path, passed, counts });
+    });
+  });
+}
+
+async function round(label: string, paths: string[], concurrency: number): Promise<FileResult[]> {
+  if (paths.length === 0) return [];
+  process.stdout.write(`# ${label}: ${paths.length} file(s)\n`);
+  const started = performance.now();
+  const queue = longestFirst(paths);
+  const results: FileResult[] = [];
+  const worker = async () => {
+    for (let path = queue.shift(); path !== undefined; path = queue.shift()) results.push(await runFile(path));
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker));
+  const failed = results.filter((result) => !result.passed).length;
+  process.stdout.write(`# ${label}: ${failed === 0 ? 'passed' : `${failed} file(s) failed`} in ${Math.round((performance.now() - started) / 1000)} s\n`);
+  return results;
+}
+
+const files = process.argv.length > 2 ? process.argv.slice(2) : [...testFiles('src'), ...testFiles('test')];
 const alone = files.filter((path) => readFileSync(path, 'utf8').includes(ALONE));
 const together = files.filter((path) => !alone.includes(path));
 const concurrency = Number(process.env.SAFEGROUND_TEST_CONCURRENCY ?? Math.max(3, availableParallelism()));
 if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`SAFEGROUND_TEST_CONCURRENCY must be a whole number from 1, not ${process.env.SAFEGROUND_TEST_CONCURRENCY}`);
 
-function round(label: string, paths: string[], options: string[]): number {
-  if (paths.length === 0) return 0;
-  process.stdout.write(`# ${label}: ${paths.length} file(s)\n`);
-  const started = performance.now();
-  const { status, signal } = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...options, ...paths], { stdio: 'inherit' });
-  process.stdout.write(`# ${label}: ${status === 0 ? 'passed' : `failed (${signal ?? `exit ${status}`})`} in ${Math.round((performance.now() - started) / 1000)} s\n`);
-  return status ?? 1;
-}
-
-const first = round('files that run alone', alone, ['--test-concurrency=1']);
-const second = round(`the other files, ${concurrency} at a time`, together, [`--test-concurrency=${concurrency}`]);
-process.exitCode = first || second;
+const results = [...(await round('files that run alone', alone, 1)), ...(await round(`the other files, ${concurrency} at a time`, together, concurrency))];
+const totals = COUNTS.map((name) => `${name} ${results.reduce((sum, result) => sum + result.counts[name], 0)}`);
+const failed = results.filter((result) => !result.passed).map((result) => result.path);
+process.stdout.write(`# all files: ${results.length}, ${totals.join(', ')}\n${failed.map((path) => `# FAILED ${path}\n`).join('')}`);
+process.exitCode = failed.length === 0 ? 0 : 1;
