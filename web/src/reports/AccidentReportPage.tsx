@@ -12,7 +12,7 @@ import { can, useSession } from '../session.ts';
 import { parseAge } from '../../../src/casualties/age.ts';
 import { DATE_PRECISIONS, dateAsKnown, type DatePrecision } from '../../../src/ops/datePrecision.ts';
 import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, type OrdnanceModel, VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
-import { Field, Select, TextArea } from '../ui.tsx';
+import { codeOptions, Field, Select, TextArea } from '../ui.tsx';
 import {
   ActivitySelect,
   type Errors,
@@ -146,7 +146,7 @@ export function AccidentReportPage() {
   const identities = can(actor, 'restricted.read');
   const activities = useActivities(actor);
   const models = useOrdnanceModels();
-  const { draft, set, setDraft, errors, setErrors, state, send } = useReportForm<Draft>({
+  const { draft, set, setDraft, errors, setErrors, state, send, input, choice, shape } = useReportForm<Draft>('accident', {
     reference: '',
     occurredOn: '',
     occurredOnPrecision: 'day',
@@ -211,20 +211,13 @@ export function AccidentReportPage() {
 
   return (
     <ReportForm
-      kind="accident"
       form={state}
       label={fieldLabel}
       onSubmit={submit}
       shape={
-        <GeometryField
-          kind="accident"
-          text={draft.pointText}
-          error={errors.point}
-          preview={null}
-          onText={(pointText) => set({ pointText })}
-        >
+        <GeometryField {...shape('pointText')} preview={null}>
           {point ? <p class="hint">{t('report.pointRead', { lat: point.coordinates[1] ?? '', lon: point.coordinates[0] ?? '' })}</p> : null}
-          <Field label={t('field.locationPrecision')} type="number" min="0" step="any" value={draft.locationPrecisionM} error={errors.locationPrecisionM} onInput={(locationPrecisionM) => set({ locationPrecisionM })} />
+          <Field label={t('field.locationPrecision')} type="number" min="0" step="any" {...input('locationPrecisionM')} />
         </GeometryField>
       }
       below={
@@ -242,32 +235,20 @@ export function AccidentReportPage() {
         </>
       }
     >
-      <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.accidentReferenceHint')} onInput={(reference) => set({ reference })} />
-      <Field label={t('field.occurredOn')} type="date" max={todayUtc()} value={draft.occurredOn} required error={errors.occurredOn} onInput={(occurredOn) => set({ occurredOn })} />
-      <Select<DatePrecision>
-        label={t('field.datePrecision')}
-        value={draft.occurredOnPrecision}
-        hint={t('report.datePrecisionHint')}
-        options={[...DATE_PRECISIONS].reverse().map((p) => ({ value: p, label: t(`datePrecision.${p}`) }))}
-        onChange={(occurredOnPrecision) => set({ occurredOnPrecision })}
-      />
-      <Select<'' | DeviceCategory>
-        label={t('field.deviceCategory')}
-        value={draft.deviceCategory}
-        error={errors.deviceCategory}
-        options={[{ value: '', label: t('report.categoryFromModel') }, ...DEVICE_CATEGORIES.map((c) => ({ value: c, label: t(`findCategory.${c}`) }))]}
-        onChange={(deviceCategory) => set({ deviceCategory })}
-      />
-      <OrdnanceModelField value={draft.ordnanceModel} error={errors.ordnanceModel} models={models} onInput={(ordnanceModel) => set({ ordnanceModel })} />
+      <Field label={t('field.reference')} {...input('reference')} required hint={t('report.accidentReferenceHint')} />
+      <Field label={t('field.occurredOn')} type="date" max={todayUtc()} {...input('occurredOn')} required />
+      <Select<DatePrecision> label={t('field.datePrecision')} {...choice('occurredOnPrecision')} hint={t('report.datePrecisionHint')} options={codeOptions([...DATE_PRECISIONS].reverse(), (p) => t(`datePrecision.${p}`))} />
+      <Select<'' | DeviceCategory> label={t('field.deviceCategory')} {...choice('deviceCategory')} options={codeOptions(DEVICE_CATEGORIES, (c) => t(`findCategory.${c}`), t('report.categoryFromModel'))} />
+      <OrdnanceModelField {...input('ordnanceModel')} models={models} />
       <div class="field">
         <label class="checkbox">
           <input type="checkbox" checked={draft.deminingRelated} onChange={(event) => set({ deminingRelated: event.currentTarget.checked })} />
           {t('field.deminingRelated')}
         </label>
       </div>
-      <ActivitySelect activities={activities} value={draft.activityId} hint={t('report.accidentActivityHint')} onChange={(activityId) => set({ activityId })} />
-      <TextArea label={t('field.description')} value={draft.description} onInput={(description) => set({ description })} />
-      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+      <ActivitySelect activities={activities} {...choice('activityId')} hint={t('report.accidentActivityHint')} />
+      <TextArea label={t('field.description')} {...input('description')} />
+      <Field label={t('field.source')} {...input('source')} required hint={t('report.sourceHint')} />
     </ReportForm>
   );
 }

@@ -9,13 +9,14 @@ import type { MultiPoint } from '../geojson.ts';
 import { formatNumber, t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import { DISPOSAL_METHODS, type DisposalMethod, FIND_CATEGORIES, FIND_CONDITIONS, type FindCategory, type FindCondition, type OrdnanceModel } from '../types.ts';
-import { Field, Select } from '../ui.tsx';
+import { codeOptions, Field, Select } from '../ui.tsx';
 import { sendOrKeep } from '../field/outbox.ts';
 import {
   ActivitySelect,
   type Errors,
   GeometryField,
   OrdnanceModelField,
+  OrganisationSelect,
   ordnanceProblems,
   pastDateProblem,
   refusalMessage,
@@ -25,7 +26,6 @@ import {
   unreadableMessage,
   useActivities,
   useOrdnanceModels,
-  useOrganisations,
   useReportForm,
   wholeNumberProblem,
 } from './form.tsx';
@@ -81,10 +81,9 @@ function validate(draft: Draft, models: ReadonlyMap<string, OrdnanceModel>): Err
 export function FindsReportPage() {
   const { actor } = useSession();
   const national = can(actor, 'report.approve');
-  const organisations = useOrganisations(actor);
   const activities = useActivities(actor);
   const models = useOrdnanceModels();
-  const { draft, set, errors, state, send } = useReportForm<Draft>({
+  const { draft, set, state, send, input, choice, shape } = useReportForm<Draft>('finds', {
     activityId: '',
     organisationId: actor.organisationId ?? '',
     category: '',
@@ -152,7 +151,6 @@ export function FindsReportPage() {
   const chosenActivity = activities.find((a) => a.id === draft.activityId);
   return (
     <ReportForm
-      kind="finds"
       intro={t('report.findsIntro')}
       form={state}
       label={(field) => t(LABELS[field] ?? 'report.findPoints')}
@@ -166,53 +164,28 @@ export function FindsReportPage() {
         ) : null
       }
       shape={
-        <GeometryField
-          kind="finds"
-          text={draft.pointsText}
-          required
-          error={errors.points}
-          preview={preview}
-          onText={(pointsText) => set({ pointsText })}
-        >
+        <GeometryField {...shape('pointsText')} required preview={preview}>
           {points.length > 0 ? <p class="hint">{t('report.findPointsRead', { count: formatNumber(points.length) })}</p> : null}
         </GeometryField>
       }
     >
-      <ActivitySelect activities={activities} value={draft.activityId} hint={t('report.findActivityHint')} onChange={(activityId) => set({ activityId })} />
-      <Select
+      <ActivitySelect activities={activities} {...choice('activityId')} hint={t('report.findActivityHint')} />
+      <OrganisationSelect
         label={t('field.reportingOrganisation')}
-        value={draft.organisationId}
-        error={errors.organisationId}
+        {...choice('organisationId')}
+        none={national ? t('common.none') : undefined}
         hint={chosenActivity ? t('report.organisationFromActivity', { organisation: chosenActivity.organisation }) : t('report.organisationWithoutActivity')}
-        options={[...(national ? [{ value: '', label: t('common.none') }] : []), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
-        onChange={(organisationId) => set({ organisationId })}
       />
-      <Select<'' | FindCategory>
-        label={t('field.category')}
-        value={draft.category}
-        error={errors.category}
-        options={[{ value: '', label: t('report.categoryFromModel') }, ...FIND_CATEGORIES.map((c) => ({ value: c, label: t(`findCategory.${c}`) }))]}
-        onChange={(category) => set({ category })}
-      />
-      <OrdnanceModelField value={draft.ordnanceModel} error={errors.ordnanceModel} models={models} onInput={(ordnanceModel) => set({ ordnanceModel })} />
+      <Select<'' | FindCategory> label={t('field.category')} {...choice('category')} options={codeOptions(FIND_CATEGORIES, (c) => t(`findCategory.${c}`), t('report.categoryFromModel'))} />
+      <OrdnanceModelField {...input('ordnanceModel')} models={models} />
       <div class="inline two">
-        <Field label={t('field.quantity')} type="number" min="1" step="1" value={draft.quantity} required error={errors.quantity} onInput={(quantity) => set({ quantity })} />
-        <Field label={t('field.depthCm')} type="number" min="0" step="1" value={draft.depthCm} error={errors.depthCm} onInput={(depthCm) => set({ depthCm })} />
+        <Field label={t('field.quantity')} type="number" min="1" step="1" {...input('quantity')} required />
+        <Field label={t('field.depthCm')} type="number" min="0" step="1" {...input('depthCm')} />
       </div>
-      <Select<'' | FindCondition>
-        label={t('field.condition')}
-        value={draft.condition}
-        options={[{ value: '', label: t('report.notRecorded') }, ...FIND_CONDITIONS.map((c) => ({ value: c, label: t(`condition.${c}`) }))]}
-        onChange={(condition) => set({ condition })}
-      />
-      <Select<'' | DisposalMethod>
-        label={t('field.disposalMethod')}
-        value={draft.disposalMethod}
-        options={[{ value: '', label: t('report.notRecorded') }, ...DISPOSAL_METHODS.map((d) => ({ value: d, label: t(`disposal.${d}`) }))]}
-        onChange={(disposalMethod) => set({ disposalMethod })}
-      />
-      <Field label={t('field.foundOn')} type="date" max={todayUtc()} value={draft.foundOn} required error={errors.foundOn} onInput={(foundOn) => set({ foundOn })} />
-      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+      <Select<'' | FindCondition> label={t('field.condition')} {...choice('condition')} options={codeOptions(FIND_CONDITIONS, (c) => t(`condition.${c}`), t('report.notRecorded'))} />
+      <Select<'' | DisposalMethod> label={t('field.disposalMethod')} {...choice('disposalMethod')} options={codeOptions(DISPOSAL_METHODS, (d) => t(`disposal.${d}`), t('report.notRecorded'))} />
+      <Field label={t('field.foundOn')} type="date" max={todayUtc()} {...input('foundOn')} required />
+      <Field label={t('field.source')} {...input('source')} required hint={t('report.sourceHint')} />
     </ReportForm>
   );
 }

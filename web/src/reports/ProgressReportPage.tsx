@@ -60,7 +60,7 @@ function validate(draft: Draft, activity: ActivitySummary | undefined): Errors {
 export function ProgressReportPage() {
   const { actor } = useSession();
   const activities = useActivities(actor);
-  const { draft, set, errors, state, send } = useReportForm<Draft>({ activityId: '', reportDate: todayUtc(), areaProcessed: '', notes: '', source: '', groundText: '' });
+  const { draft, state, send, input, choice, shape } = useReportForm<Draft>('progress', { activityId: '', reportDate: todayUtc(), areaProcessed: '', notes: '', source: '', groundText: '' });
   const [submitted, setSubmitted] = useState<{ kept: boolean; activity: string } | null>(null);
   const shapeCheck = useShapeCheck('release_product');
   const reading = draft.groundText.trim() ? readGeometry(draft.groundText) : null;
@@ -88,49 +88,22 @@ export function ProgressReportPage() {
 
   return (
     <ReportForm
-      kind="progress"
       intro={t('report.progressIntro')}
       form={state}
       label={(field) => t(LABELS[field] ?? 'report.progressGround')}
       onSubmit={submit}
-      shape={
-        <CheckedGeometryField
-          kind="progress"
-          text={draft.groundText}
-          error={errors.ground}
-          preview={ground}
-          shapeCheck={shapeCheck}
-          onText={(groundText) => set({ groundText })}
-        />
-      }
+      shape={<CheckedGeometryField {...shape('groundText')} preview={ground} shapeCheck={shapeCheck} />}
       below={
         <p>
           <a href={href('/reports/new/finds')}>{t('report.progressFinds')}</a> · <a href={href('/reports/new/release')}>{t('report.progressRelease')}</a>
         </p>
       }
     >
-      <ActivitySelect
-        activities={activities}
-        value={draft.activityId}
-        required
-        error={errors.activityId}
-        hint={activities.length > 0 ? t('report.progressActivityHint') : t('report.noActivities')}
-        onChange={(activityId) => set({ activityId })}
-      />
-      <Field label={t('field.reportDate')} type="date" max={todayUtc()} value={draft.reportDate} required error={errors.reportDate} onInput={(reportDate) => set({ reportDate })} />
-      <Field
-        label={`${t('field.areaProcessed')} (${areaUnitLabel()})`}
-        type="number"
-        min="0"
-        step="any"
-        value={draft.areaProcessed}
-        required
-        error={errors.areaProcessed}
-        hint={t('report.areaProcessedHint')}
-        onInput={(areaProcessed) => set({ areaProcessed })}
-      />
-      <TextArea label={t('field.notes')} rows={3} value={draft.notes} onInput={(notes) => set({ notes })} />
-      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+      <ActivitySelect activities={activities} {...choice('activityId')} required hint={activities.length > 0 ? t('report.progressActivityHint') : t('report.noActivities')} />
+      <Field label={t('field.reportDate')} type="date" max={todayUtc()} {...input('reportDate')} required />
+      <Field label={`${t('field.areaProcessed')} (${areaUnitLabel()})`} type="number" min="0" step="any" {...input('areaProcessed')} required hint={t('report.areaProcessedHint')} />
+      <TextArea label={t('field.notes')} rows={3} {...input('notes')} />
+      <Field label={t('field.source')} {...input('source')} required hint={t('report.sourceHint')} />
     </ReportForm>
   );
 }

@@ -16,7 +16,7 @@ import type { DevicePhoto } from '../field/store.ts';
 import type { Geometry } from '../geojson.ts';
 import { type MessageKey, t } from '../i18n/index.ts';
 import { href, REPORT_KINDS, type ReportKind } from '../router.ts';
-import { can } from '../session.ts';
+import { can, useSession } from '../session.ts';
 import { pastDateProblem as datePastProblem } from '../../../src/land/rules.ts';
 import type { ActivitySummary, ActorSummary, OrdnanceModel, Organisation, Page } from '../types.ts';
 import { Checkboxes, ErrorMessage, Field, Select, Sketch, TextArea } from '../ui.tsx';
@@ -37,8 +37,9 @@ export function withoutErrors(errors: Errors, edited: readonly string[], prefix 
   return Object.fromEntries(Object.entries(errors).filter(([field]) => !gone.has(field)));
 }
 
-/** Where a report form stands, as ReportForm shows it: its problems, the server's refusal, whether it is being sent. */
+/** Where a report form stands, as ReportForm shows it: its kind, its problems, the server's refusal, whether it is being sent. */
 export interface FormState {
+  kind: ReportKind;
   errors: Errors;
   serverError: string | null;
   busy: boolean;
@@ -54,11 +55,25 @@ export function refusalMessage(caught: unknown): string {
   return caught instanceof ApiError ? caught.message : String(caught);
 }
 
+/** The draft's fields of free text: what a Field or a TextArea edits. */
+type TextKey<D> = { [K in keyof D & string]-?: string extends D[K] ? (D[K] extends string ? K : never) : never }[keyof D & string];
+
+/** The draft's fields holding one of a list of codes ('' for none chosen): what a Select edits. */
+type ChoiceKey<D> = { [K in keyof D & string]-?: D[K] extends string ? K : never }[keyof D & string];
+
+/** A draft's change of one field. */
+function changeOf<D, K extends keyof D>(name: K, value: D[K]): Partial<D> {
+  const change: Partial<D> = {};
+  change[name] = value;
+  return change;
+}
+
 /**
- * The state of a report form: the draft, the problems found in it (each gone once its field is
- * edited), the server's refusal, whether the report is being sent, and its photos.
+ * The state of a report form of a kind: the draft, the problems found in it (each gone once its
+ * field is edited), the server's refusal, whether the report is being sent, and its photos. Its
+ * binders give a control of the draft its value, its problem and its edit by the field's name.
  */
-export function useReportForm<D extends object>(initial: D) {
+export function useReportForm<D extends object>(kind: ReportKind, initial: D) {
   const [draft, setDraft] = useState<D>(initial);
   const [errors, setErrors] = useState<Errors>({});
   const [serverError, setServerError] = useState<string | null>(null);
@@ -90,8 +105,14 @@ export function useReportForm<D extends object>(initial: D) {
       setBusy(false);
     }
   }
-  const state: FormState = { errors, serverError, busy, summary, photos, setPhotos };
-  return { draft, set, setDraft, errors, setErrors, state, send };
+  const state: FormState = { kind, errors, serverError, busy, summary, photos, setPhotos };
+  /** A text field of the draft, as a Field or a TextArea takes it. */
+  const input = <K extends keyof D & TextKey<D>>(name: K) => ({ value: draft[name], error: errors[name], onInput: (value: D[K]) => set(changeOf(name, value)) });
+  /** A field of the draft chosen from a list, as a Select takes it. */
+  const choice = <K extends keyof D & ChoiceKey<D>>(name: K) => ({ value: draft[name], error: errors[name], onChange: (value: D[K]) => set(changeOf(name, value)) });
+  /** The text of the draft's shape, as a GeometryField takes it: its problem is under the name without "Text". */
+  const shape = <K extends keyof D & TextKey<D> & `${string}Text`>(name: K) => ({ kind, text: draft[name], error: errors[name.replace(/Text$/, '')], onText: (text: D[K]) => set(changeOf(name, text)) });
+  return { draft, set, setDraft, errors, setErrors, state, send, input, choice, shape };
 }
 
 /** Where a kind of report is made; #/reports/new is the hazardous area's form. */
@@ -125,7 +146,6 @@ export function ReportKinds({ current }: { current: ReportKind }) {
  * place or shape), its photos and its submit button.
  */
 export function ReportForm(props: {
-  kind: ReportKind;
   /** Above the form; by default, what a report becomes. */
   intro?: string;
   form: FormState;
@@ -141,10 +161,10 @@ export function ReportForm(props: {
   /** Below both columns (an accident's victims). */
   below?: ComponentChildren;
 }) {
-  const title = formTitle(props.kind);
+  const title = formTitle(props.form.kind);
   return (
     <section class="page">
-      <ReportKinds current={props.kind} />
+      <ReportKinds current={props.form.kind} />
       <h1>{title}</h1>
       <p class="muted">{props.intro ?? t('report.intro')}</p>
       <ErrorSummary errors={props.form.errors} serverError={props.form.serverError} summary={props.form.summary} label={props.label} />
@@ -326,6 +346,26 @@ export function useActivities(actor: ActorSummary): ActivitySummary[] {
     [],
   );
   return activities.state === 'ready' ? activities.value : [];
+}
+
+/**
+ * The organisation a report is for, from those the reporter may report for (useOrganisations);
+ * `none` words the choice of none (or of none yet), where the form offers it.
+ */
+export function OrganisationSelect(props: { label?: string; value: string; none?: string | undefined; required?: boolean; hint?: string; error?: string | undefined; onChange: (organisationId: string) => void }) {
+  const { actor } = useSession();
+  const organisations = useOrganisations(actor);
+  return (
+    <Select
+      label={props.label ?? t('field.organisation')}
+      value={props.value}
+      required={props.required}
+      hint={props.hint}
+      error={props.error}
+      options={[...(props.none === undefined ? [] : [{ value: '', label: props.none }]), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
+      onChange={props.onChange}
+    />
+  );
 }
 
 function activityLabel(activity: ActivitySummary): string {
