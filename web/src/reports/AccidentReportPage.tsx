@@ -6,7 +6,6 @@
  * them back could not check or correct what they sent. With no connection the report is kept in
  * the outbox, its victims' identities encrypted on the device (web/src/field/identities.ts).
  */
-import { useState } from 'preact/hooks';
 import { t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import { parseAge } from '../../../src/casualties/age.ts';
@@ -21,7 +20,6 @@ import {
   ordnanceProblems,
   pastDateProblem,
   ReportForm,
-  Submitted,
   todayUtc,
   unreadableMessage,
   useActivities,
@@ -146,7 +144,7 @@ export function AccidentReportPage() {
   const identities = can(actor, 'restricted.read');
   const activities = useActivities(actor);
   const models = useOrdnanceModels();
-  const { draft, set, setDraft, errors, setErrors, state, send, input, choice, shape } = useReportForm<Draft>('accident', {
+  const { draft, set, setDraft, errors, setErrors, state, send, setSent, input, choice, shape } = useReportForm<Draft>('accident', {
     reference: '',
     occurredOn: '',
     occurredOnPrecision: 'day',
@@ -160,7 +158,6 @@ export function AccidentReportPage() {
     source: '',
     victims: [{ ...NEW_VICTIM }],
   });
-  const [submitted, setSubmitted] = useState<{ reference: string; kept: boolean } | null>(null);
   const setVictim = (index: number, change: Partial<VictimDraft>) => {
     setDraft((d) => ({ ...d, victims: d.victims.map((v, i) => (i === index ? { ...v, ...change } : v)) }));
     setErrors((e) => withoutErrors(e, Object.keys(change), `victims.${index}.`));
@@ -201,13 +198,8 @@ export function AccidentReportPage() {
         actor.username,
         actor.permissions,
       );
-      setSubmitted({ reference, kept: result.kept });
+      setSent({ message: result.kept ? t('fieldApp.accidentKept', { reference }) : t('report.submitted', { reference }), kept: result.kept });
     });
-
-  if (submitted) {
-    const message = submitted.kept ? t('fieldApp.accidentKept', { reference: submitted.reference }) : t('report.submitted', { reference: submitted.reference });
-    return <Submitted kind="accident" message={message} kept={submitted.kept} />;
-  }
 
   return (
     <ReportForm

@@ -11,8 +11,7 @@ import { t } from '../i18n/index.ts';
 import { useSession } from '../session.ts';
 import { ACTIVITY_KINDS, ACTIVITY_STATUSES, type ActivityKind, type ActivityStatus, type Hazard } from '../types.ts';
 import { Checkboxes, codeOptions, Field, Select } from '../ui.tsx';
-import type { SentOrKept } from '../field/outbox.ts';
-import { type Errors, CheckedGeometryField, OrganisationSelect, ReportForm, Submitted, todayUtc, unreadableMessage, useReportForm, useShapeCheck } from './form.tsx';
+import { type Errors, CheckedGeometryField, OrganisationSelect, ReportForm, todayUtc, unreadableMessage, useReportForm, useShapeCheck } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 interface Draft {
@@ -58,7 +57,7 @@ function validate(draft: Draft): Errors {
 
 export function ActivityReportPage() {
   const { actor } = useSession();
-  const { draft, set, state, send, input, choice, shape } = useReportForm<Draft>('activity', {
+  const { draft, set, state, send, setSent, input, choice, shape } = useReportForm<Draft>('activity', {
     reference: '',
     kind: 'clearance',
     status: 'planned',
@@ -70,7 +69,6 @@ export function ActivityReportPage() {
     source: '',
     geometryText: '',
   });
-  const [submitted, setSubmitted] = useState<SentOrKept | null>(null);
   const shapeCheck = useShapeCheck('release_product');
   const reading = draft.geometryText.trim() ? readGeometry(draft.geometryText) : null;
   const geometry = reading && 'geometry' in reading ? reading.geometry : null;
@@ -89,12 +87,9 @@ export function ActivityReportPage() {
         source: draft.source.trim(),
         geometry,
       };
-      setSubmitted(await shapeCheck.send({ entityType: 'activity', action: 'create', organisationId: draft.organisationId, payload, photos: state.photos }, geometry, actor.username));
+      const result = await shapeCheck.send({ entityType: 'activity', action: 'create', organisationId: draft.organisationId, payload, photos: state.photos }, geometry, actor.username);
+      setSent({ message: t('report.submitted', { reference: String(result.payload.reference) }), kept: result.kept });
     });
-
-  if (submitted) {
-    return <Submitted kind="activity" message={t('report.submitted', { reference: String(submitted.payload.reference) })} kept={submitted.kept} />;
-  }
 
   return (
     <ReportForm

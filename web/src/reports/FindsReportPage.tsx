@@ -21,7 +21,6 @@ import {
   pastDateProblem,
   refusalMessage,
   ReportForm,
-  Submitted,
   todayUtc,
   unreadableMessage,
   useActivities,
@@ -83,7 +82,7 @@ export function FindsReportPage() {
   const national = can(actor, 'report.approve');
   const activities = useActivities(actor);
   const models = useOrdnanceModels();
-  const { draft, set, state, send, input, choice, shape } = useReportForm<Draft>('finds', {
+  const { draft, set, state, send, setSent, input, choice, shape } = useReportForm<Draft>('finds', {
     activityId: '',
     organisationId: actor.organisationId ?? '',
     category: '',
@@ -96,9 +95,8 @@ export function FindsReportPage() {
     source: '',
     pointsText: '',
   });
-  const [sent, setSent] = useState(0);
-  const [kept, setKept] = useState(0);
-  const [done, setDone] = useState(false);
+  const [sentSoFar, setSentSoFar] = useState(0);
+  const [keptSoFar, setKeptSoFar] = useState(0);
   const reading = readPoints(draft.pointsText);
   const points = 'points' in reading ? reading.points : [];
   const preview: MultiPoint | null = points.length > 0 ? { type: 'MultiPoint', coordinates: points.map((p) => p.coordinates) } : null;
@@ -109,6 +107,8 @@ export function FindsReportPage() {
    */
   function submit() {
     let index = 0;
+    let sent = sentSoFar;
+    let kept = keptSoFar;
     const sendEach = async () => {
       for (; index < points.length; index++) {
         const result = await sendOrKeep({
@@ -130,10 +130,12 @@ export function FindsReportPage() {
             geometry: points[index],
           },
         }, actor.username);
-        if (result.kept) setKept((n) => n + 1);
-        else setSent((n) => n + 1);
+        if (result.kept) kept += 1;
+        else sent += 1;
+        setKeptSoFar(kept);
+        setSentSoFar(sent);
       }
-      setDone(true);
+      setSent({ message: kept > 0 ? t('fieldApp.findsKept', { count: formatNumber(kept) }) : t('report.findsSubmitted', { count: formatNumber(sent) }), kept: kept > 0 });
     };
     const refused = (caught: unknown) => {
       const left = points.slice(index).map((p) => p.coordinates);
@@ -141,11 +143,6 @@ export function FindsReportPage() {
       return t('report.findRefused', { point: index + 1, message: refusalMessage(caught) });
     };
     return send(validate(draft, models), sendEach, refused);
-  }
-
-  if (done) {
-    const message = kept > 0 ? t('fieldApp.findsKept', { count: formatNumber(kept) }) : t('report.findsSubmitted', { count: formatNumber(sent) });
-    return <Submitted kind="finds" message={message} kept={kept > 0} />;
   }
 
   const chosenActivity = activities.find((a) => a.id === draft.activityId);
@@ -157,9 +154,9 @@ export function FindsReportPage() {
       onSubmit={submit}
       submitLabel={points.length > 1 ? t('report.submitFinds', { count: formatNumber(points.length) }) : t('report.submit')}
       status={
-        sent > 0 ? (
+        sentSoFar > 0 ? (
           <p role="status" class="success">
-            {t('report.findsSentSoFar', { count: formatNumber(sent) })}
+            {t('report.findsSentSoFar', { count: formatNumber(sentSoFar) })}
           </p>
         ) : null
       }

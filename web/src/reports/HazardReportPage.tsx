@@ -4,7 +4,6 @@
  * evidenceProblem of src/land/rules.ts); the server's geometry checks then say what the shape's
  * problems are, and warnings are accepted one by one, never silently.
  */
-import { useState } from 'preact/hooks';
 import { areaUnitLabel, currentAreaUnit, formatArea, t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import {
@@ -20,8 +19,7 @@ import {
 } from '../types.ts';
 import { Checkboxes, codeOptions, Field, Select, TextArea } from '../ui.tsx';
 import { evidenceProblem } from '../../../src/land/rules.ts';
-import type { SentOrKept } from '../field/outbox.ts';
-import { type Errors, CheckedGeometryField, OrganisationSelect, ReportForm, Submitted, unreadableMessage, useReportForm, useShapeCheck } from './form.tsx';
+import { type Errors, CheckedGeometryField, OrganisationSelect, ReportForm, unreadableMessage, useReportForm, useShapeCheck } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 const AREA_FACTOR = { m2: 1, ha: 10_000, km2: 1_000_000 } as const;
@@ -61,7 +59,7 @@ function validate(draft: Draft): Errors {
 export function HazardReportPage() {
   const { actor } = useSession();
   const national = can(actor, 'report.approve');
-  const { draft, set, errors, state, send, input, choice, shape } = useReportForm<Draft>('hazard', {
+  const { draft, set, errors, state, send, setSent, input, choice, shape } = useReportForm<Draft>('hazard', {
     reference: '',
     kind: 'sha',
     organisationId: actor.organisationId ?? '',
@@ -74,7 +72,6 @@ export function HazardReportPage() {
     geometryText: '',
   });
   const shapeCheck = useShapeCheck('hazard');
-  const [submitted, setSubmitted] = useState<SentOrKept | null>(null);
   const reading = readGeometry(draft.geometryText);
   const geometry = 'geometry' in reading ? reading.geometry : null;
 
@@ -93,12 +90,9 @@ export function HazardReportPage() {
         description: draft.description.trim() || null,
         source: draft.source.trim(),
       };
-      setSubmitted(await shapeCheck.send({ entityType: 'hazard', action: 'create', organisationId: draft.organisationId || null, payload, photos: state.photos }, geometry, actor.username));
+      const result = await shapeCheck.send({ entityType: 'hazard', action: 'create', organisationId: draft.organisationId || null, payload, photos: state.photos }, geometry, actor.username);
+      setSent({ message: t('report.submitted', { reference: String(result.payload.reference) }), kept: result.kept });
     });
-
-  if (submitted) {
-    return <Submitted kind="hazard" message={t('report.submitted', { reference: String(submitted.payload.reference) })} kept={submitted.kept} />;
-  }
 
   return (
     <ReportForm

@@ -7,7 +7,6 @@
  * (a hazard the activity works on, the method's own facts, no future date, a readable polygon);
  * the server's shape check then compares the outline with the hazard.
  */
-import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { useLoad } from '../data.ts';
 import { type MessageKey, t } from '../i18n/index.ts';
@@ -17,7 +16,7 @@ import { codeOptions, Field, Select } from '../ui.tsx';
 import { packageHazards } from '../field/packageRecords.ts';
 import { newestPackage } from '../field/packages.ts';
 import type { ReleaseMethod } from '../../../src/land/rules.ts';
-import { ActivitySelect, type Errors, CheckedGeometryField, pastDateProblem, ReportForm, Submitted, todayUtc, unreadableMessage, useActivities, useReportForm, useShapeCheck, wholeNumberProblem } from './form.tsx';
+import { ActivitySelect, type Errors, CheckedGeometryField, pastDateProblem, ReportForm, todayUtc, unreadableMessage, useActivities, useReportForm, useShapeCheck, wholeNumberProblem } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 interface Draft {
@@ -84,7 +83,7 @@ function useHazardNames(ids: readonly string[]): ReadonlyMap<string, string> {
 export function ReleaseReportPage() {
   const { actor } = useSession();
   const activities = useActivities(actor);
-  const { draft, set, errors, state, send, input, choice, shape } = useReportForm<Draft>('release', {
+  const { draft, set, errors, state, send, setSent, input, choice, shape } = useReportForm<Draft>('release', {
     activityId: '',
     hazardId: '',
     method: '',
@@ -94,7 +93,6 @@ export function ReleaseReportPage() {
     source: '',
     geometryText: '',
   });
-  const [submitted, setSubmitted] = useState<{ kept: boolean; hazard: string; method: ReleaseMethod } | null>(null);
   const activity = activities.find((a) => a.id === draft.activityId);
   const hazardIds = activity?.hazardIds ?? [];
   const hazardNames = useHazardNames(hazardIds);
@@ -116,13 +114,9 @@ export function ReleaseReportPage() {
         geometry,
       };
       const result = await shapeCheck.send({ entityType: 'release_product', action: 'create', organisationId: activity?.organisationId ?? null, payload, photos: state.photos }, geometry, actor.username);
-      setSubmitted({ kept: result.kept, hazard: hazardNames.get(draft.hazardId) ?? draft.hazardId, method });
+      const words = { hazard: hazardNames.get(draft.hazardId) ?? draft.hazardId, method: t(`method.${method}`) };
+      setSent({ message: result.kept ? t('fieldApp.releaseKept', words) : t('report.releaseSubmitted', words), kept: result.kept });
     });
-
-  if (submitted) {
-    const words = { hazard: submitted.hazard, method: t(`method.${submitted.method}`) };
-    return <Submitted kind="release" message={submitted.kept ? t('fieldApp.releaseKept', words) : t('report.releaseSubmitted', words)} kept={submitted.kept} />;
-  }
 
   return (
     <ReportForm

@@ -15,7 +15,7 @@ import { sendOrKeep } from '../field/outbox.ts';
 import { newestPackage } from '../field/packages.ts';
 import { matchSettlements } from '../field/SettlementFinder.tsx';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup, RISK_EDUCATION_METHODS, type RiskEducationMethod, type SessionProblem, sessionProblems } from '../../../src/ops/riskEducation.ts';
-import { DATE_PROBLEMS, type Errors, GeometryField, OrganisationSelect, ReportForm, Submitted, todayUtc, unreadableMessage, useReportForm, withoutErrors } from './form.tsx';
+import { DATE_PROBLEMS, type Errors, GeometryField, OrganisationSelect, ReportForm, todayUtc, unreadableMessage, useReportForm, withoutErrors } from './form.tsx';
 import { readPoints } from './geometryInput.ts';
 
 interface Settlement {
@@ -81,7 +81,7 @@ function validate(draft: Draft): Errors {
 export function RiskEducationReportPage() {
   const { actor } = useSession();
   const national = can(actor, 'report.approve');
-  const { draft, set, errors, setErrors, state, send, input, choice, shape } = useReportForm<Draft>('riskEducation', {
+  const { draft, set, errors, setErrors, state, send, setSent, input, choice, shape } = useReportForm<Draft>('riskEducation', {
     heldOn: todayUtc(),
     organisationId: actor.organisationId ?? '',
     method: '',
@@ -93,7 +93,6 @@ export function RiskEducationReportPage() {
     settlement: null,
     source: '',
   });
-  const [submitted, setSubmitted] = useState<{ kept: boolean } | null>(null);
   const point = positionOf(draft.placeText);
   const total = BENEFICIARY_GROUPS.reduce((sum, group) => sum + (countOf(draft[group]) || 0), 0);
 
@@ -120,13 +119,9 @@ export function RiskEducationReportPage() {
         },
         actor.username,
       );
-      setSubmitted({ kept: result.kept });
+      const date = formatDate(draft.heldOn);
+      setSent({ message: result.kept ? t('fieldApp.sessionKept', { date }) : t('report.sessionSubmitted', { date }), kept: result.kept });
     });
-
-  if (submitted) {
-    const date = formatDate(draft.heldOn);
-    return <Submitted kind="riskEducation" message={submitted.kept ? t('fieldApp.sessionKept', { date }) : t('report.sessionSubmitted', { date })} kept={submitted.kept} />;
-  }
 
   return (
     <ReportForm

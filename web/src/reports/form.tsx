@@ -37,9 +37,16 @@ export function withoutErrors(errors: Errors, edited: readonly string[], prefix 
   return Object.fromEntries(Object.entries(errors).filter(([field]) => !gone.has(field)));
 }
 
-/** Where a report form stands, as ReportForm shows it: its kind, its problems, the server's refusal, whether it is being sent. */
+/** What became of a report once sent: the page after sending says it, and whether it was kept on the device (no connection). */
+export interface Sent {
+  message: string;
+  kept: boolean;
+}
+
+/** Where a report form stands, as ReportForm shows it: its kind, its problems, the server's refusal, whether it is being sent, and once sent, what became of it. */
 export interface FormState {
   kind: ReportKind;
+  sent: Sent | null;
   errors: Errors;
   serverError: string | null;
   busy: boolean;
@@ -79,6 +86,7 @@ export function useReportForm<D extends object>(kind: ReportKind, initial: D) {
   const [serverError, setServerError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [photos, setPhotos] = useState<DevicePhoto[]>([]);
+  const [sent, setSent] = useState<Sent | null>(null);
   const summary = useRef<HTMLDivElement>(null);
   const set = (change: Partial<D>) => {
     setDraft((d) => ({ ...d, ...change }));
@@ -105,14 +113,14 @@ export function useReportForm<D extends object>(kind: ReportKind, initial: D) {
       setBusy(false);
     }
   }
-  const state: FormState = { kind, errors, serverError, busy, summary, photos, setPhotos };
+  const state: FormState = { kind, sent, errors, serverError, busy, summary, photos, setPhotos };
   /** A text field of the draft, as a Field or a TextArea takes it. */
   const input = <K extends keyof D & TextKey<D>>(name: K) => ({ value: draft[name], error: errors[name], onInput: (value: D[K]) => set(changeOf(name, value)) });
   /** A field of the draft chosen from a list, as a Select takes it. */
   const choice = <K extends keyof D & ChoiceKey<D>>(name: K) => ({ value: draft[name], error: errors[name], onChange: (value: D[K]) => set(changeOf(name, value)) });
   /** The text of the draft's shape, as a GeometryField takes it: its problem is under the name without "Text". */
   const shape = <K extends keyof D & TextKey<D> & `${string}Text`>(name: K) => ({ kind, text: draft[name], error: errors[name.replace(/Text$/, '')], onText: (text: D[K]) => set(changeOf(name, text)) });
-  return { draft, set, setDraft, errors, setErrors, state, send, input, choice, shape };
+  return { draft, set, setDraft, errors, setErrors, state, send, setSent, input, choice, shape };
 }
 
 /** Where a kind of report is made; #/reports/new is the hazardous area's form. */
@@ -143,7 +151,7 @@ export function ReportKinds({ current }: { current: ReportKind }) {
 /**
  * What every report form shares: the kinds of report, the title and introduction, the summary of
  * problems (focused when a submission fails), the form itself in two columns (the facts, then the
- * place or shape), its photos and its submit button.
+ * place or shape), its photos and its submit button; once the report is sent, what became of it.
  */
 export function ReportForm(props: {
   /** Above the form; by default, what a report becomes. */
@@ -162,6 +170,7 @@ export function ReportForm(props: {
   below?: ComponentChildren;
 }) {
   const title = formTitle(props.form.kind);
+  if (props.form.sent) return <Submitted kind={props.form.kind} message={props.form.sent.message} kept={props.form.sent.kept} />;
   return (
     <section class="page">
       <ReportKinds current={props.form.kind} />
@@ -304,7 +313,7 @@ export function CheckedGeometryField({
  * After sending: what happens next, and the way to the queue or another report. A report kept on
  * the device (no connection) says so, and leads to the outbox instead.
  */
-export function Submitted({ kind, message, kept = false }: { kind: ReportKind; message: string; kept?: boolean }) {
+function Submitted({ kind, message, kept = false }: { kind: ReportKind; message: string; kept?: boolean }) {
   return (
     <section class="page narrow">
       <h1>{formTitle(kind)}</h1>
