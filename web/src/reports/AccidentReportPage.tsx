@@ -14,6 +14,7 @@ import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, type OrdnanceModel, VICTIM_GR
 import { codeOptions, Field, Select, TextArea } from '../ui.tsx';
 import {
   ActivitySelect,
+  bindDraft,
   type Errors,
   GeometryField,
   OrdnanceModelField,
@@ -248,50 +249,31 @@ export function AccidentReportPage() {
 function VictimFields(props: { index: number; victim: VictimDraft; errors: Errors; identities: boolean; onChange: (change: Partial<VictimDraft>) => void; onRemove: () => void }) {
   const { index, victim, errors, onChange } = props;
   const n = index + 1;
-  const error = (name: string) => errors[`victims.${index}.${name}`];
+  const { input, choice } = bindDraft(victim, (name) => errors[`victims.${index}.${name}`], onChange);
   const optional = t('report.notRecorded');
   return (
     <fieldset class="victim">
       <legend>{t('report.victim', { n })}</legend>
       <div class="inline">
-        <Select<'' | Outcome>
-          label={t('field.outcome')}
-          value={victim.outcome}
-          required
-          error={error('outcome')}
-          options={[{ value: '', label: t('report.choose') }, ...OUTCOMES.map((o) => ({ value: o, label: t(`outcome.${o}`) }))]}
-          onChange={(outcome) => onChange({ outcome })}
-        />
-        <Select<'' | VictimGroup>
-          label={t('field.victimGroup')}
-          value={victim.victimGroup}
-          required
-          error={error('victimGroup')}
-          options={[{ value: '', label: t('report.choose') }, ...VICTIM_GROUPS.map((g) => ({ value: g, label: t(`victimGroup.${g}`) }))]}
-          onChange={(victimGroup) => onChange({ victimGroup })}
-        />
-        <Select<'' | Sex> label={t('field.sex')} value={victim.sex} options={[{ value: '', label: optional }, ...SEXES.map((s) => ({ value: s, label: t(`sex.${s}`) }))]} onChange={(sex) => onChange({ sex })} />
-        <Field label={t('field.age')} value={victim.age} error={error('age')} hint={t('report.ageHint')} onInput={(age) => onChange({ age })} />
-        <Select<'' | Displacement>
-          label={t('field.displacementStatus')}
-          value={victim.displacementStatus}
-          options={[{ value: '', label: optional }, ...DISPLACEMENT_STATUSES.map((d) => ({ value: d, label: t(`displacement.${d}`) }))]}
-          onChange={(displacementStatus) => onChange({ displacementStatus })}
-        />
+        <Select<'' | Outcome> label={t('field.outcome')} {...choice('outcome')} required options={codeOptions(OUTCOMES, (o) => t(`outcome.${o}`), t('report.choose'))} />
+        <Select<'' | VictimGroup> label={t('field.victimGroup')} {...choice('victimGroup')} required options={codeOptions(VICTIM_GROUPS, (g) => t(`victimGroup.${g}`), t('report.choose'))} />
+        <Select<'' | Sex> label={t('field.sex')} {...choice('sex')} options={codeOptions(SEXES, (s) => t(`sex.${s}`), optional)} />
+        <Field label={t('field.age')} {...input('age')} hint={t('report.ageHint')} />
+        <Select<'' | Displacement> label={t('field.displacementStatus')} {...choice('displacementStatus')} options={codeOptions(DISPLACEMENT_STATUSES, (d) => t(`displacement.${d}`), optional)} />
       </div>
       <div class="inline">
-        <Field label={t('field.activityAtTime')} value={victim.activityAtTime} onInput={(activityAtTime) => onChange({ activityAtTime })} />
-        <Field label={t('field.injuries')} value={victim.injuries} hint={t('report.injuriesHint')} onInput={(injuries) => onChange({ injuries })} />
+        <Field label={t('field.activityAtTime')} {...input('activityAtTime')} />
+        <Field label={t('field.injuries')} {...input('injuries')} hint={t('report.injuriesHint')} />
       </div>
       {props.identities ? (
         <fieldset>
           <legend>{t('report.identity')}</legend>
           <p class="hint">{t('report.identityHint')}</p>
           <div class="inline">
-            <Field label={t('field.fullName')} value={victim.fullName} onInput={(fullName) => onChange({ fullName })} />
-            <Field label={t('field.dateOfBirth')} type="date" value={victim.dateOfBirth} error={error('dateOfBirth')} onInput={(dateOfBirth) => onChange({ dateOfBirth })} />
-            <Field label={t('field.address')} value={victim.address} onInput={(address) => onChange({ address })} />
-            <Field label={t('field.contact')} value={victim.contact} onInput={(contact) => onChange({ contact })} />
+            <Field label={t('field.fullName')} {...input('fullName')} />
+            <Field label={t('field.dateOfBirth')} type="date" {...input('dateOfBirth')} />
+            <Field label={t('field.address')} {...input('address')} />
+            <Field label={t('field.contact')} {...input('contact')} />
           </div>
         </fieldset>
       ) : null}

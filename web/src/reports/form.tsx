@@ -76,6 +76,19 @@ function changeOf<D, K extends keyof D>(name: K, value: D[K]): Partial<D> {
 }
 
 /**
+ * Binds controls to the fields of a draft (a report's, or a part of it such as a victim) by
+ * name: each control is given its field's value, its problem and its edit.
+ */
+export function bindDraft<D extends object>(draft: D, problem: (field: string) => string | undefined, set: (change: Partial<D>) => void) {
+  return {
+    /** A text field, as a Field or a TextArea takes it. */
+    input: <K extends keyof D & TextKey<D>>(name: K) => ({ value: draft[name], error: problem(name), onInput: (value: D[K]) => set(changeOf(name, value)) }),
+    /** A field chosen from a list, as a Select takes it. */
+    choice: <K extends keyof D & ChoiceKey<D>>(name: K) => ({ value: draft[name], error: problem(name), onChange: (value: D[K]) => set(changeOf(name, value)) }),
+  };
+}
+
+/**
  * The state of a report form of a kind: the draft, the problems found in it (each gone once its
  * field is edited), the server's refusal, whether the report is being sent, and its photos. Its
  * binders give a control of the draft its value, its problem and its edit by the field's name.
@@ -114,10 +127,7 @@ export function useReportForm<D extends object>(kind: ReportKind, initial: D) {
     }
   }
   const state: FormState = { kind, sent, errors, serverError, busy, summary, photos, setPhotos };
-  /** A text field of the draft, as a Field or a TextArea takes it. */
-  const input = <K extends keyof D & TextKey<D>>(name: K) => ({ value: draft[name], error: errors[name], onInput: (value: D[K]) => set(changeOf(name, value)) });
-  /** A field of the draft chosen from a list, as a Select takes it. */
-  const choice = <K extends keyof D & ChoiceKey<D>>(name: K) => ({ value: draft[name], error: errors[name], onChange: (value: D[K]) => set(changeOf(name, value)) });
+  const { input, choice } = bindDraft(draft, (field) => errors[field], set);
   /** The text of the draft's shape, as a GeometryField takes it: its problem is under the name without "Text". */
   const shape = <K extends keyof D & TextKey<D> & `${string}Text`>(name: K) => ({ kind, text: draft[name], error: errors[name.replace(/Text$/, '')], onText: (text: D[K]) => set(changeOf(name, text)) });
   return { draft, set, setDraft, errors, setErrors, state, send, setSent, input, choice, shape };
