@@ -12,22 +12,8 @@ import { parseAge } from '../../../src/casualties/age.ts';
 import { DATE_PRECISIONS, dateAsKnown, type DatePrecision } from '../../../src/ops/datePrecision.ts';
 import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, type OrdnanceModel, VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
 import { codeOptions, Field, Select, TextArea } from '../ui.tsx';
-import {
-  ActivitySelect,
-  bindDraft,
-  type Errors,
-  GeometryField,
-  OrdnanceModelField,
-  ordnanceProblems,
-  pastDateProblem,
-  ReportForm,
-  todayUtc,
-  unreadableMessage,
-  useActivities,
-  useOrdnanceModels,
-  useReportForm,
-  withoutErrors,
-} from './form.tsx';
+import { ActivitySelect, bindDraft, type Errors, GeometryField, pastDateProblem, ReportForm, todayUtc, unreadableMessage, useActivities, useReportForm, withoutErrors } from './form.tsx';
+import { OrdnanceModelField, ordnanceProblems, useOrdnanceModels } from './ordnance.tsx';
 import { readPoints } from './geometryInput.ts';
 import { sendOrKeep } from '../field/outbox.ts';
 

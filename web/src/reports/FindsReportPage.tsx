@@ -11,23 +11,8 @@ import { can, useSession } from '../session.ts';
 import { DISPOSAL_METHODS, type DisposalMethod, FIND_CATEGORIES, FIND_CONDITIONS, type FindCategory, type FindCondition, type OrdnanceModel } from '../types.ts';
 import { codeOptions, Field, Select } from '../ui.tsx';
 import { sendOrKeep } from '../field/outbox.ts';
-import {
-  ActivitySelect,
-  type Errors,
-  GeometryField,
-  OrdnanceModelField,
-  OrganisationSelect,
-  ordnanceProblems,
-  pastDateProblem,
-  refusalMessage,
-  ReportForm,
-  todayUtc,
-  unreadableMessage,
-  useActivities,
-  useOrdnanceModels,
-  useReportForm,
-  wholeNumberProblem,
-} from './form.tsx';
+import { ActivitySelect, type Errors, GeometryField, OrganisationSelect, pastDateProblem, refusalMessage, ReportForm, todayUtc, unreadableMessage, useActivities, useReportForm, wholeNumberProblem } from './form.tsx';
+import { OrdnanceModelField, ordnanceProblems, useOrdnanceModels } from './ordnance.tsx';
 import { readPoints } from './geometryInput.ts';
 
 interface Draft {

@@ -1,8 +1,8 @@
 /**
  * What the report forms share: the draft and its problems, sending it, the list of report kinds,
  * the error summary that takes the focus when a report is refused, the shape input (draw, paste
- * or upload), the photos, the message after sending, the lists of organisations, activities and
- * ordnance models a reporter may choose from.
+ * or upload), the photos, the message after sending, the lists of organisations and activities
+ * a reporter may choose from. The catalogue of ordnance models is ordnance.tsx.
  */
 import type { ComponentChildren, RefObject } from 'preact';
 import { useId, useRef, useState } from 'preact/hooks';
@@ -18,8 +18,8 @@ import { type MessageKey, t } from '../i18n/index.ts';
 import { href, REPORT_KINDS, type ReportKind } from '../router.ts';
 import { can, useSession } from '../session.ts';
 import { pastDateProblem as datePastProblem } from '../../../src/land/rules.ts';
-import type { ActivitySummary, ActorSummary, OrdnanceModel, Organisation, Page } from '../types.ts';
-import { Checkboxes, ErrorMessage, Field, Select, Sketch, TextArea } from '../ui.tsx';
+import type { ActivitySummary, ActorSummary, Organisation, Page } from '../types.ts';
+import { Checkboxes, ErrorMessage, Select, Sketch, TextArea } from '../ui.tsx';
 import { type DrawMode, DrawOnMap } from './DrawOnMap.tsx';
 import type { Unreadable } from './geometryInput.ts';
 import { Photos } from './Photos.tsx';
@@ -404,45 +404,6 @@ export function ActivitySelect(props: { activities: readonly ActivitySummary[]; 
       options={[none, ...props.activities.map((a) => ({ value: a.id, label: activityLabel(a) }))]}
       onChange={props.onChange}
     />
-  );
-}
-
-/** A model's name as the server matches it (normaliseName of src/names.ts): ignoring case, spaces and punctuation. */
-function modelKey(name: string): string {
-  return name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
-}
-
-/** The catalogue of ordnance models by modelKey: from the server, else, with no link, from an area package. */
-export function useOrdnanceModels(): ReadonlyMap<string, OrdnanceModel> {
-  const [catalogue] = useLoad(() => orFromPackage(() => api.get<Page<OrdnanceModel>>('/api/ordnance-models?limit=1000').then((a) => a.items), 'ordnanceModels'), []);
-  return new Map((catalogue.state === 'ready' ? catalogue.value : []).map((m) => [modelKey(m.name), m]));
-}
-
-/**
- * The problems of an ordnance model named with a category of device, as the server judges them:
- * a name the catalogue does not know (when a catalogue is at hand), or a category other than the
- * model's (`unknown` claims none).
- */
-export function ordnanceProblems(name: string, category: string, models: ReadonlyMap<string, OrdnanceModel>): { ordnanceModel?: string; category?: string } {
-  const model = models.get(modelKey(name));
-  return {
-    ...(name.trim() && models.size > 0 && !model ? { ordnanceModel: t('validation.notInCatalogue') } : {}),
-    ...(category && category !== 'unknown' && model && category !== model.category ? { category: t('validation.categoryNotModel', { model: model.name, category: t(`findCategory.${model.category}`) }) } : {}),
-  };
-}
-
-/** The model's name, typed or chosen from the catalogue's suggestions. */
-export function OrdnanceModelField({ value, error, models, onInput }: { value: string; error: string | undefined; models: ReadonlyMap<string, OrdnanceModel>; onInput: (name: string) => void }) {
-  const listId = useId();
-  return (
-    <>
-      <Field label={t('field.ordnanceModel')} value={value} list={listId} error={error} hint={t('report.ordnanceModelHint')} onInput={onInput} />
-      <datalist id={listId}>
-        {[...models.values()].map((m) => (
-          <option key={m.id} value={m.name} />
-        ))}
-      </datalist>
-    </>
   );
 }
 
