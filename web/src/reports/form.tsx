@@ -339,7 +339,7 @@ function Submitted({ kind, message, kept = false }: { kind: ReportKind; message:
 }
 
 /** Organisations a reporter may report for: any for a national officer, else their own. */
-export function useOrganisations(actor: ActorSummary): Organisation[] {
+function useOrganisations(actor: ActorSummary): Organisation[] {
   const national = can(actor, 'report.approve');
   const [organisations] = useLoad(() => orFromPackage(() => api.get<{ organisations: Organisation[] }>('/api/organisations').then((a) => a.organisations), 'organisations'), []);
   return organisations.state === 'ready' ? organisations.value.filter((o) => national || o.id === actor.organisationId) : [];
