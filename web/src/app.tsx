@@ -1,4 +1,5 @@
 /** The frame of every page: header, navigation, language and area-unit settings, the session. */
+import type { ComponentType, VNode } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { LoginPage } from './access/LoginPage.tsx';
 import { UsersPage } from './access/UsersPage.tsx';
@@ -18,87 +19,80 @@ import { HazardReportPage } from './reports/HazardReportPage.tsx';
 import { ProgressReportPage } from './reports/ProgressReportPage.tsx';
 import { ReleaseReportPage } from './reports/ReleaseReportPage.tsx';
 import { RiskEducationReportPage } from './reports/RiskEducationReportPage.tsx';
-import { href, navigate, type Route, useRoute } from './router.ts';
+import { href, navigate, type ReportKind, type Route, useRoute } from './router.ts';
 import { can, fetchActor, type Session, SessionContext, signOut } from './session.ts';
 import { SettingsPage } from './settings/SettingsPage.tsx';
 import type { ActorSummary } from './types.ts';
 import { ErrorMessage, Loading } from './ui.tsx';
 
-function ReportPage({ kind }: { kind: Extract<Route, { page: 'newReport' }>['kind'] }) {
-  switch (kind) {
-    case 'hazard':
-      return <HazardReportPage />;
-    case 'activity':
-      return <ActivityReportPage />;
-    case 'progress':
-      return <ProgressReportPage />;
-    case 'release':
-      return <ReleaseReportPage />;
-    case 'finds':
-      return <FindsReportPage />;
-    case 'accident':
-      return <AccidentReportPage />;
-    case 'riskEducation':
-      return <RiskEducationReportPage />;
-  }
+/** The form of each kind of report. */
+const REPORT_PAGES: Record<ReportKind, ComponentType> = {
+  hazard: HazardReportPage,
+  activity: ActivityReportPage,
+  progress: ProgressReportPage,
+  release: ReleaseReportPage,
+  finds: FindsReportPage,
+  accident: AccidentReportPage,
+  riskEducation: RiskEducationReportPage,
+};
+
+/** A page: its title (the document's) and what it shows, from its route. */
+interface PageEntry<P extends Route['page']> {
+  title: (route: Extract<Route, { page: P }>) => string;
+  view: (route: Extract<Route, { page: P }>) => VNode;
+}
+
+/** Every page's title and view side by side, so that a new page is one entry. */
+const PAGES: { [P in Route['page']]: PageEntry<P> } = {
+  map: { title: () => t('nav.map'), view: () => <MapPage /> },
+  login: { title: () => t('login.title'), view: () => <LoginPage /> },
+  hazard: { title: () => t('hazard.title'), view: (route) => <HazardPage id={route.id} /> },
+  records: { title: () => t('nav.records'), view: () => <RecordsPage /> },
+  record: { title: () => t('nav.records'), view: (route) => <RecordPage id={route.id} /> },
+  newReport: {
+    title: (route) => t(`reportKind.${route.kind}`),
+    view: (route) => {
+      const Form = REPORT_PAGES[route.kind];
+      return <Form />;
+    },
+  },
+  approvals: { title: () => t('nav.approvals'), view: () => <ApprovalsPage /> },
+  dashboards: { title: () => t('nav.dashboards'), view: () => <DashboardsPage /> },
+  users: { title: () => t('nav.users'), view: () => <UsersPage /> },
+  settings: { title: () => t('nav.settings'), view: () => <SettingsPage /> },
+  field: { title: () => t('nav.field'), view: () => <FieldPage /> },
+  notFound: { title: () => t('common.error'), view: (route) => <ErrorMessage message={t('common.notFound', { path: route.path })} /> },
+};
+
+/** The entry of PAGES for a route, typed by its page. */
+function pageOf<P extends Route['page']>(page: P): PageEntry<P> {
+  return PAGES[page];
+}
+
+function titleOf(route: Route): string {
+  return pageOf(route.page).title(route);
 }
 
 function Page({ route, actor }: { route: Route; actor: ActorSummary }) {
   const signedIn = actor.userId !== null;
-  if (route.page === 'login') return <LoginPage />;
   if (!signedIn && route.page !== 'dashboards') return <LoginPage />;
-  switch (route.page) {
-    case 'map':
-      return <MapPage />;
-    case 'hazard':
-      return <HazardPage id={route.id} />;
-    case 'records':
-      return <RecordsPage />;
-    case 'record':
-      return <RecordPage id={route.id} />;
-    case 'newReport':
-      return <ReportPage kind={route.kind} />;
-    case 'approvals':
-      return <ApprovalsPage />;
-    case 'dashboards':
-      return <DashboardsPage />;
-    case 'users':
-      return <UsersPage />;
-    case 'settings':
-      return <SettingsPage />;
-    case 'field':
-      return <FieldPage />;
-    case 'notFound':
-      return <ErrorMessage message={t('common.notFound', { path: route.path })} />;
-  }
+  return pageOf(route.page).view(route);
 }
 
-function titleOf(route: Route): string {
-  switch (route.page) {
-    case 'map':
-      return t('nav.map');
-    case 'login':
-      return t('login.title');
-    case 'hazard':
-      return t('hazard.title');
-    case 'records':
-    case 'record':
-      return t('nav.records');
-    case 'newReport':
-      return t(`reportKind.${route.kind}`);
-    case 'approvals':
-      return t('nav.approvals');
-    case 'dashboards':
-      return t('nav.dashboards');
-    case 'users':
-      return t('nav.users');
-    case 'settings':
-      return t('nav.settings');
-    case 'field':
-      return t('nav.field');
-    case 'notFound':
-      return t('common.error');
-  }
+/** One of the header's settings: a labelled list of its values. */
+function Setting<V extends string>(props: { label: string; value: V; values: readonly V[]; name: (value: V) => string; lang?: boolean; onChange: (value: V) => void }) {
+  return (
+    <label>
+      <span class="setting-label">{props.label}</span>
+      <select value={props.value} onChange={(event) => props.onChange(event.currentTarget.value as V)}>
+        {props.values.map((v) => (
+          <option key={v} value={v} lang={props.lang ? v : undefined}>
+            {props.name(v)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
 }
 
 export function App() {
@@ -161,40 +155,27 @@ export function App() {
           </ul>
         </nav>
         <div class="settings">
-          <label>
-            <span class="setting-label">{t('settings.language')}</span>
-            <select
-              value={language}
-              onChange={(event) => {
-                const next = event.currentTarget.value as Language;
-                setLanguage(next);
-                setLanguageState(next);
-              }}
-            >
-              {LANGUAGES.map((l) => (
-                <option key={l} value={l} lang={l}>
-                  {LANGUAGE_NAMES[l]}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            <span class="setting-label">{t('settings.areaUnit')}</span>
-            <select
-              value={areaUnit}
-              onChange={(event) => {
-                const next = event.currentTarget.value as AreaUnit;
-                setAreaUnit(next);
-                setAreaUnitState(next);
-              }}
-            >
-              {AREA_UNITS.map((u) => (
-                <option key={u} value={u}>
-                  {t(`unit.${u}`)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Setting
+            label={t('settings.language')}
+            value={language}
+            values={LANGUAGES}
+            name={(l) => LANGUAGE_NAMES[l]}
+            lang
+            onChange={(next) => {
+              setLanguage(next);
+              setLanguageState(next);
+            }}
+          />
+          <Setting
+            label={t('settings.areaUnit')}
+            value={areaUnit}
+            values={AREA_UNITS}
+            name={(u) => t(`unit.${u}`)}
+            onChange={(next) => {
+              setAreaUnit(next);
+              setAreaUnitState(next);
+            }}
+          />
           {signedIn ? (
             <span class="who">
               <span>{t('nav.signedInAs', { username: actor.username })}</span>

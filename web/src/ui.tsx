@@ -132,6 +132,14 @@ export function Select<V extends string>(props: { label: string; value: V; optio
   );
 }
 
+/** A list of codes as a Select's options, each in its words; first, when `none` words it, the choice of none (''). */
+export function codeOptions<V extends string>(codes: readonly V[], words: (code: V) => string): { value: V; label: string }[];
+export function codeOptions<V extends string>(codes: readonly V[], words: (code: V) => string, none: string): { value: '' | V; label: string }[];
+export function codeOptions<V extends string>(codes: readonly V[], words: (code: V) => string, none?: string): { value: '' | V; label: string }[] {
+  const options = codes.map((code) => ({ value: code, label: words(code) }));
+  return none === undefined ? options : [{ value: '', label: none }, ...options];
+}
+
 /** A group of checkboxes with a legend, for the lists of a record (evidence, contamination, …). */
 export function Checkboxes<V extends string>(props: { legend: string; values: readonly V[]; chosen: readonly V[]; label(value: V): string; onChange(chosen: V[]): void; error?: string | null }) {
   const id = useId();

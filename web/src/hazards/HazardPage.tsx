@@ -2,12 +2,13 @@
  * One hazardous area: what it is and why (evidence), what work was done on it and what land that
  * released, what remains by the accounting rules, and every version it went through.
  */
+import type { ComponentChildren } from 'preact';
 import { api } from '../api.ts';
 import { useLoad } from '../data.ts';
 import { formatArea, formatDate, formatDateTime, t } from '../i18n/index.ts';
 import { href } from '../router.ts';
 import { DIRECT_EVIDENCE, type HazardAccounting, type HazardDetail, type HazardVersion, type Organisation, RELEASE_METHODS } from '../types.ts';
-import { Badge, Show, Sketch, Table } from '../ui.tsx';
+import { Badge, type Column, Show, Sketch, Table } from '../ui.tsx';
 import { describeChanges } from './changes.ts';
 
 export function HazardPage({ id }: { id: string }) {
@@ -28,8 +29,7 @@ export function HazardPage({ id }: { id: string }) {
             {t('hazard.heading', { reference: h.reference })} <Badge tone={h.kind}>{t(`kind.${h.kind}`)}</Badge> <Badge tone={h.status}>{t(`status.${h.status}`)}</Badge>
           </h1>
           <div class="two-columns">
-            <section aria-labelledby="hazard-facts">
-              <h2 id="hazard-facts">{t('hazard.facts')}</h2>
+            <Section id="hazard-facts" title={t('hazard.facts')}>
               <dl class="facts">
                 <dt>{t('field.hazardKind')}</dt>
                 <dd>{t(`kind.${h.kind}`)}</dd>
@@ -49,9 +49,8 @@ export function HazardPage({ id }: { id: string }) {
                 <dd>{h.version}</dd>
               </dl>
               {h.description ? <p>{h.description}</p> : null}
-            </section>
-            <section aria-labelledby="hazard-outline">
-              <h2 id="hazard-outline">{t('hazard.outline')}</h2>
+            </Section>
+            <Section id="hazard-outline" title={t('hazard.outline')}>
               <Sketch
                 label={t('hazard.outlineLabel', { reference: h.reference })}
                 layers={[
@@ -62,11 +61,10 @@ export function HazardPage({ id }: { id: string }) {
               <p class="hint">
                 <span class="swatch sketch-hazard-swatch" /> {t('hazard.outline')} <span class="swatch sketch-remaining-swatch" /> {t('hazard.remaining')}
               </p>
-            </section>
+            </Section>
           </div>
 
-          <section aria-labelledby="hazard-evidence">
-            <h2 id="hazard-evidence">{t('field.evidence')}</h2>
+          <Section id="hazard-evidence" title={t('field.evidence')}>
             {h.evidence.length === 0 ? (
               <p class="muted">{t('common.none')}</p>
             ) : (
@@ -94,10 +92,9 @@ export function HazardPage({ id }: { id: string }) {
                 </ul>
               </>
             ) : null}
-          </section>
+          </Section>
 
-          <section aria-labelledby="hazard-accounting">
-            <h2 id="hazard-accounting">{t('hazard.accounting')}</h2>
+          <Section id="hazard-accounting" title={t('hazard.accounting')}>
             <Show loaded={accounting}>
               {(a) => (
                 <table class="figures">
@@ -131,15 +128,11 @@ export function HazardPage({ id }: { id: string }) {
                 </table>
               )}
             </Show>
-          </section>
+          </Section>
 
-          <section aria-labelledby="hazard-work">
-            <h2 id="hazard-work">{t('hazard.activities')}</h2>
-            <Table
+          <Section id="hazard-work" title={t('hazard.activities')}>
+            <LinkedRecords
               rows={h.activities}
-              rowKey={(a) => a.id}
-              rowHeaders={false}
-              empty={<p class="muted">{t('common.none')}</p>}
               columns={[
                 { heading: t('field.reference'), cell: (a) => a.reference },
                 { heading: t('field.activityKind'), cell: (a) => t(`activity.${a.kind}`) },
@@ -148,21 +141,17 @@ export function HazardPage({ id }: { id: string }) {
               ]}
             />
             <h3>{t('hazard.products')}</h3>
-            <Table
+            <LinkedRecords
               rows={h.releaseProducts}
-              rowKey={(p) => p.id}
-              rowHeaders={false}
-              empty={<p class="muted">{t('common.none')}</p>}
               columns={[
                 { heading: t('field.method'), cell: (p) => t(`method.${p.method}`) },
                 { heading: t('field.releaseDate'), cell: (p) => formatDate(p.releaseDate) },
                 { heading: t('field.area'), cell: (p) => formatArea(p.areaM2) },
               ]}
             />
-          </section>
+          </Section>
 
-          <section aria-labelledby="hazard-history">
-            <h2 id="hazard-history">{t('hazard.history')}</h2>
+          <Section id="hazard-history" title={t('hazard.history')}>
             <Show loaded={history}>
               {(versions) => (
                 <ol class="timeline">
@@ -186,9 +175,24 @@ export function HazardPage({ id }: { id: string }) {
                 </ol>
               )}
             </Show>
-          </section>
+          </Section>
         </article>
       )}
     </Show>
   );
+}
+
+/** A part of the page under its heading, which names it for a screen reader. */
+function Section({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+/** Records linked to the hazard (its activities, its release products), one a row, or none. */
+function LinkedRecords<R extends { id: string }>({ rows, columns }: { rows: readonly R[]; columns: readonly Column<R>[] }) {
+  return <Table rows={rows} rowKey={(r) => r.id} rowHeaders={false} empty={<p class="muted">{t('common.none')}</p>} columns={columns} />;
 }

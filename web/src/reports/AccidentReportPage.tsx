@@ -6,29 +6,14 @@
  * them back could not check or correct what they sent. With no connection the report is kept in
  * the outbox, its victims' identities encrypted on the device (web/src/field/identities.ts).
  */
-import { useState } from 'preact/hooks';
 import { t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import { parseAge } from '../../../src/casualties/age.ts';
 import { DATE_PRECISIONS, dateAsKnown, type DatePrecision } from '../../../src/ops/datePrecision.ts';
 import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, type OrdnanceModel, VICTIM_GROUPS, VICTIM_OUTCOMES as OUTCOMES, VICTIM_SEXES as SEXES } from '../types.ts';
-import { Field, Select, TextArea } from '../ui.tsx';
-import {
-  ActivitySelect,
-  type Errors,
-  GeometryField,
-  OrdnanceModelField,
-  ordnanceProblems,
-  pastDateProblem,
-  ReportForm,
-  Submitted,
-  todayUtc,
-  unreadableMessage,
-  useActivities,
-  useOrdnanceModels,
-  useReportForm,
-  withoutErrors,
-} from './form.tsx';
+import { codeOptions, Field, Select, TextArea } from '../ui.tsx';
+import { ActivitySelect, bindDraft, type Errors, GeometryField, pastDateProblem, ReportForm, todayUtc, unreadableMessage, useActivities, useReportForm, withoutErrors } from './form.tsx';
+import { OrdnanceModelField, ordnanceProblems, useOrdnanceModels } from './ordnance.tsx';
 import { readPoints } from './geometryInput.ts';
 import { sendOrKeep } from '../field/outbox.ts';
 
@@ -146,7 +131,7 @@ export function AccidentReportPage() {
   const identities = can(actor, 'restricted.read');
   const activities = useActivities(actor);
   const models = useOrdnanceModels();
-  const { draft, set, setDraft, errors, setErrors, state, send } = useReportForm<Draft>({
+  const { draft, set, setDraft, errors, setErrors, state, send, setSent, input, choice, shape } = useReportForm<Draft>('accident', {
     reference: '',
     occurredOn: '',
     occurredOnPrecision: 'day',
@@ -160,7 +145,6 @@ export function AccidentReportPage() {
     source: '',
     victims: [{ ...NEW_VICTIM }],
   });
-  const [submitted, setSubmitted] = useState<{ reference: string; kept: boolean } | null>(null);
   const setVictim = (index: number, change: Partial<VictimDraft>) => {
     setDraft((d) => ({ ...d, victims: d.victims.map((v, i) => (i === index ? { ...v, ...change } : v)) }));
     setErrors((e) => withoutErrors(e, Object.keys(change), `victims.${index}.`));
@@ -201,30 +185,18 @@ export function AccidentReportPage() {
         actor.username,
         actor.permissions,
       );
-      setSubmitted({ reference, kept: result.kept });
+      setSent({ message: result.kept ? t('fieldApp.accidentKept', { reference }) : t('report.submitted', { reference }), kept: result.kept });
     });
-
-  if (submitted) {
-    const message = submitted.kept ? t('fieldApp.accidentKept', { reference: submitted.reference }) : t('report.submitted', { reference: submitted.reference });
-    return <Submitted kind="accident" message={message} kept={submitted.kept} />;
-  }
 
   return (
     <ReportForm
-      kind="accident"
       form={state}
       label={fieldLabel}
       onSubmit={submit}
       shape={
-        <GeometryField
-          kind="accident"
-          text={draft.pointText}
-          error={errors.point}
-          preview={null}
-          onText={(pointText) => set({ pointText })}
-        >
+        <GeometryField {...shape('pointText')} preview={null}>
           {point ? <p class="hint">{t('report.pointRead', { lat: point.coordinates[1] ?? '', lon: point.coordinates[0] ?? '' })}</p> : null}
-          <Field label={t('field.locationPrecision')} type="number" min="0" step="any" value={draft.locationPrecisionM} error={errors.locationPrecisionM} onInput={(locationPrecisionM) => set({ locationPrecisionM })} />
+          <Field label={t('field.locationPrecision')} type="number" min="0" step="any" {...input('locationPrecisionM')} />
         </GeometryField>
       }
       below={
@@ -242,32 +214,20 @@ export function AccidentReportPage() {
         </>
       }
     >
-      <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.accidentReferenceHint')} onInput={(reference) => set({ reference })} />
-      <Field label={t('field.occurredOn')} type="date" max={todayUtc()} value={draft.occurredOn} required error={errors.occurredOn} onInput={(occurredOn) => set({ occurredOn })} />
-      <Select<DatePrecision>
-        label={t('field.datePrecision')}
-        value={draft.occurredOnPrecision}
-        hint={t('report.datePrecisionHint')}
-        options={[...DATE_PRECISIONS].reverse().map((p) => ({ value: p, label: t(`datePrecision.${p}`) }))}
-        onChange={(occurredOnPrecision) => set({ occurredOnPrecision })}
-      />
-      <Select<'' | DeviceCategory>
-        label={t('field.deviceCategory')}
-        value={draft.deviceCategory}
-        error={errors.deviceCategory}
-        options={[{ value: '', label: t('report.categoryFromModel') }, ...DEVICE_CATEGORIES.map((c) => ({ value: c, label: t(`findCategory.${c}`) }))]}
-        onChange={(deviceCategory) => set({ deviceCategory })}
-      />
-      <OrdnanceModelField value={draft.ordnanceModel} error={errors.ordnanceModel} models={models} onInput={(ordnanceModel) => set({ ordnanceModel })} />
+      <Field label={t('field.reference')} {...input('reference')} required hint={t('report.accidentReferenceHint')} />
+      <Field label={t('field.occurredOn')} type="date" max={todayUtc()} {...input('occurredOn')} required />
+      <Select<DatePrecision> label={t('field.datePrecision')} {...choice('occurredOnPrecision')} hint={t('report.datePrecisionHint')} options={codeOptions([...DATE_PRECISIONS].reverse(), (p) => t(`datePrecision.${p}`))} />
+      <Select<'' | DeviceCategory> label={t('field.deviceCategory')} {...choice('deviceCategory')} options={codeOptions(DEVICE_CATEGORIES, (c) => t(`findCategory.${c}`), t('report.categoryFromModel'))} />
+      <OrdnanceModelField {...input('ordnanceModel')} models={models} />
       <div class="field">
         <label class="checkbox">
           <input type="checkbox" checked={draft.deminingRelated} onChange={(event) => set({ deminingRelated: event.currentTarget.checked })} />
           {t('field.deminingRelated')}
         </label>
       </div>
-      <ActivitySelect activities={activities} value={draft.activityId} hint={t('report.accidentActivityHint')} onChange={(activityId) => set({ activityId })} />
-      <TextArea label={t('field.description')} value={draft.description} onInput={(description) => set({ description })} />
-      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+      <ActivitySelect activities={activities} {...choice('activityId')} hint={t('report.accidentActivityHint')} />
+      <TextArea label={t('field.description')} {...input('description')} />
+      <Field label={t('field.source')} {...input('source')} required hint={t('report.sourceHint')} />
     </ReportForm>
   );
 }
@@ -275,50 +235,31 @@ export function AccidentReportPage() {
 function VictimFields(props: { index: number; victim: VictimDraft; errors: Errors; identities: boolean; onChange: (change: Partial<VictimDraft>) => void; onRemove: () => void }) {
   const { index, victim, errors, onChange } = props;
   const n = index + 1;
-  const error = (name: string) => errors[`victims.${index}.${name}`];
+  const { input, choice } = bindDraft(victim, (name) => errors[`victims.${index}.${name}`], onChange);
   const optional = t('report.notRecorded');
   return (
     <fieldset class="victim">
       <legend>{t('report.victim', { n })}</legend>
       <div class="inline">
-        <Select<'' | Outcome>
-          label={t('field.outcome')}
-          value={victim.outcome}
-          required
-          error={error('outcome')}
-          options={[{ value: '', label: t('report.choose') }, ...OUTCOMES.map((o) => ({ value: o, label: t(`outcome.${o}`) }))]}
-          onChange={(outcome) => onChange({ outcome })}
-        />
-        <Select<'' | VictimGroup>
-          label={t('field.victimGroup')}
-          value={victim.victimGroup}
-          required
-          error={error('victimGroup')}
-          options={[{ value: '', label: t('report.choose') }, ...VICTIM_GROUPS.map((g) => ({ value: g, label: t(`victimGroup.${g}`) }))]}
-          onChange={(victimGroup) => onChange({ victimGroup })}
-        />
-        <Select<'' | Sex> label={t('field.sex')} value={victim.sex} options={[{ value: '', label: optional }, ...SEXES.map((s) => ({ value: s, label: t(`sex.${s}`) }))]} onChange={(sex) => onChange({ sex })} />
-        <Field label={t('field.age')} value={victim.age} error={error('age')} hint={t('report.ageHint')} onInput={(age) => onChange({ age })} />
-        <Select<'' | Displacement>
-          label={t('field.displacementStatus')}
-          value={victim.displacementStatus}
-          options={[{ value: '', label: optional }, ...DISPLACEMENT_STATUSES.map((d) => ({ value: d, label: t(`displacement.${d}`) }))]}
-          onChange={(displacementStatus) => onChange({ displacementStatus })}
-        />
+        <Select<'' | Outcome> label={t('field.outcome')} {...choice('outcome')} required options={codeOptions(OUTCOMES, (o) => t(`outcome.${o}`), t('report.choose'))} />
+        <Select<'' | VictimGroup> label={t('field.victimGroup')} {...choice('victimGroup')} required options={codeOptions(VICTIM_GROUPS, (g) => t(`victimGroup.${g}`), t('report.choose'))} />
+        <Select<'' | Sex> label={t('field.sex')} {...choice('sex')} options={codeOptions(SEXES, (s) => t(`sex.${s}`), optional)} />
+        <Field label={t('field.age')} {...input('age')} hint={t('report.ageHint')} />
+        <Select<'' | Displacement> label={t('field.displacementStatus')} {...choice('displacementStatus')} options={codeOptions(DISPLACEMENT_STATUSES, (d) => t(`displacement.${d}`), optional)} />
       </div>
       <div class="inline">
-        <Field label={t('field.activityAtTime')} value={victim.activityAtTime} onInput={(activityAtTime) => onChange({ activityAtTime })} />
-        <Field label={t('field.injuries')} value={victim.injuries} hint={t('report.injuriesHint')} onInput={(injuries) => onChange({ injuries })} />
+        <Field label={t('field.activityAtTime')} {...input('activityAtTime')} />
+        <Field label={t('field.injuries')} {...input('injuries')} hint={t('report.injuriesHint')} />
       </div>
       {props.identities ? (
         <fieldset>
           <legend>{t('report.identity')}</legend>
           <p class="hint">{t('report.identityHint')}</p>
           <div class="inline">
-            <Field label={t('field.fullName')} value={victim.fullName} onInput={(fullName) => onChange({ fullName })} />
-            <Field label={t('field.dateOfBirth')} type="date" value={victim.dateOfBirth} error={error('dateOfBirth')} onInput={(dateOfBirth) => onChange({ dateOfBirth })} />
-            <Field label={t('field.address')} value={victim.address} onInput={(address) => onChange({ address })} />
-            <Field label={t('field.contact')} value={victim.contact} onInput={(contact) => onChange({ contact })} />
+            <Field label={t('field.fullName')} {...input('fullName')} />
+            <Field label={t('field.dateOfBirth')} type="date" {...input('dateOfBirth')} />
+            <Field label={t('field.address')} {...input('address')} />
+            <Field label={t('field.contact')} {...input('contact')} />
           </div>
         </fieldset>
       ) : null}

@@ -10,9 +10,8 @@ import { useLoad } from '../data.ts';
 import { t } from '../i18n/index.ts';
 import { useSession } from '../session.ts';
 import { ACTIVITY_KINDS, ACTIVITY_STATUSES, type ActivityKind, type ActivityStatus, type Hazard } from '../types.ts';
-import { Checkboxes, Field, Select } from '../ui.tsx';
-import type { SentOrKept } from '../field/outbox.ts';
-import { type Errors, CheckedGeometryField, ReportForm, Submitted, todayUtc, unreadableMessage, useOrganisations, useReportForm, useShapeCheck } from './form.tsx';
+import { Checkboxes, codeOptions, Field, Select } from '../ui.tsx';
+import { type Errors, CheckedGeometryField, OrganisationSelect, ReportForm, todayUtc, unreadableMessage, useReportForm, useShapeCheck } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 interface Draft {
@@ -58,8 +57,7 @@ function validate(draft: Draft): Errors {
 
 export function ActivityReportPage() {
   const { actor } = useSession();
-  const organisations = useOrganisations(actor);
-  const { draft, set, errors, state, send } = useReportForm<Draft>({
+  const { draft, set, state, send, setSent, input, choice, shape } = useReportForm<Draft>('activity', {
     reference: '',
     kind: 'clearance',
     status: 'planned',
@@ -71,7 +69,6 @@ export function ActivityReportPage() {
     source: '',
     geometryText: '',
   });
-  const [submitted, setSubmitted] = useState<SentOrKept | null>(null);
   const shapeCheck = useShapeCheck('release_product');
   const reading = draft.geometryText.trim() ? readGeometry(draft.geometryText) : null;
   const geometry = reading && 'geometry' in reading ? reading.geometry : null;
@@ -90,49 +87,29 @@ export function ActivityReportPage() {
         source: draft.source.trim(),
         geometry,
       };
-      setSubmitted(await shapeCheck.send({ entityType: 'activity', action: 'create', organisationId: draft.organisationId, payload, photos: state.photos }, geometry, actor.username));
+      const result = await shapeCheck.send({ entityType: 'activity', action: 'create', organisationId: draft.organisationId, payload, photos: state.photos }, geometry, actor.username);
+      setSent({ message: t('report.submitted', { reference: String(result.payload.reference) }), kept: result.kept });
     });
-
-  if (submitted) {
-    return <Submitted kind="activity" message={t('report.submitted', { reference: String(submitted.payload.reference) })} kept={submitted.kept} />;
-  }
 
   return (
     <ReportForm
-      kind="activity"
       form={state}
       label={(field) => t(LABELS[field] ?? 'report.geometry')}
       onSubmit={submit}
-      shape={
-        <CheckedGeometryField
-          kind="activity"
-          text={draft.geometryText}
-          error={errors.geometry}
-          preview={geometry}
-          shapeCheck={shapeCheck}
-          onText={(geometryText) => set({ geometryText })}
-        />
-      }
+      shape={<CheckedGeometryField {...shape('geometryText')} preview={geometry} shapeCheck={shapeCheck} />}
     >
-      <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.activityReferenceHint')} onInput={(reference) => set({ reference })} />
-      <Select<ActivityKind> label={t('field.activityKind')} value={draft.kind} options={ACTIVITY_KINDS.map((k) => ({ value: k, label: t(`activity.${k}`) }))} onChange={(kind) => set({ kind })} />
-      <Select<ActivityStatus> label={t('field.status')} value={draft.status} options={ACTIVITY_STATUSES.map((s) => ({ value: s, label: t(`activityStatus.${s}`) }))} onChange={(status) => set({ status })} />
-      <Select
-        label={t('field.organisation')}
-        value={draft.organisationId}
-        required
-        error={errors.organisationId}
-        options={[{ value: '', label: t('report.choose') }, ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
-        onChange={(organisationId) => set({ organisationId })}
-      />
-      <Field label={t('field.team')} value={draft.team} onInput={(team) => set({ team })} />
+      <Field label={t('field.reference')} {...input('reference')} required hint={t('report.activityReferenceHint')} />
+      <Select<ActivityKind> label={t('field.activityKind')} {...choice('kind')} options={codeOptions(ACTIVITY_KINDS, (k) => t(`activity.${k}`))} />
+      <Select<ActivityStatus> label={t('field.status')} {...choice('status')} options={codeOptions(ACTIVITY_STATUSES, (s) => t(`activityStatus.${s}`))} />
+      <OrganisationSelect {...choice('organisationId')} required none={t('report.choose')} />
+      <Field label={t('field.team')} {...input('team')} />
       <div class="inline two">
-        <Field label={t('field.startDate')} type="date" value={draft.startDate} error={errors.startDate} onInput={(startDate) => set({ startDate })} />
-        <Field label={t('field.endDate')} type="date" value={draft.endDate} error={errors.endDate} onInput={(endDate) => set({ endDate })} />
+        <Field label={t('field.startDate')} type="date" {...input('startDate')} />
+        <Field label={t('field.endDate')} type="date" {...input('endDate')} />
       </div>
       <p class="hint">{t('report.activityDatesHint')}</p>
       <HazardPicker chosen={draft.hazardIds} onChange={(hazardIds) => set({ hazardIds })} />
-      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+      <Field label={t('field.source')} {...input('source')} required hint={t('report.sourceHint')} />
     </ReportForm>
   );
 }

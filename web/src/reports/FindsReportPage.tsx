@@ -9,26 +9,10 @@ import type { MultiPoint } from '../geojson.ts';
 import { formatNumber, t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import { DISPOSAL_METHODS, type DisposalMethod, FIND_CATEGORIES, FIND_CONDITIONS, type FindCategory, type FindCondition, type OrdnanceModel } from '../types.ts';
-import { Field, Select } from '../ui.tsx';
+import { codeOptions, Field, Select } from '../ui.tsx';
 import { sendOrKeep } from '../field/outbox.ts';
-import {
-  ActivitySelect,
-  type Errors,
-  GeometryField,
-  OrdnanceModelField,
-  ordnanceProblems,
-  pastDateProblem,
-  refusalMessage,
-  ReportForm,
-  Submitted,
-  todayUtc,
-  unreadableMessage,
-  useActivities,
-  useOrdnanceModels,
-  useOrganisations,
-  useReportForm,
-  wholeNumberProblem,
-} from './form.tsx';
+import { ActivitySelect, type Errors, GeometryField, OrganisationSelect, pastDateProblem, refusalMessage, ReportForm, todayUtc, unreadableMessage, useActivities, useReportForm, wholeNumberProblem } from './form.tsx';
+import { OrdnanceModelField, ordnanceProblems, useOrdnanceModels } from './ordnance.tsx';
 import { readPoints } from './geometryInput.ts';
 
 interface Draft {
@@ -81,10 +65,9 @@ function validate(draft: Draft, models: ReadonlyMap<string, OrdnanceModel>): Err
 export function FindsReportPage() {
   const { actor } = useSession();
   const national = can(actor, 'report.approve');
-  const organisations = useOrganisations(actor);
   const activities = useActivities(actor);
   const models = useOrdnanceModels();
-  const { draft, set, errors, state, send } = useReportForm<Draft>({
+  const { draft, set, state, send, setSent, input, choice, shape } = useReportForm<Draft>('finds', {
     activityId: '',
     organisationId: actor.organisationId ?? '',
     category: '',
@@ -97,9 +80,8 @@ export function FindsReportPage() {
     source: '',
     pointsText: '',
   });
-  const [sent, setSent] = useState(0);
-  const [kept, setKept] = useState(0);
-  const [done, setDone] = useState(false);
+  const [sentSoFar, setSentSoFar] = useState(0);
+  const [keptSoFar, setKeptSoFar] = useState(0);
   const reading = readPoints(draft.pointsText);
   const points = 'points' in reading ? reading.points : [];
   const preview: MultiPoint | null = points.length > 0 ? { type: 'MultiPoint', coordinates: points.map((p) => p.coordinates) } : null;
@@ -110,6 +92,8 @@ export function FindsReportPage() {
    */
   function submit() {
     let index = 0;
+    let sent = sentSoFar;
+    let kept = keptSoFar;
     const sendEach = async () => {
       for (; index < points.length; index++) {
         const result = await sendOrKeep({
@@ -131,10 +115,12 @@ export function FindsReportPage() {
             geometry: points[index],
           },
         }, actor.username);
-        if (result.kept) setKept((n) => n + 1);
-        else setSent((n) => n + 1);
+        if (result.kept) kept += 1;
+        else sent += 1;
+        setKeptSoFar(kept);
+        setSentSoFar(sent);
       }
-      setDone(true);
+      setSent({ message: kept > 0 ? t('fieldApp.findsKept', { count: formatNumber(kept) }) : t('report.findsSubmitted', { count: formatNumber(sent) }), kept: kept > 0 });
     };
     const refused = (caught: unknown) => {
       const left = points.slice(index).map((p) => p.coordinates);
@@ -144,75 +130,44 @@ export function FindsReportPage() {
     return send(validate(draft, models), sendEach, refused);
   }
 
-  if (done) {
-    const message = kept > 0 ? t('fieldApp.findsKept', { count: formatNumber(kept) }) : t('report.findsSubmitted', { count: formatNumber(sent) });
-    return <Submitted kind="finds" message={message} kept={kept > 0} />;
-  }
-
   const chosenActivity = activities.find((a) => a.id === draft.activityId);
   return (
     <ReportForm
-      kind="finds"
       intro={t('report.findsIntro')}
       form={state}
       label={(field) => t(LABELS[field] ?? 'report.findPoints')}
       onSubmit={submit}
       submitLabel={points.length > 1 ? t('report.submitFinds', { count: formatNumber(points.length) }) : t('report.submit')}
       status={
-        sent > 0 ? (
+        sentSoFar > 0 ? (
           <p role="status" class="success">
-            {t('report.findsSentSoFar', { count: formatNumber(sent) })}
+            {t('report.findsSentSoFar', { count: formatNumber(sentSoFar) })}
           </p>
         ) : null
       }
       shape={
-        <GeometryField
-          kind="finds"
-          text={draft.pointsText}
-          required
-          error={errors.points}
-          preview={preview}
-          onText={(pointsText) => set({ pointsText })}
-        >
+        <GeometryField {...shape('pointsText')} required preview={preview}>
           {points.length > 0 ? <p class="hint">{t('report.findPointsRead', { count: formatNumber(points.length) })}</p> : null}
         </GeometryField>
       }
     >
-      <ActivitySelect activities={activities} value={draft.activityId} hint={t('report.findActivityHint')} onChange={(activityId) => set({ activityId })} />
-      <Select
+      <ActivitySelect activities={activities} {...choice('activityId')} hint={t('report.findActivityHint')} />
+      <OrganisationSelect
         label={t('field.reportingOrganisation')}
-        value={draft.organisationId}
-        error={errors.organisationId}
+        {...choice('organisationId')}
+        none={national ? t('common.none') : undefined}
         hint={chosenActivity ? t('report.organisationFromActivity', { organisation: chosenActivity.organisation }) : t('report.organisationWithoutActivity')}
-        options={[...(national ? [{ value: '', label: t('common.none') }] : []), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
-        onChange={(organisationId) => set({ organisationId })}
       />
-      <Select<'' | FindCategory>
-        label={t('field.category')}
-        value={draft.category}
-        error={errors.category}
-        options={[{ value: '', label: t('report.categoryFromModel') }, ...FIND_CATEGORIES.map((c) => ({ value: c, label: t(`findCategory.${c}`) }))]}
-        onChange={(category) => set({ category })}
-      />
-      <OrdnanceModelField value={draft.ordnanceModel} error={errors.ordnanceModel} models={models} onInput={(ordnanceModel) => set({ ordnanceModel })} />
+      <Select<'' | FindCategory> label={t('field.category')} {...choice('category')} options={codeOptions(FIND_CATEGORIES, (c) => t(`findCategory.${c}`), t('report.categoryFromModel'))} />
+      <OrdnanceModelField {...input('ordnanceModel')} models={models} />
       <div class="inline two">
-        <Field label={t('field.quantity')} type="number" min="1" step="1" value={draft.quantity} required error={errors.quantity} onInput={(quantity) => set({ quantity })} />
-        <Field label={t('field.depthCm')} type="number" min="0" step="1" value={draft.depthCm} error={errors.depthCm} onInput={(depthCm) => set({ depthCm })} />
+        <Field label={t('field.quantity')} type="number" min="1" step="1" {...input('quantity')} required />
+        <Field label={t('field.depthCm')} type="number" min="0" step="1" {...input('depthCm')} />
       </div>
-      <Select<'' | FindCondition>
-        label={t('field.condition')}
-        value={draft.condition}
-        options={[{ value: '', label: t('report.notRecorded') }, ...FIND_CONDITIONS.map((c) => ({ value: c, label: t(`condition.${c}`) }))]}
-        onChange={(condition) => set({ condition })}
-      />
-      <Select<'' | DisposalMethod>
-        label={t('field.disposalMethod')}
-        value={draft.disposalMethod}
-        options={[{ value: '', label: t('report.notRecorded') }, ...DISPOSAL_METHODS.map((d) => ({ value: d, label: t(`disposal.${d}`) }))]}
-        onChange={(disposalMethod) => set({ disposalMethod })}
-      />
-      <Field label={t('field.foundOn')} type="date" max={todayUtc()} value={draft.foundOn} required error={errors.foundOn} onInput={(foundOn) => set({ foundOn })} />
-      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+      <Select<'' | FindCondition> label={t('field.condition')} {...choice('condition')} options={codeOptions(FIND_CONDITIONS, (c) => t(`condition.${c}`), t('report.notRecorded'))} />
+      <Select<'' | DisposalMethod> label={t('field.disposalMethod')} {...choice('disposalMethod')} options={codeOptions(DISPOSAL_METHODS, (d) => t(`disposal.${d}`), t('report.notRecorded'))} />
+      <Field label={t('field.foundOn')} type="date" max={todayUtc()} {...input('foundOn')} required />
+      <Field label={t('field.source')} {...input('source')} required hint={t('report.sourceHint')} />
     </ReportForm>
   );
 }

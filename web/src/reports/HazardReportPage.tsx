@@ -4,7 +4,6 @@
  * evidenceProblem of src/land/rules.ts); the server's geometry checks then say what the shape's
  * problems are, and warnings are accepted one by one, never silently.
  */
-import { useState } from 'preact/hooks';
 import { areaUnitLabel, currentAreaUnit, formatArea, t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
 import {
@@ -18,10 +17,9 @@ import {
   HAZARD_KINDS,
   type HazardKind,
 } from '../types.ts';
-import { Checkboxes, Field, Select, TextArea } from '../ui.tsx';
+import { Checkboxes, codeOptions, Field, Select, TextArea } from '../ui.tsx';
 import { evidenceProblem } from '../../../src/land/rules.ts';
-import type { SentOrKept } from '../field/outbox.ts';
-import { type Errors, CheckedGeometryField, ReportForm, Submitted, unreadableMessage, useOrganisations, useReportForm, useShapeCheck } from './form.tsx';
+import { type Errors, CheckedGeometryField, OrganisationSelect, ReportForm, unreadableMessage, useReportForm, useShapeCheck } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 const AREA_FACTOR = { m2: 1, ha: 10_000, km2: 1_000_000 } as const;
@@ -61,8 +59,7 @@ function validate(draft: Draft): Errors {
 export function HazardReportPage() {
   const { actor } = useSession();
   const national = can(actor, 'report.approve');
-  const organisations = useOrganisations(actor);
-  const { draft, set, errors, state, send } = useReportForm<Draft>({
+  const { draft, set, errors, state, send, setSent, input, choice, shape } = useReportForm<Draft>('hazard', {
     reference: '',
     kind: 'sha',
     organisationId: actor.organisationId ?? '',
@@ -75,7 +72,6 @@ export function HazardReportPage() {
     geometryText: '',
   });
   const shapeCheck = useShapeCheck('hazard');
-  const [submitted, setSubmitted] = useState<SentOrKept | null>(null);
   const reading = readGeometry(draft.geometryText);
   const geometry = 'geometry' in reading ? reading.geometry : null;
 
@@ -94,55 +90,27 @@ export function HazardReportPage() {
         description: draft.description.trim() || null,
         source: draft.source.trim(),
       };
-      setSubmitted(await shapeCheck.send({ entityType: 'hazard', action: 'create', organisationId: draft.organisationId || null, payload, photos: state.photos }, geometry, actor.username));
+      const result = await shapeCheck.send({ entityType: 'hazard', action: 'create', organisationId: draft.organisationId || null, payload, photos: state.photos }, geometry, actor.username);
+      setSent({ message: t('report.submitted', { reference: String(result.payload.reference) }), kept: result.kept });
     });
-
-  if (submitted) {
-    return <Submitted kind="hazard" message={t('report.submitted', { reference: String(submitted.payload.reference) })} kept={submitted.kept} />;
-  }
 
   return (
     <ReportForm
-      kind="hazard"
       form={state}
       label={(field) => t(LABELS[field] ?? 'report.field.geometry')}
       onSubmit={submit}
-      shape={
-        <CheckedGeometryField
-          kind="hazard"
-          text={draft.geometryText}
-          required
-          error={errors.geometry}
-          preview={geometry}
-          shapeCheck={shapeCheck}
-          labels={['report.check', 'report.noProblems']}
-          onText={(geometryText) => set({ geometryText })}
-        />
-      }
+      shape={<CheckedGeometryField {...shape('geometryText')} required preview={geometry} shapeCheck={shapeCheck} labels={['report.check', 'report.noProblems']} />}
       below={geometry && draft.estimatedArea ? <p class="hint">{t('report.estimatedIs', { area: formatArea(Number(draft.estimatedArea) * AREA_FACTOR[currentAreaUnit()]) })}</p> : null}
     >
-      <Field label={t('field.reference')} value={draft.reference} required error={errors.reference} hint={t('report.referenceHint')} onInput={(reference) => set({ reference })} />
-      <Select<HazardKind> label={t('field.hazardKind')} value={draft.kind} options={HAZARD_KINDS.map((k) => ({ value: k, label: t(`kindLong.${k}`) }))} onChange={(kind) => set({ kind })} />
-      <Select
-        label={t('field.organisation')}
-        value={draft.organisationId}
-        options={[...(national ? [{ value: '', label: t('common.none') }] : []), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
-        onChange={(organisationId) => set({ organisationId })}
-      />
+      <Field label={t('field.reference')} {...input('reference')} required hint={t('report.referenceHint')} />
+      <Select<HazardKind> label={t('field.hazardKind')} {...choice('kind')} options={codeOptions(HAZARD_KINDS, (k) => t(`kindLong.${k}`))} />
+      <OrganisationSelect {...choice('organisationId')} none={national ? t('common.none') : undefined} />
       <Checkboxes legend={t('field.evidence')} values={EVIDENCE} chosen={draft.evidence} label={(e) => `${t(`evidence.${e}`)}${DIRECT_EVIDENCE.has(e) ? ` (${t('hazard.direct')})` : ''}`} error={errors.evidence} onChange={(evidence) => set({ evidence })} />
       <Checkboxes legend={t('field.contamination')} values={CONTAMINATION} chosen={draft.contamination} label={(c) => t(`contamination.${c}`)} onChange={(contamination) => set({ contamination })} />
       <Checkboxes legend={t('field.blockages')} values={BLOCKAGES} chosen={draft.blockages} label={(b) => t(`blockage.${b}`)} onChange={(blockages) => set({ blockages })} />
-      <Field
-        label={`${t('field.estimatedArea')} (${areaUnitLabel()})`}
-        type="number"
-        min="0"
-        step="any"
-        value={draft.estimatedArea}
-        error={errors.estimatedArea}
-        onInput={(estimatedArea) => set({ estimatedArea })}
-      />
-      <TextArea label={t('field.description')} value={draft.description} onInput={(description) => set({ description })} />
-      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+      <Field label={`${t('field.estimatedArea')} (${areaUnitLabel()})`} type="number" min="0" step="any" {...input('estimatedArea')} />
+      <TextArea label={t('field.description')} {...input('description')} />
+      <Field label={t('field.source')} {...input('source')} required hint={t('report.sourceHint')} />
     </ReportForm>
   );
 }

@@ -7,14 +7,13 @@
  * what the server would; offline the activities come from the newest area package and the report
  * waits in the outbox.
  */
-import { useState } from 'preact/hooks';
 import { areaUnitLabel, currentAreaUnit, formatDate, type MessageKey, t } from '../i18n/index.ts';
 import { useSession } from '../session.ts';
 import { Field, TextArea } from '../ui.tsx';
 import { href } from '../router.ts';
 import type { ActivitySummary } from '../types.ts';
 import { type ProgressProblem, progressProblems } from '../../../src/land/progress.ts';
-import { ActivitySelect, DATE_PROBLEMS, type Errors, CheckedGeometryField, ReportForm, Submitted, todayUtc, unreadableMessage, useActivities, useReportForm, useShapeCheck } from './form.tsx';
+import { ActivitySelect, DATE_PROBLEMS, type Errors, CheckedGeometryField, ReportForm, todayUtc, unreadableMessage, useActivities, useReportForm, useShapeCheck } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 const AREA_FACTOR = { m2: 1, ha: 10_000, km2: 1_000_000 } as const;
@@ -60,8 +59,7 @@ function validate(draft: Draft, activity: ActivitySummary | undefined): Errors {
 export function ProgressReportPage() {
   const { actor } = useSession();
   const activities = useActivities(actor);
-  const { draft, set, errors, state, send } = useReportForm<Draft>({ activityId: '', reportDate: todayUtc(), areaProcessed: '', notes: '', source: '', groundText: '' });
-  const [submitted, setSubmitted] = useState<{ kept: boolean; activity: string } | null>(null);
+  const { draft, state, send, setSent, input, choice, shape } = useReportForm<Draft>('progress', { activityId: '', reportDate: todayUtc(), areaProcessed: '', notes: '', source: '', groundText: '' });
   const shapeCheck = useShapeCheck('release_product');
   const reading = draft.groundText.trim() ? readGeometry(draft.groundText) : null;
   const ground = reading && 'geometry' in reading ? reading.geometry : null;
@@ -78,59 +76,28 @@ export function ProgressReportPage() {
         geometry: ground,
       };
       const result = await shapeCheck.send({ entityType: 'progress_report', action: 'create', organisationId: activity?.organisationId ?? null, payload, photos: state.photos }, ground, actor.username);
-      setSubmitted({ kept: result.kept, activity: activity?.reference ?? draft.activityId });
+      const words = { activity: activity?.reference ?? draft.activityId, date: formatDate(draft.reportDate) };
+      setSent({ message: result.kept ? t('fieldApp.progressKept', words) : t('report.progressSubmitted', words), kept: result.kept });
     });
-
-  if (submitted) {
-    const words = { activity: submitted.activity, date: formatDate(draft.reportDate) };
-    return <Submitted kind="progress" message={submitted.kept ? t('fieldApp.progressKept', words) : t('report.progressSubmitted', words)} kept={submitted.kept} />;
-  }
 
   return (
     <ReportForm
-      kind="progress"
       intro={t('report.progressIntro')}
       form={state}
       label={(field) => t(LABELS[field] ?? 'report.progressGround')}
       onSubmit={submit}
-      shape={
-        <CheckedGeometryField
-          kind="progress"
-          text={draft.groundText}
-          error={errors.ground}
-          preview={ground}
-          shapeCheck={shapeCheck}
-          onText={(groundText) => set({ groundText })}
-        />
-      }
+      shape={<CheckedGeometryField {...shape('groundText')} preview={ground} shapeCheck={shapeCheck} />}
       below={
         <p>
           <a href={href('/reports/new/finds')}>{t('report.progressFinds')}</a> · <a href={href('/reports/new/release')}>{t('report.progressRelease')}</a>
         </p>
       }
     >
-      <ActivitySelect
-        activities={activities}
-        value={draft.activityId}
-        required
-        error={errors.activityId}
-        hint={activities.length > 0 ? t('report.progressActivityHint') : t('report.noActivities')}
-        onChange={(activityId) => set({ activityId })}
-      />
-      <Field label={t('field.reportDate')} type="date" max={todayUtc()} value={draft.reportDate} required error={errors.reportDate} onInput={(reportDate) => set({ reportDate })} />
-      <Field
-        label={`${t('field.areaProcessed')} (${areaUnitLabel()})`}
-        type="number"
-        min="0"
-        step="any"
-        value={draft.areaProcessed}
-        required
-        error={errors.areaProcessed}
-        hint={t('report.areaProcessedHint')}
-        onInput={(areaProcessed) => set({ areaProcessed })}
-      />
-      <TextArea label={t('field.notes')} rows={3} value={draft.notes} onInput={(notes) => set({ notes })} />
-      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+      <ActivitySelect activities={activities} {...choice('activityId')} required hint={activities.length > 0 ? t('report.progressActivityHint') : t('report.noActivities')} />
+      <Field label={t('field.reportDate')} type="date" max={todayUtc()} {...input('reportDate')} required />
+      <Field label={`${t('field.areaProcessed')} (${areaUnitLabel()})`} type="number" min="0" step="any" {...input('areaProcessed')} required hint={t('report.areaProcessedHint')} />
+      <TextArea label={t('field.notes')} rows={3} {...input('notes')} />
+      <Field label={t('field.source')} {...input('source')} required hint={t('report.sourceHint')} />
     </ReportForm>
   );
 }

@@ -7,17 +7,16 @@
  * (a hazard the activity works on, the method's own facts, no future date, a readable polygon);
  * the server's shape check then compares the outline with the hazard.
  */
-import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { useLoad } from '../data.ts';
 import { type MessageKey, t } from '../i18n/index.ts';
 import { useSession } from '../session.ts';
 import { type Hazard, RELEASE_METHODS } from '../types.ts';
-import { Field, Select } from '../ui.tsx';
+import { codeOptions, Field, Select } from '../ui.tsx';
 import { packageHazards } from '../field/packageRecords.ts';
 import { newestPackage } from '../field/packages.ts';
 import type { ReleaseMethod } from '../../../src/land/rules.ts';
-import { ActivitySelect, type Errors, CheckedGeometryField, pastDateProblem, ReportForm, Submitted, todayUtc, unreadableMessage, useActivities, useReportForm, useShapeCheck, wholeNumberProblem } from './form.tsx';
+import { ActivitySelect, type Errors, CheckedGeometryField, pastDateProblem, ReportForm, todayUtc, unreadableMessage, useActivities, useReportForm, useShapeCheck, wholeNumberProblem } from './form.tsx';
 import { readGeometry } from './geometryInput.ts';
 
 interface Draft {
@@ -84,7 +83,7 @@ function useHazardNames(ids: readonly string[]): ReadonlyMap<string, string> {
 export function ReleaseReportPage() {
   const { actor } = useSession();
   const activities = useActivities(actor);
-  const { draft, set, errors, state, send } = useReportForm<Draft>({
+  const { draft, set, errors, state, send, setSent, input, choice, shape } = useReportForm<Draft>('release', {
     activityId: '',
     hazardId: '',
     method: '',
@@ -94,7 +93,6 @@ export function ReleaseReportPage() {
     source: '',
     geometryText: '',
   });
-  const [submitted, setSubmitted] = useState<{ kept: boolean; hazard: string; method: ReleaseMethod } | null>(null);
   const activity = activities.find((a) => a.id === draft.activityId);
   const hazardIds = activity?.hazardIds ?? [];
   const hazardNames = useHazardNames(hazardIds);
@@ -116,32 +114,17 @@ export function ReleaseReportPage() {
         geometry,
       };
       const result = await shapeCheck.send({ entityType: 'release_product', action: 'create', organisationId: activity?.organisationId ?? null, payload, photos: state.photos }, geometry, actor.username);
-      setSubmitted({ kept: result.kept, hazard: hazardNames.get(draft.hazardId) ?? draft.hazardId, method });
+      const words = { hazard: hazardNames.get(draft.hazardId) ?? draft.hazardId, method: t(`method.${method}`) };
+      setSent({ message: result.kept ? t('fieldApp.releaseKept', words) : t('report.releaseSubmitted', words), kept: result.kept });
     });
-
-  if (submitted) {
-    const words = { hazard: submitted.hazard, method: t(`method.${submitted.method}`) };
-    return <Submitted kind="release" message={submitted.kept ? t('fieldApp.releaseKept', words) : t('report.releaseSubmitted', words)} kept={submitted.kept} />;
-  }
 
   return (
     <ReportForm
-      kind="release"
       intro={t('report.releaseIntro')}
       form={state}
       label={(field) => t(LABELS[field] ?? 'report.releaseArea')}
       onSubmit={submit}
-      shape={
-        <CheckedGeometryField
-          kind="release"
-          text={draft.geometryText}
-          required
-          error={errors.geometry}
-          preview={geometry}
-          shapeCheck={shapeCheck}
-          onText={(geometryText) => set({ geometryText })}
-        />
-      }
+      shape={<CheckedGeometryField {...shape('geometryText')} required preview={geometry} shapeCheck={shapeCheck} />}
     >
       <ActivitySelect
         activities={activities}
@@ -165,28 +148,22 @@ export function ReleaseReportPage() {
       />
       <Select<'' | ReleaseMethod>
         label={t('field.method')}
-        value={draft.method}
+        {...choice('method')}
         required
-        error={errors.method}
         hint={t('report.releaseMethodHint')}
-        options={[{ value: '', label: t('report.choose') }, ...[...RELEASE_METHODS].reverse().map((m) => ({ value: m, label: t(`method.${m}`) }))]}
-        onChange={(method) => set({ method })}
+        options={codeOptions([...RELEASE_METHODS].reverse(), (m) => t(`method.${m}`), t('report.choose'))}
       />
       {draft.method === 'reduced' || draft.method === 'cleared' ? (
         <Select<'' | 'yes' | 'no'>
           label={t('field.technicalAssets')}
-          value={draft.technicalAssets}
+          {...choice('technicalAssets')}
           required={draft.method === 'reduced'}
-          error={errors.technicalAssets}
           options={[{ value: '', label: draft.method === 'reduced' ? t('report.choose') : t('report.notRecorded') }, { value: 'yes', label: t('common.yes') }, { value: 'no', label: t('common.no') }]}
-          onChange={(technicalAssets) => set({ technicalAssets })}
         />
       ) : null}
-      {draft.method === 'cleared' ? (
-        <Field label={t('field.clearanceDepthCm')} type="number" min="1" max={String(MAX_DEPTH_CM)} step="1" value={draft.clearanceDepthCm} required error={errors.clearanceDepthCm} onInput={(clearanceDepthCm) => set({ clearanceDepthCm })} />
-      ) : null}
-      <Field label={t('field.releaseDate')} type="date" max={todayUtc()} value={draft.releaseDate} required error={errors.releaseDate} onInput={(releaseDate) => set({ releaseDate })} />
-      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sourceHint')} onInput={(source) => set({ source })} />
+      {draft.method === 'cleared' ? <Field label={t('field.clearanceDepthCm')} type="number" min="1" max={String(MAX_DEPTH_CM)} step="1" {...input('clearanceDepthCm')} required /> : null}
+      <Field label={t('field.releaseDate')} type="date" max={todayUtc()} {...input('releaseDate')} required />
+      <Field label={t('field.source')} {...input('source')} required hint={t('report.sourceHint')} />
     </ReportForm>
   );
 }

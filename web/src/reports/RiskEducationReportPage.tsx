@@ -10,12 +10,12 @@ import { api, query } from '../api.ts';
 import { messageOf, useAction } from '../data.ts';
 import { formatDate, formatNumber, type MessageKey, t } from '../i18n/index.ts';
 import { can, useSession } from '../session.ts';
-import { ErrorMessage, Field, Select } from '../ui.tsx';
+import { codeOptions, ErrorMessage, Field, Select } from '../ui.tsx';
 import { sendOrKeep } from '../field/outbox.ts';
 import { newestPackage } from '../field/packages.ts';
 import { matchSettlements } from '../field/SettlementFinder.tsx';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup, RISK_EDUCATION_METHODS, type RiskEducationMethod, type SessionProblem, sessionProblems } from '../../../src/ops/riskEducation.ts';
-import { DATE_PROBLEMS, type Errors, GeometryField, ReportForm, Submitted, todayUtc, unreadableMessage, useOrganisations, useReportForm, withoutErrors } from './form.tsx';
+import { DATE_PROBLEMS, type Errors, GeometryField, OrganisationSelect, ReportForm, todayUtc, unreadableMessage, useReportForm, withoutErrors } from './form.tsx';
 import { readPoints } from './geometryInput.ts';
 
 interface Settlement {
@@ -81,8 +81,7 @@ function validate(draft: Draft): Errors {
 export function RiskEducationReportPage() {
   const { actor } = useSession();
   const national = can(actor, 'report.approve');
-  const organisations = useOrganisations(actor);
-  const { draft, set, errors, setErrors, state, send } = useReportForm<Draft>({
+  const { draft, set, errors, setErrors, state, send, setSent, input, choice, shape } = useReportForm<Draft>('riskEducation', {
     heldOn: todayUtc(),
     organisationId: actor.organisationId ?? '',
     method: '',
@@ -94,7 +93,6 @@ export function RiskEducationReportPage() {
     settlement: null,
     source: '',
   });
-  const [submitted, setSubmitted] = useState<{ kept: boolean } | null>(null);
   const point = positionOf(draft.placeText);
   const total = BENEFICIARY_GROUPS.reduce((sum, group) => sum + (countOf(draft[group]) || 0), 0);
 
@@ -121,23 +119,18 @@ export function RiskEducationReportPage() {
         },
         actor.username,
       );
-      setSubmitted({ kept: result.kept });
+      const date = formatDate(draft.heldOn);
+      setSent({ message: result.kept ? t('fieldApp.sessionKept', { date }) : t('report.sessionSubmitted', { date }), kept: result.kept });
     });
-
-  if (submitted) {
-    const date = formatDate(draft.heldOn);
-    return <Submitted kind="riskEducation" message={submitted.kept ? t('fieldApp.sessionKept', { date }) : t('report.sessionSubmitted', { date })} kept={submitted.kept} />;
-  }
 
   return (
     <ReportForm
-      kind="riskEducation"
       intro={t('report.riskEducationIntro')}
       form={state}
       label={(field) => t(LABELS[field] ?? 'report.sessionPlace')}
       onSubmit={submit}
       shape={
-        <GeometryField kind="riskEducation" text={draft.placeText} error={errors.place} preview={null} onText={(placeText) => set({ placeText })}>
+        <GeometryField {...shape('placeText')} preview={null}>
           {point ? <p class="hint">{t('report.pointRead', { lat: point.coordinates[1] ?? '', lon: point.coordinates[0] ?? '' })}</p> : null}
           <SettlementField
             chosen={draft.settlement}
@@ -150,23 +143,9 @@ export function RiskEducationReportPage() {
         </GeometryField>
       }
     >
-      <Field label={t('field.heldOn')} type="date" max={todayUtc()} value={draft.heldOn} required error={errors.heldOn} onInput={(heldOn) => set({ heldOn })} />
-      <Select
-        label={t('field.organisation')}
-        value={draft.organisationId}
-        required
-        error={errors.organisationId}
-        options={[...(national || !draft.organisationId ? [{ value: '', label: t('report.choose') }] : []), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
-        onChange={(organisationId) => set({ organisationId })}
-      />
-      <Select<'' | RiskEducationMethod>
-        label={t('field.method')}
-        value={draft.method}
-        required
-        error={errors.method}
-        options={[{ value: '', label: t('report.choose') }, ...RISK_EDUCATION_METHODS.map((m) => ({ value: m, label: t(`riskEducationMethod.${m}`) }))]}
-        onChange={(method) => set({ method })}
-      />
+      <Field label={t('field.heldOn')} type="date" max={todayUtc()} {...input('heldOn')} required />
+      <OrganisationSelect {...choice('organisationId')} required none={national || !draft.organisationId ? t('report.choose') : undefined} />
+      <Select<'' | RiskEducationMethod> label={t('field.method')} {...choice('method')} required options={codeOptions(RISK_EDUCATION_METHODS, (m) => t(`riskEducationMethod.${m}`), t('report.choose'))} />
       <fieldset>
         <legend>{t('report.beneficiaries')}</legend>
         <p class="hint">{t('report.beneficiariesHint')}</p>
@@ -177,7 +156,7 @@ export function RiskEducationReportPage() {
         </div>
         <p role="status">{t('report.beneficiariesTotal', { count: formatNumber(total) })}</p>
       </fieldset>
-      <Field label={t('field.source')} value={draft.source} required error={errors.source} hint={t('report.sessionSourceHint')} onInput={(source) => set({ source })} />
+      <Field label={t('field.source')} {...input('source')} required hint={t('report.sessionSourceHint')} />
     </ReportForm>
   );
 }

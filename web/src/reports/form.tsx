@@ -1,8 +1,8 @@
 /**
  * What the report forms share: the draft and its problems, sending it, the list of report kinds,
  * the error summary that takes the focus when a report is refused, the shape input (draw, paste
- * or upload), the photos, the message after sending, the lists of organisations, activities and
- * ordnance models a reporter may choose from.
+ * or upload), the photos, the message after sending, the lists of organisations and activities
+ * a reporter may choose from. The catalogue of ordnance models is ordnance.tsx.
  */
 import type { ComponentChildren, RefObject } from 'preact';
 import { useId, useRef, useState } from 'preact/hooks';
@@ -16,10 +16,10 @@ import type { DevicePhoto } from '../field/store.ts';
 import type { Geometry } from '../geojson.ts';
 import { type MessageKey, t } from '../i18n/index.ts';
 import { href, REPORT_KINDS, type ReportKind } from '../router.ts';
-import { can } from '../session.ts';
+import { can, useSession } from '../session.ts';
 import { pastDateProblem as datePastProblem } from '../../../src/land/rules.ts';
-import type { ActivitySummary, ActorSummary, OrdnanceModel, Organisation, Page } from '../types.ts';
-import { Checkboxes, ErrorMessage, Field, Select, Sketch, TextArea } from '../ui.tsx';
+import type { ActivitySummary, ActorSummary, Organisation, Page } from '../types.ts';
+import { Checkboxes, ErrorMessage, Select, Sketch, TextArea } from '../ui.tsx';
 import { type DrawMode, DrawOnMap } from './DrawOnMap.tsx';
 import type { Unreadable } from './geometryInput.ts';
 import { Photos } from './Photos.tsx';
@@ -37,8 +37,16 @@ export function withoutErrors(errors: Errors, edited: readonly string[], prefix 
   return Object.fromEntries(Object.entries(errors).filter(([field]) => !gone.has(field)));
 }
 
-/** Where a report form stands, as ReportForm shows it: its problems, the server's refusal, whether it is being sent. */
+/** What became of a report once sent: the page after sending says it, and whether it was kept on the device (no connection). */
+export interface Sent {
+  message: string;
+  kept: boolean;
+}
+
+/** Where a report form stands, as ReportForm shows it: its kind, its problems, the server's refusal, whether it is being sent, and once sent, what became of it. */
 export interface FormState {
+  kind: ReportKind;
+  sent: Sent | null;
   errors: Errors;
   serverError: string | null;
   busy: boolean;
@@ -54,16 +62,44 @@ export function refusalMessage(caught: unknown): string {
   return caught instanceof ApiError ? caught.message : String(caught);
 }
 
+/** The draft's fields of free text: what a Field or a TextArea edits. */
+type TextKey<D> = { [K in keyof D & string]-?: string extends D[K] ? (D[K] extends string ? K : never) : never }[keyof D & string];
+
+/** The draft's fields holding one of a list of codes ('' for none chosen): what a Select edits. */
+type ChoiceKey<D> = { [K in keyof D & string]-?: D[K] extends string ? K : never }[keyof D & string];
+
+/** A draft's change of one field. */
+function changeOf<D, K extends keyof D>(name: K, value: D[K]): Partial<D> {
+  const change: Partial<D> = {};
+  change[name] = value;
+  return change;
+}
+
 /**
- * The state of a report form: the draft, the problems found in it (each gone once its field is
- * edited), the server's refusal, whether the report is being sent, and its photos.
+ * Binds controls to the fields of a draft (a report's, or a part of it such as a victim) by
+ * name: each control is given its field's value, its problem and its edit.
  */
-export function useReportForm<D extends object>(initial: D) {
+export function bindDraft<D extends object>(draft: D, problem: (field: string) => string | undefined, set: (change: Partial<D>) => void) {
+  return {
+    /** A text field, as a Field or a TextArea takes it. */
+    input: <K extends keyof D & TextKey<D>>(name: K) => ({ value: draft[name], error: problem(name), onInput: (value: D[K]) => set(changeOf(name, value)) }),
+    /** A field chosen from a list, as a Select takes it. */
+    choice: <K extends keyof D & ChoiceKey<D>>(name: K) => ({ value: draft[name], error: problem(name), onChange: (value: D[K]) => set(changeOf(name, value)) }),
+  };
+}
+
+/**
+ * The state of a report form of a kind: the draft, the problems found in it (each gone once its
+ * field is edited), the server's refusal, whether the report is being sent, and its photos. Its
+ * binders give a control of the draft its value, its problem and its edit by the field's name.
+ */
+export function useReportForm<D extends object>(kind: ReportKind, initial: D) {
   const [draft, setDraft] = useState<D>(initial);
   const [errors, setErrors] = useState<Errors>({});
   const [serverError, setServerError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [photos, setPhotos] = useState<DevicePhoto[]>([]);
+  const [sent, setSent] = useState<Sent | null>(null);
   const summary = useRef<HTMLDivElement>(null);
   const set = (change: Partial<D>) => {
     setDraft((d) => ({ ...d, ...change }));
@@ -90,8 +126,11 @@ export function useReportForm<D extends object>(initial: D) {
       setBusy(false);
     }
   }
-  const state: FormState = { errors, serverError, busy, summary, photos, setPhotos };
-  return { draft, set, setDraft, errors, setErrors, state, send };
+  const state: FormState = { kind, sent, errors, serverError, busy, summary, photos, setPhotos };
+  const { input, choice } = bindDraft(draft, (field) => errors[field], set);
+  /** The text of the draft's shape, as a GeometryField takes it: its problem is under the name without "Text". */
+  const shape = <K extends keyof D & TextKey<D> & `${string}Text`>(name: K) => ({ kind, text: draft[name], error: errors[name.replace(/Text$/, '')], onText: (text: D[K]) => set(changeOf(name, text)) });
+  return { draft, set, setDraft, errors, setErrors, state, send, setSent, input, choice, shape };
 }
 
 /** Where a kind of report is made; #/reports/new is the hazardous area's form. */
@@ -122,10 +161,9 @@ export function ReportKinds({ current }: { current: ReportKind }) {
 /**
  * What every report form shares: the kinds of report, the title and introduction, the summary of
  * problems (focused when a submission fails), the form itself in two columns (the facts, then the
- * place or shape), its photos and its submit button.
+ * place or shape), its photos and its submit button; once the report is sent, what became of it.
  */
 export function ReportForm(props: {
-  kind: ReportKind;
   /** Above the form; by default, what a report becomes. */
   intro?: string;
   form: FormState;
@@ -141,10 +179,11 @@ export function ReportForm(props: {
   /** Below both columns (an accident's victims). */
   below?: ComponentChildren;
 }) {
-  const title = formTitle(props.kind);
+  const title = formTitle(props.form.kind);
+  if (props.form.sent) return <Submitted kind={props.form.kind} message={props.form.sent.message} kept={props.form.sent.kept} />;
   return (
     <section class="page">
-      <ReportKinds current={props.kind} />
+      <ReportKinds current={props.form.kind} />
       <h1>{title}</h1>
       <p class="muted">{props.intro ?? t('report.intro')}</p>
       <ErrorSummary errors={props.form.errors} serverError={props.form.serverError} summary={props.form.summary} label={props.label} />
@@ -284,7 +323,7 @@ export function CheckedGeometryField({
  * After sending: what happens next, and the way to the queue or another report. A report kept on
  * the device (no connection) says so, and leads to the outbox instead.
  */
-export function Submitted({ kind, message, kept = false }: { kind: ReportKind; message: string; kept?: boolean }) {
+function Submitted({ kind, message, kept = false }: { kind: ReportKind; message: string; kept?: boolean }) {
   return (
     <section class="page narrow">
       <h1>{formTitle(kind)}</h1>
@@ -300,7 +339,7 @@ export function Submitted({ kind, message, kept = false }: { kind: ReportKind; m
 }
 
 /** Organisations a reporter may report for: any for a national officer, else their own. */
-export function useOrganisations(actor: ActorSummary): Organisation[] {
+function useOrganisations(actor: ActorSummary): Organisation[] {
   const national = can(actor, 'report.approve');
   const [organisations] = useLoad(() => orFromPackage(() => api.get<{ organisations: Organisation[] }>('/api/organisations').then((a) => a.organisations), 'organisations'), []);
   return organisations.state === 'ready' ? organisations.value.filter((o) => national || o.id === actor.organisationId) : [];
@@ -328,6 +367,26 @@ export function useActivities(actor: ActorSummary): ActivitySummary[] {
   return activities.state === 'ready' ? activities.value : [];
 }
 
+/**
+ * The organisation a report is for, from those the reporter may report for (useOrganisations);
+ * `none` words the choice of none (or of none yet), where the form offers it.
+ */
+export function OrganisationSelect(props: { label?: string; value: string; none?: string | undefined; required?: boolean; hint?: string; error?: string | undefined; onChange: (organisationId: string) => void }) {
+  const { actor } = useSession();
+  const organisations = useOrganisations(actor);
+  return (
+    <Select
+      label={props.label ?? t('field.organisation')}
+      value={props.value}
+      required={props.required}
+      hint={props.hint}
+      error={props.error}
+      options={[...(props.none === undefined ? [] : [{ value: '', label: props.none }]), ...organisations.map((o) => ({ value: o.id, label: o.name }))]}
+      onChange={props.onChange}
+    />
+  );
+}
+
 function activityLabel(activity: ActivitySummary): string {
   return `${activity.reference} · ${t(`activity.${activity.kind}`)} · ${activity.organisation}`;
 }
@@ -345,45 +404,6 @@ export function ActivitySelect(props: { activities: readonly ActivitySummary[]; 
       options={[none, ...props.activities.map((a) => ({ value: a.id, label: activityLabel(a) }))]}
       onChange={props.onChange}
     />
-  );
-}
-
-/** A model's name as the server matches it (normaliseName of src/names.ts): ignoring case, spaces and punctuation. */
-function modelKey(name: string): string {
-  return name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
-}
-
-/** The catalogue of ordnance models by modelKey: from the server, else, with no link, from an area package. */
-export function useOrdnanceModels(): ReadonlyMap<string, OrdnanceModel> {
-  const [catalogue] = useLoad(() => orFromPackage(() => api.get<Page<OrdnanceModel>>('/api/ordnance-models?limit=1000').then((a) => a.items), 'ordnanceModels'), []);
-  return new Map((catalogue.state === 'ready' ? catalogue.value : []).map((m) => [modelKey(m.name), m]));
-}
-
-/**
- * The problems of an ordnance model named with a category of device, as the server judges them:
- * a name the catalogue does not know (when a catalogue is at hand), or a category other than the
- * model's (`unknown` claims none).
- */
-export function ordnanceProblems(name: string, category: string, models: ReadonlyMap<string, OrdnanceModel>): { ordnanceModel?: string; category?: string } {
-  const model = models.get(modelKey(name));
-  return {
-    ...(name.trim() && models.size > 0 && !model ? { ordnanceModel: t('validation.notInCatalogue') } : {}),
-    ...(category && category !== 'unknown' && model && category !== model.category ? { category: t('validation.categoryNotModel', { model: model.name, category: t(`findCategory.${model.category}`) }) } : {}),
-  };
-}
-
-/** The model's name, typed or chosen from the catalogue's suggestions. */
-export function OrdnanceModelField({ value, error, models, onInput }: { value: string; error: string | undefined; models: ReadonlyMap<string, OrdnanceModel>; onInput: (name: string) => void }) {
-  const listId = useId();
-  return (
-    <>
-      <Field label={t('field.ordnanceModel')} value={value} list={listId} error={error} hint={t('report.ordnanceModelHint')} onInput={onInput} />
-      <datalist id={listId}>
-        {[...models.values()].map((m) => (
-          <option key={m.id} value={m.name} />
-        ))}
-      </datalist>
-    </>
   );
 }
 
