@@ -6,24 +6,28 @@
  * time is spent waiting on PostgreSQL, PGlite's thread, Chromium or a timer, so a third file fills
  * the gaps of two cores.
  *
- * The longest files start first, so that none of them starts last and runs alone at the end: the
- * browser tests, then the ones that drive the CLI as a program, then the rest by size. Each file's
+ * The longest files start first, so that none of them starts last and runs alone at the end. How
+ * long each takes is kept in scripts/test-times.json, written by a whole run with --save-times; a
+ * file not in it counts as the longest, so a new slow file cannot come last either. Each file's
  * output is printed whole when it ends, with its time, and the totals and failed files come last.
  * Both rounds run even when the first fails, so one failure does not hide another.
  *
- *   node --import tsx scripts/test.ts [file ...]      (SAFEGROUND_TEST_CONCURRENCY overrides the second round's)
+ *   node --import tsx scripts/test.ts [--save-times] [file ...]      (SAFEGROUND_TEST_CONCURRENCY overrides the second round's)
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 const ALONE = 'npm test runs this file alone';
 const COUNTS = ['tests', 'pass', 'fail', 'cancelled', 'skipped', 'todo'] as const;
 
+const TIMES = new URL('./test-times.json', import.meta.url);
+
 interface FileResult {
   path: string;
   passed: boolean;
+  seconds: number;
   counts: Record<(typeof COUNTS)[number], number>;
 }
 
@@ -34,10 +38,11 @@ function testFiles(folder: string): string[] {
     .filter((path) => !path.split('/').includes('node_modules'));
 }
 
-/** Longest first, by what a file drives: Chromium, then the CLI as a program, then its size. */
+const times: Record<string, number> = existsSync(TIMES) ? (JSON.parse(readFileSync(TIMES, 'utf8')) as Record<string, number>) : {};
+
 function longestFirst(paths: string[]): string[] {
-  const rank = (path: string) => (path.startsWith('test/browser/') ? 0 : path.startsWith('test/') ? 1 : 2);
-  return [...paths].sort((a, b) => rank(a) - rank(b) || statSync(b).size - statSync(a).size || a.localeCompare(b));
+  const seconds = (path: string) => times[path] ?? Infinity;
+  return [...paths].sort((a, b) => seconds(b) - seconds(a) || a.localeCompare(b));
 }
 
 function runFile(path: string): Promise<FileResult> {
@@ -53,7 +58,7 @@ function runFile(path: string): Promise<FileResult> {
       const passed = code === 0;
       const seconds = Math.round((performance.now() - started) / 1000);
       process.stdout.write(`# file ${path}\n${text}# file ${path}: ${passed ? 'passed' : `FAILED (${signal ?? `exit ${code}`})`} in ${seconds} s\n`);
-      resolve({ path, passed, counts });
+      resolve({ path, passed, seconds, counts });
     });
   });
 }
@@ -73,7 +78,10 @@ async function round(label: string, paths: string[], concurrency: number): Promi
   return results;
 }
 
-const files = process.argv.length > 2 ? process.argv.slice(2) : [...testFiles('src'), ...testFiles('test')];
+const args = process.argv.slice(2);
+const saveTimes = args.includes('--save-times');
+const named = args.filter((arg) => arg !== '--save-times');
+const files = named.length > 0 ? named : [...testFiles('src'), ...testFiles('test')];
 const alone = files.filter((path) => readFileSync(path, 'utf8').includes(ALONE));
 const together = files.filter((path) => !alone.includes(path));
 const concurrency = Number(process.env.SAFEGROUND_TEST_CONCURRENCY ?? Math.max(3, availableParallelism()));
@@ -84,3 +92,8 @@ const totals = COUNTS.map((name) => `${name} ${results.reduce((sum, result) => s
 const failed = results.filter((result) => !result.passed).map((result) => result.path);
 process.stdout.write(`# all files: ${results.length}, ${totals.join(', ')}\n${failed.map((path) => `# FAILED ${path}\n`).join('')}`);
 process.exitCode = failed.length === 0 ? 0 : 1;
+if (saveTimes) {
+  const measured: Record<string, number> = named.length > 0 ? { ...times } : {};
+  for (const result of results) measured[result.path] = result.seconds;
+  writeFileSync(TIMES, `${JSON.stringify(Object.fromEntries(Object.entries(measured).sort(([a], [b]) => a.localeCompare(b))), null, 1)}\n`);
+}
