@@ -36,7 +36,7 @@ export async function listHazards(tx: Queryable, filter: { id?: string; status?:
  */
 export async function listHazardsJson(tx: Queryable, filter: { status?: string; kind?: string; limit: number; offset: number }): Promise<JsonText> {
   const rows = await tx.query<{ item: string }>(
-    `SELECT '{"id":' || to_json(h.id) || ',"version":' || h.version || ',' || substr(p.fields, 2, length(p.fields) - 2)
+    `SELECT '{"id":' || to_json(h.id) || ',"version":' || h.version || ',' || left(substr(p.fields, 2), -1)
        || ',"areaM2":' || coalesce(to_json(h.area_m2)::text, 'null') || ',"geometry":' || ST_AsGeoJSON(h.geom, 15) || '}' AS item
      FROM (SELECT s.id FROM hazard s WHERE ($1::text IS NULL OR s.status = $1) AND ($2::text IS NULL OR s.kind = $2)
            ORDER BY s.reference LIMIT $3 OFFSET $4) page
