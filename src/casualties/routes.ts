@@ -52,8 +52,8 @@ export const casualtyRoutes = [
       include: Include,
     }),
     async handler({ db, actor, query }) {
+      if (query.include !== 'identity') return store.listAccidentsJson(db, { ...query, organisationId: query.organisation });
       const result = await store.listAccidents(db, { ...query, organisationId: query.organisation });
-      if (query.include !== 'identity') return result;
       return { ...result, items: await withIdentities({ db, actor }, result.items as unknown as Accident[], 'GET /api/accidents?include=identity') };
     },
   }),

@@ -1,8 +1,9 @@
 import type { Actor } from '../access/permissions.ts';
 import { logRestrictedAccess } from '../access/store.ts';
-import { bboxCondition, dateConditions, GEOM, keyset, type ListOptions, page, Where } from '../ops/store.ts';
+import { bboxCondition, dateConditions, GEOM, keyset, type ListOptions, page, pageJson, Where } from '../ops/store.ts';
 import type { EntityState } from '../reports/handlers.ts';
 import type { Queryable } from '../store/db.ts';
+import { isoTimestamp, type JsonText } from '../store/json.ts';
 import type { AccidentPayload } from './rules.ts';
 import { type Problems, queryProblems } from '../exchange/problems.ts';
 import { checkCountry, type Country } from '../exchange/store.ts';
@@ -491,23 +492,39 @@ export interface AccidentFilter extends ListOptions {
 const ACCIDENT_COLUMNS = `x.id, x.reference, date_as_known(x.occurred_on, x.occurred_on_precision) AS "occurredOn", x.occurred_on_precision AS "occurredOnPrecision", ST_AsGeoJSON(x.geom, 15)::json AS geometry,
   x.location_precision_m AS "locationPrecisionM", x.admin_area_id AS "adminAreaId", x.device_category AS "deviceCategory",
   x.ordnance_model_id AS "ordnanceModelId", m.name AS "ordnanceModel", x.demining_related AS "deminingRelated",
-  x.activity_id AS "activityId", x.description, x.source, x.version, x.created_at AS "createdAt", x.updated_at AS "updatedAt",
+  x.activity_id AS "activityId", x.description, x.source, x.version, ${isoTimestamp('x.created_at')} AS "createdAt", ${isoTimestamp('x.updated_at')} AS "updatedAt",
   (SELECT coalesce(json_agg(json_build_object('id', v.id, 'outcome', v.outcome, 'sex', v.sex, 'age', v.age, 'ageMin', v.age_min, 'ageMax', v.age_max, 'ageReported', v.age_reported, 'victimGroup', v.victim_group,
       'activityAtTime', v.activity_at_time, 'injuries', v.injuries, 'displacementStatus', v.displacement_status) ORDER BY v.id), '[]'::json)
    FROM victim v WHERE v.accident_id = x.id) AS victims`;
 
 const ACCIDENT_FROM = 'accident x LEFT JOIN ordnance_model m ON m.id = x.ordnance_model_id';
 
-export async function listAccidents(db: Queryable, filter: AccidentFilter) {
+/** The conditions and order of a page of accidents, newest first. */
+function accidentPage(filter: AccidentFilter): { where: Where; order: string } {
   const where = new Where();
   bboxCondition(where, 'x.geom', filter.bbox);
   dateConditions(where, 'x.occurred_on', filter);
   if (filter.organisationId) where.add(`x.activity_id IN (SELECT id FROM activity WHERE organisation_id = ${where.param(filter.organisationId)}::uuid)`);
   if (filter.deviceCategory) where.add(`x.device_category = ${where.param(filter.deviceCategory)}`);
   if (filter.deminingRelated !== undefined) where.add(`x.demining_related = ${where.param(filter.deminingRelated)}`);
-  const order = keyset(where, 'x.occurred_on', 'date', 'x.id', filter, true);
+  return { where, order: keyset(where, 'x.occurred_on', 'date', 'x.id', filter, true) };
+}
+
+/** A page of accidents as rows, for an answer that adds to them (victims' identities). */
+export async function listAccidents(db: Queryable, filter: AccidentFilter) {
+  const { where, order } = accidentPage(filter);
   const rows = await db.query<{ id: string; _key: string }>(`SELECT ${ACCIDENT_COLUMNS}, x.occurred_on::text AS _key FROM ${ACCIDENT_FROM} ${where.sql()} ${order}`, where.params);
   return page(rows, filter.limit);
+}
+
+/** The same page as JSON text built by PostgreSQL (src/store/json.ts). */
+export async function listAccidentsJson(db: Queryable, filter: AccidentFilter): Promise<JsonText> {
+  const { where, order } = accidentPage(filter);
+  const rows = await db.query<{ item: string; id: string; _key: string }>(
+    `SELECT (SELECT row_to_json(item)::text FROM (SELECT ${ACCIDENT_COLUMNS}) item) AS item, x.id, x.occurred_on::text AS _key FROM ${ACCIDENT_FROM} ${where.sql()} ${order}`,
+    where.params,
+  );
+  return pageJson(rows, filter.limit);
 }
 
 export async function getAccident(db: Queryable, id: string) {

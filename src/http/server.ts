@@ -11,6 +11,7 @@ import { authenticate } from '../access/authenticate.ts';
 import { writeAudit } from '../access/store.ts';
 import { UserError } from '../errors.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import { JsonText } from '../store/json.ts';
 import type { ReadReplicas } from '../store/replicas.ts';
 import { currentDeadlineMs, deadlineExceeded, pastDeadline, remainingMs, requestDeadlineMs, withDeadline } from '../deadline.ts';
 import { apiError, describeZodError, errorHandler } from './errors.ts';
@@ -84,7 +85,7 @@ async function respond(db: Db, replicas: ReadReplicas | undefined, r: Route, inp
     const store = r.readOnly && replicas ? await replicas.forRead(request.lastWriteLsn) : db;
     const result = await r.handler({ db: store, actor, ...input, request, reply });
     if (r.produces) reply.type(r.produces);
-    return result;
+    return sendable(result, reply);
   }
   // An uploaded file is on disk before the transaction begins, so a slow client holds no transaction open.
   const spooled = isStream(input.body) ? await spool(input.body as Readable) : null;
@@ -100,10 +101,17 @@ async function respond(db: Db, replicas: ReadReplicas | undefined, r: Route, inp
       return written;
     });
     if (r.produces) reply.type(r.produces);
-    return result;
+    return sendable(result, reply);
   } finally {
     spooled?.remove();
   }
+}
+
+/** A handler's answer as Fastify sends it: JSON text built by the store goes out as it is, with the JSON content type. */
+function sendable(result: unknown, reply: FastifyReply): unknown {
+  if (!(result instanceof JsonText)) return result;
+  reply.type('application/json; charset=utf-8');
+  return result.text;
 }
 
 /**

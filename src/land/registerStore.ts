@@ -1,6 +1,7 @@
 /** The hazard register as listed: a page of hazards now or as of a date, and a hazard's products and activities. */
 import { geodesicArea } from '../geodesy/sql.ts';
 import type { Queryable } from '../store/db.ts';
+import { JsonText } from '../store/json.ts';
 import { HAZARD_PAYLOAD } from './store.ts';
 
 export interface HazardListing {
@@ -25,6 +26,25 @@ export async function listHazards(tx: Queryable, filter: { id?: string; status?:
     [filter.status ?? null, filter.kind ?? null, filter.limit, filter.offset, filter.id ?? null],
   );
   return rows.map((r) => ({ id: r.id, version: r.version, payload: r.payload, areaM2: r.area_m2 }));
+}
+
+/**
+ * The same page as the register's list answers it, `{"asOf":null,"hazards":[...]}`, as JSON text
+ * built by PostgreSQL (src/store/json.ts): each hazard's id and version, its payload's fields in
+ * the payload's order (a jsonb's), its area and its geometry, as hazardJson in routes.ts lays out
+ * a listing.
+ */
+export async function listHazardsJson(tx: Queryable, filter: { status?: string; kind?: string; limit: number; offset: number }): Promise<JsonText> {
+  const rows = await tx.query<{ item: string }>(
+    `SELECT '{"id":' || to_json(h.id) || ',"version":' || h.version || ',' || left(substr(p.fields, 2), -1)
+       || ',"areaM2":' || coalesce(to_json(h.area_m2)::text, 'null') || ',"geometry":' || ST_AsGeoJSON(h.geom, 15) || '}' AS item
+     FROM (SELECT s.id FROM hazard s WHERE ($1::text IS NULL OR s.status = $1) AND ($2::text IS NULL OR s.kind = $2)
+           ORDER BY s.reference LIMIT $3 OFFSET $4) page
+     JOIN hazard h ON h.id = page.id, LATERAL (SELECT (${HAZARD_PAYLOAD})::text AS fields) p
+     ORDER BY h.reference`,
+    [filter.status ?? null, filter.kind ?? null, filter.limit, filter.offset],
+  );
+  return new JsonText(`{"asOf":null,"hazards":[${rows.map((r) => r.item).join(',')}]}`);
 }
 
 /** The register as it stood at an instant, from the history alone. */

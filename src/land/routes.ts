@@ -61,8 +61,9 @@ const hazardRoutes = [
     }),
     async handler({ db, query }) {
       const { asOf, ...filter } = query;
-      const hazards = asOf ? await register.hazardsAsOf(db, asOfInstant(asOf), filter) : await register.listHazards(db, filter);
-      return { asOf: asOf ? asOfInstant(asOf) : null, hazards: hazards.map(hazardJson) };
+      if (!asOf) return register.listHazardsJson(db, filter);
+      const hazards = await register.hazardsAsOf(db, asOfInstant(asOf), filter);
+      return { asOf: asOfInstant(asOf), hazards: hazards.map(hazardJson) };
     },
   }),
   route({

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.ts';
 import type { EntityState } from '../reports/handlers.ts';
 import type { Queryable } from '../store/db.ts';
+import { isoTimestamp, JsonText } from '../store/json.ts';
 
 /** SQL for a point or shape given as GeoJSON text in parameter $n (NULL stays NULL). */
 export const GEOM = (n: number) => `CASE WHEN $${n}::text IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON($${n}::text), 4326) END`;
@@ -96,11 +97,27 @@ interface Selection {
   alias: string;
 }
 
-/** One page of a selection in the order of `sort` (a date or text column), the id breaking ties. */
-async function selectPage(db: Queryable, selection: Selection, where: Where, sort: { key: string; type: 'date' | 'text'; descending: boolean }, options: { limit: number; cursor?: string | undefined }) {
+/**
+ * One page of a selection in the order of `sort` (a date or text column), the id breaking ties, as
+ * the JSON text of a Page: each row's JSON is built by PostgreSQL (its columns, named as the API
+ * names them, in their order), and only the cursor is made here.
+ */
+async function selectPage(db: Queryable, selection: Selection, where: Where, sort: { key: string; type: 'date' | 'text'; descending: boolean }, options: { limit: number; cursor?: string | undefined }): Promise<JsonText> {
   const order = keyset(where, sort.key, sort.type, `${selection.alias}.id`, options, sort.descending);
-  const rows = await db.query<{ id: string; _key: string }>(`SELECT ${selection.columns}, ${sort.key}::text AS _key FROM ${selection.from} ${where.sql()} ${order}`, where.params);
-  return page(rows, options.limit);
+  const rows = await db.query<{ item: string; id: string; _key: string }>(
+    `SELECT (SELECT row_to_json(item)::text FROM (SELECT ${selection.columns}) item) AS item, ${selection.alias}.id, ${sort.key}::text AS _key
+     FROM ${selection.from} ${where.sql()} ${order}`,
+    where.params,
+  );
+  return pageJson(rows, options.limit);
+}
+
+/** Rows carrying their JSON text as `item` and their sort key as `_key`, as the JSON text of a Page. */
+export function pageJson(rows: readonly { item: string; id: string; _key: string }[], limit: number): JsonText {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  const next = rows.length > limit && last ? encodeCursor([last._key, last.id]) : null;
+  return new JsonText(`{"items":[${items.map((r) => r.item).join(',')}],"next":${JSON.stringify(next)}}`);
 }
 
 /** One record of a selection by its id; undefined when there is none. */
@@ -131,7 +148,7 @@ const FINDS: Selection = {
   columns: `f.id, f.external_id AS "externalId", f.category, f.ordnance_model_id AS "ordnanceModelId", m.name AS "ordnanceModel",
   f.quantity, f.depth_cm AS "depthCm", f.condition, f.disposal_method AS "disposalMethod", date_as_known(f.found_on, f.found_on_precision) AS "foundOn",
   f.activity_id AS "activityId", a.reference AS activity, coalesce(f.organisation_id, a.organisation_id) AS "organisationId",
-  ST_AsGeoJSON(f.geom, 15)::json AS geometry, f.source, f.version, f.created_at AS "createdAt", f.updated_at AS "updatedAt"`,
+  ST_AsGeoJSON(f.geom, 15)::json AS geometry, f.source, f.version, ${isoTimestamp('f.created_at')} AS "createdAt", ${isoTimestamp('f.updated_at')} AS "updatedAt"`,
   from: 'find f LEFT JOIN ordnance_model m ON m.id = f.ordnance_model_id LEFT JOIN activity a ON a.id = f.activity_id',
   alias: 'f',
 };
@@ -162,7 +179,7 @@ const ACTIVITIES: Selection = {
   columns: `a.id, a.reference, a.kind, a.organisation_id AS "organisationId", o.name AS organisation, a.team,
   a.start_date::text AS "startDate", a.end_date::text AS "endDate", a.status, ST_AsGeoJSON(a.geom, 15)::json AS geometry,
   (SELECT coalesce(array_agg(ah.hazard_id ORDER BY ah.hazard_id), '{}') FROM activity_hazard ah WHERE ah.activity_id = a.id) AS "hazardIds",
-  a.source, a.version, a.created_at AS "createdAt", a.updated_at AS "updatedAt"`,
+  a.source, a.version, ${isoTimestamp('a.created_at')} AS "createdAt", ${isoTimestamp('a.updated_at')} AS "updatedAt"`,
   from: 'activity a JOIN organisation o ON o.id = a.organisation_id',
   alias: 'a',
 };
@@ -192,7 +209,7 @@ export interface ProgressFilter extends ListOptions {
 const PROGRESS_REPORTS: Selection = {
   columns: `p.id, p.activity_id AS "activityId", a.reference AS activity, a.organisation_id AS "organisationId", o.name AS organisation,
   p.report_date::text AS "reportDate", p.area_processed_m2 AS "areaProcessedM2", p.notes, p.source, ST_AsGeoJSON(p.geom, 15)::json AS geometry,
-  p.version, p.created_at AS "createdAt", p.updated_at AS "updatedAt"`,
+  p.version, ${isoTimestamp('p.created_at')} AS "createdAt", ${isoTimestamp('p.updated_at')} AS "updatedAt"`,
   from: 'progress_report p JOIN activity a ON a.id = p.activity_id JOIN organisation o ON o.id = a.organisation_id',
   alias: 'p',
 };
@@ -220,7 +237,7 @@ export interface RiskEducationFilter extends ListOptions {
 const RISK_EDUCATION: Selection = {
   columns: `s.id, s.held_on::text AS "heldOn", ST_AsGeoJSON(s.geom, 15)::json AS geometry, s.settlement_id AS "settlementId",
   s.organisation_id AS "organisationId", o.name AS organisation, s.method, s.girls, s.boys, s.women, s.men,
-  s.girls + s.boys + s.women + s.men AS beneficiaries, s.source, s.version, s.created_at AS "createdAt", s.updated_at AS "updatedAt"`,
+  s.girls + s.boys + s.women + s.men AS beneficiaries, s.source, s.version, ${isoTimestamp('s.created_at')} AS "createdAt", ${isoTimestamp('s.updated_at')} AS "updatedAt"`,
   from: 'risk_education_session s JOIN organisation o ON o.id = s.organisation_id',
   alias: 's',
 };
@@ -247,7 +264,7 @@ export interface QaVisitFilter extends ListOptions {
 
 const QA_VISITS: Selection = {
   columns: `q.id, q.activity_id AS "activityId", a.reference AS activity, q.visited_on::text AS "visitedOn", q.inspector,
-  q.organisation_id AS "organisationId", q.outcome, q.notes, q.source, q.version, q.created_at AS "createdAt", q.updated_at AS "updatedAt",
+  q.organisation_id AS "organisationId", q.outcome, q.notes, q.source, q.version, ${isoTimestamp('q.created_at')} AS "createdAt", ${isoTimestamp('q.updated_at')} AS "updatedAt",
   (SELECT coalesce(json_agg(json_build_object('id', n.id, 'description', n.description, 'severity', n.severity,
       'correctiveAction', n.corrective_action, 'closedOn', n.closed_on::text) ORDER BY n.id), '[]'::json)
    FROM qa_nonconformity n WHERE n.qa_visit_id = q.id) AS nonconformities`,
@@ -285,7 +302,7 @@ export interface OrdnanceModelFilter {
 
 const ORDNANCE_MODELS: Selection = {
   columns: `m.id, m.name, m.category, m.subcategory, m.explosive_mass_g::float8 AS "explosiveMassG", m.metal_content AS "metalContent",
-  m.fuze, m.notes, m.version, m.created_at AS "createdAt", m.updated_at AS "updatedAt"`,
+  m.fuze, m.notes, m.version, ${isoTimestamp('m.created_at')} AS "createdAt", ${isoTimestamp('m.updated_at')} AS "updatedAt"`,
   from: 'ordnance_model m',
   alias: 'm',
 };
