@@ -1,8 +1,9 @@
 import type { Catalogue, CatalogueEntry } from '../catalogue/match.ts';
 import { FIND_CATEGORIES, type FindCategory } from '../catalogue/ordnance.ts';
 import { DISPOSAL_METHODS, FIND_CONDITIONS, type DisposalMethod, type FindCondition } from '../ops/find.ts';
-import { type DateFormat, type FindField, fieldOf, type Mapping, mapValue } from './mapping.ts';
+import { type DateFormat, FIND_ALIASES, type FindField, type Mapping } from './mapping.ts';
 import type { Problems } from './problems.ts';
+import { RowFields } from './rowFields.ts';
 import { singlePoint, type SourceGeometry } from './wkb.ts';
 import { type DateAsKnown, type DatePrecision, parseYearOrMonth } from '../ops/datePrecision.ts';
 
@@ -122,46 +123,28 @@ export function codeOf(text: string): string {
  * file is still read so that the dry run lists everything at once.
  */
 export class RowValidator {
-  private readonly fields = new Map<string, FindField | null>();
+  private readonly fields: RowFields<FindField>;
 
   constructor(
     private readonly mapping: Mapping,
     private readonly catalogue: Catalogue,
     /** Today's date, YYYY-MM-DD: later dates are in the future. */
     private readonly today: string,
-  ) {}
+  ) {
+    this.fields = new RowFields(mapping, FIND_ALIASES);
+  }
 
   /** The columns seen so far that feed no field, for formats that declare no columns up front. */
   ignoredColumns(): string[] {
-    return [...this.fields].filter(([, field]) => field === null).map(([column]) => column);
-  }
-
-  private fieldOf(column: string): FindField | null {
-    let field = this.fields.get(column);
-    if (field === undefined) {
-      field = fieldOf(column, this.mapping);
-      this.fields.set(column, field);
-    }
-    return field;
+    return this.fields.ignoredColumns();
   }
 
   validate(feature: SourceFeature, problems: Problems): FindRow | null {
-    const values = new Map<FindField, unknown>();
-    for (const [column, value] of Object.entries(feature.properties)) {
-      const field = this.fieldOf(column);
-      if (field && !(value === null || value === undefined || (typeof value === 'string' && value.trim() === ''))) values.set(field, value);
-    }
-    for (const [field, value] of Object.entries(this.mapping.defaults) as [FindField, unknown][]) if (!values.has(field)) values.set(field, value);
-
+    const values = this.fields.values(feature.properties);
     const before = problems.count;
     const row = feature.row;
     const problem = (field: string | null, value: unknown, message: string) => problems.add({ row, field, value, message });
-    const text = (field: FindField): string | null => {
-      const value = values.get(field);
-      if (value === undefined) return null;
-      const raw = value instanceof Date ? value.toISOString().slice(0, 10) : String(value).trim();
-      return mapValue(this.mapping, field, raw);
-    };
+    const text = (field: FindField): string | null => this.fields.text(values, field);
 
     const externalId = text('externalId');
     if (externalId !== null && externalId.length > 200) problem('externalId', externalId, 'is longer than 200 characters');
