@@ -1,9 +1,8 @@
 import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, VICTIM_GROUPS, VICTIM_OUTCOMES, VICTIM_SEXES } from './accident.ts';
 import { type AccidentField, type AccidentMapping, ACCIDENT_ALIASES, IDENTITY_FIELDS } from '../exchange/mapping.ts';
 import type { Problems } from '../exchange/problems.ts';
-import { RowFields } from '../exchange/rowFields.ts';
-import type { Catalogue, CatalogueEntry } from '../catalogue/match.ts';
-import { codeOf, parseNumber, pastDate, pastDateAsKnown, pointOf, type ProblemSink, type SourceFeature } from '../exchange/validate.ts';
+import type { Catalogue } from '../catalogue/match.ts';
+import { codeOf, MappedRowValidator, parseNumber, pastDate, pastDateAsKnown, pointOf, type ProblemSink, type SourceFeature } from '../exchange/validate.ts';
 import type { DateAsKnown, DatePrecision } from '../ops/datePrecision.ts';
 import { parseAge } from './age.ts';
 
@@ -65,21 +64,9 @@ function parseBoolean(value: unknown): boolean | null {
  * Checks one row of an accident file, as RowValidator does for finds: every problem with its row,
  * field and value, and null for a row with any problem, while the rest of the file is still read.
  */
-export class AccidentRowValidator {
-  private readonly fields: RowFields<AccidentField>;
-
-  constructor(
-    private readonly mapping: AccidentMapping,
-    private readonly catalogue: Catalogue,
-    /** Today's date, YYYY-MM-DD: later dates are in the future. */
-    private readonly today: string,
-  ) {
-    this.fields = new RowFields(mapping, ACCIDENT_ALIASES);
-  }
-
-  /** The columns seen so far that feed no field, for formats that declare no columns up front. */
-  ignoredColumns(): string[] {
-    return this.fields.ignoredColumns();
+export class AccidentRowValidator extends MappedRowValidator<AccidentField, AccidentMapping> {
+  constructor(mapping: AccidentMapping, catalogue: Catalogue, today: string) {
+    super(mapping, ACCIDENT_ALIASES, catalogue, today);
   }
 
   validate(feature: SourceFeature, problems: Problems): AccidentRow | null {
@@ -122,15 +109,8 @@ export class AccidentRowValidator {
       else locationPrecisionM = n;
     }
 
-    let model: CatalogueEntry | undefined;
     const modelName = text('ordnanceModel');
-    if (modelName !== null) {
-      model = this.catalogue.find(modelName);
-      if (!model) {
-        const near = this.catalogue.nearest(modelName);
-        problem('ordnanceModel', modelName, `is not in the ordnance catalogue${near.length > 0 ? `; did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?` : ''}`);
-      }
-    }
+    const model = this.ordnanceModel(modelName, problem);
     const deviceCategory = code('deviceCategory', DEVICE_CATEGORIES);
     if (deviceCategory && model && deviceCategory !== 'unknown' && deviceCategory !== model.category) {
       problem('deviceCategory', deviceCategory, `does not match the ordnance model ${model.name}, which is ${model.category}`);

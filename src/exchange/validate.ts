@@ -3,7 +3,7 @@ import { FIND_CATEGORIES, type FindCategory } from '../catalogue/ordnance.ts';
 import { DISPOSAL_METHODS, FIND_CONDITIONS, type DisposalMethod, type FindCondition } from '../ops/find.ts';
 import { type DateFormat, FIND_ALIASES, type FindField, type Mapping } from './mapping.ts';
 import type { Problems } from './problems.ts';
-import { RowFields } from './rowFields.ts';
+import { type FieldMapping, RowFields } from './rowFields.ts';
 import { singlePoint, type SourceGeometry } from './wkb.ts';
 import { type DateAsKnown, type DatePrecision, parseYearOrMonth } from '../ops/datePrecision.ts';
 
@@ -118,25 +118,47 @@ export function codeOf(text: string): string {
 }
 
 /**
- * Checks one row or feature and turns it into a find. Every problem goes to `problems` with its
- * row, field and value; a row with any problem gives null and is not loaded, but the rest of the
- * file is still read so that the dry run lists everything at once.
+ * What the row checks of finds and accidents share: the row's fields through the mapping and the
+ * type's aliases, the ordnance catalogue, and today's date.
  */
-export class RowValidator {
-  private readonly fields: RowFields<FindField>;
+export abstract class MappedRowValidator<F extends string, M extends FieldMapping<F> & { dateFormat: DateFormat }> {
+  protected readonly fields: RowFields<F>;
 
   constructor(
-    private readonly mapping: Mapping,
-    private readonly catalogue: Catalogue,
+    protected readonly mapping: M,
+    aliases: Readonly<Record<string, F>>,
+    protected readonly catalogue: Catalogue,
     /** Today's date, YYYY-MM-DD: later dates are in the future. */
-    private readonly today: string,
+    protected readonly today: string,
   ) {
-    this.fields = new RowFields(mapping, FIND_ALIASES);
+    this.fields = new RowFields(mapping, aliases);
   }
 
   /** The columns seen so far that feed no field, for formats that declare no columns up front. */
   ignoredColumns(): string[] {
     return this.fields.ignoredColumns();
+  }
+
+  /** The catalogue's model of that name; a name it lacks is a problem that suggests the nearest names. */
+  protected ordnanceModel(name: string | null, problem: ProblemSink): CatalogueEntry | undefined {
+    if (name === null) return undefined;
+    const model = this.catalogue.find(name);
+    if (!model) {
+      const near = this.catalogue.nearest(name);
+      problem('ordnanceModel', name, `is not in the ordnance catalogue${near.length > 0 ? `; did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?` : ''}`);
+    }
+    return model;
+  }
+}
+
+/**
+ * Checks one row or feature and turns it into a find. Every problem goes to `problems` with its
+ * row, field and value; a row with any problem gives null and is not loaded, but the rest of the
+ * file is still read so that the dry run lists everything at once.
+ */
+export class RowValidator extends MappedRowValidator<FindField, Mapping> {
+  constructor(mapping: Mapping, catalogue: Catalogue, today: string) {
+    super(mapping, FIND_ALIASES, catalogue, today);
   }
 
   validate(feature: SourceFeature, problems: Problems): FindRow | null {
@@ -149,15 +171,8 @@ export class RowValidator {
     const externalId = text('externalId');
     if (externalId !== null && externalId.length > 200) problem('externalId', externalId, 'is longer than 200 characters');
 
-    let model: CatalogueEntry | undefined;
     const modelName = text('ordnanceModel');
-    if (modelName !== null) {
-      model = this.catalogue.find(modelName);
-      if (!model) {
-        const near = this.catalogue.nearest(modelName);
-        problem('ordnanceModel', modelName, `is not in the ordnance catalogue${near.length > 0 ? `; did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?` : ''}`);
-      }
-    }
+    const model = this.ordnanceModel(modelName, problem);
 
     let category: FindCategory | null = null;
     const categoryText = text('category');
