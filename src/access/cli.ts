@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { UserError } from '../errors.ts';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { inStore, storeCommand, type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
 import type { Queryable } from '../store/db.ts';
 import { generatePassword, hashPassword } from './passwords.ts';
 import { PERMISSIONS, type Permission, ROLE_PERMISSIONS, type Role } from './permissions.ts';
@@ -26,32 +26,25 @@ export async function ensureFirstAdministrator(db: Queryable): Promise<string | 
 
 export function usersCommand(): Command {
   const users = new Command('users').description('User accounts');
-  storeOptions(users.command('create-admin'))
-    .description('Create an administrator with a one-time password (printed once)')
+  storeCommand(users, 'create-admin', 'Create an administrator with a one-time password (printed once)')
     .requiredOption('--username <name>', 'the new administrator’s username')
-    .action(async (options: StoreOptions & { username: string }) => {
-      await withStore(options, async (db) => {
-        const { password } = await db.transaction((tx) => createAdministrator(tx, options.username));
-        process.stdout.write(`Created administrator ${options.username}. One-time password (shown once; change it at first sign-in): ${password}\n`);
-      });
-    });
-  storeOptions(users.command('list'))
-    .description('List users and their roles')
-    .action(async (options: StoreOptions) => {
-      await withStore(options, async (db) => {
-        const rows = await db.query<{ username: string; roles: string[]; organisation: string | null; active: boolean }>(
-          'SELECT u.username, u.roles, o.name AS organisation, u.active FROM app_user u LEFT JOIN organisation o ON o.id = u.organisation_id ORDER BY u.username',
-        );
-        for (const row of rows) process.stdout.write(`${row.username}\t${row.roles.join(',')}\t${row.organisation ?? '-'}\t${row.active ? 'active' : 'inactive'}\n`);
-      });
-    });
+    .action(inStore(async (db, options: StoreOptions & { username: string }) => {
+      const { password } = await db.transaction((tx) => createAdministrator(tx, options.username));
+      process.stdout.write(`Created administrator ${options.username}. One-time password (shown once; change it at first sign-in): ${password}\n`);
+    }));
+  storeCommand(users, 'list', 'List users and their roles')
+    .action(inStore(async (db) => {
+      const rows = await db.query<{ username: string; roles: string[]; organisation: string | null; active: boolean }>(
+        'SELECT u.username, u.roles, o.name AS organisation, u.active FROM app_user u LEFT JOIN organisation o ON o.id = u.organisation_id ORDER BY u.username',
+      );
+      for (const row of rows) process.stdout.write(`${row.username}\t${row.roles.join(',')}\t${row.organisation ?? '-'}\t${row.active ? 'active' : 'inactive'}\n`);
+    }));
   return users;
 }
 
 export function tokensCommand(): Command {
   const tokens = new Command('tokens').description('API tokens for the CLI and GIS clients');
-  storeOptions(tokens.command('create'))
-    .description('Make an API token for a user (printed once)')
+  storeCommand(tokens, 'create', 'Make an API token for a user (printed once)')
     .requiredOption('--username <name>', 'whose token')
     .requiredOption('--name <name>', 'what the token is for, e.g. "QGIS at the field office"')
     .addOption(new Option('--scope <permission...>', 'permissions the token carries (default: all of the user’s)').choices(PERMISSIONS))
@@ -60,29 +53,24 @@ export function tokensCommand(): Command {
       if (!Number.isInteger(n) || n < 1) throw new UserError(`--days must be a whole number of days (got ${JSON.stringify(v)})`);
       return n;
     })
-    .action(async (options: StoreOptions & { username: string; name: string; scope?: Permission[]; days?: number }) => {
-      await withStore(options, async (db) => {
-        const user = await findUser(db, options.username);
-        if (!user) throw new UserError(`No user named ${JSON.stringify(options.username)}`, 'not_found');
-        const own = new Set(user.roles.flatMap((role: Role) => ROLE_PERMISSIONS[role]));
-        const scopes = options.scope ?? [...own];
-        const beyond = scopes.filter((s) => !own.has(s));
-        if (beyond.length > 0) throw new UserError(`${options.username} lacks ${beyond.join(', ')}; a token cannot carry more than its user`);
-        const expiresAt = options.days ? new Date(Date.now() + options.days * 86_400_000) : null;
-        const token = await createApiToken(db, user.id, { name: options.name, scopes, expiresAt });
-        process.stdout.write(`${token.token}\n`);
-        process.stderr.write(`Token ${token.id} for ${options.username} (${scopes.join(', ')}); shown once.\n`);
-      });
-    });
-  storeOptions(tokens.command('revoke'))
-    .description('Revoke an API token by its id; it stops working at once')
+    .action(inStore(async (db, options: StoreOptions & { username: string; name: string; scope?: Permission[]; days?: number }) => {
+      const user = await findUser(db, options.username);
+      if (!user) throw new UserError(`No user named ${JSON.stringify(options.username)}`, 'not_found');
+      const own = new Set(user.roles.flatMap((role: Role) => ROLE_PERMISSIONS[role]));
+      const scopes = options.scope ?? [...own];
+      const beyond = scopes.filter((s) => !own.has(s));
+      if (beyond.length > 0) throw new UserError(`${options.username} lacks ${beyond.join(', ')}; a token cannot carry more than its user`);
+      const expiresAt = options.days ? new Date(Date.now() + options.days * 86_400_000) : null;
+      const token = await createApiToken(db, user.id, { name: options.name, scopes, expiresAt });
+      process.stdout.write(`${token.token}\n`);
+      process.stderr.write(`Token ${token.id} for ${options.username} (${scopes.join(', ')}); shown once.\n`);
+    }));
+  storeCommand(tokens, 'revoke', 'Revoke an API token by its id; it stops working at once')
     .argument('<id>', 'token id')
-    .action(async (id: string, options: StoreOptions) => {
-      await withStore(options, async (db) => {
-        if (!/^[0-9a-f-]{36}$/i.test(id) || !(await revokeApiToken(db, id, null))) throw new UserError(`No active token with id ${id}`, 'not_found');
-        process.stdout.write(`Revoked ${id}\n`);
-      });
-    });
+    .action(inStore(async (db, id: string) => {
+      if (!/^[0-9a-f-]{36}$/i.test(id) || !(await revokeApiToken(db, id, null))) throw new UserError(`No active token with id ${id}`, 'not_found');
+      process.stdout.write(`Revoked ${id}\n`);
+    }));
   return tokens;
 }
 

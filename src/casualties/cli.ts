@@ -1,10 +1,7 @@
 import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
-import { addFileImportCommand, bbox, date } from '../exchange/cli.ts';
-import { EXPORT_FORMATS, type ExportFormat } from '../exchange/formats.ts';
+import { addFileExportCommand, addFileImportCommand } from '../exchange/cli.ts';
 import { AccidentMapping, DEFAULT_ACCIDENT_MAPPING } from '../exchange/mapping.ts';
-import { Progress } from '../exchange/progress.ts';
 import { DEVICE_CATEGORIES } from './accident.ts';
 import { exportAccidentsToFile } from './export.ts';
 import { type AccidentImportReport, describeAccidentReport, importAccidents } from './import.ts';
@@ -24,22 +21,17 @@ export function addImportAccidentsCommand(command: Command): Command {
 
 /** `safeground export accidents`, added to the export command. */
 export function addExportAccidentsCommand(command: Command): Command {
-  storeOptions(command.command('accidents'))
-    .description('Export accidents, one row per victim (streamed); victims\' identifying details only with --include identity (logged)')
-    .addOption(new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).makeOptionMandatory())
-    .requiredOption('--out <file>', 'file to write')
-    .option('--from <date>', 'occurred on or after (YYYY-MM-DD)', date)
-    .option('--to <date>', 'occurred on or before (YYYY-MM-DD)', date)
-    .option('--bbox <minLon,minLat,maxLon,maxLat>', 'only accidents in this box', bbox)
-    .addOption(new Option('--device-category <category>', 'only this device category').choices(DEVICE_CATEGORIES))
-    .addOption(new Option('--include <what>', "add victims' identifying details (restricted personal data; the read is logged)").choices(['identity']))
-    .action(async (options: StoreOptions & { format: ExportFormat; out: string; from?: string; to?: string; bbox?: [number, number, number, number]; deviceCategory?: string; include?: 'identity' }) => {
-      await withStore(options, async (db) => {
-        const identityReader = options.include === 'identity' ? { actor: null, purpose: `safeground export accidents --include identity --out ${basename(options.out)}` } : null;
-        const filter = { from: options.from, to: options.to, bbox: options.bbox, deviceCategory: options.deviceCategory };
-        await exportAccidentsToFile(db, options.format, filter, identityReader, options.out, new Progress(`Exporting ${basename(options.out)}`, null));
-        process.stdout.write(`Wrote ${options.out}\n`);
-      });
-    });
-  return command;
+  return addFileExportCommand<{ deviceCategory?: string; include?: 'identity' }>(command, {
+    name: 'accidents',
+    description: 'Export accidents, one row per victim (streamed); victims\' identifying details only with --include identity (logged)',
+    happened: 'occurred',
+    options: (c) =>
+      c
+        .addOption(new Option('--device-category <category>', 'only this device category').choices(DEVICE_CATEGORIES))
+        .addOption(new Option('--include <what>', "add victims' identifying details (restricted personal data; the read is logged)").choices(['identity'])),
+    run: async (db, options, filter, progress) => {
+      const identityReader = options.include === 'identity' ? { actor: null, purpose: `safeground export accidents --include identity --out ${basename(options.out)}` } : null;
+      await exportAccidentsToFile(db, options.format, { ...filter, deviceCategory: options.deviceCategory }, identityReader, options.out, progress);
+    },
+  });
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { logRestrictedAccess } from '../access/store.ts';
 import { UserError } from '../errors.ts';
-import { EXPORT_FORMATS } from '../exchange/formats.ts';
 import { AccidentMapping, DEFAULT_ACCIDENT_MAPPING } from '../exchange/mapping.ts';
-import { attachment, importQuery, mappingOfQuery, withUpload } from '../exchange/transfer.ts';
-import { Bbox, FilterDate, route } from '../http/route.ts';
-import { found, Id, listQuery } from '../ops/routes.ts';
+import { attachment, exportQuery, importQuery, mappingOfQuery, withUpload } from '../exchange/transfer.ts';
+import { found, Id, readRoute } from '../http/readRoutes.ts';
+import { route } from '../http/route.ts';
+import { listQuery, OPERATIONS } from '../ops/routes.ts';
 import { DEVICE_CATEGORIES } from './accident.ts';
 import { accidentExportStream, accidentGeoPackageStream } from './export.ts';
 import { importAccidents } from './import.ts';
@@ -38,13 +38,9 @@ async function withIdentities(context: { db: Parameters<typeof store.victimIdent
 
 /** Accidents and their victims: the list, one accident, and in and out of files. */
 export const casualtyRoutes = [
-  route({
-    method: 'GET',
-    readOnly: true,
+  readRoute(OPERATIONS, {
     path: '/api/accidents',
     summary: 'Accidents with their victims, newest first; identifying details only with include=identity and restricted.read (logged)',
-    tag: 'operations',
-    permission: 'data.read',
     query: z.strictObject({
       ...listQuery,
       deviceCategory: z.enum(DEVICE_CATEGORIES).optional(),
@@ -57,13 +53,9 @@ export const casualtyRoutes = [
       return { ...result, items: await withIdentities({ db, actor }, result.items as unknown as Accident[], 'GET /api/accidents?include=identity') };
     },
   }),
-  route({
-    method: 'GET',
-    readOnly: true,
+  readRoute(OPERATIONS, {
     path: '/api/accidents/{id}',
     summary: 'One accident with its victims; identifying details only with include=identity and restricted.read (logged)',
-    tag: 'operations',
-    permission: 'data.read',
     params: Id,
     query: z.strictObject({ include: Include }),
     async handler({ db, actor, params, query }) {
@@ -100,11 +92,7 @@ export const casualtyRoutes = [
     permission: 'data.read',
     longRunning: true,
     query: z.strictObject({
-      format: z.enum(EXPORT_FORMATS),
-      bbox: Bbox.optional(),
-      from: FilterDate.optional(),
-      to: FilterDate.optional(),
-      organisation: z.uuid().optional(),
+      ...exportQuery,
       deviceCategory: z.enum(DEVICE_CATEGORIES).optional(),
       deminingRelated: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
       include: z.enum(['identity']).optional(),

@@ -1,8 +1,8 @@
 import { DEVICE_CATEGORIES, DISPLACEMENT_STATUSES, VICTIM_GROUPS, VICTIM_OUTCOMES, VICTIM_SEXES } from './accident.ts';
-import { type AccidentField, type AccidentMapping, ACCIDENT_ALIASES, fieldByName, IDENTITY_FIELDS, mapValue } from '../exchange/mapping.ts';
+import { type AccidentField, type AccidentMapping, ACCIDENT_ALIASES, IDENTITY_FIELDS } from '../exchange/mapping.ts';
 import type { Problems } from '../exchange/problems.ts';
-import type { Catalogue, CatalogueEntry } from '../catalogue/match.ts';
-import { codeOf, parseNumber, pastDate, pastDateAsKnown, pointOf, type ProblemSink, type SourceFeature } from '../exchange/validate.ts';
+import type { Catalogue } from '../catalogue/match.ts';
+import { codeOf, MappedRowValidator, parseNumber, pastDate, pastDateAsKnown, pointOf, type ProblemSink, type SourceFeature } from '../exchange/validate.ts';
 import type { DateAsKnown, DatePrecision } from '../ops/datePrecision.ts';
 import { parseAge } from './age.ts';
 
@@ -64,51 +64,21 @@ function parseBoolean(value: unknown): boolean | null {
  * Checks one row of an accident file, as RowValidator does for finds: every problem with its row,
  * field and value, and null for a row with any problem, while the rest of the file is still read.
  */
-export class AccidentRowValidator {
-  private readonly fields = new Map<string, AccidentField | null>();
-
-  constructor(
-    private readonly mapping: AccidentMapping,
-    private readonly catalogue: Catalogue,
-    /** Today's date, YYYY-MM-DD: later dates are in the future. */
-    private readonly today: string,
-  ) {}
-
-  /** The columns seen so far that feed no field, for formats that declare no columns up front. */
-  ignoredColumns(): string[] {
-    return [...this.fields].filter(([, field]) => field === null).map(([column]) => column);
-  }
-
-  fieldOf(column: string): AccidentField | null {
-    let field = this.fields.get(column);
-    if (field === undefined) {
-      field = fieldByName(column, this.mapping, ACCIDENT_ALIASES);
-      this.fields.set(column, field);
-    }
-    return field;
+export class AccidentRowValidator extends MappedRowValidator<AccidentField, AccidentMapping> {
+  constructor(mapping: AccidentMapping, catalogue: Catalogue, today: string) {
+    super(mapping, ACCIDENT_ALIASES, catalogue, today);
   }
 
   validate(feature: SourceFeature, problems: Problems): AccidentRow | null {
-    const values = new Map<AccidentField, unknown>();
-    for (const [column, value] of Object.entries(feature.properties)) {
-      const field = this.fieldOf(column);
-      if (field && !(value === null || value === undefined || (typeof value === 'string' && value.trim() === ''))) values.set(field, value);
-    }
     // Victim defaults apply only to rows that describe a victim: else every accident would get one.
-    const hasVictim = VICTIM_FIELDS.some((field) => values.has(field));
-    for (const [field, value] of Object.entries(this.mapping.defaults) as [AccidentField, unknown][]) {
-      if (!values.has(field) && (hasVictim || !(VICTIM_FIELDS as readonly string[]).includes(field))) values.set(field, value);
-    }
+    const describesVictim = (values: ReadonlyMap<AccidentField, unknown>) => VICTIM_FIELDS.some((field) => values.has(field));
+    const values = this.fields.values(feature.properties, (field, given) => describesVictim(given) || !(VICTIM_FIELDS as readonly string[]).includes(field));
+    const hasVictim = describesVictim(values);
 
     const before = problems.count;
     const row = feature.row;
     const problem: ProblemSink = (field, value, message) => problems.add({ row, field, value, message });
-    const text = (field: AccidentField): string | null => {
-      const value = values.get(field);
-      if (value === undefined) return null;
-      const raw = value instanceof Date ? value.toISOString().slice(0, 10) : String(value).trim();
-      return mapValue(this.mapping, field, raw);
-    };
+    const text = (field: AccidentField): string | null => this.fields.text(values, field);
     const code = (field: AccidentField, allowed: readonly string[]): string | null => {
       const value = text(field);
       if (value === null) return null;
@@ -139,15 +109,8 @@ export class AccidentRowValidator {
       else locationPrecisionM = n;
     }
 
-    let model: CatalogueEntry | undefined;
     const modelName = text('ordnanceModel');
-    if (modelName !== null) {
-      model = this.catalogue.find(modelName);
-      if (!model) {
-        const near = this.catalogue.nearest(modelName);
-        problem('ordnanceModel', modelName, `is not in the ordnance catalogue${near.length > 0 ? `; did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?` : ''}`);
-      }
-    }
+    const model = this.ordnanceModel(modelName, problem);
     const deviceCategory = code('deviceCategory', DEVICE_CATEGORIES);
     if (deviceCategory && model && deviceCategory !== 'unknown' && deviceCategory !== model.category) {
       problem('deviceCategory', deviceCategory, `does not match the ordnance model ${model.name}, which is ${model.category}`);

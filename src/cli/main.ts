@@ -26,7 +26,7 @@ import { backupScheduleOptions, scheduleBackups } from '../backup/schedule.ts';
 import type { Db } from '../store/db.ts';
 import type { PgliteDb } from '../store/pglite.ts';
 import { ReadReplicas, replicaUrls } from '../store/replicas.ts';
-import { prepareStore, type StoreOptions, storeOptions, withStore } from './store.ts';
+import { inStore, prepareStore, storeCommand, type StoreOptions, storeOptions } from './store.ts';
 import { parseBbox, parseInterval, parseServer, scheduleSync, syncCommand } from '../sync/cli.ts';
 
 const output = { outputError: (message: string, write: (s: string) => void) => write(`safeground: ${message.trim().replace(/^error: /, '')} (see safeground --help)\n`) };
@@ -158,14 +158,11 @@ export function program(): Command {
       }
     });
 
-  storeOptions(cli.command('migrate'))
-    .description('Apply the database migrations not yet applied')
-    .action(async (options: StoreOptions) => {
-      await withStore(options, async (db) => {
-        const info = await storeInfo(db);
-        process.stdout.write(`Schema is up to date (${info.backend}, PostGIS ${info.postgisVersion})\n`);
-      });
-    });
+  storeCommand(cli, 'migrate', 'Apply the database migrations not yet applied')
+    .action(inStore(async (db) => {
+      const info = await storeInfo(db);
+      process.stdout.write(`Schema is up to date (${info.backend}, PostGIS ${info.postgisVersion})\n`);
+    }));
 
   cli.addCommand(demoCommand());
   cli.addCommand(usersCommand());

@@ -18,6 +18,11 @@ export function storeOptions(command: Command): Command {
     .option('--data-dir <folder>', 'folder of the embedded store (default: $SAFEGROUND_DATA or ./safeground-data)');
 }
 
+/** A subcommand that opens the store: its name, what it does, and the store's options. */
+export function storeCommand(parent: Command, name: string, description: string): Command {
+  return storeOptions(parent.command(name)).description(description);
+}
+
 /** Opens, migrates and seeds the store, runs fn, and always closes the store (PGlite flushes on close). */
 export async function withStore<T>(options: StoreOptions, fn: (db: Db) => Promise<T>): Promise<T> {
   const db = await openStore(storeConfig(options));
@@ -27,6 +32,18 @@ export async function withStore<T>(options: StoreOptions, fn: (db: Db) => Promis
   } finally {
     await db.close();
   }
+}
+
+/**
+ * The action of a command that opens the store: `run` gets the store, then what commander passes
+ * an action (the command's arguments, its options, the command), and the store is closed after.
+ */
+export function inStore<A extends unknown[]>(run: (db: Db, ...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args) => {
+    // Commander passes the options second to last, before the command itself.
+    const options = args.at(-2) as StoreOptions;
+    await withStore(options, (db) => run(db, ...args));
+  };
 }
 
 /** Migrations, country outlines and the ordnance catalogue every store has; says on stderr what it changed. */

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { storeCommand, type StoreOptions, withStore } from '../cli/store.ts';
 import { UserError } from '../errors.ts';
 import { date } from '../statistics/cli.ts';
 import { safegroundVersion } from '../version.ts';
@@ -9,8 +9,7 @@ import { findOrganisation } from './store.ts';
 
 /** `safeground report donor`, added to the report command: the figures of GET /api/donor-figures. */
 export function addDonorReportCommand(report: Command): Command {
-  storeOptions(report.command('donor'))
-    .description('Per organisation over a period: land released by method (m²), items found and destroyed by category, activities by kind, risk education')
+  storeCommand(report, 'donor', 'Per organisation over a period: land released by method (m²), items found and destroyed by category, activities by kind, risk education')
     .requiredOption('--from <date>', 'first day of the period', date)
     .requiredOption('--to <date>', 'last day of the period', date)
     .option('--organisation <organisation>', 'one organisation, by id, name or acronym (default: every one)')

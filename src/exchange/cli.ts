@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { inStore, storeCommand, type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
 import { UserError } from '../errors.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import { exportFindsToFile } from './exportFinds.ts';
@@ -125,23 +125,49 @@ export function printReport(report: ImportReport, lines: string[]): void {
   process.stdout.write(`${summary}\n`);
 }
 
-export function exportCommand(): Command {
-  const command = new Command('export').description('Export data to files');
-  storeOptions(command.command('finds'))
-    .description('Export explosive ordnance finds (streamed; any number of rows)')
+/** What every `safeground export <name>` takes: the format, the file, and the filters of the records' list. */
+export interface ExportOptions extends StoreOptions {
+  format: ExportFormat;
+  out: string;
+  from?: string;
+  to?: string;
+  bbox?: [number, number, number, number];
+}
+
+/** What one record type's `safeground export <name>` adds to the options every export has. */
+export interface FileExportCommand<O> {
+  name: string;
+  description: string;
+  /** What happened on the records' date, for the help of --from and --to: `found`, `occurred`. */
+  happened: string;
+  /** The type's own filters. */
+  options?: (command: Command) => Command;
+  run(db: Db, options: ExportOptions & O, filter: Pick<ExportOptions, 'from' | 'to' | 'bbox'>, progress: Progress): Promise<void>;
+}
+
+/** `safeground export <name> --format … --out …` with the filters every export has (dates, box), added to `parent`. */
+export function addFileExportCommand<O>(parent: Command, spec: FileExportCommand<O>): Command {
+  const command = storeCommand(parent, spec.name, spec.description)
     .addOption(new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).makeOptionMandatory())
     .requiredOption('--out <file>', 'file to write')
-    .option('--from <date>', 'found on or after (YYYY-MM-DD)', date)
-    .option('--to <date>', 'found on or before (YYYY-MM-DD)', date)
-    .option('--bbox <minLon,minLat,maxLon,maxLat>', 'only finds in this box', bbox)
-    .addOption(new Option('--category <category>', 'only this category').choices(FIND_CATEGORIES))
-    .action(async (options: StoreOptions & { format: ExportFormat; out: string; from?: string; to?: string; bbox?: [number, number, number, number]; category?: string }) => {
-      await withStore(options, async (db) => {
-        await exportFindsToFile(db, options.format, { from: options.from, to: options.to, bbox: options.bbox, category: options.category }, options.out, new Progress(`Exporting ${basename(options.out)}`, null));
-        process.stdout.write(`Wrote ${options.out}\n`);
-      });
-    });
-  return command;
+    .option('--from <date>', `${spec.happened} on or after (YYYY-MM-DD)`, date)
+    .option('--to <date>', `${spec.happened} on or before (YYYY-MM-DD)`, date)
+    .option('--bbox <minLon,minLat,maxLon,maxLat>', `only ${spec.name} in this box`, bbox);
+  (spec.options ? spec.options(command) : command).action(inStore(async (db, options: ExportOptions & O) => {
+    await spec.run(db, options, { from: options.from, to: options.to, bbox: options.bbox }, new Progress(`Exporting ${basename(options.out)}`, null));
+    process.stdout.write(`Wrote ${options.out}\n`);
+  }));
+  return parent;
+}
+
+export function exportCommand(): Command {
+  return addFileExportCommand<{ category?: string }>(new Command('export').description('Export data to files'), {
+    name: 'finds',
+    description: 'Export explosive ordnance finds (streamed; any number of rows)',
+    happened: 'found',
+    options: (c) => c.addOption(new Option('--category <category>', 'only this category').choices(FIND_CATEGORIES)),
+    run: (db, options, filter, progress) => exportFindsToFile(db, options.format, { ...filter, category: options.category }, options.out, progress),
+  });
 }
 
 /** `safeground country [name]`: the country whose positions imports check, shown or set. */
@@ -149,10 +175,8 @@ export function countryCommand(): Command {
   return storeOptions(new Command('country'))
     .description("Show or set the instance's country (positions of imported finds and accidents outside it are refused, naming the likely cause)")
     .argument('[country]', 'a country name, its ISO numeric code as the gazetteer stores it, or its admin area id')
-    .action(async (country: string | undefined, options: StoreOptions) => {
-      await withStore(options, async (db) => {
-        const set = country === undefined ? await countrySetting(db) : await db.transaction((tx) => setCountrySetting(tx, country, null));
-        process.stdout.write(set ? `country: ${set.name} (${set.id})\n` : 'country: not set; positions are not checked against a country\n');
-      });
-    });
+    .action(inStore(async (db, country: string | undefined) => {
+      const set = country === undefined ? await countrySetting(db) : await db.transaction((tx) => setCountrySetting(tx, country, null));
+      process.stdout.write(set ? `country: ${set.name} (${set.id})\n` : 'country: not set; positions are not checked against a country\n');
+    }));
 }

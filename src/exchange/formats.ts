@@ -45,19 +45,16 @@ export function formatOfMediaType(contentType: string): ImportFormat | null {
   return IMPORT_FORMATS.find((format) => MEDIA_TYPES[format].includes(type)) ?? null;
 }
 
+/** The reader of each import format. */
+const READERS: Record<ImportFormat, (path: string, options: ReadOptions) => Promise<Source>> = {
+  csv: readCsv,
+  geojson: readGeoJson,
+  gpkg: readGeoPackage,
+  shapefile: readShapefile,
+  kml: readKml,
+  xlsx: readXlsx,
+};
+
 export function openSource(format: ImportFormat, path: string, options: ReadOptions): Promise<Source> {
-  switch (format) {
-    case 'csv':
-      return readCsv(path, options);
-    case 'geojson':
-      return readGeoJson(path, options);
-    case 'gpkg':
-      return readGeoPackage(path, options);
-    case 'shapefile':
-      return readShapefile(path, options);
-    case 'kml':
-      return readKml(path, options);
-    case 'xlsx':
-      return readXlsx(path, options);
-  }
+  return READERS[format](path, options);
 }

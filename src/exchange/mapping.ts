@@ -114,7 +114,7 @@ const POSITION_ALIASES = {
   thegeom: 'wkt',
 } as const;
 
-const ALIASES: Record<string, FindField> = {
+export const FIND_ALIASES: Readonly<Record<string, FindField>> = {
   externalid: 'externalId',
   uuid: 'externalId',
   instanceid: 'externalId',
@@ -148,15 +148,10 @@ interface FieldNaming<F extends string> {
 }
 
 /**
- * The field a source column feeds, or null to ignore it. KoBo and ODK prefix the GPS question's
- * name (`_location_latitude`, `location-Latitude`), so a name ending in latitude or longitude
- * counts as one.
+ * The field a source column feeds, through the mapping or the record type's aliases, or null to
+ * ignore it. KoBo and ODK prefix the GPS question's name (`_location_latitude`,
+ * `location-Latitude`), so a name ending in latitude or longitude counts as one.
  */
-export function fieldOf(column: string, mapping: Mapping): FindField | null {
-  return fieldByName(column, mapping, ALIASES);
-}
-
-/** fieldOf for any record type's fields, with that type's aliases. */
 export function fieldByName<F extends string>(column: string, mapping: FieldNaming<F>, aliases: Readonly<Record<string, F>>): F | null {
   const mapped = mapping.fields[column];
   if (mapped) return mapped;
@@ -180,7 +175,7 @@ function cutName<F extends string>(name: string, aliases: Readonly<Record<string
 
 /** Column names grouped by field, for the header check and the report. */
 export function columnFields(columns: readonly string[], mapping: Mapping): { fields: Map<string, FindField>; ignored: string[]; clashes: string[] } {
-  return columnFieldsByName(columns, mapping, ALIASES);
+  return columnFieldsByName(columns, mapping, FIND_ALIASES);
 }
 
 export function columnFieldsByName<F extends string>(

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { isNational } from '../access/permissions.ts';
 import { FIND_CATEGORIES } from '../catalogue/ordnance.ts';
 import { UserError } from '../errors.ts';
-import { Bbox, FilterDate, route } from '../http/route.ts';
-import { history } from '../reports/history.ts';
+import { historyRoute } from '../http/readRoutes.ts';
+import { route } from '../http/route.ts';
 import type { ReportRow } from '../reports/store.ts';
 import { reportJson } from '../reports/workflow.ts';
 import { findExportStream, geoPackageExportStream } from './exportFinds.ts';
-import { EXPORT_FORMATS, type ImportFormat } from './formats.ts';
+import type { ImportFormat } from './formats.ts';
 import { reportFindImport } from './findFileReport.ts';
 import type { Db } from '../store/db.ts';
 import { type ImportReport, importFinds, parseAcceptList } from './findImporter.ts';
@@ -15,7 +15,7 @@ import { importActivities, importHazards, type LandImportOptions } from './landI
 import { ActivityMapping, DEFAULT_ACTIVITY_MAPPING, DEFAULT_HAZARD_MAPPING, HazardMapping } from './landMapping.ts';
 import { DEFAULT_MAPPING, Mapping } from './mapping.ts';
 import { countrySetting, setCountrySetting } from './store.ts';
-import { attachment, importQuery, mappingOfQuery, withUpload } from './transfer.ts';
+import { attachment, exportQuery, importQuery, mappingOfQuery, withUpload } from './transfer.ts';
 
 /** The query of an import of hazards or activities: the common one, with a default organisation. */
 const landImportQuery = z.strictObject({
@@ -116,19 +116,12 @@ export const exchangeRoutes = [
       return { ...checked, report: reportJson(sent, actor) };
     },
   }),
-  route({
-    method: 'GET',
-    path: '/api/finds/{id}/history',
-    summary: "Every version of a find with who changed it and why (an import's reason, and why a flagged duplicate was kept)",
-    tag: 'exchange',
-    permission: 'data.read',
-    params: z.object({ id: z.uuid() }),
-    async handler({ db, params }) {
-      const versions = await history(db, 'find', params.id);
-      if (versions.length === 0) throw new UserError(`Find ${params.id} has no history`, 'not_found');
-      return { findId: params.id, versions };
-    },
-  }),
+  historyRoute(
+    { tag: 'exchange', permission: 'data.read' },
+    '/api/finds/{id}/history',
+    "Every version of a find with who changed it and why (an import's reason, and why a flagged duplicate was kept)",
+    { entityType: 'find', noun: 'Find', idKey: 'findId' },
+  ),
   route({
     method: 'GET',
     path: '/api/exports/finds',
@@ -137,11 +130,7 @@ export const exchangeRoutes = [
     permission: 'data.read',
     longRunning: true,
     query: z.strictObject({
-      format: z.enum(EXPORT_FORMATS),
-      bbox: Bbox.optional(),
-      from: FilterDate.optional(),
-      to: FilterDate.optional(),
-      organisation: z.uuid().optional(),
+      ...exportQuery,
       activity: z.uuid().optional(),
       category: z.enum(FIND_CATEGORIES).optional(),
     }),

@@ -33,14 +33,18 @@ export class RowFields<F extends string> {
     return field;
   }
 
-  /** The row's non-empty values by field, then the defaults of the fields it lacks. */
-  values(properties: Record<string, unknown>): Map<F, unknown> {
+  /**
+   * The row's non-empty values by field, then the defaults of the fields it lacks: each one
+   * `takesDefault` accepts, given the row's values so far (accidents take victim defaults only
+   * in rows that describe a victim).
+   */
+  values(properties: Record<string, unknown>, takesDefault: (field: F, values: ReadonlyMap<F, unknown>) => boolean = () => true): Map<F, unknown> {
     const values = new Map<F, unknown>();
     for (const [column, value] of Object.entries(properties)) {
       const field = this.fieldOf(column);
       if (field && !(value === null || value === undefined || (typeof value === 'string' && value.trim() === ''))) values.set(field, value);
     }
-    for (const [field, value] of Object.entries(this.mapping.defaults) as [F, unknown][]) if (!values.has(field)) values.set(field, value);
+    for (const [field, value] of Object.entries(this.mapping.defaults) as [F, unknown][]) if (!values.has(field) && takesDefault(field, values)) values.set(field, value);
     return values;
   }
 

@@ -11,7 +11,8 @@ import { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Actor, isNational } from '../access/permissions.ts';
 import { UserError } from '../errors.ts';
-import { type ExportFormat, FILE_EXTENSIONS, formatOfMediaType, IMPORT_FORMATS, type ImportFormat, MEDIA_TYPES } from './formats.ts';
+import { Bbox, FilterDate } from '../http/route.ts';
+import { EXPORT_FORMATS, type ExportFormat, FILE_EXTENSIONS, formatOfMediaType, IMPORT_FORMATS, type ImportFormat, MEDIA_TYPES } from './formats.ts';
 import type { ImportReport } from './findImporter.ts';
 import { parseMappingWith } from './mapping.ts';
 
@@ -69,6 +70,15 @@ export const importQuery = {
   activity: z.string().max(200).optional(),
   /** The mapping file's JSON. */
   mapping: z.string().max(100_000).optional(),
+};
+
+/** The query of every export: the format, then the filters its records' list shares (area, dates, organisation). */
+export const exportQuery = {
+  format: z.enum(EXPORT_FORMATS),
+  bbox: Bbox.optional(),
+  from: FilterDate.optional(),
+  to: FilterDate.optional(),
+  organisation: z.uuid().optional(),
 };
 
 /** Names the streamed export as a download of the format's media type and extension. */

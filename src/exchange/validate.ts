@@ -1,8 +1,9 @@
 import type { Catalogue, CatalogueEntry } from '../catalogue/match.ts';
 import { FIND_CATEGORIES, type FindCategory } from '../catalogue/ordnance.ts';
 import { DISPOSAL_METHODS, FIND_CONDITIONS, type DisposalMethod, type FindCondition } from '../ops/find.ts';
-import { type DateFormat, type FindField, fieldOf, type Mapping, mapValue } from './mapping.ts';
+import { type DateFormat, FIND_ALIASES, type FindField, type Mapping } from './mapping.ts';
 import type { Problems } from './problems.ts';
+import { type FieldMapping, RowFields } from './rowFields.ts';
 import { singlePoint, type SourceGeometry } from './wkb.ts';
 import { type DateAsKnown, type DatePrecision, parseYearOrMonth } from '../ops/datePrecision.ts';
 
@@ -117,64 +118,61 @@ export function codeOf(text: string): string {
 }
 
 /**
+ * What the row checks of finds and accidents share: the row's fields through the mapping and the
+ * type's aliases, the ordnance catalogue, and today's date.
+ */
+export abstract class MappedRowValidator<F extends string, M extends FieldMapping<F> & { dateFormat: DateFormat }> {
+  protected readonly fields: RowFields<F>;
+
+  constructor(
+    protected readonly mapping: M,
+    aliases: Readonly<Record<string, F>>,
+    protected readonly catalogue: Catalogue,
+    /** Today's date, YYYY-MM-DD: later dates are in the future. */
+    protected readonly today: string,
+  ) {
+    this.fields = new RowFields(mapping, aliases);
+  }
+
+  /** The columns seen so far that feed no field, for formats that declare no columns up front. */
+  ignoredColumns(): string[] {
+    return this.fields.ignoredColumns();
+  }
+
+  /** The catalogue's model of that name; a name it lacks is a problem that suggests the nearest names. */
+  protected ordnanceModel(name: string | null, problem: ProblemSink): CatalogueEntry | undefined {
+    if (name === null) return undefined;
+    const model = this.catalogue.find(name);
+    if (!model) {
+      const near = this.catalogue.nearest(name);
+      problem('ordnanceModel', name, `is not in the ordnance catalogue${near.length > 0 ? `; did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?` : ''}`);
+    }
+    return model;
+  }
+}
+
+/**
  * Checks one row or feature and turns it into a find. Every problem goes to `problems` with its
  * row, field and value; a row with any problem gives null and is not loaded, but the rest of the
  * file is still read so that the dry run lists everything at once.
  */
-export class RowValidator {
-  private readonly fields = new Map<string, FindField | null>();
-
-  constructor(
-    private readonly mapping: Mapping,
-    private readonly catalogue: Catalogue,
-    /** Today's date, YYYY-MM-DD: later dates are in the future. */
-    private readonly today: string,
-  ) {}
-
-  /** The columns seen so far that feed no field, for formats that declare no columns up front. */
-  ignoredColumns(): string[] {
-    return [...this.fields].filter(([, field]) => field === null).map(([column]) => column);
-  }
-
-  private fieldOf(column: string): FindField | null {
-    let field = this.fields.get(column);
-    if (field === undefined) {
-      field = fieldOf(column, this.mapping);
-      this.fields.set(column, field);
-    }
-    return field;
+export class RowValidator extends MappedRowValidator<FindField, Mapping> {
+  constructor(mapping: Mapping, catalogue: Catalogue, today: string) {
+    super(mapping, FIND_ALIASES, catalogue, today);
   }
 
   validate(feature: SourceFeature, problems: Problems): FindRow | null {
-    const values = new Map<FindField, unknown>();
-    for (const [column, value] of Object.entries(feature.properties)) {
-      const field = this.fieldOf(column);
-      if (field && !(value === null || value === undefined || (typeof value === 'string' && value.trim() === ''))) values.set(field, value);
-    }
-    for (const [field, value] of Object.entries(this.mapping.defaults) as [FindField, unknown][]) if (!values.has(field)) values.set(field, value);
-
+    const values = this.fields.values(feature.properties);
     const before = problems.count;
     const row = feature.row;
     const problem = (field: string | null, value: unknown, message: string) => problems.add({ row, field, value, message });
-    const text = (field: FindField): string | null => {
-      const value = values.get(field);
-      if (value === undefined) return null;
-      const raw = value instanceof Date ? value.toISOString().slice(0, 10) : String(value).trim();
-      return mapValue(this.mapping, field, raw);
-    };
+    const text = (field: FindField): string | null => this.fields.text(values, field);
 
     const externalId = text('externalId');
     if (externalId !== null && externalId.length > 200) problem('externalId', externalId, 'is longer than 200 characters');
 
-    let model: CatalogueEntry | undefined;
     const modelName = text('ordnanceModel');
-    if (modelName !== null) {
-      model = this.catalogue.find(modelName);
-      if (!model) {
-        const near = this.catalogue.nearest(modelName);
-        problem('ordnanceModel', modelName, `is not in the ordnance catalogue${near.length > 0 ? `; did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?` : ''}`);
-      }
-    }
+    const model = this.ordnanceModel(modelName, problem);
 
     let category: FindCategory | null = null;
     const categoryText = text('category');

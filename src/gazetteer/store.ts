@@ -58,3 +58,20 @@ export async function searchPlaces(db: Queryable, text: string, limit: number): 
     bbox: [r.west, r.south, r.east, r.north],
   }));
 }
+
+/**
+ * SQL of two CTEs (in a WITH RECURSIVE): `chain` walks up from the area each row of `table` lies
+ * in, and `area_rollup` gives each such area its level-1 and level-2 ancestors (admin1_id,
+ * admin2_id), by which statistics group.
+ */
+export function areaRollup(table: 'hazard' | 'accident'): string {
+  return `chain AS (
+    SELECT a.id AS area_id, a.id AS ancestor_id, a.parent_id, a.level FROM admin_area a WHERE a.id IN (SELECT admin_area_id FROM ${table})
+    UNION ALL
+    SELECT c.area_id, a.id, a.parent_id, a.level FROM chain c JOIN admin_area a ON a.id = c.parent_id
+  ),
+  area_rollup AS (
+    SELECT area_id, (array_agg(ancestor_id) FILTER (WHERE level = 1))[1] AS admin1_id, (array_agg(ancestor_id) FILTER (WHERE level = 2))[1] AS admin2_id
+    FROM chain GROUP BY area_id
+  )`;
+}

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { inStore, storeCommand, type StoreOptions } from '../cli/store.ts';
 import { landStatistics, rebuildLandStatistics, statisticsCsv } from './statistics.ts';
 import { PERIODS, type Period, STATISTICS_DIMENSIONS, type StatisticsDimension } from './statisticsStore.ts';
 
@@ -18,23 +18,20 @@ function parseDate(value: string): string {
 /** `safeground report land`: the land-release statistics of the API, for spreadsheets and scripts. */
 export function landCommand(): Command {
   const report = new Command('report').description('Figures for the authority, treaties and donors');
-  storeOptions(report.command('land'))
-    .description('Released area by method × administrative area × period × organisation, and remaining contamination, in m²')
+  storeCommand(report, 'land', 'Released area by method × administrative area × period × organisation, and remaining contamination, in m²')
     .addOption(new Option('--by <dimensions>', `group by ${STATISTICS_DIMENSIONS.join(', ')} (comma-separated) or none`).default(['admin1'], 'admin1').argParser(parseBy))
     .addOption(new Option('--period <period>', 'period of release dates').choices(PERIODS).default('year'))
     .addOption(new Option('--from <date>', 'first release date counted').argParser(parseDate))
     .addOption(new Option('--to <date>', 'last release date counted').argParser(parseDate))
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('--refresh', 'first compute every hazard’s stored accounting pieces again (after rows were changed outside the workflow without a new version)')
-    .action(async (options: StoreOptions & { by: StatisticsDimension[]; period: Period; from?: string; to?: string; format: 'csv' | 'json'; refresh?: boolean }) => {
-      await withStore(options, async (db) => {
-        if (options.refresh) {
-          const rebuilt = await rebuildLandStatistics(db);
-          process.stderr.write(`land: stored pieces computed again for ${rebuilt.hazards} hazards and ${rebuilt.pieces} release products\n`);
-        }
-        const stats = await landStatistics(db, { by: options.by, period: options.period, from: options.from ?? null, to: options.to ?? null });
-        process.stdout.write(options.format === 'json' ? JSON.stringify(stats, null, 2) + '\n' : statisticsCsv(stats));
-      });
-    });
+    .action(inStore(async (db, options: StoreOptions & { by: StatisticsDimension[]; period: Period; from?: string; to?: string; format: 'csv' | 'json'; refresh?: boolean }) => {
+      if (options.refresh) {
+        const rebuilt = await rebuildLandStatistics(db);
+        process.stderr.write(`land: stored pieces computed again for ${rebuilt.hazards} hazards and ${rebuilt.pieces} release products\n`);
+      }
+      const stats = await landStatistics(db, { by: options.by, period: options.period, from: options.from ?? null, to: options.to ?? null });
+      process.stdout.write(options.format === 'json' ? JSON.stringify(stats, null, 2) + '\n' : statisticsCsv(stats));
+    }));
   return report;
 }

@@ -267,15 +267,17 @@ function progressMessage(field: string, problem: ProgressProblem, report: Progre
   return `payload.${field}: ${words[problem]}`;
 }
 
+/** The operator of the activity a record belongs to reports it (a day's progress, a release product). */
+async function activityOperator(tx: Queryable, record: { activityId: string }): Promise<string | null> {
+  return (await land.activityFacts(tx, record.activityId))?.organisationId ?? null;
+}
+
 export const progressReportHandler: EntityHandler<ProgressReportPayload> = {
   entityType: 'progress_report',
   table: 'progress_report',
   schema: ProgressReportPayload,
   read: land.readProgressReport,
-  /** The activity's operator reports its progress. */
-  async organisationOf(tx, report) {
-    return (await land.activityFacts(tx, report.activityId))?.organisationId ?? null;
-  },
+  organisationOf: activityOperator,
   async validate(tx, change) {
     if (change.action === 'delete') return;
     const report = change.payload!;
@@ -296,9 +298,7 @@ export const releaseProductHandler: EntityHandler<ReleaseProductPayload> = {
   table: 'release_product',
   schema: ReleaseProductPayload,
   read: land.readReleaseProduct,
-  async organisationOf(tx, product) {
-    return (await land.activityFacts(tx, product.activityId))?.organisationId ?? null;
-  },
+  organisationOf: activityOperator,
   async validate(tx, change) {
     if (change.action === 'delete') return;
     const product = change.payload!;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
+import { historyRoute, Id, type ReadArea, readRoute } from '../http/readRoutes.ts';
 import { type Route, route } from '../http/route.ts';
 import { reportRoutes } from '../reports/routes.ts';
 import { hazardAccounting } from './accounting.ts';
@@ -7,12 +8,12 @@ import { PolygonGeometry } from './geometry.ts';
 import { geometryProblems } from './handlers.ts';
 import { HAZARD_KINDS, HAZARD_STATUSES } from './rules.ts';
 import { landStatistics } from './statistics.ts';
-import { history } from '../reports/history.ts';
 import * as geometryStore from './geometryStore.ts';
 import * as register from './registerStore.ts';
 import * as statistics from './statisticsStore.ts';
 
-const Id = z.object({ id: z.uuid() });
+/** The reads of the hazard register: operational data, for holders of data.read. */
+const LAND: ReadArea = { tag: 'land', permission: 'data.read' };
 
 /**
  * "As of 2024-03-01" means what was known at the end of that day (UTC); a full timestamp means
@@ -45,13 +46,10 @@ function hazardJson(h: register.HazardListing) {
 }
 
 const hazardRoutes = [
-  route({
-    method: 'GET',
+  readRoute(LAND, {
     readOnly: true,
     path: '/api/hazards',
     summary: 'The hazard register, now or as of a date (from the history)',
-    tag: 'land',
-    permission: 'data.read',
     query: z.strictObject({
       asOf: z.string().max(40).optional(),
       status: z.enum(HAZARD_STATUSES).optional(),
@@ -86,13 +84,10 @@ const hazardRoutes = [
       return { problems, repaired: body.repair && repairable ? await geometryStore.repairGeometry(db, body.geometry) : null };
     },
   }),
-  route({
-    method: 'GET',
+  readRoute(LAND, {
     readOnly: true,
     path: '/api/hazards/{id}',
     summary: 'One hazard now, with its activities and release products',
-    tag: 'land',
-    permission: 'data.read',
     params: Id,
     async handler({ db, params }) {
       const [hazard] = await register.listHazards(db, { id: params.id, limit: 1, offset: 0 });
@@ -100,25 +95,15 @@ const hazardRoutes = [
       return { ...hazardJson(hazard), ...(await register.hazardLinks(db, params.id)) };
     },
   }),
-  route({
-    method: 'GET',
-    path: '/api/hazards/{id}/history',
-    summary: 'Every version of a hazard: who changed it, when, why, and through which report',
-    tag: 'land',
-    permission: 'data.read',
-    params: Id,
-    async handler({ db, params }) {
-      const versions = await history(db, 'hazard', params.id);
-      if (versions.length === 0) throw new UserError(`Hazard ${params.id} has no history`, 'not_found');
-      return { hazardId: params.id, versions };
-    },
-  }),
-  route({
-    method: 'GET',
+  historyRoute(
+    LAND,
+    '/api/hazards/{id}/history',
+    'Every version of a hazard: who changed it, when, why, and through which report',
+    { entityType: 'hazard', noun: 'Hazard', idKey: 'hazardId' },
+  ),
+  readRoute(LAND, {
     path: '/api/hazards/{id}/accounting',
     summary: 'Land-release accounting of a hazard: released area by method, remaining area and shape, reconciliation, flags',
-    tag: 'land',
-    permission: 'data.read',
     params: Id,
     async handler({ db, params }) {
       const accounting = await hazardAccounting(db, params.id);
@@ -126,12 +111,10 @@ const hazardRoutes = [
       return accounting;
     },
   }),
-  route({
-    method: 'GET',
+  readRoute(LAND, {
     readOnly: true,
     path: '/api/statistics/land',
     summary: 'Released area by method × administrative area × period × organisation, and remaining contamination by area, in m²',
-    tag: 'land',
     permission: 'public.read',
     query: z.strictObject({
       by: By,

@@ -1,4 +1,5 @@
 /** The national land-release statistics from the stored pieces, by area, organisation, method and period. */
+import { areaRollup } from '../gazetteer/store.ts';
 import type { Queryable } from '../store/db.ts';
 import type { ReleaseMethod } from './rules.ts';
 
@@ -19,15 +20,7 @@ const PERIOD_SQL: Record<Exclude<Period, 'none'>, string> = {
 };
 
 /** Each hazard's level-1 and level-2 administrative areas, walking up from the area it lies in. */
-export const HAZARD_AREAS = `chain AS (
-    SELECT a.id AS area_id, a.id AS ancestor_id, a.parent_id, a.level FROM admin_area a WHERE a.id IN (SELECT admin_area_id FROM hazard)
-    UNION ALL
-    SELECT c.area_id, a.id, a.parent_id, a.level FROM chain c JOIN admin_area a ON a.id = c.parent_id
-  ),
-  area_rollup AS (
-    SELECT area_id, (array_agg(ancestor_id) FILTER (WHERE level = 1))[1] AS admin1_id, (array_agg(ancestor_id) FILTER (WHERE level = 2))[1] AS admin2_id
-    FROM chain GROUP BY area_id
-  ),
+export const HAZARD_AREAS = `${areaRollup('hazard')},
   hazard_area AS (
     SELECT h.id AS hazard_id, r.admin1_id, r.admin2_id FROM hazard h LEFT JOIN area_rollup r ON r.area_id = h.admin_area_id
   )`;

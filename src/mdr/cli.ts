@@ -2,15 +2,14 @@ import { createWriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { storeCommand, type StoreOptions, withStore } from '../cli/store.ts';
 import { UserError } from '../errors.ts';
 import { date } from '../statistics/cli.ts';
 import { MDR_FORMATS, MDR_KINDS, type MdrFormat, type MdrKind, mdrStream } from './mdr.ts';
 
 /** `safeground report mdr`, added to the report command: the GICHD minimum data requirements exports. */
 export function addMdrReportCommand(report: Command): Command {
-  storeOptions(report.command('mdr'))
-    .description('GICHD minimum data requirements: one row per land release product or per explosive ordnance find, as CSV or XLSX')
+  storeCommand(report, 'mdr', 'GICHD minimum data requirements: one row per land release product or per explosive ordnance find, as CSV or XLSX')
     .addOption(new Option('--kind <kind>', 'which record type').choices(MDR_KINDS).makeOptionMandatory())
     .addOption(new Option('--format <format>', 'output format').choices(MDR_FORMATS).default('csv'))
     .addOption(new Option('--from <date>', 'first release date or date found counted').argParser(date))

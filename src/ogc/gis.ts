@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { actorForToken } from '../access/store.ts';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { inStore, storeCommand, type StoreOptions } from '../cli/store.ts';
 import { UserError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
 import type { PgliteDb } from '../store/pglite.ts';
@@ -52,19 +52,16 @@ export async function createGisRole(db: Queryable, name: string, password: strin
 
 export function gisRoleCommand(): Command {
   const command = new Command('gis-role').description('A read-only PostgreSQL role for GIS staff: the gis views, nothing else');
-  storeOptions(command.command('create'))
-    .description('Create (or update) a login role that reads the gis views (PostgreSQL only)')
+  storeCommand(command, 'create', 'Create (or update) a login role that reads the gis views (PostgreSQL only)')
     .requiredOption('--name <role>', 'role name, e.g. gis_reader')
     .addOption(new Option('--password <password>', 'its password (at least 12 characters); from the environment it stays out of the process list').env('SAFEGROUND_GIS_PASSWORD').makeOptionMandatory())
-    .action(async (options: StoreOptions & { name: string; password: string }) => {
-      await withStore(options, async (db) => {
-        if (db.backend === 'pglite') {
-          throw new UserError('The embedded store has no database logins: serve its GIS socket with `safeground serve --pg-port 5440` and sign in with your username and an API token', 'bad_config');
-        }
-        await db.transaction((tx) => createGisRole(tx, options.name, options.password));
-        process.stdout.write(`Role ${options.name} may read the gis views of this database (read-only). In QGIS: a PostGIS connection with this user; with GDAL: ogrinfo "PG:host=... dbname=... user=${options.name}" gis.hazards\n`);
-      });
-    });
+    .action(inStore(async (db, options: StoreOptions & { name: string; password: string }) => {
+      if (db.backend === 'pglite') {
+        throw new UserError('The embedded store has no database logins: serve its GIS socket with `safeground serve --pg-port 5440` and sign in with your username and an API token', 'bad_config');
+      }
+      await db.transaction((tx) => createGisRole(tx, options.name, options.password));
+      process.stdout.write(`Role ${options.name} may read the gis views of this database (read-only). In QGIS: a PostGIS connection with this user; with GDAL: ogrinfo "PG:host=... dbname=... user=${options.name}" gis.hazards\n`);
+    }));
   return command;
 }
 

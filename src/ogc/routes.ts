@@ -11,7 +11,7 @@ import { finished } from 'node:stream/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Geometry } from 'geojson';
 import { z } from 'zod';
-import type { Actor } from '../access/permissions.ts';
+import type { Actor, Permission } from '../access/permissions.ts';
 import { UserError } from '../errors.ts';
 import { apiError } from '../http/errors.ts';
 import { openApiDocument } from '../http/openapi.ts';
@@ -106,6 +106,34 @@ function answer(reply: FastifyReply, html: boolean, type: string, json: unknown,
 
 const Format = { f: z.enum(['json', 'html']).optional() };
 const NoQuery = z.strictObject(Format);
+
+/** A document of the API as JSON, and the same as an HTML page, drawn only when asked for. */
+interface Document {
+  json: unknown;
+  page: () => string;
+}
+
+/**
+ * GET one document of the API (landing page, conformance, collections, a collection, its
+ * schemas): JSON of `type`, or an HTML page when `f=html` or the Accept header asks for one.
+ */
+function documentRoute(
+  parts: { path: string; summary: string; permission: Permission; readOnly?: true; type: string },
+  document: (context: Context<unknown, z.infer<typeof NoQuery>, unknown>, html: boolean) => Document | Promise<Document>,
+): Route {
+  const { type, ...area } = parts;
+  return route({
+    method: 'GET',
+    ...area,
+    tag: 'ogc',
+    query: NoQuery,
+    async handler(context) {
+      const html = wantsHtml(context.query.f, context.request.headers.accept);
+      const { json, page } = await document(context, html);
+      return answer(context.reply, html, type, json, page);
+    },
+  });
+}
 
 // Collections -----------------------------------------------------------------------------------
 
@@ -319,37 +347,20 @@ function collectionRoutes(collection: Collection): Route[] {
   const path = `/ogc/collections/${collection.id}`;
   const Items = itemsQuery(collection);
   const schemaRoute = (suffix: 'queryables' | 'sortables' | 'schema', summary: string, intro: string, build: (url: string, actor: Actor) => { properties: Record<string, unknown> }) =>
-    route({
-      method: 'GET',
-      path: `${path}/${suffix}`,
-      summary: `${collection.title}: ${summary}`,
-      tag: 'ogc',
-      permission: collection.permission,
-      query: NoQuery,
-      async handler({ actor, query, request, reply }) {
-        const json = build(`${origin(request)}${path}/${suffix}`, actor);
-        const html = wantsHtml(query.f, request.headers.accept);
-        return answer(reply, html, SCHEMA, json, () =>
-          page(`${collection.title}: ${suffix}`, intro, formatLinks(request, html, SCHEMA), table(Object.entries(json.properties).map(([name, schema]) => ({ name, ...(schema as Record<string, unknown>) })))),
-        );
-      },
+    documentRoute({ path: `${path}/${suffix}`, summary: `${collection.title}: ${summary}`, permission: collection.permission, type: SCHEMA }, ({ actor, request }, html) => {
+      const json = build(`${origin(request)}${path}/${suffix}`, actor);
+      return {
+        json,
+        page: () => page(`${collection.title}: ${suffix}`, intro, formatLinks(request, html, SCHEMA), table(Object.entries(json.properties).map(([name, schema]) => ({ name, ...(schema as Record<string, unknown>) })))),
+      };
     });
   return [
-    route({
-      method: 'GET',
-      readOnly: true,
-      path,
-      summary: `${collection.title}: the collection`,
-      tag: 'ogc',
-      permission: collection.permission,
-      query: NoQuery,
-      async handler({ db, query, request, reply }) {
-        const json = collectionJson(request, collection, await store.extents(db));
-        const html = wantsHtml(query.f, request.headers.accept);
-        return answer(reply, html, JSON_TYPE, json, () =>
-          page(json.title, json.description, json.links, `<h2>Coordinate reference systems</h2><ul>${json.crs.map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ul>`),
-        );
-      },
+    documentRoute({ path, summary: `${collection.title}: the collection`, permission: collection.permission, readOnly: true, type: JSON_TYPE }, async ({ db, request }) => {
+      const json = collectionJson(request, collection, await store.extents(db));
+      return {
+        json,
+        page: () => page(json.title, json.description, json.links, `<h2>Coordinate reference systems</h2><ul>${json.crs.map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ul>`),
+      };
     }),
     route({
       method: 'GET',
@@ -650,44 +661,26 @@ function ogcApiDocument(request: FastifyRequest): Record<string, unknown> {
 }
 
 const apiRoutes: Route[] = [
-  route({
-    method: 'GET',
-    path: '/ogc',
-    summary: 'OGC API – Features landing page',
-    tag: 'ogc',
-    permission: 'public.read',
-    query: NoQuery,
-    async handler({ query, request, reply }) {
-      const html = wantsHtml(query.f, request.headers.accept);
-      const base = `${origin(request)}/ogc`;
-      const links: Link[] = [
-        ...formatLinks(request, html, JSON_TYPE),
-        { href: `${base}/api`, rel: 'service-desc', type: OPENAPI, title: 'The API definition (OpenAPI 3.0)' },
-        { href: `${base}/conformance`, rel: 'conformance', type: JSON_TYPE, title: 'Conformance classes' },
-        { href: `${base}/conformance`, rel: REL_CONFORMANCE, type: JSON_TYPE, title: 'Conformance classes' },
-        { href: `${base}/collections`, rel: 'data', type: JSON_TYPE, title: 'Collections' },
-        { href: `${base}/collections`, rel: REL_DATA, type: JSON_TYPE, title: 'Collections' },
-      ];
-      const json = {
-        title: 'Safeground',
-        description: 'Mine action data of this Safeground instance as OGC API – Features: hazards, land release, finds, activities, minefield records, accidents and the gazetteer.',
-        links,
-      };
-      return answer(reply, html, JSON_TYPE, json, () => page(json.title, json.description, links, ''));
-    },
+  documentRoute({ path: '/ogc', summary: 'OGC API – Features landing page', permission: 'public.read', type: JSON_TYPE }, ({ request }, html) => {
+    const base = `${origin(request)}/ogc`;
+    const links: Link[] = [
+      ...formatLinks(request, html, JSON_TYPE),
+      { href: `${base}/api`, rel: 'service-desc', type: OPENAPI, title: 'The API definition (OpenAPI 3.0)' },
+      { href: `${base}/conformance`, rel: 'conformance', type: JSON_TYPE, title: 'Conformance classes' },
+      { href: `${base}/conformance`, rel: REL_CONFORMANCE, type: JSON_TYPE, title: 'Conformance classes' },
+      { href: `${base}/collections`, rel: 'data', type: JSON_TYPE, title: 'Collections' },
+      { href: `${base}/collections`, rel: REL_DATA, type: JSON_TYPE, title: 'Collections' },
+    ];
+    const json = {
+      title: 'Safeground',
+      description: 'Mine action data of this Safeground instance as OGC API – Features: hazards, land release, finds, activities, minefield records, accidents and the gazetteer.',
+      links,
+    };
+    return { json, page: () => page(json.title, json.description, links, '') };
   }),
-  route({
-    method: 'GET',
-    path: '/ogc/conformance',
-    summary: 'The OGC conformance classes this API implements',
-    tag: 'ogc',
-    permission: 'public.read',
-    query: NoQuery,
-    async handler({ query, request, reply }) {
-      const html = wantsHtml(query.f, request.headers.accept);
-      const json = { conformsTo: CONFORMANCE, links: formatLinks(request, html, JSON_TYPE) };
-      return answer(reply, html, JSON_TYPE, json, () => page('Conformance', 'This API implements these conformance classes.', json.links, `<ul>${CONFORMANCE.map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ul>`));
-    },
+  documentRoute({ path: '/ogc/conformance', summary: 'The OGC conformance classes this API implements', permission: 'public.read', type: JSON_TYPE }, ({ request }, html) => {
+    const json = { conformsTo: CONFORMANCE, links: formatLinks(request, html, JSON_TYPE) };
+    return { json, page: () => page('Conformance', 'This API implements these conformance classes.', json.links, `<ul>${CONFORMANCE.map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ul>`) };
   }),
   route({
     method: 'GET',
@@ -702,20 +695,13 @@ const apiRoutes: Route[] = [
       return ogcApiDocument(request);
     },
   }),
-  route({
-    method: 'GET',
-    readOnly: true,
-    path: '/ogc/collections',
-    summary: 'The collections the caller may read',
-    tag: 'ogc',
-    permission: 'public.read',
-    query: NoQuery,
-    async handler({ db, actor, query, request, reply }) {
-      const all = await store.extents(db);
-      const collections = store.COLLECTIONS.filter((c) => mayRead(actor, c)).map((c) => collectionJson(request, c, all));
-      const html = wantsHtml(query.f, request.headers.accept);
-      const json = { links: formatLinks(request, html, JSON_TYPE), collections };
-      return answer(reply, html, JSON_TYPE, json, () =>
+  documentRoute({ path: '/ogc/collections', summary: 'The collections the caller may read', permission: 'public.read', readOnly: true, type: JSON_TYPE }, async ({ db, actor, request }, html) => {
+    const all = await store.extents(db);
+    const collections = store.COLLECTIONS.filter((c) => mayRead(actor, c)).map((c) => collectionJson(request, c, all));
+    const json = { links: formatLinks(request, html, JSON_TYPE), collections };
+    return {
+      json,
+      page: () =>
         page(
           'Collections',
           actor.permissions.has('data.read') ? 'Every collection.' : 'The public collections; sign in (or send a bearer token) for the operational ones.',
@@ -725,8 +711,7 @@ const apiRoutes: Route[] = [
             (row) => `${origin(request)}/ogc/collections/${String(row.id)}?f=html`,
           ),
         ),
-      );
-    },
+    };
   }),
 ];
 

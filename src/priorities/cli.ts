@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { inStore, storeCommand, type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
 import { UserError } from '../errors.ts';
 import { todayUtc } from '../land/rules.ts';
 import type { ScoredHazard } from './criteria.ts';
@@ -80,64 +80,55 @@ export function prioritiesCommand(): Command {
     .option('--top <n>', 'only the first N', positiveInteger)
     .option('--as-of <date>', 'count casualty windows and return horizons from this day (default today)', isoDate)
     .addOption(formatOption())
-    .action(async (options: StoreOptions & { preset: string; top?: number; asOf?: string; format: Format }) => {
-      await withStore(options, async (db) => {
-        const ranking = await rankHazards(db, { preset: options.preset, asOf: options.asOf ?? todayUtc() });
-        const hazards = ranking.hazards.slice(0, options.top ?? ranking.hazards.length);
-        if (options.format === 'table') process.stderr.write(`${ranking.hazards.length} active hazards ranked by ${ranking.preset} (${Object.entries(ranking.weights).map(([c, w]) => `${c} ${w}`).join(', ')}), as of ${ranking.asOf}\n`);
-        process.stdout.write(rankingOutput(hazards, options.format));
-      });
-    });
+    .action(inStore(async (db, options: StoreOptions & { preset: string; top?: number; asOf?: string; format: Format }) => {
+      const ranking = await rankHazards(db, { preset: options.preset, asOf: options.asOf ?? todayUtc() });
+      const hazards = ranking.hazards.slice(0, options.top ?? ranking.hazards.length);
+      if (options.format === 'table') process.stderr.write(`${ranking.hazards.length} active hazards ranked by ${ranking.preset} (${Object.entries(ranking.weights).map(([c, w]) => `${c} ${w}`).join(', ')}), as of ${ranking.asOf}\n`);
+      process.stdout.write(rankingOutput(hazards, options.format));
+    }));
 
-  storeOptions(command.command('compare'))
-    .description('Compare two weight sets: what moves, by how many places, and which criteria drive the move')
+  storeCommand(command, 'compare', 'Compare two weight sets: what moves, by how many places, and which criteria drive the move')
     .requiredOption('--a <preset>', 'first preset or weights')
     .requiredOption('--b <preset>', 'second preset or weights')
     .option('--top <n>', 'only the N largest moves', positiveInteger)
     .option('--as-of <date>', 'as of this day (default today)', isoDate)
     .addOption(formatOption())
-    .action(async (options: StoreOptions & { a: string; b: string; top?: number; asOf?: string; format: Format }) => {
-      await withStore(options, async (db) => {
-        const comparison = await compareWeights(db, { a: options.a, b: options.b, asOf: options.asOf ?? todayUtc() });
-        const moves = comparison.hazards.slice(0, options.top ?? comparison.hazards.length);
-        if (options.format === 'json') return void process.stdout.write(JSON.stringify({ ...comparison, hazards: moves }, null, 2) + '\n');
-        const rows = moves.map((m) => [m.reference, String(m.rankA), String(m.rankB), m.move > 0 ? `+${m.move}` : String(m.move), m.drivers.map((d) => `${d.criterion} ${d.effect > 0 ? '+' : ''}${round(d.effect)}`).join('; ')]);
-        if (options.format === 'csv') process.stdout.write([['reference', 'rank_a', 'rank_b', 'move', 'drivers'], ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n');
-        else {
-          process.stderr.write(`${comparison.moved} of ${comparison.hazards.length} hazards change place between ${comparison.a.name} and ${comparison.b.name}\n`);
-          process.stdout.write(table(['hazard', `rank (${comparison.a.name})`, `rank (${comparison.b.name})`, 'move', 'drivers'], rows));
-        }
-      });
-    });
+    .action(inStore(async (db, options: StoreOptions & { a: string; b: string; top?: number; asOf?: string; format: Format }) => {
+      const comparison = await compareWeights(db, { a: options.a, b: options.b, asOf: options.asOf ?? todayUtc() });
+      const moves = comparison.hazards.slice(0, options.top ?? comparison.hazards.length);
+      if (options.format === 'json') return void process.stdout.write(JSON.stringify({ ...comparison, hazards: moves }, null, 2) + '\n');
+      const rows = moves.map((m) => [m.reference, String(m.rankA), String(m.rankB), m.move > 0 ? `+${m.move}` : String(m.move), m.drivers.map((d) => `${d.criterion} ${d.effect > 0 ? '+' : ''}${round(d.effect)}`).join('; ')]);
+      if (options.format === 'csv') process.stdout.write([['reference', 'rank_a', 'rank_b', 'move', 'drivers'], ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n');
+      else {
+        process.stderr.write(`${comparison.moved} of ${comparison.hazards.length} hazards change place between ${comparison.a.name} and ${comparison.b.name}\n`);
+        process.stdout.write(table(['hazard', `rank (${comparison.a.name})`, `rank (${comparison.b.name})`, 'move', 'drivers'], rows));
+      }
+    }));
 
-  storeOptions(command.command('plan'))
-    .description('Greedy clearance schedule in priority order: when each hazard, and the land around each settlement, would be released')
+  storeCommand(command, 'plan', 'Greedy clearance schedule in priority order: when each hazard, and the land around each settlement, would be released')
     .requiredOption('--teams <teams>', 'teams per method: a number for every method, or manual=4,mechanical=1,bac=2')
     .requiredOption('--start <date>', 'first working day', isoDate)
     .option('--preset <preset>', 'priority order: a preset or weights', 'threat')
     .option('--as-of <date>', 'priorities as of this day (default today)', isoDate)
     .addOption(formatOption())
-    .action(async (options: StoreOptions & { teams: string; start: string; preset: string; asOf?: string; format: Format }) => {
-      await withStore(options, async (db) => {
-        const plan = await planForPreset(db, { preset: options.preset, asOf: options.asOf ?? todayUtc(), start: options.start, teams: parseTeams(options.teams) });
-        if (options.format === 'json') return void process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
-        const rows = plan.settlements.map((s) => [s.name, String(s.hazards), s.releaseDate ?? `not scheduled (${s.unscheduledHazards.join(', ')})`, s.lastHazard ?? '']);
-        if (options.format === 'csv') return void process.stdout.write([['settlement', 'hazards', 'release_date', 'last_hazard'], ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n');
-        process.stderr.write(
-          `${plan.hazards.length} hazards scheduled from ${plan.start} by ${Object.entries(plan.teams).map(([m, n]) => `${n} ${m}`).join(', ')} teams: ` +
-            `${round(plan.totalTeamDays, 1)} team-days (${Object.entries(plan.teamDaysByMethod).map(([m, d]) => `${m} ${round(d, 1)}`).join(', ')}), last release ${plan.finishDate ?? '-'}` +
-            `${plan.unscheduled.length > 0 ? `; ${plan.unscheduled.length} hazards have no team of their method` : ''}\n`,
-        );
-        process.stdout.write(table(['settlement', 'hazards', 'released by', 'last hazard'], rows));
-      });
-    });
+    .action(inStore(async (db, options: StoreOptions & { teams: string; start: string; preset: string; asOf?: string; format: Format }) => {
+      const plan = await planForPreset(db, { preset: options.preset, asOf: options.asOf ?? todayUtc(), start: options.start, teams: parseTeams(options.teams) });
+      if (options.format === 'json') return void process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
+      const rows = plan.settlements.map((s) => [s.name, String(s.hazards), s.releaseDate ?? `not scheduled (${s.unscheduledHazards.join(', ')})`, s.lastHazard ?? '']);
+      if (options.format === 'csv') return void process.stdout.write([['settlement', 'hazards', 'release_date', 'last_hazard'], ...rows].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n');
+      process.stderr.write(
+        `${plan.hazards.length} hazards scheduled from ${plan.start} by ${Object.entries(plan.teams).map(([m, n]) => `${n} ${m}`).join(', ')} teams: ` +
+          `${round(plan.totalTeamDays, 1)} team-days (${Object.entries(plan.teamDaysByMethod).map(([m, d]) => `${m} ${round(d, 1)}`).join(', ')}), last release ${plan.finishDate ?? '-'}` +
+          `${plan.unscheduled.length > 0 ? `; ${plan.unscheduled.length} hazards have no team of their method` : ''}\n`,
+      );
+      process.stdout.write(table(['settlement', 'hazards', 'released by', 'last hazard'], rows));
+    }));
   return command;
 }
 
 export function layersCommand(): Command {
   const command = new Command('layers').description('Reference layers for prioritisation and the risk map: roads, corridors, utilities, reconstruction, farmland, water, rivers, settlements');
-  storeOptions(command.command('import'))
-    .description('Import a reference layer from GeoJSON, a zipped shapefile, or CSV (wkt or latitude/longitude columns); all or nothing')
+  storeCommand(command, 'import', 'Import a reference layer from GeoJSON, a zipped shapefile, or CSV (wkt or latitude/longitude columns); all or nothing')
     .argument('<file>', 'the file to import')
     .addOption(new Option('--layer <layer>', 'which layer').choices(REFERENCE_LAYERS).makeOptionMandatory())
     .option('--kind <kind>', 'what the features are (road, track, power_line, school, well, ...)')

@@ -4,6 +4,7 @@
  * (operational data); changing weights, productivity or parameters is `settings.write`.
  */
 import { z } from 'zod';
+import { type ReadArea, readRoute } from '../http/readRoutes.ts';
 import { Bbox, type Route, route } from '../http/route.ts';
 import { todayUtc } from '../land/rules.ts';
 import { parseTeams } from './plan.ts';
@@ -15,23 +16,20 @@ const Spec = z.string().min(1).max(2000).describe('a preset name (threat, return
 const AsOf = IsoDate.optional().describe('casualty windows and return horizons count back and forward from this day (default today)');
 const Top = z.coerce.number().int().min(1).max(100_000).optional().describe('only the first N');
 
+/** Reading priorities is reading operational data. */
+const PRIORITIES: ReadArea = { tag: 'priorities', permission: 'data.read' };
+
 export const priorityRoutes: readonly Route[] = [
-  route({
-    method: 'GET',
+  readRoute(PRIORITIES, {
     path: '/api/layers',
     summary: 'Reference layers (roads, corridors, utilities, reconstruction, farmland, water): kinds, feature counts, sources and extents',
-    tag: 'priorities',
-    permission: 'data.read',
     async handler({ db }) {
       return { layers: await listLayers(db) };
     },
   }),
-  route({
-    method: 'GET',
+  readRoute(PRIORITIES, {
     path: '/api/layers/{layer}/features',
     summary: 'The features of one reference layer as GeoJSON, optionally in a box',
-    tag: 'priorities',
-    permission: 'data.read',
     params: z.object({ layer: z.enum(REFERENCE_LAYERS) }),
     query: z.strictObject({ bbox: Bbox.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000), offset: z.coerce.number().int().min(0).default(0) }),
     async handler({ db, params, query }) {
@@ -39,36 +37,27 @@ export const priorityRoutes: readonly Route[] = [
       return { type: 'FeatureCollection', features: features.map(({ geometry, id, ...properties }) => ({ type: 'Feature', id, geometry, properties: { layer: params.layer, ...properties } })) };
     },
   }),
-  route({
-    method: 'GET',
+  readRoute(PRIORITIES, {
     path: '/api/priorities',
     summary: 'Active hazards ranked by a preset or weights, each with its score breakdown (raw value, normalised value, weight, contribution)',
-    tag: 'priorities',
-    permission: 'data.read',
     query: z.strictObject({ preset: Spec.default('threat'), asOf: AsOf, top: Top }),
     async handler({ db, query }) {
       const ranking = await rankHazards(db, { preset: query.preset, asOf: query.asOf ?? todayUtc() });
       return { ...ranking, total: ranking.hazards.length, hazards: ranking.hazards.slice(0, query.top ?? ranking.hazards.length) };
     },
   }),
-  route({
-    method: 'GET',
+  readRoute(PRIORITIES, {
     path: '/api/priorities/compare',
     summary: 'Two weight sets compared: which hazards move, by how many places, and which criteria drive each move',
-    tag: 'priorities',
-    permission: 'data.read',
     query: z.strictObject({ a: Spec, b: Spec, asOf: AsOf, top: Top }),
     async handler({ db, query }) {
       const comparison = await compareWeights(db, { a: query.a, b: query.b, asOf: query.asOf ?? todayUtc() });
       return { ...comparison, hazards: comparison.hazards.slice(0, query.top ?? comparison.hazards.length) };
     },
   }),
-  route({
-    method: 'GET',
+  readRoute(PRIORITIES, {
     path: '/api/priorities/plan',
     summary: 'Greedy clearance schedule in priority order: when each hazard, and the last hazard around each settlement, would be released',
-    tag: 'priorities',
-    permission: 'data.read',
     query: z.strictObject({
       preset: Spec.default('threat'),
       teams: z.string().min(1).max(200).default('1').describe('teams per method: a number for every method, or manual=4,mechanical=1,bac=2'),
@@ -80,12 +69,9 @@ export const priorityRoutes: readonly Route[] = [
       return planForPreset(db, { preset: query.preset, asOf: query.asOf ?? today, start: query.start ?? today, teams: parseTeams(query.teams) });
     },
   }),
-  route({
-    method: 'GET',
+  readRoute(PRIORITIES, {
     path: '/api/priorities/settings',
     summary: 'Presets and their weights, clearance productivity per method, criteria parameters, with the version of each stored setting',
-    tag: 'priorities',
-    permission: 'data.read',
     async handler({ db }) {
       return prioritySettings(db);
     },
@@ -103,12 +89,9 @@ export const priorityRoutes: readonly Route[] = [
       return { key: params.key, version };
     },
   }),
-  route({
-    method: 'GET',
+  readRoute(PRIORITIES, {
     path: '/api/priorities/settings/{key}/history',
     summary: 'Every version of a priority setting: value, who changed it, when and why',
-    tag: 'priorities',
-    permission: 'data.read',
     params: z.object({ key: z.enum(SETTING_KEYS) }),
     async handler({ db, params }) {
       return { key: params.key, versions: await settingHistory(db, params.key) };

@@ -5,7 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../errors.ts';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { inStore, storeCommand, type StoreOptions, withStore } from '../cli/store.ts';
 import { formatDeg } from '../geodesy/angles.ts';
 import { auditBlockers, formatPValue, type AuditAggregate, type AuditResult, type CurvePoint, type Share } from './audit.ts';
 import { parseLegsCsv } from './format.ts';
@@ -116,8 +116,7 @@ export function formatBatchAudit(result: records.BatchAudit, format: 'table' | '
 export function recordsCommand(): Command {
   const command = new Command('records').description('Minefield records: import, accuracy audit, reports');
 
-  storeOptions(command.command('import'))
-    .description('Store a minefield record from its JSON file (format safeground/minefield-record@1)')
+  storeCommand(command, 'import', 'Store a minefield record from its JSON file (format safeground/minefield-record@1)')
     .argument('<file>', 'the record as JSON')
     .option('--legs <csv>', 'take the legs from this CSV (from,to,azimuth,distance[,unit,north,check]) instead of the file')
     .option('--hazard <id...>', 'hazards the record backs')
@@ -169,38 +168,32 @@ export function recordsCommand(): Command {
       });
     });
 
-  storeOptions(command.command('audit'))
-    .description('Accuracy audit of the records of a handover batch (or of all), per record and pooled per batch')
+  storeCommand(command, 'audit', 'Accuracy audit of the records of a handover batch (or of all), per record and pooled per batch')
     .option('--batch <name>', 'handover batch (default: every record)')
     .option('--tolerance <metres>', 'τ in metres', positiveNumber('--tolerance'), 5)
     .option('--max-shift <metres>', 'largest systematic shift searched for', positiveNumber('--max-shift'), records.DEFAULT_MAX_SHIFT_M)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
-    .action(async (options: StoreOptions & { batch?: string; tolerance: number; maxShift: number; format: 'table' | 'json' | 'csv' }) => {
-      await withStore(options, async (db) => {
-        const onProgress = progress('Audited');
-        const result = await records.auditBatch(db, { batch: options.batch, tolerance: options.tolerance, maxShift: options.maxShift, ...(onProgress && { onProgress }) });
-        if (result.records.length === 0 && result.skipped.length === 0) {
-          throw new UserError(options.batch === undefined ? 'No minefield records are stored' : `No minefield records in handover batch ${JSON.stringify(options.batch)}`, 'not_found');
-        }
-        process.stdout.write(formatBatchAudit(result, options.format));
-      });
-    });
+    .action(inStore(async (db, options: StoreOptions & { batch?: string; tolerance: number; maxShift: number; format: 'table' | 'json' | 'csv' }) => {
+      const onProgress = progress('Audited');
+      const result = await records.auditBatch(db, { batch: options.batch, tolerance: options.tolerance, maxShift: options.maxShift, ...(onProgress && { onProgress }) });
+      if (result.records.length === 0 && result.skipped.length === 0) {
+        throw new UserError(options.batch === undefined ? 'No minefield records are stored' : `No minefield records in handover batch ${JSON.stringify(options.batch)}`, 'not_found');
+      }
+      process.stdout.write(formatBatchAudit(result, options.format));
+    }));
 
-  storeOptions(command.command('report'))
-    .description('Write the printable HTML audit report of one record')
+  storeCommand(command, 'report', 'Write the printable HTML audit report of one record')
     .argument('<record>', 'the record’s id or reference')
     .requiredOption('--out <file>', 'where to write the HTML')
     .option('--tolerance <metres>', 'τ in metres', positiveNumber('--tolerance'), 5)
-    .action(async (idOrReference: string, options: StoreOptions & { out: string; tolerance: number }) => {
-      await withStore(options, async (db) => {
-        const stored = await records.findRecord(db, idOrReference);
-        if (!stored) throw new UserError(`No minefield record with id or reference ${JSON.stringify(idOrReference)}`, 'not_found');
-        const result = await records.auditStoredRecord(db, stored.id, { tolerance: options.tolerance });
-        if (!result) throw new UserError(`No minefield record ${stored.id}`, 'not_found');
-        await writeFile(options.out, renderAuditReport({ ...result, record: result.stored.record }, { auditedAt: new Date(), version: safegroundVersion() }));
-        process.stdout.write(`Wrote the audit report of "${stored.record.reference}" to ${options.out}\n`);
-      });
-    });
+    .action(inStore(async (db, idOrReference: string, options: StoreOptions & { out: string; tolerance: number }) => {
+      const stored = await records.findRecord(db, idOrReference);
+      if (!stored) throw new UserError(`No minefield record with id or reference ${JSON.stringify(idOrReference)}`, 'not_found');
+      const result = await records.auditStoredRecord(db, stored.id, { tolerance: options.tolerance });
+      if (!result) throw new UserError(`No minefield record ${stored.id}`, 'not_found');
+      await writeFile(options.out, renderAuditReport({ ...result, record: result.stored.record }, { auditedAt: new Date(), version: safegroundVersion() }));
+      process.stdout.write(`Wrote the audit report of "${stored.record.reference}" to ${options.out}\n`);
+    }));
 
   return command;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { storeCommand, type StoreOptions, withStore } from '../cli/store.ts';
 import { UserError } from '../errors.ts';
 import { DEFAULT_BLOCK_CELLS, DEFAULT_RESAMPLES, DEFAULT_SEED, formatDifference, formatInterval, METRICS, type TestResult } from './evaluation.ts';
 import { importEvents, readEventMapping } from './events.ts';
@@ -97,8 +97,7 @@ const signedSmall = (n: number) => (n >= 0 ? '+' : '−') + Math.abs(n).toExpone
 
 export function riskCommand(): Command {
   const command = new Command('risk').description('Risk map learnt from past events: evaluation against its baseline, rasters');
-  storeOptions(command.command('evaluate'))
-    .description('Choose the model on the years up to --train-until, test it on --test-from onwards; every measure next to the distance-to-past-event baseline, with intervals and a verdict')
+  storeCommand(command, 'evaluate', 'Choose the model on the years up to --train-until, test it on --test-from onwards; every measure next to the distance-to-past-event baseline, with intervals and a verdict')
     .requiredOption('--train-until <year>', 'last year the model may see', year)
     .requiredOption('--test-from <year>', 'first held-out year', year)
     .option('--test-to <year>', 'last held-out year (default: --test-from + window − 1, or the last year with events)', year)
@@ -163,8 +162,7 @@ export function riskCommand(): Command {
       },
     );
   const rasters = command.command('rasters').description('Elevation (a DEM) and land cover for the risk map, as GeoTIFF files in WGS84');
-  storeOptions(rasters.command('import'))
-    .description('Store a GeoTIFF as the elevation (slope is computed from it) or as the land cover from a day; replaces the one of the same kind and day')
+  storeCommand(rasters, 'import', 'Store a GeoTIFF as the elevation (slope is computed from it) or as the land cover from a day; replaces the one of the same kind and day')
     .argument('<file>', 'a single-band GeoTIFF in EPSG:4326')
     .addOption(new Option('--kind <kind>', 'what the raster holds').choices(['elevation', 'land-cover']).makeOptionMandatory())
     .option('--valid-from <date>', 'the day (or year) the raster describes the ground from; required for land cover, whose changes would leak', dayOrYear)

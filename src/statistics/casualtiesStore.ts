@@ -5,6 +5,7 @@
  * a date range when all of its date, at its precision, lies in it; ages count from their reported
  * bounds (age_min, age_max). Victims' identifying details (victim_identity) are never read here.
  */
+import { areaRollup } from '../gazetteer/store.ts';
 import type { Queryable } from '../store/db.ts';
 import { ageGroupSql } from './ageGroups.ts';
 
@@ -34,15 +35,7 @@ function victimFacts(period: CasualtyPeriod): string {
 }
 
 /** Each accident's level-1 and level-2 administrative areas, walking up from the area it is recorded in. */
-const ACCIDENT_AREAS = `chain AS (
-    SELECT a.id AS area_id, a.id AS ancestor_id, a.parent_id, a.level FROM admin_area a WHERE a.id IN (SELECT admin_area_id FROM accident)
-    UNION ALL
-    SELECT c.area_id, a.id, a.parent_id, a.level FROM chain c JOIN admin_area a ON a.id = c.parent_id
-  ),
-  area_rollup AS (
-    SELECT area_id, (array_agg(ancestor_id) FILTER (WHERE level = 1))[1] AS admin1_id, (array_agg(ancestor_id) FILTER (WHERE level = 2))[1] AS admin2_id
-    FROM chain GROUP BY area_id
-  )`;
+const ACCIDENT_AREAS = areaRollup('accident');
 
 export interface CasualtyQuery {
   /** Each grouping is one set of dimensions; the national total is always added. */

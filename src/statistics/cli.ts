@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { inStore, storeCommand, type StoreOptions } from '../cli/store.ts';
 import { casualtyCsv, casualtyStatistics, parseGroupings } from './casualties.ts';
 import { CASUALTY_DIMENSIONS, CASUALTY_PERIODS, type CasualtyDimension, type CasualtyPeriod } from './casualtiesStore.ts';
 
@@ -18,8 +18,7 @@ export function date(value: string): string {
 
 /** `safeground report casualties`, added to the report command: the figures of GET /api/statistics/casualties. */
 export function addCasualtyReportCommand(report: Command): Command {
-  storeOptions(report.command('casualties'))
-    .description('Victims (killed, injured) and accidents by administrative area, period, sex, age group, victim group, device category, activity at the time')
+  storeCommand(report, 'casualties', 'Victims (killed, injured) and accidents by administrative area, period, sex, age group, victim group, device category, activity at the time')
     .addOption(
       new Option('--by <groupings>', `groupings: dimensions of one set comma-separated, sets separated by ; (${CASUALTY_DIMENSIONS.join(', ')}) or none`)
         .default([['period']], 'period')
@@ -29,11 +28,9 @@ export function addCasualtyReportCommand(report: Command): Command {
     .addOption(new Option('--from <date>', 'first accident date counted').argParser(date))
     .addOption(new Option('--to <date>', 'last accident date counted').argParser(date))
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
-    .action(async (options: StoreOptions & { by: CasualtyDimension[][]; period: CasualtyPeriod; from?: string; to?: string; format: 'csv' | 'json' }) => {
-      await withStore(options, async (db) => {
-        const stats = await casualtyStatistics(db, { groupings: options.by, period: options.period, from: options.from ?? null, to: options.to ?? null });
-        process.stdout.write(options.format === 'json' ? JSON.stringify(stats, null, 2) + '\n' : casualtyCsv(stats));
-      });
-    });
+    .action(inStore(async (db, options: StoreOptions & { by: CasualtyDimension[][]; period: CasualtyPeriod; from?: string; to?: string; format: 'csv' | 'json' }) => {
+      const stats = await casualtyStatistics(db, { groupings: options.by, period: options.period, from: options.from ?? null, to: options.to ?? null });
+      process.stdout.write(options.format === 'json' ? JSON.stringify(stats, null, 2) + '\n' : casualtyCsv(stats));
+    }));
   return report;
 }

@@ -5,7 +5,7 @@
  * between its own requests (PGlite runs one statement at a time; requests wait a moment, no more).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { inStore, storeOptions, type StoreOptions } from '../cli/store.ts';
 import { Bbox } from '../http/route.ts';
 import type { Db } from '../store/db.ts';
 import { type SyncOptions, type SyncProgress, type SyncSummary, syncWith } from './client.ts';
@@ -52,12 +52,10 @@ export function syncCommand(): Command {
     .addOption(new Option('--token <token>', 'an API token of a user of this instance’s organisation on that server').env('SAFEGROUND_SYNC_TOKEN').makeOptionMandatory())
     .addOption(new Option('--attempts <n>', 'failed requests in a row before giving up').default(8).argParser((v) => Number.parseInt(v, 10)))
     .addOption(new Option('--bbox <west,south,east,north>', 'pull only the changes of this area (and every change without a geometry)').env('SAFEGROUND_SYNC_BBOX').argParser(parseBbox))
-    .action(async (options: StoreOptions & { server: string; token: string; attempts: number; bbox?: [number, number, number, number] }) => {
-      await withStore(options, async (db) => {
-        const summary = await syncWith(db, { server: options.server, token: options.token, attempts: options.attempts, ...(options.bbox ? { bbox: options.bbox } : {}), onProgress: (p) => process.stderr.write(`${progressLine(p)}\n`) });
-        process.stdout.write(`sync with ${options.server}: ${describeSummary(summary)}\n`);
-      });
-    });
+    .action(inStore(async (db, options: StoreOptions & { server: string; token: string; attempts: number; bbox?: [number, number, number, number] }) => {
+      const summary = await syncWith(db, { server: options.server, token: options.token, attempts: options.attempts, ...(options.bbox ? { bbox: options.bbox } : {}), onProgress: (p) => process.stderr.write(`${progressLine(p)}\n`) });
+      process.stdout.write(`sync with ${options.server}: ${describeSummary(summary)}\n`);
+    }));
 }
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type StoreOptions, storeOptions, withStore } from '../cli/store.ts';
+import { storeCommand, type StoreOptions, withStore } from '../cli/store.ts';
 import { UserError } from '../errors.ts';
 import { safegroundVersion } from '../version.ts';
 import { CONVENTION_NAMES, type Convention, treatyReport } from './report.ts';
@@ -32,8 +32,7 @@ async function printPdf(html: string, out: string): Promise<void> {
 
 /** `safeground report treaty`, added to the report command. */
 export function addTreatyReportCommand(report: Command): Command {
-  storeOptions(report.command('treaty'))
-    .description('The land-release, contamination, destruction, risk-education and victim tables of a treaty report for a year')
+  storeCommand(report, 'treaty', 'The land-release, contamination, destruction, risk-education and victim tables of a treaty report for a year')
     .addOption(new Option('--convention <convention>', 'apmbc: Mine Ban Convention Art. 7; ccm: Cluster Munitions Art. 7; ccw5: CCW Protocol V').choices(CONVENTION_NAMES).makeOptionMandatory())
     .requiredOption('--year <year>', 'calendar year reported', year)
     .addOption(new Option('--format <format>', 'output format').choices(['html', 'xlsx', 'pdf', 'json']).default('html'))
