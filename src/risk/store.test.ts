@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { testBackends } from '../../test/support/backends.ts';
+import { storeFor, testBackends } from '../../test/support/backends.ts';
 import { type Actors, seedActors } from '../../test/support/actors.ts';
 import { generateDemo } from '../demo/generate.ts';
 import { buildServer } from '../http/server.ts';
@@ -51,13 +51,7 @@ async function addHazardVersion(db: Db, from: string, w: number, s: number): Pro
 
 for (const backend of testBackends()) {
   describe(`risk map on ${backend.name}`, () => {
-    let db: Db;
-    before(async () => {
-      db = await backend.open();
-    });
-    after(async () => {
-      await db.close();
-    });
+    const db = storeFor(backend);
 
     test('no leakage: nothing dated after the split changes a feature or the training labels', async () => {
       const random = lcg(3);

@@ -1,20 +1,13 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { route } from '../http/route.ts';
 import { buildServer } from '../http/server.ts';
-import { testBackends } from '../../test/support/backends.ts';
-import type { Db } from './db.ts';
+import { storeFor, testBackends } from '../../test/support/backends.ts';
 import { isoTimestamp, JsonText } from './json.ts';
 
 for (const backend of testBackends()) {
   describe(`JSON built by the store on ${backend.name}`, () => {
-    let db: Db;
-    before(async () => {
-      db = await backend.open();
-    });
-    after(async () => {
-      await db.close();
-    });
+    const db = storeFor(backend);
 
     test('a timestamp in SQL-built JSON reads as the JSON of the Date a row gives', async () => {
       // Microseconds are truncated by both; before 1970 and another time zone's offset included.

@@ -1,19 +1,12 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Db } from './db.ts';
 import { loadMigrations, migrate } from './migrate.ts';
 import { storeInfo } from './open.ts';
-import { testBackends } from '../../test/support/backends.ts';
+import { storeFor, testBackends } from '../../test/support/backends.ts';
 
 for (const backend of testBackends()) {
   describe(`store on ${backend.name}`, () => {
-    let db: Db;
-    before(async () => {
-      db = await backend.open();
-    });
-    after(async () => {
-      await db.close();
-    });
+    const db = storeFor(backend);
 
     test('names its backend and PostGIS version', async () => {
       const info = await storeInfo(db);

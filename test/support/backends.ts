@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import type { Backend, Db } from '../../src/store/db.ts';
 import { loadMigrations, migrate, type Migration } from '../../src/store/migrate.ts';
 import { ensurePostgis } from '../../src/store/open.ts';
@@ -30,6 +30,27 @@ export function testBackends(): TestBackend[] {
   if (testDatabaseUrl) backends.push({ name: 'postgres', open: () => openTestPostgres(testDatabaseUrl) });
   else test('postgres', (t) => t.skip(POSTGRES_SKIPPED));
   return backends;
+}
+
+/**
+ * A fresh store of `backend` for the enclosing describe block: opened before its tests and closed
+ * after them. The Db it gives passes each call on to that store, so the block can name it at once.
+ */
+export function storeFor(backend: TestBackend): Db {
+  let opened: Db | undefined;
+  before(async () => {
+    opened = await backend.open();
+  });
+  after(async () => {
+    await opened?.close();
+  });
+  return new Proxy({} as Db, {
+    get(_target, key) {
+      if (!opened) throw new Error('The test store opens before the tests of its describe block');
+      const value: unknown = Reflect.get(opened, key);
+      return typeof value === 'function' ? value.bind(opened) : value;
+    },
+  });
 }
 
 /**
