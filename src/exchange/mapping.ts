@@ -98,8 +98,8 @@ export async function readMappingWith<S extends z.ZodType>(schema: S, path: stri
   return parseMappingWith(schema, value, path);
 }
 
-/** How files name a position, for every record type that has one. */
-const POSITION_ALIASES = {
+/** How files name a position, for every record type that has one (risk-model events too). */
+export const POSITION_ALIASES = {
   latitude: 'latitude',
   lat: 'latitude',
   y: 'latitude',

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { openMapped, withComposedFields } from '../exchange/compose.ts';
 import { formatOfFile } from '../exchange/formats.ts';
-import { columnFieldsByName, mapValue, mappingShape, readMappingWith } from '../exchange/mapping.ts';
+import { columnFieldsByName, mappingShape, mapValue, POSITION_ALIASES, readMappingWith } from '../exchange/mapping.ts';
 import { describeProblem } from '../exchange/problems.ts';
 import { codeOf, parseDate, pointOf } from '../exchange/validate.ts';
 import type { Db } from '../store/db.ts';
@@ -38,17 +38,7 @@ const ALIASES: Readonly<Record<string, EventField>> = {
   date: 'occurredOn',
   eventdate: 'occurredOn',
   year: 'occurredOn',
-  latitude: 'latitude',
-  lat: 'latitude',
-  y: 'latitude',
-  longitude: 'longitude',
-  lon: 'longitude',
-  lng: 'longitude',
-  long: 'longitude',
-  x: 'longitude',
-  wkt: 'wkt',
-  geometry: 'wkt',
-  geom: 'wkt',
+  ...POSITION_ALIASES,
 };
 
 export async function readEventMapping(path: string | undefined): Promise<EventMapping> {
