@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateDemo } from '../demo/generate.ts';
 import type { Db } from '../store/db.ts';
 import { closeTestServer } from '../../test/support/store.ts';
 import { testBackends } from '../../test/support/backends.ts';
@@ -16,8 +15,7 @@ for (const backend of testBackends()) {
   describe(`land release of the demo dataset on ${backend.name}`, () => {
     let db: Db;
     before(async () => {
-      db = await backend.open();
-      await generateDemo(db, { scale: 'small' });
+      db = await backend.openDemo();
     });
     after(() => closeTestServer({ db }));
 

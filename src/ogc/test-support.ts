@@ -2,7 +2,6 @@ import { after, before } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { type Actors, seedActors } from '../../test/support/actors.ts';
 import type { TestBackend } from '../../test/support/backends.ts';
-import { generateDemo } from '../demo/generate.ts';
 import { buildServer } from '../http/server.ts';
 import type { Db } from '../store/db.ts';
 
@@ -15,8 +14,7 @@ export interface DemoServer {
 }
 
 export async function demoServer(backend: TestBackend): Promise<DemoServer> {
-  const db = await backend.open();
-  await generateDemo(db, { scale: 'small' });
+  const db = await backend.openDemo();
   const actors = await seedActors(db);
   const app = await buildServer({ db });
   return {

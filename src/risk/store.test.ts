@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { storeFor, testBackends } from '../../test/support/backends.ts';
 import { type Actors, seedActors } from '../../test/support/actors.ts';
-import { generateDemo } from '../demo/generate.ts';
 import { buildServer } from '../http/server.ts';
 import { importLayer } from '../priorities/layers.ts';
 import type { Db } from '../store/db.ts';
@@ -224,8 +223,7 @@ for (const backend of testBackends()) {
     let app: FastifyInstance;
     let actors: Actors;
     before(async () => {
-      db = await backend.open();
-      await generateDemo(db, { scale: 'small' });
+      db = await backend.openDemo();
       actors = await seedActors(db);
       app = await buildServer({ db });
     });

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { type Actors, seedActors } from '../../test/support/actors.ts';
 import { testBackends } from '../../test/support/backends.ts';
-import { generateDemo } from '../demo/generate.ts';
 import { startGisSocket } from '../ogc/gis.ts';
 import type { PgliteDb } from './pglite.ts';
 import { type GisSocket, statementProblem } from './socket.ts';
@@ -93,8 +92,7 @@ for (const backend of testBackends().filter((b) => b.name === 'pglite')) {
     const clients: postgres.Sql[] = [];
 
     before(async () => {
-      db = (await backend.open()) as PgliteDb;
-      await generateDemo(db, { scale: 'small' });
+      db = (await backend.openDemo()) as PgliteDb;
       actors = await seedActors(db);
       folder = await mkdtemp(join(tmpdir(), 'safeground-socket-'));
       socket = await startGisSocket(db, { port: 0, host: '127.0.0.1', dataDir: folder, unitSeconds: 1 });

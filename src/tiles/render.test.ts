@@ -44,8 +44,7 @@ for (const backend of testBackends()) {
     let db: Db;
     let hazard: KnownHazard;
     before(async () => {
-      db = await backend.open();
-      await generateDemo(db, { scale: 'small' });
+      db = await backend.openDemo();
       [hazard] = (await db.query<KnownHazard>(
         `SELECT id::text AS id, reference, kind, status, ST_X(p) AS lon, ST_Y(p) AS lat,
            ST_XMin(m) AS xmin, ST_YMin(m) AS ymin, ST_XMax(m) AS xmax, ST_YMax(m) AS ymax

@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
-import { generateDemo } from '../demo/generate.ts';
 import { landStatistics } from '../land/statistics.ts';
 import { casualtyStatistics } from '../statistics/casualties.ts';
 import type { Db } from '../store/db.ts';
@@ -18,8 +17,7 @@ for (const backend of testBackends()) {
     let db: Db;
     let year: number;
     before(async () => {
-      db = await backend.open();
-      await generateDemo(db, { scale: 'small' });
+      db = await backend.openDemo();
       const byYear = await landStatistics(db, { by: [], period: 'year' });
       const casualtyYears = await casualtyStatistics(db, { groupings: [['period']], period: 'year' });
       // The latest year with land released by every method and with casualties, so no figure is trivially zero.

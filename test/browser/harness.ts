@@ -11,7 +11,6 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { hashPassword } from '../../src/access/passwords.ts';
 import type { Role } from '../../src/access/permissions.ts';
 import { createUser } from '../../src/access/store.ts';
-import { generateDemo } from '../../src/demo/generate.ts';
 import { buildServer } from '../../src/http/server.ts';
 import type { Db } from '../../src/store/db.ts';
 import type { TestBackend } from '../support/backends.ts';
@@ -47,8 +46,7 @@ export async function startHarness(backend: TestBackend, users: readonly { usern
   }
   buildWebApp();
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const db = await backend.open();
-  await generateDemo(db, { scale: 'small' });
+  const db = await backend.openDemo();
   const [organisation] = await db.query<{ id: string }>('SELECT id FROM organisation ORDER BY name LIMIT 1');
   const passwordHash = await hashPassword(PASSWORD);
   for (const user of users) {

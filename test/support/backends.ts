@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { generateDemo } from '../../src/demo/generate.ts';
 import type { Backend, Db } from '../../src/store/db.ts';
 import { loadMigrations, migrate, type Migration } from '../../src/store/migrate.ts';
 import { ensurePostgis } from '../../src/store/open.ts';
-import { openPglite } from '../../src/store/pglite.ts';
+import { openPglite, type PgliteDb } from '../../src/store/pglite.ts';
 import { openPostgres } from '../../src/store/postgres.ts';
 
 /**
@@ -19,6 +20,8 @@ import { openPostgres } from '../../src/store/postgres.ts';
 export interface TestBackend {
   name: Backend;
   open(): Promise<Db>;
+  /** A fresh store holding the small demo dataset (default seed), as `open()` then generateDemo would give. */
+  openDemo(): Promise<Db>;
 }
 
 export const testDatabaseUrl = process.env.SAFEGROUND_TEST_DATABASE_URL;
@@ -26,8 +29,8 @@ export const testDatabaseUrl = process.env.SAFEGROUND_TEST_DATABASE_URL;
 export const POSTGRES_SKIPPED = 'skipped: PostgreSQL (set SAFEGROUND_TEST_DATABASE_URL)';
 
 export function testBackends(): TestBackend[] {
-  const backends: TestBackend[] = [{ name: 'pglite', open: openTestPglite }];
-  if (testDatabaseUrl) backends.push({ name: 'postgres', open: () => openTestPostgres(testDatabaseUrl) });
+  const backends: TestBackend[] = [{ name: 'pglite', open: openTestPglite, openDemo: openTestPgliteDemo }];
+  if (testDatabaseUrl) backends.push({ name: 'postgres', open: () => openTestPostgres(testDatabaseUrl, 'migrated'), openDemo: () => openTestPostgres(testDatabaseUrl, 'demo') });
   else test('postgres', (t) => t.skip(POSTGRES_SKIPPED));
   return backends;
 }
@@ -59,7 +62,7 @@ export function storeFor(backend: TestBackend): Db {
  * open loads that dump. Gzipped: half the dump is two 16 MB WAL segments, mostly zeros, and
  * reading 8 MB instead of 68 MB through a Blob saves about a second a store.
  */
-async function openTestPglite(): Promise<Db> {
+async function openTestPglite(): Promise<PgliteDb> {
   const migrations = await loadMigrations();
   const path = join(tmpdir(), `safeground-pglite-template-${migrationsKey(migrations)}.tar.gz`);
   if (existsSync(path)) return openPglite(undefined, new Blob([readFileSync(path)]));
@@ -72,13 +75,39 @@ async function openTestPglite(): Promise<Db> {
   return db;
 }
 
+/**
+ * Generating the demo takes seconds on PostgreSQL and more on PGlite, and a dozen files start from
+ * it on both backends, so it is made once into a template too. Its key covers the migrations, every
+ * source file under src (the demo is whatever the code now generates) and the day (its rows carry
+ * the time they were written).
+ */
+async function openTestPgliteDemo(): Promise<Db> {
+  const path = join(tmpdir(), `safeground-pglite-demo-${demoKey(await loadMigrations())}.tar.gz`);
+  if (existsSync(path)) return openPglite(undefined, new Blob([readFileSync(path)]));
+  const db = await openTestPglite();
+  await generateDemo(db, { scale: 'small' });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, Buffer.from(await (await db.dump('gzip')).arrayBuffer()));
+  renameSync(tmp, path);
+  return db;
+}
+
+function demoKey(migrations: readonly Migration[]): string {
+  const hash = createHash('sha256').update(migrationsKey(migrations)).update(new Date().toISOString().slice(0, 10));
+  const sources = readdirSync(SOURCES, { recursive: true, encoding: 'utf8' }).filter((path) => path.endsWith('.ts') && !path.endsWith('.test.ts')).sort();
+  for (const path of sources) hash.update(path).update(readFileSync(join(SOURCES, path)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+const SOURCES = new URL('../../src/', import.meta.url).pathname;
+
 /** Names a migration set by its numbers and contents: a renumbered migration is another store. */
 function migrationsKey(migrations: readonly Migration[]): string {
   return createHash('sha256').update(migrations.map((m) => `${m.version}:${m.checksum}`).join()).digest('hex').slice(0, 16);
 }
 
-async function openTestPostgres(baseUrl: string): Promise<Db> {
-  const database = await createTestDatabase(baseUrl, 'migrated');
+async function openTestPostgres(baseUrl: string, contents: 'migrated' | 'demo'): Promise<Db> {
+  const database = await createTestDatabase(baseUrl, contents);
   const db = await openPostgres(database.url, { max: 4 });
   const close = db.close.bind(db);
   return { ...db, close: async () => { await close(); await database.drop(); } };
@@ -88,7 +117,7 @@ async function openTestPostgres(baseUrl: string): Promise<Db> {
  * A fresh database on the test server: empty, with PostGIS only (for tests that drive the CLI or
  * server, which migrate it themselves), or migrated.
  */
-export async function createTestDatabase(baseUrl: string, contents: 'empty' | 'postgis' | 'migrated'): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(baseUrl: string, contents: 'empty' | 'postgis' | 'migrated' | 'demo'): Promise<{ url: string; drop(): Promise<void> }> {
   const template = contents === 'empty' ? 'template1' : await templateDatabase(baseUrl, contents);
   const admin = await openPostgres(baseUrl, { max: 1 });
   const name = `sg_test_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -107,14 +136,15 @@ export async function createTestDatabase(baseUrl: string, contents: 'empty' | 'p
 }
 
 /**
- * Adding PostGIS to a new database and running every migration take seconds each, and the suite
- * opens dozens of databases; copying a template takes a fraction of one. So each kind is made once
- * per migration set, `sg_template_<kind>_<key>`, under an advisory lock that parallel test files
- * wait on, and published by renaming, so a process killed half-way leaves no template that looks
- * finished. Templates of other migration sets (and a half-made one) are dropped when a new one is made, unless in use.
+ * Adding PostGIS to a new database, running every migration and generating the demo take seconds
+ * each, and the suite opens dozens of databases; copying a template takes a fraction of one. So
+ * each kind is made once per key (demoKey), `sg_template_<kind>_<key>`, under an advisory lock
+ * that parallel test files wait on, and published by renaming, so a process killed half-way
+ * leaves no template that looks finished. Templates of other keys (and a half-made one) are
+ * dropped when a new one is made, unless in use.
  */
-async function templateDatabase(baseUrl: string, kind: 'postgis' | 'migrated'): Promise<string> {
-  const key = migrationsKey(await loadMigrations());
+async function templateDatabase(baseUrl: string, kind: 'postgis' | 'migrated' | 'demo'): Promise<string> {
+  const key = demoKey(await loadMigrations());
   const name = `sg_template_${kind}_${key}`;
   const admin = await openPostgres(baseUrl, { max: 1 });
   try {
@@ -131,7 +161,8 @@ async function templateDatabase(baseUrl: string, kind: 'postgis' | 'migrated'): 
     const db = await openPostgres(url.toString(), { max: 1 });
     try {
       await ensurePostgis(db);
-      if (kind === 'migrated') await migrate(db);
+      if (kind !== 'postgis') await migrate(db);
+      if (kind === 'demo') await generateDemo(db, { scale: 'small' });
     } finally {
       await db.close();
     }
