@@ -63,14 +63,26 @@ function runFile(path: string): Promise<FileResult> {
   });
 }
 
-async function round(label: string, paths: string[], concurrency: number): Promise<FileResult[]> {
+/**
+ * A file that measures latency fails when some other process takes the CPU at the wrong moment,
+ * so the first round runs a failed one once more and its second result counts; both outputs are
+ * printed. A real stall fails both runs.
+ */
+async function runTimedFile(path: string): Promise<FileResult> {
+  const first = await runFile(path);
+  if (first.passed) return first;
+  process.stdout.write(`# file ${path} measures latency: run once more\n`);
+  return runFile(path);
+}
+
+async function round(label: string, paths: string[], concurrency: number, run: (path: string) => Promise<FileResult>): Promise<FileResult[]> {
   if (paths.length === 0) return [];
   process.stdout.write(`# ${label}: ${paths.length} file(s)\n`);
   const started = performance.now();
   const queue = longestFirst(paths);
   const results: FileResult[] = [];
   const worker = async () => {
-    for (let path = queue.shift(); path !== undefined; path = queue.shift()) results.push(await runFile(path));
+    for (let path = queue.shift(); path !== undefined; path = queue.shift()) results.push(await run(path));
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker));
   const failed = results.filter((result) => !result.passed).length;
@@ -87,7 +99,7 @@ const together = files.filter((path) => !alone.includes(path));
 const concurrency = Number(process.env.SAFEGROUND_TEST_CONCURRENCY ?? Math.max(3, availableParallelism()));
 if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`SAFEGROUND_TEST_CONCURRENCY must be a whole number from 1, not ${process.env.SAFEGROUND_TEST_CONCURRENCY}`);
 
-const results = [...(await round('files that run alone', alone, 1)), ...(await round(`the other files, ${concurrency} at a time`, together, concurrency))];
+const results = [...(await round('files that run alone', alone, 1, runTimedFile)), ...(await round(`the other files, ${concurrency} at a time`, together, concurrency, runFile))];
 const totals = COUNTS.map((name) => `${name} ${results.reduce((sum, result) => sum + result.counts[name], 0)}`);
 const failed = results.filter((result) => !result.passed).map((result) => result.path);
 process.stdout.write(`# all files: ${results.length}, ${totals.join(', ')}\n${failed.map((path) => `# FAILED ${path}\n`).join('')}`);
