@@ -341,7 +341,11 @@ export interface RecordSummary {
  * so an entry is never stale, and the count is that of the code now running. Bounded, the oldest
  * entry going first.
  */
-const derived = new Map<string, { reconstructionErrors: number; perimeterAreaM2: number | null }>();
+interface Derived {
+  reconstructionErrors: number;
+  perimeterAreaM2: number | null;
+}
+const derived = new Map<string, Derived>();
 const DERIVED_KEPT = 10_000;
 
 /**
@@ -366,20 +370,23 @@ export async function listRecords(db: Queryable, filter: { batch?: string | unde
     [filter.batch ?? null, filter.limit, filter.offset],
   );
   const unseen = rows.filter((r) => !derived.has(r.rowVersion)).map((r) => r.id);
+  /** What this call derived, by record: a row written again between the two statements takes its newer version's. */
+  const fresh = new Map<string, Derived>();
   if (unseen.length > 0) {
-    const definitions = await db.query<{ rowVersion: string; definition: MinefieldRecord; area: number | null }>(
-      `SELECT id || '/' || xmin AS "rowVersion", definition, ST_Area(perimeter::geography) AS area FROM minefield_record WHERE id = ANY($1::uuid[])`,
+    const definitions = await db.query<{ id: string; rowVersion: string; definition: MinefieldRecord; area: number | null }>(
+      `SELECT id, id || '/' || xmin AS "rowVersion", definition, ST_Area(perimeter::geography) AS area FROM minefield_record WHERE id = ANY($1::uuid[])`,
       [unseen],
     );
-    for (const { rowVersion, definition, area } of definitions) {
+    for (const { id, rowVersion, definition, area } of definitions) {
       if (derived.size >= DERIVED_KEPT) derived.delete(derived.keys().next().value!);
-      derived.set(rowVersion, { reconstructionErrors: auditBlockers(reconstruct(definition)).length, perimeterAreaM2: area });
+      const values = { reconstructionErrors: auditBlockers(reconstruct(definition)).length, perimeterAreaM2: area };
+      derived.set(rowVersion, values);
+      fresh.set(id, values);
     }
   }
   const total = rows[0]?.total ?? (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM minefield_record WHERE $1::text IS NULL OR handover_batch = $1', [filter.batch ?? null]))[0]?.n ?? 0;
   const records = rows.map((r) => {
-    // A row written again between the two statements is listed as first read, without what it derives.
-    const known = derived.get(r.rowVersion);
+    const known = derived.get(r.rowVersion) ?? fresh.get(r.id);
     return {
       id: r.id,
       reference: r.reference,
