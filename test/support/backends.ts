@@ -82,7 +82,7 @@ async function openTestPglite(): Promise<PgliteDb> {
  * the time they were written).
  */
 async function openTestPgliteDemo(): Promise<Db> {
-  const path = join(tmpdir(), `safeground-pglite-demo-${demoKey(await loadMigrations())}.tar.gz`);
+  const path = join(tmpdir(), `safeground-pglite-demo-${await demoKey()}.tar.gz`);
   if (existsSync(path)) return openPglite(undefined, new Blob([readFileSync(path)]));
   const db = await openTestPglite();
   await generateDemo(db, { scale: 'small' });
@@ -92,7 +92,15 @@ async function openTestPgliteDemo(): Promise<Db> {
   return db;
 }
 
-function demoKey(migrations: readonly Migration[]): string {
+let demoKeyOfProcess: Promise<string> | undefined;
+
+/** Hashing every source file takes a moment, and a test process opens many stores: once a process. */
+function demoKey(): Promise<string> {
+  demoKeyOfProcess ??= loadMigrations().then(hashDemoKey);
+  return demoKeyOfProcess;
+}
+
+function hashDemoKey(migrations: readonly Migration[]): string {
   const hash = createHash('sha256').update(migrationsKey(migrations)).update(new Date().toISOString().slice(0, 10));
   const sources = readdirSync(SOURCES, { recursive: true, encoding: 'utf8' }).filter((path) => path.endsWith('.ts') && !path.endsWith('.test.ts')).sort();
   for (const path of sources) hash.update(path).update(readFileSync(join(SOURCES, path)));
@@ -115,7 +123,7 @@ async function openTestPostgres(baseUrl: string, contents: 'migrated' | 'demo'):
 
 /**
  * A fresh database on the test server: empty, with PostGIS only (for tests that drive the CLI or
- * server, which migrate it themselves), or migrated.
+ * server, which migrate it themselves), migrated, or migrated with the small demo.
  */
 export async function createTestDatabase(baseUrl: string, contents: 'empty' | 'postgis' | 'migrated' | 'demo'): Promise<{ url: string; drop(): Promise<void> }> {
   const template = contents === 'empty' ? 'template1' : await templateDatabase(baseUrl, contents);
@@ -123,8 +131,7 @@ export async function createTestDatabase(baseUrl: string, contents: 'empty' | 'p
   const name = `sg_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   await admin.exec(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   await admin.close();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
+  const url = databaseUrl(baseUrl, name);
   return {
     url: url.toString(),
     drop: async () => {
@@ -144,7 +151,7 @@ export async function createTestDatabase(baseUrl: string, contents: 'empty' | 'p
  * dropped when a new one is made, unless in use.
  */
 async function templateDatabase(baseUrl: string, kind: 'postgis' | 'migrated' | 'demo'): Promise<string> {
-  const key = demoKey(await loadMigrations());
+  const key = await demoKey();
   const name = `sg_template_${kind}_${key}`;
   const admin = await openPostgres(baseUrl, { max: 1 });
   try {
@@ -156,9 +163,7 @@ async function templateDatabase(baseUrl: string, kind: 'postgis' | 'migrated' | 
     }
     const building = `${name}_building`;
     await admin.exec(`CREATE DATABASE ${building}`);
-    const url = new URL(baseUrl);
-    url.pathname = `/${building}`;
-    const db = await openPostgres(url.toString(), { max: 1 });
+    const db = await openPostgres(databaseUrl(baseUrl, building).toString(), { max: 1 });
     try {
       await ensurePostgis(db);
       if (kind !== 'postgis') await migrate(db);
@@ -172,4 +177,11 @@ async function templateDatabase(baseUrl: string, kind: 'postgis' | 'migrated' | 
     await admin.query('SELECT pg_advisory_unlock(7240118)');
     await admin.close();
   }
+}
+
+/** The URL of another database on the server `baseUrl` names. */
+function databaseUrl(baseUrl: string, database: string): URL {
+  const url = new URL(baseUrl);
+  url.pathname = `/${database}`;
+  return url;
 }
