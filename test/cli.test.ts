@@ -137,12 +137,25 @@ describe('safeground CLI', () => {
     assert.doesNotMatch(again.stderr, /Applied/);
   });
 
-  test('PostgreSQL: migrate, then a database without PostGIS is refused with what to do', { skip: !testDatabaseUrl && POSTGRES_SKIPPED }, async () => {
+  test('PostgreSQL: migrate, a large import under a short statement timeout, then a database without PostGIS is refused with what to do', { skip: !testDatabaseUrl && POSTGRES_SKIPPED }, async () => {
     const withPostgis = await createTestDatabase(testDatabaseUrl!, 'postgis');
     try {
       const first = run(['migrate'], { DATABASE_URL: withPostgis.url });
       assert.equal(first.code, 0, first.stderr);
       assert.match(first.stdout, /postgres, PostGIS 3\./);
+      // The store's statement timeout keeps a stuck database from hanging a command; an import's
+      // writing statement grows with the file and is not cut by it (here 200 ms against 20,000 finds).
+      const csv = join(mkdtempSync(join(tmpdir(), 'sg-cli-import-')), 'finds.csv');
+      writeFileSync(csv, `externalId,category,foundOn,latitude,longitude\n${Array.from({ length: 20_000 }, (_, i) => `T${i},ap_mine,2001-05-01,${40 + i / 1e5},${45 + i / 1e5}`).join('\n')}\n`);
+      const imported = run(['import', 'finds', csv], { DATABASE_URL: withPostgis.url, SAFEGROUND_DB_STATEMENT_TIMEOUT_MS: '200' });
+      assert.equal(imported.code, 0, imported.stderr);
+      const db = await openPostgres(withPostgis.url, { max: 1 });
+      try {
+        const [counted] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM find');
+        assert.equal(counted?.n, 20_000);
+      } finally {
+        await db.close();
+      }
     } finally {
       await withPostgis.drop();
     }

@@ -8,7 +8,8 @@
 import { statSync } from 'node:fs';
 import type { Actor } from '../access/permissions.ts';
 import { writeAudit } from '../access/store.ts';
-import type { Db, Queryable } from '../store/db.ts';
+import { remainingMs } from '../deadline.ts';
+import { type Db, type Queryable, unboundedStatements } from '../store/db.ts';
 import { type Composing, openMapped } from './compose.ts';
 import type { ImportReport } from './findImporter.ts';
 import { formatOfFile, type ImportFormat } from './formats.ts';
@@ -98,6 +99,7 @@ export async function runImport<R extends ImportReport>(db: Db, run: ImportRun, 
   report.ignoredColumns = composed.ignoredColumns;
   try {
     return await db.transaction(async (tx) => {
+      if (remainingMs() === null) await unboundedStatements(tx, db.backend);
       let read = 0;
       const staged = await spec.stage(tx, source, problems, (row) => {
         read = row;

@@ -5,6 +5,7 @@ import { useTestServer } from '../../test/support/server.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { buildServer } from './server.ts';
 import { route } from './route.ts';
+import type { Queryable } from '../store/db.ts';
 import { MAX_VERTICES_PER_GEOMETRY, MAX_VERTICES_PER_REQUEST } from './limits.ts';
 
 /** A closed ring of `vertices` positions (the last repeats the first) around 44.5°N 18.5°E. */
@@ -128,6 +129,32 @@ for (const backend of testBackends()) {
         assert.equal(rows.length, 0, 'the write of a request past its deadline does not stand');
       } finally {
         await limited.close();
+      }
+    });
+
+    test("a write's statements stop at its deadline on PostgreSQL; long-running work is not cut by the store's statement timeout", async () => {
+      // In milliseconds, as pg_settings keeps it (SHOW would say 5s or 4990ms).
+      const timeout = async ({ db: tx }: { db: Queryable }) => (await tx.query<{ ms: string }>("SELECT setting AS ms FROM pg_settings WHERE name = 'statement_timeout'"))[0]!.ms;
+      const app = await buildServer({
+        db: server.db,
+        deadlineMs: 5000,
+        routes: [
+          route({ method: 'POST', path: '/write', summary: 'a write', tag: 'test', permission: 'public.read', handler: timeout }),
+          route({ method: 'POST', path: '/long-write', summary: 'a long write', tag: 'test', permission: 'public.read', longRunning: true, handler: timeout }),
+        ],
+      });
+      try {
+        const write = await app.inject({ method: 'POST', url: '/write' });
+        const long = await app.inject({ method: 'POST', url: '/long-write' });
+        assert.equal(long.body, '0', 'no statement timeout for work that may take minutes');
+        if (server.db.backend === 'postgres') {
+          const ms = Number(write.body);
+          assert.ok(ms > 0 && ms <= 5000, `the deadline's time left, not the store's 60 s: ${write.body}`);
+        } else {
+          assert.equal(write.body, '0', 'PGlite cannot interrupt a statement');
+        }
+      } finally {
+        await app.close();
       }
     });
   });

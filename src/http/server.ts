@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { authenticate } from '../access/authenticate.ts';
 import { writeAudit } from '../access/store.ts';
 import { UserError } from '../errors.ts';
-import type { Db, Queryable } from '../store/db.ts';
+import { type Db, type Queryable, unboundedStatements } from '../store/db.ts';
 import { JsonText } from '../store/json.ts';
 import type { ReadReplicas } from '../store/replicas.ts';
 import { currentDeadlineMs, deadlineExceeded, pastDeadline, remainingMs, requestDeadlineMs, withDeadline } from '../deadline.ts';
@@ -91,9 +91,11 @@ async function respond(db: Db, replicas: ReadReplicas | undefined, r: Route, inp
   const spooled = isStream(input.body) ? await spool(input.body as Readable) : null;
   try {
     const result = await db.transaction(async (tx) => {
-      // On PostgreSQL the request's statements stop at its deadline too (PGlite cannot interrupt one).
+      // On PostgreSQL the request's statements stop at its deadline too (PGlite cannot interrupt
+      // one); those of work without a deadline (longRunning) are not cut by the store's timeout.
       const left = remainingMs();
-      if (left !== null && db.backend === 'postgres') await tx.exec(`SET LOCAL statement_timeout = ${Math.max(1, left)}`);
+      if (left === null) await unboundedStatements(tx, db.backend);
+      else if (db.backend === 'postgres') await tx.exec(`SET LOCAL statement_timeout = ${Math.max(1, left)}`);
       const written = await r.handler({ db: inTransaction(db, tx), actor, ...input, body: spooled?.body ?? input.body, request, reply });
       await writeAudit(tx, actor, `${r.method} ${r.path}`, { id: (input.params as { id?: string } | undefined)?.id ?? null }, { status: reply.statusCode });
       // The client has been told the request failed: its writes must not stand.

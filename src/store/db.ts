@@ -26,6 +26,16 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * Lifts the statement timeout for the rest of a transaction on PostgreSQL, for work that may
+ * rightly take minutes (an import's writing statement grows with the file: a million finds take
+ * over a minute on two cores). The timeout keeps a stuck database from hanging a request or a
+ * short command; on such work it would only throw the whole file away. PGlite has none.
+ */
+export async function unboundedStatements(tx: Queryable, backend: Backend): Promise<void> {
+  if (backend === 'postgres') await tx.exec('SET LOCAL statement_timeout = 0');
+}
+
 /** Identifiers that reach SQL text (table and column names in bulk loads) must be plain. */
 export function assertIdentifier(name: string): string {
   if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(name)) throw new Error(`Unexpected SQL identifier: ${JSON.stringify(name)}`);
