@@ -32,7 +32,11 @@ async function* copyLines(rows: AsyncIterable<readonly unknown[]> | Iterable<rea
 function queryable(sql: Sql): Queryable {
   return {
     async query<T extends object>(text: string, params: readonly unknown[] = []) {
-      const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+      // Prepared (a named statement per connection, planned once and kept), as the driver's tagged
+      // queries are and its `unsafe` ones are not: PostgreSQL took longer to plan a list page than
+      // to run it (1.4 ms against 1.2 ms), on every request. Without parameters the statement
+      // goes by the simple protocol, which cannot be prepared; the CLI's socket prepares nothing.
+      const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: params.length > 0 });
       return rows as unknown as T[];
     },
     async exec(text: string) {
