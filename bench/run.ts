@@ -62,7 +62,7 @@ const BENCHMARKS: Benchmark[] = [
   },
   { name: 'casualties', data: 'empty', reference: 'the same aggregates as one hand-written GROUPING SETS query', run: (db, scale) => casualtyBenchmark(db!, { victims: scale === 'national' ? 50_000 : 12_000 }) },
   { name: 'tiles', data: 'demo', reference: 'one minimal ST_AsMVT query per layer as Martin\'s table sources write it (PostgreSQL only)', run: (db) => tilesBenchmark(db!) },
-  { name: 'api', data: 'demo', reference: 'none: latency percentiles of the list endpoints under autocannon load, against the 100 ms target', run: (db, _scale, backend) => apiBenchmark(db!, { seconds: backend === 'postgres' ? 30 : 10 }) },
+  { name: 'api', data: 'demo', reference: 'none: latency percentiles of the list endpoints under autocannon load, against the 100 ms target, and the CPU a request costs the server, PostgreSQL and the clients', run: (db, _scale, backend) => apiBenchmark(db!, { seconds: backend === 'postgres' ? 30 : 10 }) },
   // Serving basemap files does not touch the store: measured once, with the first backend.
   { name: 'basemap', data: 'server', reference: 'reading the same tile bytes from the file with fs, no library or route', run: (_db, scale, backend) => (backend === backends[0] ? basemapBenchmark({ megabytes: scale === 'national' ? 800 : 400 }) : Promise.resolve([])) },
   { name: 'sync', data: 'empty', reference: 'COPY TO STDOUT of the same change rows (PostgreSQL only)', run: async (db, _scale, backend) => syncBenchmark(db!, { changes: 100_000, databaseUrl: backend === 'postgres' ? await databaseUrl(db!) : null }) },
