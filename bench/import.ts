@@ -151,7 +151,7 @@ async function timedCopy(url: URL, copy: string, path: string): Promise<number> 
   return seconds;
 }
 
-const TARGET = { overOgr2ogr: 1.5, ofCopy: 0.5, memoryGrowth: 1.2 };
+const TARGET = { overOgr2ogr: 1.5, ofCopy: 0.5, ofCopyIntoFind: 1.25, memoryGrowth: 1.2 };
 
 const rate = (rows: number, seconds: number) => Math.round(rows / seconds);
 
@@ -174,7 +174,12 @@ export async function importBenchmark(serverUrl: string, options: { rows: number
     await ensurePostgis(db);
     await migrate(db);
     await seedOrdnanceCatalogue(db);
-    const reset = () => db.exec("TRUNCATE find CASCADE; DELETE FROM record_version WHERE entity_type = 'find'");
+    // Each import starts on clean tables, as the COPY floor does: the last run's million dead
+    // versions vacuumed now, not by autovacuum in the middle of the next run.
+    const reset = async () => {
+      await db.exec("TRUNCATE find CASCADE; DELETE FROM record_version WHERE entity_type = 'find'");
+      await db.exec('VACUUM ANALYZE record_version');
+    };
 
     process.stderr.write(`Writing ${total.toLocaleString('en')} and ${small.toLocaleString('en')} finds as CSV and GeoJSON in ${work}\n`);
     const files = {
@@ -243,7 +248,14 @@ export async function importBenchmark(serverUrl: string, options: { rows: number
         higherIsBetter: true,
         target: { text: `≥ ${TARGET.ofCopy}× raw COPY`, met: csvRate >= copyRate * TARGET.ofCopy },
       },
-      { figure: `Import CSV, ${n} finds`, unit: 'rows/s', safeground: csvRate, reference: { name: 'raw COPY into find (its indexes and keys, file order)', value: intoFindRate }, higherIsBetter: true },
+      {
+        figure: `Import CSV, ${n} finds`,
+        unit: 'rows/s',
+        safeground: csvRate,
+        reference: { name: 'raw COPY into find (its indexes and keys, file order)', value: intoFindRate },
+        higherIsBetter: true,
+        target: { text: `within ${TARGET.ofCopyIntoFind}× of COPY into find`, met: csvRate * TARGET.ofCopyIntoFind >= intoFindRate },
+      },
       { figure: `Import GeoJSON, ${n} finds`, unit: 'rows/s', safeground: geojsonRate, reference: { name: 'ogr2ogr', value: ogrGeojson }, higherIsBetter: true, target: { ...overOgr, met: geojsonRate >= ogrGeojson * TARGET.overOgr2ogr } },
       { figure: `Import CSV peak RSS, ${n} vs ${m} rows`, unit: 'MB', safeground: Math.round(runs.csv!.peakRssMb), reference: { name: `Safeground at ${m}`, value: Math.round(runs.csvSmall!.peakRssMb) }, target: memory('csv') },
       { figure: `Import GeoJSON peak RSS, ${n} vs ${m} rows`, unit: 'MB', safeground: Math.round(runs.geojson!.peakRssMb), reference: { name: `Safeground at ${m}`, value: Math.round(runs.geojsonSmall!.peakRssMb) }, target: memory('geojson') },
