@@ -25,6 +25,7 @@ import { backupCommand, restoreCommand } from '../backup/cli.ts';
 import { backupScheduleOptions, scheduleBackups } from '../backup/schedule.ts';
 import type { Db } from '../store/db.ts';
 import type { PgliteDb } from '../store/pglite.ts';
+import { cancelledAtTimeout, statementTimeoutMs } from '../store/postgres.ts';
 import { ReadReplicas, replicaUrls } from '../store/replicas.ts';
 import { inStore, prepareStore, storeCommand, type StoreOptions, storeOptions } from './store.ts';
 import { parseBbox, parseInterval, parseServer, scheduleSync, syncCommand } from '../sync/cli.ts';
@@ -195,6 +196,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof UserError) {
       process.stderr.write(`safeground: ${error.message}\n`);
+      return 1;
+    }
+    if (cancelledAtTimeout(error)) {
+      process.stderr.write(
+        `safeground: a database statement ran longer than the statement timeout of ${statementTimeoutMs()} ms and was cancelled, and the work of its transaction with it; set SAFEGROUND_DB_STATEMENT_TIMEOUT_MS higher (0: no limit) and run the command again\n`,
+      );
       return 1;
     }
     process.stderr.write(`safeground: unexpected error: ${(error as Error).stack ?? String(error)}\n`);

@@ -70,6 +70,16 @@ const jsonb = { to: 3802, from: [3802], serialize: jsonText, parse: (v: string) 
  */
 export const DEFAULT_CONNECT_TIMEOUT_S = 3;
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
+/** The statement timeout a store opened now gets, in milliseconds (0: none). */
+export function statementTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  return setting(env, 'SAFEGROUND_DB_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS);
+}
+
+/** Whether PostgreSQL cancelled a statement at its statement timeout (query_canceled by the timer, not by a cancel request). */
+export function cancelledAtTimeout(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === '57014' && /statement timeout/.test(error.message);
+}
+
 /** Idle connections are closed after this, so a pool does not keep connections a restart has broken. */
 export const IDLE_TIMEOUT_S = 60;
 
@@ -90,7 +100,7 @@ export async function openPostgres(url: string, options: { max?: number; connect
     types: { int8: int8AsNumber, json, jsonb },
     connect_timeout: options.connectTimeoutS ?? setting(env, 'SAFEGROUND_DB_CONNECT_TIMEOUT_S', DEFAULT_CONNECT_TIMEOUT_S),
     idle_timeout: IDLE_TIMEOUT_S,
-    connection: { statement_timeout: options.statementTimeoutMs ?? setting(env, 'SAFEGROUND_DB_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS) },
+    connection: { statement_timeout: options.statementTimeoutMs ?? statementTimeoutMs(env) },
   });
   const base = queryable(sql);
   return {

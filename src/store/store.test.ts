@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadMigrations, migrate } from './migrate.ts';
 import { storeInfo } from './open.ts';
+import { cancelledAtTimeout } from './postgres.ts';
 import { storeFor, testBackends } from '../../test/support/backends.ts';
 
 for (const backend of testBackends()) {
@@ -32,6 +33,20 @@ for (const backend of testBackends()) {
       );
       assert.deepEqual(row, { a: { x: [1, 'two'] }, b: { y: null }, kind: 'object' });
     });
+
+    if (backend.name === 'postgres') {
+      test('a statement cancelled at the statement timeout is told from other errors (the CLI names the setting)', async () => {
+        const timedOut = await db
+          .transaction(async (tx) => {
+            await tx.exec('SET LOCAL statement_timeout = 50');
+            await tx.query('SELECT pg_sleep($1)', [2]);
+          })
+          .catch((error: unknown) => error);
+        assert.ok(cancelledAtTimeout(timedOut), String(timedOut));
+        const other = await db.query('SELECT 1 / $1::int', [0]).catch((error: unknown) => error);
+        assert.ok(other instanceof Error && !cancelledAtTimeout(other), String(other));
+      });
+    }
 
     test('a transaction that throws leaves nothing behind', async () => {
       await assert.rejects(
