@@ -11,26 +11,21 @@ export interface HazardListing {
   areaM2: number;
 }
 
-/**
- * The register now, from the hazard table; its area is stored with the row (migration 0020), as
- * AREA measures it. The page is chosen first and only its rows are built: PostgreSQL builds
- * every row an OFFSET skips, which made the last page of 12,000 hazards take a quarter of a second.
- */
-export async function listHazards(tx: Queryable, filter: { id?: string; status?: string; kind?: string; limit: number; offset: number }): Promise<HazardListing[]> {
-  const rows = await tx.query<{ id: string; version: number; payload: Record<string, unknown>; area_m2: number }>(
+/** A hazard now, from the hazard table, with its area as stored with the row (migration 0020). */
+export async function hazardListing(tx: Queryable, id: string): Promise<HazardListing | undefined> {
+  const [row] = await tx.query<{ id: string; version: number; payload: Record<string, unknown>; area_m2: number }>(
     `SELECT h.id, h.version, ${HAZARD_PAYLOAD} || jsonb_build_object('geometry', ST_AsGeoJSON(h.geom, 15)::jsonb) AS payload, h.area_m2
-     FROM (SELECT s.id FROM hazard s WHERE ($1::text IS NULL OR s.status = $1) AND ($2::text IS NULL OR s.kind = $2) AND ($5::uuid IS NULL OR s.id = $5)
-           ORDER BY s.reference LIMIT $3 OFFSET $4) page
-     JOIN hazard h ON h.id = page.id
-     ORDER BY h.reference`,
-    [filter.status ?? null, filter.kind ?? null, filter.limit, filter.offset, filter.id ?? null],
+     FROM hazard h WHERE h.id = $1`,
+    [id],
   );
-  return rows.map((r) => ({ id: r.id, version: r.version, payload: r.payload, areaM2: r.area_m2 }));
+  return row && { id: row.id, version: row.version, payload: row.payload, areaM2: row.area_m2 };
 }
 
 /**
- * The same page as the register's list answers it, `{"asOf":null,"hazards":[...]}`, as JSON text
- * built by PostgreSQL (src/store/json.ts): each hazard's id and version, its payload's fields in
+ * A page of the register now, as its list answers it, `{"asOf":null,"hazards":[...]}`, as JSON
+ * text built by PostgreSQL (src/store/json.ts). The page is chosen first and only its rows are
+ * built: PostgreSQL builds every row an OFFSET skips, which made the last page of 12,000 hazards
+ * take a quarter of a second. Each hazard gives its id and version, its payload's fields in
  * the payload's order (a jsonb's), its area and its geometry, as hazardJson in routes.ts lays out
  * a listing.
  */

@@ -90,7 +90,7 @@ const hazardRoutes = [
     summary: 'One hazard now, with its activities and release products',
     params: Id,
     async handler({ db, params }) {
-      const [hazard] = await register.listHazards(db, { id: params.id, limit: 1, offset: 0 });
+      const hazard = await register.hazardListing(db, params.id);
       if (!hazard) throw new UserError(`Hazard ${params.id} not found`, 'not_found');
       return { ...hazardJson(hazard), ...(await register.hazardLinks(db, params.id)) };
     },
