@@ -150,12 +150,15 @@ export async function createTestDatabase(baseUrl: string, contents: 'empty' | 'p
  * leaves no template that looks finished. Templates of other keys (and a half-made one) are
  * dropped when a new one is made, unless in use.
  */
+/** The advisory lock the test processes make templates under; not the sync feed's (7240118). */
+const TEMPLATE_LOCK = 7240119;
+
 async function templateDatabase(baseUrl: string, kind: 'postgis' | 'migrated' | 'demo'): Promise<string> {
   const key = await demoKey();
   const name = `sg_template_${kind}_${key}`;
   const admin = await openPostgres(baseUrl, { max: 1 });
   try {
-    await admin.query('SELECT pg_advisory_lock(7240118)');
+    await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK]);
     const [exists] = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists) return name;
     for (const { datname } of await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'sg\\_template\\_%'")) {
@@ -174,7 +177,7 @@ async function templateDatabase(baseUrl: string, kind: 'postgis' | 'migrated' | 
     await admin.exec(`ALTER DATABASE ${building} RENAME TO ${name}`);
     return name;
   } finally {
-    await admin.query('SELECT pg_advisory_unlock(7240118)');
+    await admin.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
     await admin.close();
   }
 }
